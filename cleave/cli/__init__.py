@@ -1,0 +1,1 @@
+"""The ``cleave`` command line (typer). One module per command group; :mod:`cleave.cli.app` assembles them."""

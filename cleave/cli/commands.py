@@ -1,0 +1,11 @@
+"""Where every command module plugs into the app (the one place that knows them all)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from cleave.cli import analyze_cmd
+
+    analyze_cmd.register(app)

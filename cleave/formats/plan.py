@@ -1,0 +1,405 @@
+"""cleave.yaml: the plan (``format: cleave.plan/1``), written by ``cleave split`` and edited by people.
+
+::
+
+    format: cleave.plan/1
+    source: .
+    entry: shop.web:application          # the monolith's WSGI app; its service is the gateway
+    seed: 42
+    services:
+      orders:
+        modules: [shop.orders, shop.orders.*]   # globs over dotted module names
+        pinned: true                            # `cleave split` keeps it as written
+        replicas: 2
+        resources: {cpu: 0.5, memory: 256Mi, pids: 128}
+        requirements: [pyyaml==6.0.1]           # overrides the monolith's pin for this service only
+    shared: [shop.util.*]                       # pure modules copied into every service that uses them
+    rules:
+      keep_together: [[shop.cart, shop.pricing]]
+      keep_apart: [[shop.web, shop.orders]]
+    boundaries:
+      - {from: shop.web, to: shop.orders.service.place_order, how: rpc, where: shop/web.py:12}
+      - {from: shop.x, to: shop.cache.STORE, how: blocker, why: ..., where: ..., accepted: false}
+    metrics: {modularity: 0.61, ...}
+
+Module patterns: an exact name beats a glob; between globs the one with the longest literal prefix wins; a tie
+is an error naming both services. ``*`` matches any run of characters, dots included.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+
+from cleave.formats.atomic import write_text_atomic
+from cleave.formats.errors import FormatError
+from cleave.formats.yamlnodes import Located, load_located
+
+FORMAT: Final = "cleave.plan/1"
+BOUNDARY_KINDS: Final = ("rpc", "shared", "blocker")
+SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T|k)?B?\s*$")
+_UNITS: Final = {None: 1, "k": 1000, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4,
+                 "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+
+BoundaryKind = Literal["rpc", "shared", "blocker"]
+
+
+def parse_memory(value: str | int) -> int:
+    """Bytes in a Kubernetes-style quantity: ``256Mi``, ``1G``, ``1048576``."""
+    if isinstance(value, int):
+        return value
+    match = _MEMORY.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a memory size (examples: 256Mi, 1Gi, 500M)")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Per-replica limits: CPU in cores, memory as written (``256Mi``), process count."""
+
+    cpu: float | None = None
+    memory: str | None = None
+    pids: int | None = None
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return parse_memory(self.memory) if self.memory is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("cpu", self.cpu), ("memory", self.memory), ("pids", self.pids)) if v is not None}
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """One service: the module patterns it owns and how it runs."""
+
+    name: str
+    modules: tuple[str, ...]
+    pinned: bool = False
+    replicas: int = 1
+    resources: Resources = field(default_factory=Resources)
+    requirements: tuple[str, ...] = ()
+    why: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"modules": list(self.modules)}
+        if self.why:
+            out["why"] = self.why
+        if self.pinned:
+            out["pinned"] = True
+        out["replicas"] = self.replicas
+        if self.resources.to_dict():
+            out["resources"] = self.resources.to_dict()
+        if self.requirements:
+            out["requirements"] = list(self.requirements)
+        return out
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A use of code or state that crosses services, and how the split handles it."""
+
+    source: str
+    target: str
+    how: BoundaryKind
+    why: str | None = None
+    where: str | None = None
+    accepted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"from": self.source, "to": self.target, "how": self.how}
+        if self.why:
+            out["why"] = self.why
+        if self.where:
+            out["where"] = self.where
+        if self.accepted:
+            out["accepted"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Constraints the user gives the splitter: module patterns to keep in one service, or apart."""
+
+    keep_together: tuple[tuple[str, ...], ...] = ()
+    keep_apart: tuple[tuple[str, ...], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.keep_together:
+            out["keep_together"] = [list(group) for group in self.keep_together]
+        if self.keep_apart:
+            out["keep_apart"] = [list(group) for group in self.keep_apart]
+        return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole plan. ``services`` keeps the file's order."""
+
+    services: tuple[ServicePlan, ...]
+    source: str = "."
+    entry: str | None = None
+    seed: int = 42
+    shared: tuple[str, ...] = ()
+    rules: Rules = field(default_factory=Rules)
+    boundaries: tuple[Boundary, ...] = ()
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = "<plan>"
+
+    def service(self, name: str) -> ServicePlan:
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)
+
+    def blockers(self, *, unaccepted_only: bool = False) -> list[Boundary]:
+        return [b for b in self.boundaries if b.how == "blocker" and not (unaccepted_only and b.accepted)]
+
+    def assign(self, modules: Iterable[str]) -> dict[str, str]:
+        """Map every module to its service (``shared`` modules map to ``""``); unmatched modules are left out.
+
+        Raises :class:`FormatError` naming the line when a pattern matches no module, or when a module is
+        claimed equally specifically by two services.
+        """
+        return assign_modules(self, sorted(set(modules)))
+
+
+def _specificity(pattern: str) -> tuple[int, int]:
+    literal = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+    return (1 if literal == pattern else 0, len(literal))
+
+
+def assign_modules(plan: Plan, modules: list[str]) -> dict[str, str]:
+    owners: dict[str, tuple[tuple[int, int], str, str]] = {}
+    claims: list[tuple[str, str, int | None]] = [(p, "", None) for p in plan.shared]
+    claims += [(p, s.name, s.line) for s in plan.services for p in s.modules]
+    for pattern, service, line in claims:
+        matched = [m for m in modules if m == pattern or fnmatch.fnmatchcase(m, pattern)]
+        if not matched:
+            owner = f"service {service!r}" if service else "shared"
+            raise FormatError(f"module pattern {pattern!r} of {owner} matches no module in the source",
+                              path=plan.origin, line=line,
+                              hint="fix the name or remove it, then rerun")
+        rank = _specificity(pattern)
+        for module in matched:
+            previous = owners.get(module)
+            if previous is None or rank > previous[0]:
+                owners[module] = (rank, service, pattern)
+            elif rank == previous[0] and previous[1] != service:
+                first = previous[1] or "shared"
+                raise FormatError(f"module {module!r} is in two services: {first!r} ({previous[2]}) and "
+                                  f"{service or 'shared'!r} ({pattern})", path=plan.origin, line=line,
+                                  hint="keep it in one of them")
+    return {module: owner[1] for module, owner in sorted(owners.items())}
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _expect(located: Located, kind: type | tuple[type, ...], what: str, origin: str) -> Any:
+    if not isinstance(located.value, kind):
+        raise FormatError(f"{what} must be {_kind_name(kind)}, not {located.value!r}", path=origin,
+                          line=located.line)
+    return located.value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {dict: "a mapping", list: "a list", str: "text", int: "a whole number", bool: "true or false",
+             float: "a number"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _strings(located: Located, what: str, origin: str) -> tuple[str, ...]:
+    if isinstance(located.value, str):
+        return (located.value,)
+    items = _expect(located, list, what, origin)
+    return tuple(str(_expect(item, str, f"each of {what}", origin)) for item in items)
+
+
+def _service(name: str, located: Located, origin: str) -> ServicePlan:
+    if not SERVICE_NAME.match(name):
+        raise FormatError(f"service name {name!r} must be lower-case letters, digits and '-', starting with a "
+                          "letter (it becomes a hostname and an image tag)", path=origin, line=located.line)
+    body = _expect(located, dict, f"service {name!r}", origin)
+    known = {"modules", "pinned", "replicas", "resources", "requirements", "why"}
+    for key, value in body.items():
+        if key not in known:
+            raise FormatError(f"service {name!r} has unknown field {key!r} (known: {', '.join(sorted(known))})",
+                              path=origin, line=value.line)
+    if "modules" not in body:
+        raise FormatError(f"service {name!r} lists no modules", path=origin, line=located.line)
+    replicas = body.get("replicas", Located(1, located.line))
+    if not isinstance(replicas.value, int) or isinstance(replicas.value, bool) or replicas.value < 0:
+        raise FormatError(f"replicas of {name!r} must be a whole number >= 0", path=origin, line=replicas.line)
+    resources = Resources()
+    if "resources" in body:
+        raw = _expect(body["resources"], dict, f"resources of {name!r}", origin)
+        resources = _resources(name, raw, origin)
+    pinned = body.get("pinned", Located(False, located.line))
+    _expect(pinned, bool, f"pinned of {name!r}", origin)
+    why = body.get("why")
+    return ServicePlan(
+        name=name,
+        modules=_strings(body["modules"], f"modules of {name!r}", origin),
+        pinned=pinned.value,
+        replicas=replicas.value,
+        resources=resources,
+        requirements=_strings(body["requirements"], f"requirements of {name!r}", origin)
+        if "requirements" in body else (),
+        why=str(why.value) if why is not None else None,
+        line=located.line,
+    )
+
+
+def _resources(name: str, raw: dict[str, Located], origin: str) -> Resources:
+    for key, value in raw.items():
+        if key not in {"cpu", "memory", "pids"}:
+            raise FormatError(f"resources of {name!r}: unknown field {key!r} (known: cpu, memory, pids)",
+                              path=origin, line=value.line)
+    cpu = raw.get("cpu")
+    if cpu is not None and (isinstance(cpu.value, bool) or not isinstance(cpu.value, int | float)
+                            or cpu.value <= 0):
+        raise FormatError(f"cpu of {name!r} must be a number of cores > 0, like 0.5", path=origin, line=cpu.line)
+    memory = raw.get("memory")
+    if memory is not None:
+        try:
+            parse_memory(memory.value)
+        except ValueError as error:
+            raise FormatError(str(error), path=origin, line=memory.line) from error
+    pids = raw.get("pids")
+    if pids is not None and (not isinstance(pids.value, int) or isinstance(pids.value, bool) or pids.value < 1):
+        raise FormatError(f"pids of {name!r} must be a whole number >= 1", path=origin, line=pids.line)
+    return Resources(cpu=float(cpu.value) if cpu is not None else None,
+                     memory=str(memory.value) if memory is not None else None,
+                     pids=pids.value if pids is not None else None)
+
+
+def _boundary(located: Located, origin: str) -> Boundary:
+    body = _expect(located, dict, "each boundary", origin)
+    for key in ("from", "to", "how"):
+        if key not in body:
+            raise FormatError(f"boundary lacks {key!r}", path=origin, line=located.line)
+    how = body["how"].value
+    if how not in BOUNDARY_KINDS:
+        raise FormatError(f"boundary kind {how!r} is not one of {', '.join(BOUNDARY_KINDS)}", path=origin,
+                          line=body["how"].line)
+    accepted = body.get("accepted", Located(False, located.line))
+    _expect(accepted, bool, "accepted", origin)
+    return Boundary(source=str(body["from"].value), target=str(body["to"].value), how=how,
+                    why=str(body["why"].value) if "why" in body else None,
+                    where=str(body["where"].value) if "where" in body else None,
+                    accepted=accepted.value)
+
+
+def _groups(located: Located | None, what: str, origin: str) -> tuple[tuple[str, ...], ...]:
+    if located is None:
+        return ()
+    items = _expect(located, list, what, origin)
+    return tuple(_strings(item, f"each group of {what}", origin) for item in items)
+
+
+def parse_plan(text: str, origin: str = "<plan>") -> Plan:
+    """Parse and validate plan text; every problem names the line."""
+    root = load_located(text, origin)
+    body = _expect(root, dict, "the plan", origin)
+    fmt = body.get("format")
+    if fmt is None or fmt.value != FORMAT:
+        raise FormatError(f"not a cleave plan (format {fmt.value if fmt else None!r}, expected {FORMAT!r})",
+                          path=origin, line=fmt.line if fmt else 1, hint="run `cleave split` to make one")
+    known = {"format", "source", "entry", "seed", "services", "shared", "rules", "boundaries", "metrics"}
+    for key, value in body.items():
+        if key not in known:
+            raise FormatError(f"unknown field {key!r} (known: {', '.join(sorted(known))})", path=origin,
+                              line=value.line)
+    services_node = body.get("services")
+    if services_node is None:
+        raise FormatError("the plan has no services", path=origin, line=root.line)
+    services = tuple(_service(name, node, origin)
+                     for name, node in _expect(services_node, dict, "services", origin).items())
+    entry = body.get("entry")
+    if entry is not None and entry.value is not None and (not isinstance(entry.value, str) or ":" not in entry.value):
+        raise FormatError(f"entry must look like module:attribute, not {entry.value!r}", path=origin,
+                              line=entry.line)
+    rules = body.get("rules")
+    rules_body = _expect(rules, dict, "rules", origin) if rules is not None else {}
+    seed = body.get("seed", Located(42, 1))
+    _expect(seed, int, "seed", origin)
+    metrics = body.get("metrics")
+    return Plan(
+        services=services,
+        source=str(body["source"].value) if "source" in body else ".",
+        entry=entry.value if entry is not None else None,
+        seed=seed.value,
+        shared=_strings(body["shared"], "shared", origin) if "shared" in body else (),
+        rules=Rules(keep_together=_groups(rules_body.get("keep_together"), "keep_together", origin),
+                    keep_apart=_groups(rules_body.get("keep_apart"), "keep_apart", origin)),
+        boundaries=tuple(_boundary(item, origin)
+                         for item in _expect(body["boundaries"], list, "boundaries", origin))
+        if "boundaries" in body else (),
+        metrics=_plain_metrics(metrics) if metrics is not None else {},
+        origin=origin,
+    )
+
+
+def _plain_metrics(located: Located) -> dict[str, Any]:
+    from cleave.formats.yamlnodes import plain
+
+    value = plain(located)
+    return value if isinstance(value, dict) else {}
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and validate cleave.yaml."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise FormatError("plan not found", path=path, hint="run `cleave split` to propose one") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise FormatError(f"cannot read plan: {error}", path=path) from error
+    return parse_plan(text, origin=str(path))
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+HEADER = """\
+# cleave plan: edit it and rerun `cleave split` (it keeps pinned services as written) or `cleave build`.
+# services.<name>.modules are globs over dotted module names; `pinned: true` freezes a service.
+# A boundary with `how: blocker` stops `cleave build` until it is fixed in the code or marked `accepted: true`.
+"""
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    out: dict[str, Any] = {"format": FORMAT, "source": plan.source}
+    if plan.entry:
+        out["entry"] = plan.entry
+    out["seed"] = plan.seed
+    out["services"] = {s.name: s.to_dict() for s in plan.services}
+    out["shared"] = list(plan.shared)
+    if plan.rules.to_dict():
+        out["rules"] = plan.rules.to_dict()
+    out["boundaries"] = [b.to_dict() for b in plan.boundaries]
+    if plan.metrics:
+        out["metrics"] = dict(plan.metrics)
+    return out
+
+
+def dump_plan(plan: Plan) -> str:
+    body = yaml.safe_dump(plan_to_dict(plan), sort_keys=False, default_flow_style=None, width=120,
+                          allow_unicode=True)
+    return HEADER + body
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write cleave.yaml atomically."""
+    write_text_atomic(path, dump_plan(plan))

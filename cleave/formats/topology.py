@@ -1,0 +1,154 @@
+"""topology.json: what the runtime reads from a build (``"format": "cleave.topology/1"``).
+
+The runtime needs nothing else from cleave's earlier stages. Paths are relative to the build directory::
+
+    {"format": "cleave.topology/1", "project": "shop", "gateway": "web", "oci_layout": "oci",
+     "services": [{"name": "orders", "image": "orders", "manifest_digest": "sha256:...",
+                   "source_dir": "services/orders", "command": ["python3", "-m", "cleave_kit"],
+                   "env": {"CLEAVE_SERVICE": "orders"}, "workdir": "/app", "user": "65532:65532",
+                   "replicas": 2, "resources": {"cpu": 0.5, "memory_bytes": 268435456, "pids": 128},
+                   "calls": ["catalog"], "health_path": "/healthz", "data_dir": "/data"}]}
+
+The contract between the runtime and a replica (the kit implements the replica's side):
+    LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES   fd 3 is the service's listening socket (socket activation);
+                                                without them the kit listens on CLEAVE_LISTEN (``host:port`` or
+                                                ``unix:/path``)
+    CLEAVE_SERVICE                             the service's name
+    CLEAVE_SERVICE_<NAME>_URL                  how to reach a service it calls: ``http://host:port`` or
+                                                ``unix:/path/to.sock`` (NAME upper-cased, ``-`` as ``_``)
+    DATA_DIR                                   the service's persistent volume
+    The replica answers ``GET <health_path>`` with 200 when ready, and drains on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from cleave.formats.atomic import write_text_atomic
+from cleave.formats.errors import FormatError
+
+FORMAT: Final = "cleave.topology/1"
+
+
+def service_url_variable(name: str) -> str:
+    """The environment variable that tells a replica where service ``name`` listens."""
+    return f"CLEAVE_SERVICE_{name.upper().replace('-', '_')}_URL"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-replica limits; ``None`` means unlimited."""
+
+    cpu: float | None = None
+    memory_bytes: int | None = None
+    pids: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service as the runtime runs it."""
+
+    name: str
+    image: str
+    manifest_digest: str
+    source_dir: str
+    command: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    workdir: str = "/app"
+    user: str = "65532:65532"
+    replicas: int = 1
+    resources: Limits = field(default_factory=Limits)
+    calls: tuple[str, ...] = ()
+    health_path: str = "/healthz"
+    data_dir: str = "/data"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Every service of a build, and which one is the gateway."""
+
+    project: str
+    services: tuple[ServiceSpec, ...]
+    gateway: str | None = None
+    oci_layout: str = "oci"
+
+    def service(self, name: str) -> ServiceSpec:
+        for spec in self.services:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def start_order(self) -> list[str]:
+        """Services with the ones they call first (call cycles broken by name order)."""
+        order: list[str] = []
+        visiting: set[str] = set()
+        by_name = {s.name: s for s in self.services}
+
+        def visit(name: str) -> None:
+            if name in order or name in visiting or name not in by_name:
+                return
+            visiting.add(name)
+            for callee in sorted(by_name[name].calls):
+                visit(callee)
+            visiting.discard(name)
+            order.append(name)
+
+        for name in sorted(by_name):
+            visit(name)
+        return order
+
+
+def to_json(topology: Topology) -> dict[str, Any]:
+    services = []
+    for spec in topology.services:
+        item = asdict(spec)
+        item["command"] = list(spec.command)
+        item["calls"] = list(spec.calls)
+        item["env"] = dict(spec.env)
+        services.append(item)
+    return {"format": FORMAT, "project": topology.project, "gateway": topology.gateway,
+            "oci_layout": topology.oci_layout, "services": services}
+
+
+def from_json(document: Mapping[str, Any], origin: str = "<topology>") -> Topology:
+    if not isinstance(document, Mapping) or document.get("format") != FORMAT:
+        raise FormatError(f"not a cleave topology (expected format {FORMAT!r})", path=origin,
+                          hint="run `cleave build` to make one")
+    try:
+        services = tuple(
+            ServiceSpec(**{**item, "command": tuple(item["command"]), "calls": tuple(item.get("calls", ())),
+                           "env": dict(item.get("env", {})), "resources": Limits(**item.get("resources", {}))})
+            for item in document["services"]
+        )
+        topology = Topology(project=str(document["project"]), services=services,
+                            gateway=document.get("gateway"), oci_layout=str(document.get("oci_layout", "oci")))
+    except (KeyError, TypeError) as error:
+        raise FormatError(f"malformed topology: {error}", path=origin) from error
+    names = [s.name for s in services]
+    if len(set(names)) != len(names):
+        raise FormatError("a service appears twice", path=origin)
+    for spec in services:
+        for callee in spec.calls:
+            if callee not in names:
+                raise FormatError(f"service {spec.name!r} calls unknown service {callee!r}", path=origin)
+    if topology.gateway is not None and topology.gateway not in names:
+        raise FormatError(f"gateway {topology.gateway!r} is not a service", path=origin)
+    return topology
+
+
+def save_topology(topology: Topology, path: Path) -> None:
+    write_text_atomic(path, json.dumps(to_json(topology), indent=2, sort_keys=True) + "\n")
+
+
+def load_topology(path: Path) -> Topology:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise FormatError("no topology.json here", path=path, hint="run `cleave build SRC` first") from error
+    except json.JSONDecodeError as error:
+        raise FormatError(f"invalid JSON: {error.msg}", path=path, line=error.lineno) from error
+    return from_json(document, origin=str(path))

@@ -1,0 +1,1 @@
+"""Stage 2: dependency graph -> plan (service boundaries, classified and scored)."""
