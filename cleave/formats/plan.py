@@ -230,7 +230,7 @@ def _strings(located: Located, what: str, origin: str) -> tuple[str, ...]:
 def _service(name: str, located: Located, origin: str) -> ServicePlan:
     if not SERVICE_NAME.match(name):
         raise FormatError(f"service name {name!r} must be lower-case letters, digits and '-', starting with a "
-                          "letter (it becomes a hostname and an image tag)", path=origin, line=located.line)
+                          "letter (it becomes a hostname and an image tag)", path=origin, line=located.where)
     body = _expect(located, dict, f"service {name!r}", origin)
     known = {"modules", "pinned", "replicas", "resources", "requirements", "why"}
     for key, value in body.items():
@@ -238,7 +238,7 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
             raise FormatError(f"service {name!r} has unknown field {key!r} (known: {', '.join(sorted(known))})",
                               path=origin, line=value.line)
     if "modules" not in body:
-        raise FormatError(f"service {name!r} lists no modules", path=origin, line=located.line)
+        raise FormatError(f"service {name!r} lists no modules", path=origin, line=located.where)
     replicas = body.get("replicas", Located(1, located.line))
     if not isinstance(replicas.value, int) or isinstance(replicas.value, bool) or replicas.value < 0:
         raise FormatError(f"replicas of {name!r} must be a whole number >= 0", path=origin, line=replicas.line)
@@ -258,7 +258,7 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
         requirements=_strings(body["requirements"], f"requirements of {name!r}", origin)
         if "requirements" in body else (),
         why=str(why.value) if why is not None else None,
-        line=located.line,
+        line=located.where,
     )
 
 

@@ -12,10 +12,16 @@ from cleave.formats.errors import FormatError
 
 @dataclass(frozen=True)
 class Located:
-    """A plain Python value from YAML plus the 1-based line it starts on."""
+    """A plain Python value from YAML plus the 1-based line it starts on (``key_line``: its key's line)."""
 
     value: Any
     line: int
+    key_line: int = 0
+
+    @property
+    def where(self) -> int:
+        """The line to name in an error about this value as a whole: its key's line when it has a key."""
+        return self.key_line or self.line
 
 
 def load_located(text: str, origin: str) -> Located:
@@ -42,7 +48,8 @@ def _convert(node: yaml.Node, origin: str) -> Located:
                 raise FormatError("mapping keys must be plain values", path=origin, line=key_node.start_mark.line + 1)
             if str(key) in result:
                 raise FormatError(f"key {key!r} appears twice", path=origin, line=key_node.start_mark.line + 1)
-            result[str(key)] = _convert(value_node, origin)
+            value = _convert(value_node, origin)
+            result[str(key)] = Located(value.value, value.line, key_node.start_mark.line + 1)
         return Located(result, line)
     if isinstance(node, yaml.SequenceNode):
         return Located([_convert(item, origin) for item in node.value], line)
