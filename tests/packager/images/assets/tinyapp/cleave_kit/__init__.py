@@ -1,0 +1,1 @@
+"""A stand-in for the service kit: just enough to answer the health check inside an image."""
