@@ -1,0 +1,44 @@
+"""``python -m cleave_kit``: serve the service whose ``service.json`` is in the working directory.
+
+Environment: ``LISTEN_FDS``/``LISTEN_PID`` (socket activation, fd 3) or ``CLEAVE_LISTEN`` (``host:port`` or
+``unix:/path``, default ``127.0.0.1:8000``); ``CLEAVE_IDLE_TIMEOUT``, ``CLEAVE_DRAIN_TIMEOUT``, ``CLEAVE_MAX_BODY``,
+``CLEAVE_MAX_CONNECTIONS``. Exit status 0 after a drain, 2 when the configuration is wrong (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .errors import ServiceConfigError
+from .listen import open_listener
+from .server import Limits, Server, log
+from .service import load_service
+from .wsgi import unavailable_middleware
+
+
+def main() -> int:
+    """Load the service, open the socket, serve until SIGTERM, drain, return the exit status."""
+    root = Path.cwd()
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # the service's own modules live beside service.json
+    try:
+        service = load_service(root)
+        limits = Limits.from_env(os.environ)
+        listener = open_listener(os.environ)
+    except ServiceConfigError as error:
+        log(str(error))
+        return 2
+    except ValueError as error:
+        log(f"bad limit in the environment: {error}")
+        return 2
+    if service.app is not None:
+        service = service.__class__(service.name, service.functions, unavailable_middleware(service.app),
+                                    service.health_path)
+    os.environ.setdefault("CLEAVE_SERVICE", service.name)
+    return Server(service, listener, limits).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""The RPC client the generated stubs call: ``call("orders", "shop.orders.service.place_order", args, kwargs)``.
+
+The target's address comes from ``CLEAVE_SERVICE_<NAME>_URL`` (``http://host:port`` or ``unix:/path``). Connections
+are kept alive and pooled per target (thread-safe). A call is retried only when it certainly never reached the
+service: the connection was refused, or a pooled connection was found closed (or failed) before the whole request
+was written. Once the request is sent, a lost connection or a timeout is a :class:`ServiceUnavailable` /
+:class:`ServiceTimeout` and the call is NOT repeated: it may have run.
+
+Environment: ``CLEAVE_CONNECT_TIMEOUT`` (seconds, default 3), ``CLEAVE_READ_TIMEOUT`` (default 300, 0 = none),
+``CLEAVE_POOL_SIZE`` (idle connections kept per target, default 32), ``CLEAVE_POOL_IDLE`` (seconds an idle
+connection is reused, default 30: below the server's idle timeout of 75, so the server never closes it first).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from . import codec, http11
+from .errors import CodecError, RemoteError, ServiceTimeout, ServiceUnavailable
+
+_MAX_HEAD = 65536
+_MAX_BODY = 1 << 30
+
+
+def call(service: str, function: str, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
+    """Call ``function`` (its dotted qualified name) on ``service`` and return its result, or raise its exception."""
+    target = _target(service)
+    body = _encode_call(function, args, kwargs)
+    request = target.request_head(function, len(body)) + body
+    status, payload = target.exchange(request)
+    if status != 200:
+        text = payload.decode("utf-8", "replace").strip()
+        raise RemoteError(service, function, f"HTTP {status}", text)
+    try:
+        answer = codec.loads(payload)
+    except CodecError:
+        answer = _plain_answer(service, function, payload)
+    except ValueError as error:
+        raise RemoteError(service, function, "malformed answer", str(error)) from None
+    if "result" in answer:
+        return answer["result"]
+    raise _remote_exception(service, function, answer.get("error") or {})
+
+
+def close_all() -> None:
+    """Close every pooled connection (tests, and before a process forks without exec)."""
+    for target in list(_targets.values()):
+        target.close()
+    _targets.clear()
+
+
+def _encode_call(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any] | None) -> bytes:
+    encoded_args = [codec.encode(value, f"positional argument {index + 1} of {function}")
+                    for index, value in enumerate(args)]
+    encoded_kwargs = {name: codec.encode(value, f"argument {name!r} of {function}")
+                      for name, value in (kwargs or {}).items()}
+    return json.dumps({"args": encoded_args, "kwargs": encoded_kwargs}, separators=(",", ":"),
+                      allow_nan=False).encode()
+
+
+def _plain_answer(service: str, function: str, payload: bytes) -> dict[str, Any]:
+    """The answer when its exception cannot be rebuilt here: parse it as plain JSON, the error becomes RemoteError."""
+    answer = json.loads(payload)
+    if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+        answer["error"]["value"] = None
+        return answer
+    raise RemoteError(service, function, "CodecError", "the result cannot be decoded here")
+
+
+def _remote_exception(service: str, function: str, error: dict[str, Any]) -> BaseException:
+    value = error.get("value")
+    traceback_text = str(error.get("traceback", ""))
+    if isinstance(value, BaseException):
+        value.add_note(f"raised by {function} on service {service!r}; remote traceback:\n{traceback_text}")
+        return value
+    return RemoteError(service, function, str(error.get("class", "unknown")), str(error.get("message", "")),
+                       traceback_text)
+
+
+class _Conn:
+    __slots__ = ("buf", "sock", "used")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.used = time.monotonic()
+
+
+class _Target:
+    """One service's address, timeouts and pool of idle keep-alive connections."""
+
+    def __init__(self, service: str, url: str) -> None:
+        self.service = service
+        self.url = url
+        self.connect_timeout = _seconds("CLEAVE_CONNECT_TIMEOUT", 3.0)
+        self.read_timeout = _seconds("CLEAVE_READ_TIMEOUT", 300.0)
+        self.pool_size = int(_seconds("CLEAVE_POOL_SIZE", 32))
+        self.pool_idle = _seconds("CLEAVE_POOL_IDLE", 30.0)
+        self.idle: collections.deque[_Conn] = collections.deque()
+        self.family, self.address, host = _parse_url(service, url)
+        self.host_line = f"Host: {host}\r\n".encode()
+
+    def request_head(self, function: str, length: int) -> bytes:
+        return (b"POST /rpc/%b HTTP/1.1\r\n%bContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                % (function.encode(), self.host_line, length))
+
+    def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send ``request`` and read the answer: (status, body)."""
+        conn = self._pooled()
+        if conn is not None:
+            try:
+                conn.sock.sendall(request)
+            except OSError:  # the whole request was not written: the service cannot have run it
+                conn.sock.close()
+                conn = None
+        if conn is None:
+            conn = self._connect()
+            try:
+                conn.sock.sendall(request)
+            except OSError as error:
+                conn.sock.close()
+                raise ServiceUnavailable(self.service, f"sending to {self.url} failed: {error}") from None
+        try:
+            status, keep, body = self._read_answer(conn)
+        except (BlockingIOError, TimeoutError):
+            conn.sock.close()
+            raise ServiceTimeout(self.service, f"no answer from {self.url} within {self.read_timeout} s "
+                                 "(the call may have run; not retried)") from None
+        except (OSError, http11.ProtocolError) as error:
+            conn.sock.close()
+            raise ServiceUnavailable(self.service, f"connection to {self.url} lost after the call was sent "
+                                     f"(the call may have run; not retried): {error}") from None
+        if keep and len(self.idle) < self.pool_size:
+            conn.used = time.monotonic()
+            self.idle.append(conn)
+        else:
+            conn.sock.close()
+        return status, body
+
+    def _pooled(self) -> _Conn | None:
+        """An idle connection still open, or None; one peek per reuse finds connections the server closed."""
+        while True:
+            try:
+                conn = self.idle.pop()
+            except IndexError:
+                return None
+            if time.monotonic() - conn.used < self.pool_idle and not conn.buf:
+                try:
+                    conn.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    return conn  # nothing to read: still open
+                except OSError:
+                    pass
+            conn.sock.close()
+
+    def _connect(self) -> _Conn:
+        sock = socket.socket(self.family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.connect_timeout)
+            sock.connect(self.address)
+        except TimeoutError:
+            sock.close()
+            raise ServiceUnavailable(self.service, f"connecting to {self.url} timed out after "
+                                     f"{self.connect_timeout} s") from None
+        except OSError as error:
+            sock.close()
+            raise ServiceUnavailable(self.service, f"cannot connect to {self.url}: {error.strerror or error}") from None
+        if self.family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        http11.set_timeouts(sock, self.read_timeout)
+        return _Conn(sock)
+
+    def _read_answer(self, conn: _Conn) -> tuple[int, bool, bytes]:
+        head = http11.read_head(conn.sock, conn.buf, _MAX_HEAD)
+        if head is None:
+            raise http11.ProtocolError(502, "the service closed the connection without answering")
+        lines = head.split(b"\r\n")
+        status_line = lines[0].split(b" ", 2)
+        if len(status_line) < 2 or not status_line[1].isdigit():
+            raise http11.ProtocolError(502, f"malformed status line {lines[0][:80]!r}")
+        headers = http11.parse_headers(lines[1:])
+        body = http11.read_body(conn.sock, conn.buf, headers, _MAX_BODY)
+        keep = "close" not in headers.get("connection", "").lower() and status_line[0] == b"HTTP/1.1"
+        return int(status_line[1]), keep, body
+
+    def close(self) -> None:
+        while self.idle:
+            self.idle.pop().sock.close()
+
+
+def _parse_url(service: str, url: str) -> tuple[socket.AddressFamily, Any, str]:
+    if url.startswith("unix:"):
+        path = url[5:]
+        path = path[2:] if path.startswith("//") else path
+        if path:
+            return socket.AF_UNIX, path, service
+    elif url.startswith("http://"):
+        hostport = url[7:].split("/", 1)[0]
+        host, sep, port = hostport.rpartition(":")
+        if sep and port.isdigit() and host:
+            host = host.strip("[]")
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            return family, (host, int(port)), hostport
+    raise ServiceUnavailable(service, f"its URL {url!r} is neither http://host:port nor unix:/path")
+
+
+def _seconds(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
+
+
+_targets: dict[tuple[str, str], _Target] = {}
+_targets_lock = threading.Lock()
+
+
+def _target(service: str) -> _Target:
+    variable = f"CLEAVE_SERVICE_{service.upper().replace('-', '_')}_URL"
+    url = os.environ.get(variable)
+    if not url:
+        raise ServiceUnavailable(service, f"{variable} is not set (how this replica reaches service {service!r})")
+    target = _targets.get((service, url))
+    if target is None:
+        with _targets_lock:
+            target = _targets.get((service, url)) or _Target(service, url)
+            _targets[(service, url)] = target
+    return target
+
+
+def _after_fork() -> None:
+    _targets.clear()  # the parent's connections are not this process's to use
+
+
+os.register_at_fork(after_in_child=_after_fork)
