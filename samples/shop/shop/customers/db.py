@@ -1,0 +1,53 @@
+"""Storage of the customers domain: its own SQLite database, $DATA_DIR/customers.db."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from shop.config import DEFAULT_DATA_DIR
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS customers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    public_id TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    street TEXT NOT NULL,
+    city TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    country TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    lifetime_spend TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+);
+"""
+
+
+def database_path() -> str:
+    """Where this domain's database lives; DATA_DIR is read on every call."""
+    return os.path.join(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR), "customers.db")
+
+
+@contextmanager
+def transaction() -> Iterator[sqlite3.Connection]:
+    """One connection and one write transaction: committed at the end of the block, rolled back on an error."""
+    path = database_path()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.executescript(SCHEMA)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

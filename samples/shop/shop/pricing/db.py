@@ -1,0 +1,60 @@
+"""Storage of the pricing domain: its own SQLite database, $DATA_DIR/pricing.db."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from shop.config import DEFAULT_DATA_DIR
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS coupons (
+    code TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    min_subtotal TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS coupon_redemptions (
+    code TEXT NOT NULL REFERENCES coupons (code),
+    order_ref TEXT NOT NULL,
+    redeemed_at TEXT NOT NULL,
+    PRIMARY KEY (code, order_ref)
+);
+CREATE TABLE IF NOT EXISTS tax_rates (
+    region TEXT PRIMARY KEY,
+    rate TEXT NOT NULL
+);
+"""
+
+
+def database_path() -> str:
+    """Where this domain's database lives; DATA_DIR is read on every call."""
+    return os.path.join(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR), "pricing.db")
+
+
+@contextmanager
+def transaction() -> Iterator[sqlite3.Connection]:
+    """One connection and one write transaction: committed at the end of the block, rolled back on an error."""
+    path = database_path()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.executescript(SCHEMA)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

@@ -1,0 +1,67 @@
+"""Storage of the shipping domain: its own SQLite database, $DATA_DIR/shipping.db."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from shop.config import DEFAULT_DATA_DIR
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS shipments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tracking TEXT NOT NULL UNIQUE,
+    order_ref TEXT NOT NULL UNIQUE,
+    recipient TEXT NOT NULL,
+    email TEXT NOT NULL,
+    street TEXT NOT NULL,
+    city TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    country TEXT NOT NULL,
+    weight_grams INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    estimated_delivery TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shipment_items (
+    shipment_id INTEGER NOT NULL REFERENCES shipments (id),
+    sku TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    PRIMARY KEY (shipment_id, sku)
+);
+CREATE TABLE IF NOT EXISTS shipment_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    shipment_id INTEGER NOT NULL REFERENCES shipments (id),
+    state TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+"""
+
+
+def database_path() -> str:
+    """Where this domain's database lives; DATA_DIR is read on every call."""
+    return os.path.join(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR), "shipping.db")
+
+
+@contextmanager
+def transaction() -> Iterator[sqlite3.Connection]:
+    """One connection and one write transaction: committed at the end of the block, rolled back on an error."""
+    path = database_path()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.executescript(SCHEMA)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

@@ -1,0 +1,1 @@
+"""HTTP handlers, one module per area of the API; each turns a Request into (status, value)."""
