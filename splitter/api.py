@@ -1,0 +1,130 @@
+"""``split``: the whole stage, from a code graph (and the user's edited plan, if any) to a new plan."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from cleave.formats.graph import CodeGraph
+from cleave.formats.plan import Plan, Resources, Rules, ServicePlan
+from splitter import boundaries, metrics, naming, partition, patterns, units
+from splitter.errors import SplitterError
+from splitter.gateway import find_entry
+
+
+def _resolve(patterns_: Sequence[str], modules: Sequence[str], what: str, origin: str) -> frozenset[str]:
+    found = {m for p in patterns_ for m in modules if m == p or fnmatch.fnmatchcase(m, p)}
+    if not found:
+        raise SplitterError(f"{what} {list(patterns_)} matches no module", path=origin,
+                            hint="fix the rule's module names, then rerun")
+    return frozenset(found)
+
+
+def constraints_from(previous: Plan | None, modules: Sequence[str]) -> tuple[partition.Constraints, dict[str, str]]:
+    """Pinned services and rules of an edited plan, as module sets; plus its module -> service map."""
+    if previous is None:
+        return partition.Constraints(), {}
+    assigned = previous.assign(modules)
+    pinned: dict[str, frozenset[str]] = {}
+    for service in previous.services:
+        if service.pinned:
+            pinned[service.name] = frozenset(m for m, s in assigned.items() if s == service.name)
+    together = tuple(_resolve(group, modules, "keep_together group", previous.origin)
+                     for group in previous.rules.keep_together)
+    apart = tuple(tuple(_resolve((p,), modules, "keep_apart entry", previous.origin) for p in group)
+                  for group in previous.rules.keep_apart)
+    return partition.Constraints(pinned=pinned, keep_together=together, keep_apart=apart), assigned
+
+
+def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str], previous: Plan | None,
+                  pinned: Mapping[str, frozenset[str]]) -> dict[int, str]:
+    """Names of the previous plan's unpinned services, given to the new groups they overlap most."""
+    if previous is None:
+        return {}
+    candidates = {s.name for s in previous.services if not s.pinned}
+    overlap: list[tuple[int, int, str]] = []
+    for index, group in enumerate(groups):
+        counts = Counter(assigned.get(m) for m in group)
+        overlap += [(-c, index, name) for name, c in counts.items() if name in candidates]
+    wanted: dict[int, str] = {}
+    used: set[str] = set(pinned)
+    for _, index, name in sorted(overlap):
+        if index not in wanted and name not in used:
+            wanted[index] = name
+            used.add(name)
+    return wanted
+
+
+def _why(name: str, modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> str:
+    votes = Counter(naming.segment(m, root) for m in modules)
+    top, count = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+    text = f"{count} of {len(modules)} modules are in package {'.'.join((*root, top))}"
+    if tables:
+        text += f"; owns tables {', '.join(tables[:5])}" + (" ..." if len(tables) > 5 else "")
+    return text
+
+
+def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | None = None,
+          previous: Plan | None = None, seed: int = 42, weights: units.Weights | None = None,
+          options: partition.Options | None = None) -> Plan:
+    """Propose services for ``code_graph``.
+
+    ``services``: exactly that many services (pinned ones included). ``previous``: the user's plan; its pinned
+    services are kept as written, its service names are given to the groups that overlap them most, its rules
+    (keep_together / keep_apart) and accepted blockers hold. Deterministic for a given ``seed``.
+    """
+    modules = code_graph.nodes_of_kind("module")
+    if not modules:
+        raise SplitterError("the graph has no modules", path=code_graph.source,
+                            hint="run `cleave analyze SRC` on the folder that holds the top-level package")
+    if services is not None and services < 1:
+        raise SplitterError(f"--services must be at least 1, not {services}")
+    entry_ref = find_entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
+    constraints, assigned = constraints_from(previous, modules)
+    module_graph = units.build(code_graph, weights)
+    proposal = partition.propose(module_graph, k=services, seed=seed, constraints=constraints, options=options)
+
+    entry_module = entry_ref.partition(":")[0] if entry_ref else None
+    names = naming.name_groups(proposal.groups, all_modules=modules, taken=proposal.pinned,
+                               entry_module=entry_module,
+                               wanted=_wanted_names(proposal.groups, assigned, previous, proposal.pinned))
+    service_of: dict[str, str] = dict.fromkeys(proposal.shared, "")
+    for name, group in zip(names, proposal.groups, strict=True):
+        service_of.update(dict.fromkeys(group, name))
+    for name, group in proposal.pinned.items():
+        service_of.update(dict.fromkeys(group, name))
+
+    found = boundaries.classify(code_graph, module_graph.owner, service_of,
+                                previous.boundaries if previous else ())
+    scores = metrics.compute(code_graph, module_graph.graph, module_graph.owner, service_of)
+    root = naming.common_root(modules)
+    previous_services = {s.name: s for s in previous.services} if previous else {}
+    plans: list[ServicePlan] = []
+    for name, group in zip(names, proposal.groups, strict=True):
+        before = previous_services.get(name)
+        tables = scores["per_service"].get(name, {}).get("tables", [])
+        plans.append(ServicePlan(
+            name=name, modules=tuple(patterns.compress(group, service_of, name)),
+            replicas=before.replicas if before else 1,
+            resources=before.resources if before else Resources(),
+            requirements=before.requirements if before else (),
+            why=_why(name, group, root, tables)))
+    plans += [previous_services[name] for name in proposal.pinned]
+    order = {s.name: i for i, s in enumerate(previous.services)} if previous else {}
+    plans.sort(key=lambda s: (order.get(s.name, len(order)), -len(s.modules)))
+    if entry_module is not None:
+        gateway = service_of.get(entry_module)
+        plans.sort(key=lambda s: s.name != gateway)
+    return Plan(
+        services=tuple(plans),
+        source=code_graph.source,
+        entry=entry_ref,
+        seed=seed,
+        shared=tuple(patterns.compress(proposal.shared, service_of, "")),
+        rules=previous.rules if previous else Rules(),
+        boundaries=found,
+        metrics=scores,
+        origin=previous.origin if previous else "<plan>",
+    )
+

@@ -1,0 +1,201 @@
+"""Community detection on the weighted module graph, and refinement to an exact number of communities.
+
+``leiden_consensus`` runs Leiden (leidenalg, modularity objective) several times with seeds derived from the
+user's seed and keeps only what the runs agree on (consensus clustering, Lancichinetti & Fortunato 2012): the
+result depends on the seed far less than a single run does. ``to_count`` then merges or splits communities to
+reach exactly ``k``, always taking the step that loses the least modularity, with a penalty on oversized services.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import igraph as ig
+import leidenalg as la
+import networkx as nx
+
+Partition = list[set[str]]
+
+
+def _to_igraph(graph: nx.Graph) -> tuple[ig.Graph, list[str]]:
+    names = sorted(graph.nodes)
+    index = {n: i for i, n in enumerate(names)}
+    edges = sorted((min(index[u], index[v]), max(index[u], index[v]), float(d.get("weight", 1.0)))
+                   for u, v, d in graph.edges(data=True) if u != v)
+    g = ig.Graph(n=len(names), edges=[(a, b) for a, b, _ in edges])
+    g.es["weight"] = [w for _, _, w in edges]
+    return g, names
+
+
+def leiden(graph: nx.Graph, *, seed: int, resolution: float = 1.0,
+           initial: Mapping[str, int] | None = None) -> Partition:
+    """One Leiden run maximising modularity (RBConfiguration at ``resolution``; 1.0 is plain modularity)."""
+    if graph.number_of_nodes() == 0:
+        return []
+    g, names = _to_igraph(graph)
+    membership = None
+    if initial is not None:
+        labels: dict[int, int] = {}
+        membership = []
+        for name in names:
+            raw = initial.get(name, -1 - len(labels))
+            membership.append(labels.setdefault(raw, len(labels)))
+    part = la.find_partition(g, la.RBConfigurationVertexPartition, weights="weight", seed=seed,
+                             resolution_parameter=resolution, n_iterations=-1, initial_membership=membership)
+    groups: dict[int, set[str]] = defaultdict(set)
+    for i, label in enumerate(part.membership):
+        groups[label].add(names[i])
+    return canonical(list(groups.values()))
+
+
+def canonical(partition: Sequence[set[str]]) -> Partition:
+    """Communities in a fixed order (largest first, then by smallest member), empty ones dropped."""
+    return sorted((set(c) for c in partition if c), key=lambda c: (-len(c), min(c)))
+
+
+def leiden_consensus(graph: nx.Graph, *, seed: int, runs: int = 8, rounds: int = 4,
+                     resolution: float = 1.0) -> Partition:
+    """Leiden runs agreed on: co-membership frequencies become the next graph's weights until runs agree."""
+    rng = random.Random(seed)
+    current = graph
+    result: Partition = []
+    for _ in range(rounds):
+        seeds = [rng.randrange(1, 2**31 - 1) for _ in range(runs)]
+        partitions = [leiden(current, seed=s, resolution=resolution) for s in seeds]
+        labels = [{n: i for i, c in enumerate(p) for n in c} for p in partitions]
+        result = max(partitions, key=lambda p: nx.community.modularity(graph, p, weight="weight"))
+        if all(p == partitions[0] for p in partitions[1:]):
+            return partitions[0]
+        consensus = nx.Graph()
+        consensus.add_nodes_from(graph.nodes)
+        for u, v, d in graph.edges(data=True):
+            together = sum(1 for lab in labels if lab[u] == lab[v]) / runs
+            if together > 0:
+                consensus.add_edge(u, v, weight=together * float(d.get("weight", 1.0)))
+        current = consensus
+    return result
+
+
+def louvain(graph: nx.Graph, *, seed: int, resolution: float = 1.0) -> Partition:
+    """networkx Louvain, for comparison and as a fallback."""
+    return canonical(nx.community.louvain_communities(graph, weight="weight", seed=seed, resolution=resolution))
+
+
+def _links(graph: nx.Graph, partition: Partition) -> tuple[dict[tuple[int, int], float], list[float]]:
+    where = {n: i for i, c in enumerate(partition) for n in c}
+    between: dict[tuple[int, int], float] = defaultdict(float)
+    strength = [0.0] * len(partition)
+    for u, v, d in graph.edges(data=True):
+        w = float(d.get("weight", 1.0))
+        a, b = where[u], where[v]
+        strength[a] += w
+        strength[b] += w
+        if a != b:
+            between[(min(a, b), max(a, b))] += w
+    return between, strength
+
+
+def merge_to(graph: nx.Graph, partition: Partition, k: int, *, balance: float = 0.5,
+             frozen: set[int] | None = None) -> Partition:
+    """Merge communities until there are ``k``: each step joins the pair whose merge loses the least modularity.
+
+    ``balance`` penalises merges by the square of the merged share of all nodes (size balance). Communities in
+    ``frozen`` (indexes) are never merged.
+    """
+    parts = [set(c) for c in partition]
+    frozen = set(frozen or ())
+    total = sum(float(d.get("weight", 1.0)) for _, _, d in graph.edges(data=True)) or 1.0
+    n = max(1, sum(len(c) for c in parts))
+    while len(parts) > k:
+        between, strength = _links(graph, parts)
+        best: tuple[float, int, int] | None = None
+        for a in range(len(parts)):
+            if a in frozen:
+                continue
+            for b in range(a + 1, len(parts)):
+                if b in frozen:
+                    continue
+                gain = between.get((a, b), 0.0) / total - strength[a] * strength[b] / (2 * total * total)
+                gain -= balance * ((len(parts[a]) + len(parts[b])) / n) ** 2 / max(1, k)
+                if best is None or gain > best[0]:
+                    best = (gain, a, b)
+        if best is None:
+            break
+        _, a, b = best
+        parts[a] |= parts[b]
+        del parts[b]
+        frozen = {i if i < b else i - 1 for i in frozen if i != b}
+    return parts
+
+
+def bisect(graph: nx.Graph, members: set[str], *, seed: int) -> tuple[set[str], set[str]] | None:
+    """The best two-way split of one community (Leiden on its subgraph, merged down to two), or None."""
+    if len(members) < 2:
+        return None
+    sub = graph.subgraph(members).copy()
+    pieces: Partition = []
+    for resolution in (1.0, 2.0, 4.0, 8.0):
+        pieces = leiden(sub, seed=seed, resolution=resolution)
+        if len(pieces) >= 2:
+            break
+    if len(pieces) < 2:
+        return None
+    first, second = canonical(merge_to(sub, pieces, 2, balance=0.0))
+    return first, second
+
+
+def _split_gain(graph: nx.Graph, total: float, a: set[str], b: set[str]) -> float:
+    """Modularity gained by splitting ``a | b`` into ``a`` and ``b``."""
+    cut = sum(float(d.get("weight", 1.0)) for _, v, d in graph.edges(a, data=True) if v in b)
+    va = sum(float(w) for _, w in graph.degree(a, weight="weight"))
+    vb = sum(float(w) for _, w in graph.degree(b, weight="weight"))
+    return -cut / total + va * vb / (2 * total * total)
+
+
+def split_best(graph: nx.Graph, partition: Partition, *, seed: int, frozen: set[int] | None = None,
+               cache: dict[frozenset[str], tuple[set[str], set[str]] | None] | None = None) -> Partition:
+    """Split in two the community whose split gains the most modularity (or loses the least)."""
+    frozen = set(frozen or ())
+    cache = {} if cache is None else cache
+    total = float(graph.size(weight="weight")) or 1.0
+    best: tuple[float, int, tuple[set[str], set[str]]] | None = None
+    for index, members in enumerate(partition):
+        if index in frozen or len(members) < 2:
+            continue
+        key = frozenset(members)
+        if key not in cache:
+            cache[key] = bisect(graph, members, seed=seed)
+        pieces = cache[key]
+        if pieces is None:
+            continue
+        gain = _split_gain(graph, total, *pieces)
+        if best is None or gain > best[0]:
+            best = (gain, index, pieces)
+    if best is None:  # nothing has internal structure: cut the largest community in half by name order
+        order = [i for i in range(len(partition)) if i not in frozen and len(partition[i]) > 1]
+        if not order:
+            return partition
+        index = max(order, key=lambda i: (len(partition[i]), -min(len(m) for m in partition[i])))
+        members_sorted = sorted(partition[index])
+        half = len(members_sorted) // 2
+        return [c for i, c in enumerate(partition) if i != index] + [set(members_sorted[:half]),
+                                                                    set(members_sorted[half:])]
+    _, index, (first, second) = best
+    return [c for i, c in enumerate(partition) if i != index] + [set(first), set(second)]
+
+
+def to_count(graph: nx.Graph, partition: Partition, k: int, *, seed: int, balance: float = 0.5) -> Partition:
+    """Exactly ``k`` communities (fewer only when there are fewer than ``k`` nodes)."""
+    parts = canonical(partition)
+    k = max(1, min(k, sum(len(c) for c in parts)))
+    cache: dict[frozenset[str], tuple[set[str], set[str]] | None] = {}
+    while len(parts) < k:
+        before = len(parts)
+        parts = canonical(split_best(graph, parts, seed=seed, cache=cache))
+        if len(parts) == before:
+            break
+    if len(parts) > k:
+        parts = canonical(merge_to(graph, parts, k, balance=balance))
+    return parts

@@ -1,0 +1,276 @@
+"""Modules -> groups of modules: detection, shared modules, unconnected modules, and the user's constraints.
+
+The order of work:
+
+1. Pure modules (no module state written, no table, no I/O library, and depending only on pure modules) with
+   a fan-in of at least ``shared_fan_in`` modules are held out: they would glue services together.
+2. Pinned services are held out as written.
+3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
+4. Consensus Leiden on the rest, then exactly ``k`` groups when asked (merge / split with the least modularity
+   lost), else tiny groups are absorbed by their best neighbour.
+5. ``keep_apart`` conflicts are repaired by moving the least-attached side to its next best group.
+6. Modules without any edge are placed by package proximity: the group holding most of the modules that share
+   the longest dotted prefix with it (the package nesting is read from the node ids, never from files).
+7. Held-out pure modules used by two or more services become ``shared`` (with every pure module they depend on);
+   the others join the one service that uses them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from splitter import detect
+from splitter.errors import SplitterError
+from splitter.units import ModuleGraph, is_table
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Resolved constraints: module sets, not patterns."""
+
+    pinned: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    keep_together: tuple[frozenset[str], ...] = ()
+    keep_apart: tuple[tuple[frozenset[str], ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Proposed groups (unnamed), the pinned services, shared modules, and why some modules sit where they do."""
+
+    groups: tuple[frozenset[str], ...]
+    pinned: Mapping[str, frozenset[str]]
+    shared: frozenset[str]
+    home: Mapping[str, int]
+    placed: Mapping[str, str]
+
+    def labels(self) -> dict[str, str]:
+        """module -> group label (``g<i>`` or the pinned name); shared modules get the label of their home group."""
+        out = {m: f"g{i}" for i, group in enumerate(self.groups) for m in group}
+        out.update({m: name for name, group in self.pinned.items() for m in group})
+        out.update({m: f"g{i}" for m, i in self.home.items() if m not in out})
+        return out
+
+
+@dataclass(frozen=True)
+class Options:
+    """Tuning knobs of the partition step."""
+
+    shared_fan_in: int = 3
+    min_size: int = 2
+    max_services: int = 12
+    balance: float = 0.5
+    runs: int = 8
+
+
+def _contract(graph: nx.Graph, together: Sequence[frozenset[str]]) -> tuple[nx.Graph, dict[str, str]]:
+    rep: dict[str, str] = {}
+    for group in together:
+        members = sorted(m for m in group if m in graph)
+        if not members:
+            continue
+        head = rep.get(members[0], members[0])
+        for m in members:
+            old = rep.get(m)
+            if old is not None and old != head:
+                for k, v in list(rep.items()):
+                    if v == old:
+                        rep[k] = head
+            rep[m] = head
+    if not rep:
+        return graph, {}
+    out = nx.Graph()
+    out.add_nodes_from(rep.get(n, n) for n in graph.nodes)
+    for u, v, d in graph.edges(data=True):
+        a, b = rep.get(u, u), rep.get(v, v)
+        if a == b:
+            continue
+        w = float(d.get("weight", 1.0)) + (out[a][b]["weight"] if out.has_edge(a, b) else 0.0)
+        out.add_edge(a, b, weight=w)
+    return out, rep
+
+
+def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constraints | None = None,
+            options: Options | None = None) -> Proposal:
+    """Group the modules of ``mg`` (see the module docstring for the steps)."""
+    constraints = constraints or Constraints()
+    options = options or Options()
+    pinned_modules = {m for group in constraints.pinned.values() for m in group}
+    ruled = {m for group in constraints.keep_together for m in group}
+    ruled |= {m for groups in constraints.keep_apart for g in groups for m in g}
+    held = {m for m in mg.pure if len(mg.fan_in.get(m, ())) >= options.shared_fan_in
+            and m not in pinned_modules and m not in ruled}
+    free = [m for m in mg.modules if m not in pinned_modules and m not in held]
+    tables = [t for t in mg.graph.nodes if is_table(t)]
+    work = mg.graph.subgraph([*free, *tables]).copy()
+    isolated = {m for m in free if work.degree(m, weight="weight") == 0}
+    work.remove_nodes_from(isolated)
+    work.remove_nodes_from([t for t in tables if work.degree(t) == 0])
+    contracted, rep = _contract(work, constraints.keep_together)
+
+    target = None if k is None else k - len(constraints.pinned)
+    if target is not None and target < 1 and free:
+        raise SplitterError(f"--services {k} leaves no service for the {len(free)} modules outside the "
+                            f"{len(constraints.pinned)} pinned services", hint="ask for more services or unpin one")
+    groups: list[set[str]] = []
+    if contracted.number_of_nodes():
+        groups = detect.leiden_consensus(contracted, seed=seed, runs=options.runs)
+        if target is not None:
+            groups = detect.to_count(contracted, groups, target, seed=seed, balance=options.balance)
+        else:
+            groups = _absorb_small(contracted, groups, options)
+    members: dict[str, set[str]] = defaultdict(set)
+    for m, head in rep.items():
+        members[head].add(m)
+    groups = [{x for n in g for x in (members.get(n) or {n}) if not is_table(x)} for g in groups]
+    groups = [g for g in groups if g]
+    groups = _keep_apart(mg.graph, groups, constraints.keep_apart)
+
+    placed: dict[str, str] = {}
+    if not groups and (isolated or held) and (target is None or target >= 1):
+        groups = [set()]
+    for module in sorted(isolated):
+        index, why = _nearest(module, groups)
+        groups[index].add(module)
+        placed[module] = why
+    shared, home = _resolve_shared(mg, held, groups, constraints.pinned, placed)
+    anchors = {m: min(groups[i]) for m, i in home.items() if groups[i]}
+    if target is not None and len(groups) < target:
+        groups = detect.to_count(mg.graph.subgraph([m for g in groups for m in g]).copy(), groups, target,
+                                 seed=seed, balance=options.balance)
+    final = tuple(frozenset(g) for g in detect.canonical(groups))
+    index_of = {m: i for i, g in enumerate(final) for m in g}
+    home_final = {m: index_of[a] for m, a in anchors.items() if a in index_of}
+    return Proposal(groups=final, pinned=dict(constraints.pinned), shared=frozenset(shared), home=home_final,
+                    placed=placed)
+
+
+def _absorb_small(graph: nx.Graph, groups: list[set[str]], options: Options) -> list[set[str]]:
+    """Tiny groups join their best neighbour; more than ``max_services`` groups are merged down."""
+    groups = detect.canonical(groups)
+    n_modules = sum(1 for g in groups for m in g if not is_table(m))
+    floor = max(options.min_size, round(0.02 * n_modules))
+    while len(groups) > 1:
+        sizes = [sum(1 for m in g if not is_table(m)) for g in groups]
+        small = [i for i, s in enumerate(sizes) if s < floor]
+        if not small:
+            break
+        i = small[-1]
+        where = {n: j for j, g in enumerate(groups) for n in g}
+        link: dict[int, float] = defaultdict(float)
+        for _u, v, d in graph.edges(groups[i], data=True):
+            j = where[v]
+            if j != i:
+                link[j] += float(d.get("weight", 1.0))
+        j = max(link, key=lambda x: (link[x], -x)) if link else (0 if i != 0 else 1)
+        groups[j] |= groups[i]
+        del groups[i]
+        groups = detect.canonical(groups)
+    if len(groups) > options.max_services:
+        groups = detect.canonical(detect.merge_to(graph, groups, options.max_services, balance=options.balance))
+    return groups
+
+
+def _keep_apart(graph: nx.Graph, groups: list[set[str]],
+                rules: Sequence[Sequence[frozenset[str]]]) -> list[set[str]]:
+    for rule in rules:
+        for _ in range(len(rule) * len(rule)):
+            where = {m: i for i, g in enumerate(groups) for m in g}
+            seen: dict[int, frozenset[str]] = {}
+            clash: frozenset[str] | None = None
+            for part in rule:
+                homes = {where[m] for m in part if m in where}
+                for h in homes:
+                    if h in seen and seen[h] != part:
+                        clash = part
+                    seen.setdefault(h, part)
+            if clash is None:
+                break
+            taken = {where[m] for part in rule if part != clash for m in part if m in where}
+            options = [i for i in range(len(groups)) if i not in taken]
+            weight: dict[int, float] = dict.fromkeys(options, 0.0)
+            for _u, v, d in graph.edges(clash, data=True):
+                if v in where and where[v] in weight and v not in clash:
+                    weight[where[v]] += float(d.get("weight", 1.0))
+            if options:
+                target = max(options, key=lambda i: (weight[i], -i))
+            else:
+                groups.append(set())
+                target = len(groups) - 1
+            for group in groups:
+                group.difference_update(clash)
+            groups[target] |= {m for m in clash if m in where}
+            groups = [g for g in groups if g]
+    return groups
+
+
+def _nearest(module: str, groups: Sequence[set[str]]) -> tuple[int, str]:
+    """The group holding most modules of the closest enclosing package of ``module``."""
+    parts = module.split(".")
+    for depth in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:depth])
+        votes = Counter(i for i, g in enumerate(groups) for m in g
+                        if m == prefix or m.startswith(prefix + "."))
+        if votes:
+            index = max(votes, key=lambda i: (votes[i], -i))
+            return index, f"no dependency edges; placed with the other modules of package {prefix}"
+    index = max(range(len(groups)), key=lambda i: (len(groups[i]), -i))
+    return index, "no dependency edges and no related package; placed in the largest service"
+
+
+def _resolve_shared(mg: ModuleGraph, held: set[str], groups: list[set[str]],
+                    pinned: Mapping[str, frozenset[str]], placed: dict[str, str]) -> tuple[set[str], dict[str, int]]:
+    where: dict[str, str] = {m: f"g{i}" for i, g in enumerate(groups) for m in g}
+    where.update({m: name for name, g in pinned.items() for m in g})
+    shared: set[str] = set()
+    home: dict[str, int] = {}
+    pending = sorted(held)
+    for _ in range(len(pending) + 1):  # users may themselves be held modules; settle them in rounds
+        progress = False
+        for module in list(pending):
+            users = sorted(u for u in mg.fan_in.get(module, ()) if u != module)
+            services = Counter(where[u] for u in users if u in where)
+            unsettled = [u for u in users if u not in where and u in held and u not in shared]
+            if unsettled and len(services) < 2:
+                continue
+            group_votes = Counter({s: c for s, c in services.items() if s.startswith("g")})
+            best = max(group_votes, key=lambda s: (group_votes[s], s)) if group_votes else None
+            if len(services) >= 2 or any(u in shared for u in users):
+                shared.add(module)
+                if best is not None:
+                    home[module] = int(best[1:])
+            elif best is not None:
+                groups[int(best[1:])].add(module)
+                where[module] = best
+                placed[module] = "pure module used by one service only"
+            else:
+                shared.add(module)
+            pending.remove(module)
+            progress = True
+        if not progress:
+            break
+    for module in pending:
+        shared.add(module)
+    closure = list(shared)
+    deps: dict[str, set[str]] = defaultdict(set)
+    for target, importers in mg.fan_in.items():
+        for user in importers:
+            deps[user].add(target)
+    while closure:
+        module = closure.pop()
+        for dep in deps.get(module, ()):
+            if dep in mg.pure and dep not in shared:
+                for g in groups:
+                    g.discard(dep)
+                shared.add(dep)
+                closure.append(dep)
+    for module in shared:
+        if module not in home:
+            counts = Counter(int(where[u][1:]) for u in mg.fan_in.get(module, ())
+                             if where.get(u, "").startswith("g"))
+            if counts:
+                home[module] = max(counts, key=lambda i: (counts[i], -i))
+    return shared, home

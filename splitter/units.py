@@ -1,0 +1,194 @@
+"""From the analyzer's code graph to the weighted module graph the splitter cuts.
+
+Each edge weight says what cutting it would cost. Per module pair, summed over every code edge between them:
+
+==================================  =======  ==============================================================
+signal                              weight   why
+==================================  =======  ==============================================================
+table used by both (per table)      8        splitting it means a distributed transaction
+module global written across        8        shared mutable state (both sides see different copies)
+inheritance                         4        a class cannot inherit over the wire
+global read across                  1.5      reads of a module global
+calls                               2*log2(1+n)  n calls; log so one chatty pair does not dominate
+imports                             1        (0.25 under TYPE_CHECKING, 0.5 lazy)
+package nesting (optional prior)    0.5      module <-> its parent package module, from the dotted ids
+==================================  =======  ==============================================================
+
+Tables are kept as extra nodes (``table:<name>``) linked to each module that uses them, so a table pulls its
+users together without a clique. Everything below runs on node ids only; no file names are read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from cleave.formats.graph import TABLE_PREFIX, CodeGraph
+
+IO_PACKAGES = frozenset({
+    "requests", "httpx", "urllib3", "aiohttp", "psycopg", "psycopg2", "psycopg2-binary", "pymysql", "mysqlclient",
+    "sqlalchemy", "redis", "boto3", "botocore", "pymongo", "kafka-python", "pika", "celery", "paramiko", "grpcio",
+})
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The cost of cutting each kind of dependency (see the module docstring)."""
+
+    table: float = 8.0
+    global_write: float = 8.0
+    inherits: float = 4.0
+    read: float = 1.5
+    call: float = 2.0
+    imports: float = 1.0
+    package_prior: float = 0.5
+
+
+@dataclass(frozen=True)
+class ModuleGraph:
+    """The weighted, undirected graph of modules (plus table nodes) and what the splitter knows about each."""
+
+    modules: tuple[str, ...]
+    graph: nx.Graph
+    owner: Mapping[str, str]
+    pure: frozenset[str]
+    fan_in: Mapping[str, frozenset[str]]
+    stateful: frozenset[str] = field(default_factory=frozenset)
+
+    def isolated(self, among: Iterable[str] | None = None) -> set[str]:
+        """Modules with no weighted edge to another module or table."""
+        nodes = self.modules if among is None else among
+        return {m for m in nodes if self.graph.degree(m, weight="weight") == 0}
+
+
+def module_owners(code_graph: CodeGraph) -> dict[str, str]:
+    """Map every module, class, function and variable node to the module that defines it."""
+    graph = code_graph.graph
+    modules = set(code_graph.nodes_of_kind("module"))
+    owner: dict[str, str] = {m: m for m in modules}
+    parent: dict[str, str] = {}
+    for u, v, _ in code_graph.edges_of_kind("contains"):
+        parent[v] = u
+    for node, data in graph.nodes(data=True):
+        if node in owner or data.get("kind") in ("table", "package"):
+            continue
+        seen: set[str] = set()
+        current = node
+        while current in parent and current not in modules and current not in seen:
+            seen.add(current)
+            current = parent[current]
+        if current in modules:
+            owner[node] = current
+            continue
+        prefix = node  # fall back to the longest module prefix of the dotted id
+        while "." in prefix:
+            prefix = prefix.rsplit(".", 1)[0]
+            if prefix in modules:
+                owner[node] = prefix
+                break
+    return owner
+
+
+def _call_weight(weights: Weights, count: float) -> float:
+    return weights.call * math.log2(1.0 + count)
+
+
+def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
+    """The weighted module graph of ``code_graph``."""
+    weights = weights or Weights()
+    modules = tuple(code_graph.nodes_of_kind("module"))
+    owner = module_owners(code_graph)
+    pair: dict[tuple[str, str], float] = defaultdict(float)
+    calls: dict[tuple[str, str], float] = defaultdict(float)
+    fan_in: dict[str, set[str]] = defaultdict(set)
+    writers: dict[str, set[str]] = defaultdict(set)
+    impure: set[str] = set()
+    deps: dict[str, set[str]] = defaultdict(set)
+    tables: dict[str, set[str]] = defaultdict(set)
+
+    def add(a: str, b: str, w: float) -> None:
+        if a != b:
+            pair[(a, b) if a < b else (b, a)] += w
+
+    for u, v, key, data in code_graph.graph.edges(keys=True, data=True):
+        mu = owner.get(u)
+        if mu is None:
+            continue
+        count = float(data.get("weight", 1) or 1)
+        if key == "uses_table":
+            tables[v].add(mu)
+            impure.add(mu)
+            continue
+        if key == "uses_package":
+            name = str(v).removeprefix("package:")
+            if name in IO_PACKAGES:
+                impure.add(mu)
+            continue
+        mv = owner.get(v)
+        if mv is None or key == "contains":
+            continue
+        if key == "writes":
+            writers[v].add(mu)
+            impure.add(mu)
+            impure.add(mv)
+            add(mu, mv, weights.global_write)
+        elif key == "inherits":
+            add(mu, mv, weights.inherits)
+        elif key == "reads":
+            add(mu, mv, weights.read)
+        elif key == "calls":
+            if mu != mv:
+                calls[(mu, mv) if mu < mv else (mv, mu)] += count
+            if "file" in (data.get("passes") or ()):
+                impure.add(mu)
+        elif key == "imports":
+            factor = 0.25 if data.get("type_checking") else 0.5 if data.get("lazy") else 1.0
+            add(mu, mv, weights.imports * factor)
+        if mu != mv:
+            fan_in[mv].add(mu)
+            deps[mu].add(mv)
+    for (a, b), count in calls.items():
+        add(a, b, _call_weight(weights, count))
+
+    graph = nx.Graph()
+    graph.add_nodes_from(modules)
+    for (a, b), w in sorted(pair.items()):
+        graph.add_edge(a, b, weight=w)
+    for table, users in sorted(tables.items()):
+        for user in sorted(users):
+            graph.add_edge(table, user, weight=weights.table)
+    if weights.package_prior > 0:
+        module_set = set(modules)
+        for module in modules:
+            if "." in module:
+                parent = module.rsplit(".", 1)[0]
+                if parent in module_set:
+                    w = graph.get_edge_data(module, parent, {"weight": 0.0})["weight"]
+                    graph.add_edge(module, parent, weight=w + weights.package_prior)
+
+    stateful = {m for var, ws in writers.items() if (m := owner.get(var))}
+    pure = _pure_closure(set(modules) - impure - stateful, deps)
+    return ModuleGraph(modules=modules, graph=graph, owner=owner, pure=frozenset(pure),
+                       fan_in={m: frozenset(s) for m, s in fan_in.items()}, stateful=frozenset(stateful))
+
+
+def _pure_closure(candidates: set[str], deps: Mapping[str, set[str]]) -> set[str]:
+    """Candidates whose every internal dependency is also pure (a shared module must not need a service)."""
+    pure = set(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for module in sorted(pure):
+            if any(dep not in pure for dep in deps.get(module, ())):
+                pure.discard(module)
+                changed = True
+    return pure
+
+
+def is_table(node: str) -> bool:
+    """True for the table pseudo-nodes of the module graph."""
+    return node.startswith(TABLE_PREFIX)
