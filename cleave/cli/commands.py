@@ -6,6 +6,9 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cleave.cli import analyze_cmd
+    from cleave.cli import analyze_cmd, build_cmd
+    from cleave.cli import split_cmd
 
     analyze_cmd.register(app)
+    build_cmd.register(app)
+    split_cmd.register(app)

@@ -1,0 +1,124 @@
+"""The monolith's modules on disk: dotted name -> file, read and parsed once (libcst)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from cleave.formats.graph import CodeGraph
+from packager.errors import PackagerError
+
+_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "venv", ".venv", "build", "dist", "site-packages"})
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    """One module of the monolith: ``relpath`` is POSIX and relative to the source root."""
+
+    name: str
+    relpath: str
+    is_package: bool
+
+
+def module_name(relpath: str) -> str | None:
+    """``shop/orders/__init__.py`` -> ``shop.orders``; ``None`` for a file that is not importable by name."""
+    parts = relpath.split("/")
+    if not parts[-1].endswith(".py"):
+        return None
+    stem = parts[-1][:-3]
+    parts = parts[:-1] if stem == "__init__" else [*parts[:-1], stem]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+class SourceIndex:
+    """Every importable module under ``src``, with cached text and syntax trees."""
+
+    def __init__(self, src: Path, modules: dict[str, ModuleSource]) -> None:
+        self.src = src
+        self.modules = dict(sorted(modules.items()))
+        self._trees: dict[str, cst.Module] = {}
+
+    @classmethod
+    def scan(cls, src: Path, code_graph: CodeGraph | None = None) -> SourceIndex:
+        """Walk ``src`` for ``.py`` files; module nodes of ``code_graph`` that name a file are added too."""
+        if not src.is_dir():
+            raise PackagerError("source folder not found", path=src, hint="pass the monolith's root folder")
+        modules: dict[str, ModuleSource] = {}
+        for path in _python_files(src):
+            relpath = path.relative_to(src).as_posix()
+            name = module_name(relpath)
+            if name is not None:
+                modules[name] = ModuleSource(name, relpath, path.name == "__init__.py")
+        if code_graph is not None:
+            for node, data in code_graph.graph.nodes(data=True):
+                relpath = data.get("file")
+                if data.get("kind") == "module" and isinstance(relpath, str) and node not in modules \
+                        and (src / relpath).is_file():
+                    modules[node] = ModuleSource(node, relpath, relpath.endswith("__init__.py"))
+        return cls(src, modules)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.modules
+
+    def get(self, name: str) -> ModuleSource | None:
+        return self.modules.get(name)
+
+    def path(self, name: str) -> Path:
+        return self.src / self.modules[name].relpath
+
+    def read_bytes(self, name: str) -> bytes:
+        try:
+            return self.path(name).read_bytes()
+        except OSError as error:
+            raise PackagerError(f"cannot read module {name}: {error.strerror}", path=self.path(name)) from error
+
+    def tree(self, name: str) -> cst.Module:
+        """The module's concrete syntax tree (parsed once)."""
+        if name not in self._trees:
+            try:
+                self._trees[name] = cst.parse_module(self.read_bytes(name))
+            except cst.ParserSyntaxError as error:
+                raise PackagerError(f"syntax error: {error.message}", path=self.modules[name].relpath,
+                                    line=error.raw_line, hint="fix the file, then rerun") from error
+        return self._trees[name]
+
+    def package_of(self, name: str) -> str:
+        """The package a module's relative imports start from."""
+        source = self.modules.get(name)
+        if source is not None and source.is_package:
+            return name
+        return name.rpartition(".")[0]
+
+    def resolve_relative(self, name: str, level: int, target: str | None) -> str:
+        """Absolute module name of ``from {'.' * level}{target} import ...`` written in module ``name``."""
+        base = self.package_of(name)
+        for _ in range(level - 1):
+            base = base.rpartition(".")[0]
+        if target:
+            return f"{base}.{target}" if base else target
+        return base
+
+    def is_project(self, module: str) -> bool:
+        """Whether ``module`` (or its top-level package) belongs to the monolith."""
+        top = module.split(".", 1)[0]
+        return module in self.modules or any(m == top or m.startswith(top + ".") for m in self.modules)
+
+
+def _python_files(src: Path) -> Iterator[Path]:
+    for path in sorted(src.rglob("*.py")):
+        relative = path.relative_to(src).parts
+        if any(part.startswith(".") or part in _SKIPPED_DIRS for part in relative[:-1]):
+            continue
+        if path.is_file():
+            yield path
+
+
+def parents(module: str) -> list[str]:
+    """``a.b.c`` -> ``["a", "a.b"]``."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]

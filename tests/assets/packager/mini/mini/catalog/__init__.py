@@ -1,0 +1,3 @@
+"""The catalog: prices of products."""
+
+from .api import ProductMissing, price_of

@@ -1,0 +1,3 @@
+"""Orders: re-exports the facade."""
+
+from .service import OrderError, place_order
