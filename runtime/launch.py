@@ -1,0 +1,243 @@
+"""Start one replica: fork, join its cgroups, new namespaces, its own root, reduced privileges, exec.
+
+The engine calls :func:`launch`, which forks a helper; the helper joins the replica's cgroups (so everything it
+starts is accounted and limited), unshares the mount, pid, uts, ipc and net namespaces and forks the replica, which
+is pid 1 of its pid namespace. The helper reports the replica's pid and exits; the engine is a child subreaper, so
+the replica becomes the engine's child. The replica builds its root (overlayfs over the store's layers with a tmpfs
+upper, then remounted read-only), ``/proc``, a minimal ``/dev``, a private ``/tmp``, the volume at ``DATA_DIR`` and
+the unix sockets of the services it calls, brings up loopback, pivots into the root, drops capabilities, sets
+no-new-privileges, switches to the image's user and execs. Errors travel back on a close-on-exec pipe: end of file
+with no message means the exec happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from runtime import linux
+from runtime.errors import LaunchError
+
+NAMESPACES: Final = (linux.CLONE_NEWNS | linux.CLONE_NEWPID | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
+                     | linux.CLONE_NEWNET)
+DEVICES: Final = ("null", "zero", "full", "random", "urandom", "tty")
+_HIGH_FD: Final = 64
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """Everything the child needs, computed by the engine before it forks."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    workdir: str
+    user: str
+    listen_fd: int
+    log_path: str
+    cgroup_procs: tuple[str, ...] = ()
+    isolate: bool = True
+    layers: tuple[str, ...] = ()          # bottom layer first (isolated runs)
+    staging_dir: str = ""                 # an empty host folder the replica mounts its private tmpfs on
+    volume: str = ""                      # host folder bind-mounted at data_dir
+    data_dir: str = "/data"
+    sockets: tuple[tuple[str, str], ...] = ()  # (name inside /run/cleave, host socket path)
+    cwd: str = ""                         # plain-process runs: the host folder to run in
+    tmpfs_size: str = "64m"
+
+
+@dataclass(frozen=True)
+class Launched:
+    """A running replica: its pid in the engine's pid namespace and its start time (``/proc/PID/stat``)."""
+
+    pid: int
+    start_time: int
+    seconds: float
+
+
+def become_subreaper() -> None:
+    """Make orphaned replicas (their helper exits right after forking them) children of this process."""
+    linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
+
+
+def _high(fd: int) -> int:
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, _HIGH_FD)
+
+
+def launch(spec: LaunchSpec) -> Launched:
+    """Start the replica and wait until it has exec'd its command (or report why it could not)."""
+    started = time.perf_counter()
+    read_end, write_end = os.pipe()
+    log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    pid = os.fork()
+    if pid == 0:  # the helper
+        try:
+            os.close(read_end)
+            _helper(spec, _high(write_end), _high(log_fd), _high(spec.listen_fd))
+        except BaseException as error:
+            _report(write_end, f"{type(error).__name__}: {error}")
+        os._exit(127)
+    os.close(write_end)
+    os.close(log_fd)
+    chunks = []
+    with os.fdopen(read_end, "rb") as reader:
+        while chunk := reader.read(65536):
+            chunks.append(chunk)
+    data = b"".join(chunks)
+    replica = struct.unpack("q", data[:8])[0] if len(data) >= 8 else 0
+    if replica != pid:
+        os.waitpid(pid, 0)  # the helper exited after forking the replica
+    message = data[8:].decode(errors="replace")
+    if message or replica <= 0:
+        if replica > 0:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(replica, 0)
+        raise LaunchError(f"replica {spec.name} did not start: {message or 'the helper died'}",
+                          path=spec.log_path, hint="see the replica's log")
+    start_time = linux.process_start_time(replica) or 0
+    return Launched(replica, start_time, time.perf_counter() - started)
+
+
+def _report(fd: int, message: str) -> None:
+    with contextlib.suppress(OSError):
+        os.write(fd, struct.pack("q", 0) + message.encode())
+
+
+def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int) -> None:
+    os.setsid()
+    step = "joining cgroups"
+    announced = False
+    try:
+        for procs in spec.cgroup_procs:
+            with open(procs, "w") as handle:
+                handle.write(str(os.getpid()))
+        if not spec.isolate:
+            os.write(pipe, struct.pack("q", os.getpid()))
+            announced = True
+            step = "exec"
+            _exec(spec, log_fd, listen_fd, str(os.getpid()))
+            return
+        step = "unsharing namespaces"
+        linux.unshare(NAMESPACES)
+        child = os.fork()
+        if child:
+            os.write(pipe, struct.pack("q", child))
+            os._exit(0)
+        announced = True
+        step = "building the root"
+        _build_root(spec)
+        step = "exec"
+        _exec(spec, log_fd, listen_fd, "1")
+    except BaseException as error:
+        header = b"" if announced else struct.pack("q", 0)
+        os.write(pipe, header + f"{step}: {error}".encode())
+        os._exit(127)
+
+
+def _build_root(spec: LaunchSpec) -> None:
+    linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+    stage = spec.staging_dir
+    linux.mount("tmpfs", stage, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"mode=755,size={spec.tmpfs_size}")
+    for name in ("upper", "work", "root"):
+        os.mkdir(f"{stage}/{name}")
+    os.chmod(f"{stage}/upper", 0o755)
+    parents = {str(Path(layer).parent) for layer in spec.layers}
+    if len(parents) == 1:  # short relative lowerdir names keep the options under one page
+        os.chdir(parents.pop())
+        lower = ":".join(Path(layer).name for layer in reversed(spec.layers))
+    else:
+        lower = ":".join(reversed(spec.layers))
+    root = f"{stage}/root"
+    linux.mount("overlay", root, "overlay", 0, f"lowerdir={lower},upperdir={stage}/upper,workdir={stage}/work")
+    os.chdir("/")
+    for folder in ("proc", "dev", "tmp", "run/cleave", spec.data_dir.lstrip("/"), spec.workdir.lstrip("/")):
+        os.makedirs(f"{root}/{folder}", exist_ok=True)
+    linux.mount("proc", f"{root}/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    linux.mount("tmpfs", f"{root}/dev", "tmpfs", linux.MS_NOSUID | linux.MS_NOEXEC, "mode=755,size=64k")
+    for device in DEVICES:
+        if os.path.exists(f"/dev/{device}"):
+            open(f"{root}/dev/{device}", "w").close()
+            linux.mount(f"/dev/{device}", f"{root}/dev/{device}", None, linux.MS_BIND)
+    for index, stream in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{index}", f"{root}/dev/{stream}")
+    os.symlink("/proc/self/fd", f"{root}/dev/fd")
+    os.mkdir(f"{root}/dev/shm")
+    linux.mount("tmpfs", f"{root}/dev/shm", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "mode=1777,size=16m")
+    linux.mount("tmpfs", f"{root}/tmp", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"mode=1777,size={spec.tmpfs_size}")
+    if spec.volume:
+        linux.mount(spec.volume, f"{root}/{spec.data_dir.lstrip('/')}", None, linux.MS_BIND)
+    linux.mount("tmpfs", f"{root}/run/cleave", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "mode=755,size=64k")
+    for name, host_path in spec.sockets:
+        target = f"{root}/run/cleave/{name}"
+        open(target, "w").close()
+        linux.mount(host_path, target, None, linux.MS_BIND)
+    linux.mount("tmpfs", f"{root}/run/cleave", None,
+                linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV)
+    linux.mount(None, root, None, linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID)
+    socket.sethostname(spec.name)
+    linux.loopback_up()
+    os.chdir(root)
+    linux.pivot_root(".", ".")
+    linux.umount2(".", linux.MNT_DETACH)
+    os.chdir("/")
+
+
+def _ids(user: str) -> tuple[int, int]:
+    name, _, group = user.partition(":")
+    try:
+        uid = int(name)
+    except ValueError:
+        uid = _lookup("/etc/passwd", name, user)
+    if not group:
+        return uid, uid
+    try:
+        return uid, int(group)
+    except ValueError:
+        return uid, _lookup("/etc/group", group, user)
+
+
+def _lookup(table: str, name: str, user: str) -> int:
+    try:
+        with open(table) as handle:
+            for line in handle:
+                fields = line.split(":")
+                if fields[0] == name and len(fields) > 2:
+                    return int(fields[2])
+    except OSError:
+        pass
+    raise LaunchError(f"user {user!r}: {name!r} is not in the image's {table}", hint="use numeric uid:gid")
+
+
+def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str) -> None:
+    os.chdir(spec.cwd or spec.workdir or "/")
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.dup2(listen_fd, 3, inheritable=True)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for number in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    env = dict(spec.env)
+    env.update({"LISTEN_FDS": "1", "LISTEN_PID": listen_pid})
+    if spec.isolate:
+        uid, gid = _ids(spec.user)
+        linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+        if uid == 0:
+            linux.drop_capabilities(linux.REDUCED_CAPABILITIES)
+        else:
+            for cap in range(linux.last_capability() + 1):
+                with contextlib.suppress(OSError):
+                    linux.prctl(linux.PR_CAPBSET_DROP, cap)
+            os.setgroups([gid])
+            os.setgid(gid)
+            os.setuid(uid)  # from root to another user: the kernel clears every capability
+    os.execvpe(spec.argv[0], list(spec.argv), env)

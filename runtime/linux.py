@@ -1,0 +1,178 @@
+"""The Linux system calls Python 3.11's ``os`` lacks, through ctypes (x86_64 and aarch64 numbers)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import fcntl
+import os
+import platform
+import socket
+import struct
+from typing import Final
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+CLONE_NEWNS: Final = 0x00020000
+CLONE_NEWCGROUP: Final = 0x02000000
+CLONE_NEWUTS: Final = 0x04000000
+CLONE_NEWIPC: Final = 0x08000000
+CLONE_NEWUSER: Final = 0x10000000
+CLONE_NEWPID: Final = 0x20000000
+CLONE_NEWNET: Final = 0x40000000
+
+MS_RDONLY: Final = 1
+MS_NOSUID: Final = 2
+MS_NODEV: Final = 4
+MS_NOEXEC: Final = 8
+MS_REMOUNT: Final = 32
+MS_BIND: Final = 4096
+MS_REC: Final = 16384
+MS_PRIVATE: Final = 1 << 18
+MNT_DETACH: Final = 2
+
+PR_SET_PDEATHSIG: Final = 1
+PR_CAPBSET_DROP: Final = 24
+PR_SET_CHILD_SUBREAPER: Final = 36
+PR_SET_NO_NEW_PRIVS: Final = 38
+CAP_LAST_CAP_FILE: Final = "/proc/sys/kernel/cap_last_cap"
+
+_SYSCALLS: Final = {
+    "x86_64": {"pivot_root": 155, "capset": 126, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438},
+    "aarch64": {"pivot_root": 41, "capset": 91, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438},
+}
+_NR: Final = _SYSCALLS.get(platform.machine(), _SYSCALLS["x86_64"])
+
+
+def _check(result: int, what: str) -> int:
+    if result < 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+    return result
+
+
+def unshare(flags: int) -> None:
+    """unshare(2): move the caller into new namespaces."""
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def setns(fd: int, nstype: int = 0) -> None:
+    """setns(2): join the namespace ``fd`` refers to."""
+    _check(_libc.setns(ctypes.c_int(fd), ctypes.c_int(nstype)), "setns")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
+    """mount(2)."""
+    result = _libc.mount(
+        source.encode() if source is not None else None, target.encode(),
+        fstype.encode() if fstype is not None else None, ctypes.c_ulong(flags),
+        data.encode() if data is not None else None)
+    _check(result, f"mount {source or fstype} on {target}")
+
+
+def umount2(target: str, flags: int = 0) -> None:
+    """umount2(2)."""
+    _check(_libc.umount2(target.encode(), ctypes.c_int(flags)), f"umount {target}")
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    """pivot_root(2)."""
+    _check(_libc.syscall(_NR["pivot_root"], new_root.encode(), put_old.encode()), "pivot_root")
+
+
+def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
+    """prctl(2)."""
+    return _check(_libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
+                              ctypes.c_ulong(arg4), ctypes.c_ulong(arg5)), "prctl")
+
+
+def pidfd_open(pid: int) -> int:
+    """pidfd_open(2): a file descriptor that stays bound to this very process (readable once it exits)."""
+    return _check(_libc.syscall(_NR["pidfd_open"], ctypes.c_int(pid), ctypes.c_uint(0)), f"pidfd_open {pid}")
+
+
+def pidfd_getfd(pidfd: int, targetfd: int) -> int:
+    """pidfd_getfd(2): a duplicate of another process's file descriptor (Linux >= 5.6)."""
+    return _check(_libc.syscall(_NR["pidfd_getfd"], ctypes.c_int(pidfd), ctypes.c_int(targetfd), ctypes.c_uint(0)),
+                  "pidfd_getfd")
+
+
+def pidfd_send_signal(pidfd: int, sig: int) -> None:
+    """pidfd_send_signal(2): signal a process without the risk of pid reuse."""
+    _check(_libc.syscall(_NR["pidfd_send_signal"], ctypes.c_int(pidfd), ctypes.c_int(sig), None, ctypes.c_uint(0)),
+           "pidfd_send_signal")
+
+
+def last_capability() -> int:
+    try:
+        with open(CAP_LAST_CAP_FILE) as handle:
+            return int(handle.read())
+    except OSError:
+        return 40
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities(keep: frozenset[int]) -> None:
+    """Drop every capability not in ``keep`` from the bounding, effective, permitted and inheritable sets."""
+    for cap in range(last_capability() + 1):
+        if cap not in keep:
+            try:
+                prctl(PR_CAPBSET_DROP, cap)
+            except OSError as error:
+                if error.errno != 22:  # EINVAL: capability unknown to this kernel
+                    raise
+    mask = 0
+    for cap in keep:
+        mask |= 1 << cap
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    for i in range(2):
+        word = (mask >> (32 * i)) & 0xFFFFFFFF
+        data[i].effective = word
+        data[i].permitted = word
+        data[i].inheritable = 0
+    _check(_libc.syscall(_NR["capset"], ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+def loopback_up() -> None:
+    """Bring ``lo`` up in the caller's network namespace (SIOCGIFFLAGS / SIOCSIFFLAGS)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, 0x8913, request))[1]
+        fcntl.ioctl(sock, 0x8914, struct.pack("16sH14x", b"lo", flags | 0x1 | 0x40))  # IFF_UP | IFF_RUNNING
+
+
+def process_start_time(pid: int) -> int | None:
+    """Field 22 of ``/proc/PID/stat`` (clock ticks since boot): with the pid, it names one process for good."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(b")") + 2:].split()
+    return int(fields[19])
+
+
+# Capabilities a replica that runs as root keeps (Docker's default set, without NET_RAW, MKNOD and AUDIT_WRITE).
+CAP_CHOWN: Final = 0
+CAP_DAC_OVERRIDE: Final = 1
+CAP_FOWNER: Final = 3
+CAP_FSETID: Final = 4
+CAP_KILL: Final = 5
+CAP_SETGID: Final = 6
+CAP_SETUID: Final = 7
+CAP_SETPCAP: Final = 8
+CAP_NET_BIND_SERVICE: Final = 10
+CAP_SYS_CHROOT: Final = 18
+CAP_SETFCAP: Final = 31
+REDUCED_CAPABILITIES: Final = frozenset({CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID,
+                                         CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+                                         CAP_SETFCAP})
