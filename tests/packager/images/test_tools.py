@@ -55,7 +55,8 @@ def test_unpacked_root_imports_the_stdlib_and_the_extensions(unpacked: Path) -> 
     code = ("import ssl, sqlite3, ctypes, lzma, bz2, zlib, decimal, json, hashlib, uuid, yaml, rpds, sys;"
             "assert yaml.__with_libyaml__; print(sys.prefix, rpds.__file__)")
     chroot = shutil.which("chroot", path="/usr/sbin:/usr/bin:/sbin:/bin") or "chroot"
-    done = subprocess.run([chroot, "--userspec=65532:65532", str(unpacked), "/usr/local/bin/python3", "-I", "-c", code], capture_output=True, text=True, timeout=60, check=False, env={"PATH": "/usr/bin"})
+    command = [chroot, "--userspec=65532:65532", str(unpacked), "/usr/local/bin/python3", "-I", "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False, env={"PATH": "/usr/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("/usr/local /usr/local/lib/python3.11/site-packages/rpds/")
 
