@@ -58,7 +58,7 @@ def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str],
 
 def _why(name: str, modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> str:
     votes = Counter(naming.segment(m, root) for m in modules)
-    top, count = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+    top, count = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
     text = f"{count} of {len(modules)} modules are in package {'.'.join((*root, top))}"
     if tables:
         text += f"; owns tables {', '.join(tables[:5])}" + (" ..." if len(tables) > 5 else "")

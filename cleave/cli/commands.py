@@ -6,9 +6,9 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cleave.cli import analyze_cmd, build_cmd
-    from cleave.cli import split_cmd
+    from cleave.cli import analyze_cmd, build_cmd, report_cmd, split_cmd
 
     analyze_cmd.register(app)
     build_cmd.register(app)
     split_cmd.register(app)
+    report_cmd.register(app)

@@ -1,0 +1,57 @@
+"""``cleave split``: graph.json -> cleave.yaml (keeps what the user pinned in an existing plan)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cleave.cli import output
+from cleave.formats.graph import load_graph
+from cleave.formats.plan import Plan, load_plan, plan_to_dict, save_plan
+
+
+def _summary(plan: Plan) -> None:
+    metrics = plan.metrics
+    out = output.stderr
+    for service in plan.services:
+        pin = " (pinned)" if service.pinned else ""
+        out.print(f"  {service.name}{pin}: {', '.join(service.modules)}", highlight=False, soft_wrap=True)
+    if plan.shared:
+        out.print(f"  shared: {', '.join(plan.shared)}", soft_wrap=True)
+    blockers = plan.blockers(unaccepted_only=True)
+    out.print(f"{len(plan.services)} services, {len(plan.boundaries)} boundaries ({len(blockers)} blockers); "
+              f"modularity {metrics.get('modularity')}, SM {metrics.get('sm')}, ICP {metrics.get('icp')}, "
+              f"IFN {metrics.get('ifn')}, NED {metrics.get('ned')}")
+    for blocker in blockers[:10]:
+        out.print(f"  blocker: {blocker.where or blocker.source}: {blocker.why}", soft_wrap=True)
+    if len(blockers) > 10:
+        out.print(f"  ... and {len(blockers) - 10} more (see the plan or `cleave report`)")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("split")
+    def split(  # noqa: PLR0917 (typer options)
+        graph: Path = typer.Option(Path(".cleave/graph.json"), "--graph", "-g", help="The analyzer's graph."),
+        out: Path = typer.Option(Path("cleave.yaml"), "--output", "-o", help="The plan to write (or update)."),
+        services: int | None = typer.Option(None, "--services", "-n", min=1, help="Exactly this many services."),
+        entry: str | None = typer.Option(None, "--entry", help="The WSGI/ASGI app, module:attr (default: found)."),
+        seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the plan's, else 42)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
+    ) -> None:
+        """Propose services and write the plan; pinned services, names and rules of an existing plan survive.
+
+        Example: cleave split --services 4 -o cleave.yaml
+        """
+        from splitter import split as propose
+
+        code_graph = load_graph(graph)
+        previous = load_plan(out) if out.exists() else None
+        chosen_seed = seed if seed is not None else (previous.seed if previous else 42)
+        plan = propose(code_graph, services=services, entry=entry, previous=previous, seed=chosen_seed)
+        save_plan(plan, out)
+        if as_json:
+            output.print_json(plan_to_dict(plan))
+        else:
+            _summary(plan)
+            output.stderr.print(f"wrote {out}")
