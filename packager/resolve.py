@@ -38,6 +38,9 @@ class StubModule:
     owner: str
     items: dict[str, StubItem] = field(default_factory=dict)
     imports: dict[str, ImportBinding] = field(default_factory=dict)
+    submodules: set[str] = field(default_factory=set)
+    """Submodules used as attributes of this package (``pkg.api.f()``): the stub imports them at its end, as
+    the original ``__init__`` (or some other import) did in the monolith."""
 
 
 @dataclass
@@ -116,7 +119,8 @@ class Resolver:
         code = self.code
         errors, warnings, rpc = len(code.errors), len(code.warnings), dict(code.rpc)
         sets = (set(code.shared), set(code.empty_packages), set(code.external), set(self._whole))
-        stubs = {m: (stub, dict(stub.items), dict(stub.imports)) for m, stub in code.stubs.items()}
+        stubs = {m: (stub, dict(stub.items), dict(stub.imports), set(stub.submodules))
+                 for m, stub in code.stubs.items()}
         action()
         while self._queue:
             self._scan(self._queue.popleft())
@@ -126,8 +130,8 @@ class Resolver:
         code.rpc = rpc
         code.shared, code.empty_packages, code.external, self._whole = sets
         code.stubs = {}
-        for module, (stub, items, imports) in stubs.items():
-            stub.items, stub.imports = items, imports
+        for module, (stub, items, imports, submodules) in stubs.items():
+            stub.items, stub.imports, stub.submodules = items, imports, submodules
             code.stubs[module] = stub
 
     def _include_whole(self, module: str) -> None:
@@ -194,6 +198,9 @@ class Resolver:
             if f"{base}.{attr}" not in self.index:
                 self.require_name(base, attr, where, mode)
                 return
+            if base in self.code.stubs or self.owners.get(base) not in {None, "", self.service}:
+                self.require_module(base, where, "parent")
+                self.code.stubs[base].submodules.add(attr)
             base = f"{base}.{attr}"
             self.require_module(base, where, mode)
 

@@ -74,6 +74,9 @@ def render_stub(index: SourceIndex, stub: StubModule) -> str:
             continue
         seen.add(id(item.node))
         parts.append("\n" + _item_code(tree, item, stub.owner) + "\n")
+    if stub.submodules:
+        parts.append("\n" + "\n".join(f"from {stub.module} import {name}  # noqa: E402 (a submodule callers use)"
+                                        for name in sorted(stub.submodules)) + "\n")
     text = "\n".join(parts)
     cst.parse_module(text)  # the generated code must parse; a failure here is a bug in cleave
     return text
