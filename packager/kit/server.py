@@ -106,7 +106,7 @@ class Server:
             if self._tcp:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             http11.set_timeouts(sock, self.limits.idle_timeout)
-            connection = _Connection(self, sock, peer[0] if isinstance(peer, tuple) else "unix")
+            connection = _Connection(self, sock, (str(peer[0]), str(peer[1])) if isinstance(peer, tuple) else ("", ""))
             with self._lock:
                 self._connections.add(connection)
             threading.Thread(target=connection.run, name="cleave-connection", daemon=True).start()
@@ -137,7 +137,7 @@ class Server:
 class _Connection:
     """One client connection, served by its own thread: read a request, answer it, repeat while keep-alive."""
 
-    def __init__(self, server: Server, sock: socket.socket, peer: str) -> None:
+    def __init__(self, server: Server, sock: socket.socket, peer: tuple[str, str]) -> None:
         self.server = server
         self.sock = sock
         self.peer = peer
@@ -171,7 +171,7 @@ class _Connection:
             return  # idle keep-alive connection timed out (SO_RCVTIMEO)
         except (ConnectionError, OSError) as error:
             if not server.draining:
-                log(f"connection from {self.peer}: {error}")
+                log(f"connection from {self.peer[0] or 'a unix socket'}: {error}")
         finally:
             with contextlib.suppress(OSError):
                 self.sock.close()
@@ -234,7 +234,7 @@ class _Connection:
         self.sock.sendall(head + payload)
 
     def _fail(self, status: int, message: str) -> None:
-        log(f"bad request from {self.peer}: {message}")
+        log(f"bad request from {self.peer[0] or 'a unix socket'}: {message}")
         with contextlib.suppress(OSError):
             self._answer(status, message.encode() + b"\n", False, b"text/plain")
 

@@ -49,8 +49,8 @@ def unavailable_response(error: ServiceUnavailable) -> tuple[str, bytes]:
     return status, json.dumps(body).encode() + b"\n"
 
 
-def build_environ(request: Request, server: tuple[str, str], peer: str) -> dict[str, Any]:
-    """The PEP 3333 environ of one request (``server`` is the listener's host and port)."""
+def build_environ(request: Request, server: tuple[str, str], peer: tuple[str, str]) -> dict[str, Any]:
+    """The PEP 3333 environ of one request (``server``: the listener's host and port; ``peer``: the client's)."""
     target, headers, body = request.target, request.headers, request.body
     path, _, query = target.partition("?")
     if path.startswith(("http://", "https://")):  # absolute-form target
@@ -59,7 +59,7 @@ def build_environ(request: Request, server: tuple[str, str], peer: str) -> dict[
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request.method, "SCRIPT_NAME": "", "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
         "QUERY_STRING": query, "SERVER_NAME": host.rsplit(":", 1)[0] if host else server[0],
-        "SERVER_PORT": server[1], "SERVER_PROTOCOL": request.version, "REMOTE_ADDR": peer,
+        "SERVER_PORT": server[1], "SERVER_PROTOCOL": request.version, "REMOTE_ADDR": peer[0], "REMOTE_PORT": peer[1],
         "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
         "wsgi.input_terminated": True,

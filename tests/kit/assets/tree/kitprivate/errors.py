@@ -1,0 +1,5 @@
+"""A module only the service has: its exception reaches callers as a RemoteError."""
+
+
+class PrivateError(Exception):
+    pass
