@@ -23,7 +23,7 @@ class _Body:
 
 def application(environ, start_response):
     path = environ["PATH_INFO"]
-    if path == "/echo":
+    if path == "/echo" or path.startswith("/echo/"):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         keys = ["REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "SCRIPT_NAME",
                 "SERVER_PROTOCOL", "HTTP_X_TRACE", "REMOTE_PORT"]

@@ -1,0 +1,56 @@
+"""Graceful drain on SIGTERM: stop accepting, finish the request in flight, close idle connections, exit 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from packager.kit import client
+from tests.kit.conftest import StartServer
+
+
+def _wait_for(predicate, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.01)
+
+
+def test_sigterm_finishes_the_request_in_flight_and_exits_0(tree: Path, start_server: StartServer, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    server = start_server(tree)
+    monkeypatch.setenv("CLEAVE_SERVICE_DEMO_URL", server.url)
+    host, port = server.url[7:].split(":")
+    idle = socket.create_connection((host, int(port)), timeout=10)  # an idle keep-alive connection
+    idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert idle.recv(4096).startswith(b"HTTP/1.1 200")
+
+    marker = tmp_path / "started"
+    results: list[object] = []
+    caller = threading.Thread(target=lambda: results.append(
+        client.call("demo", "kitdemo.api.slow", (str(marker), 1.0), {})))
+    caller.start()
+    try:
+        _wait_for(marker.exists, "the slow call never started")
+        server.proc.send_signal(signal.SIGTERM)
+        # it closes its copy of the listening socket (fd 3) while the slow call still runs
+        _wait_for(lambda: not os.path.exists(f"/proc/{server.proc.pid}/fd/3"), "fd 3 stayed open")
+        assert idle.recv(4096) == b""  # the idle keep-alive connection was closed
+        assert server.proc.wait(timeout=15) == 0
+    finally:
+        caller.join(timeout=15)
+        idle.close()
+    assert results == ["finished"]
+    assert server.stderr() == ""
+
+
+def test_sigterm_with_nothing_in_flight_exits_at_once(tree: Path, start_server: StartServer) -> None:
+    server = start_server(tree)
+    assert server.stop() == 0

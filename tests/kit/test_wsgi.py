@@ -1,0 +1,146 @@
+"""The gateway serves the monolith's WSGI app (PEP 3333) and answers 503 naming a service that is down."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from packager.kit.errors import ServiceTimeout, ServiceUnavailable
+from packager.kit.wsgi import unavailable_middleware
+from tests.kit.conftest import Running, StartServer, free_port
+
+
+@pytest.fixture
+def gateway(gateway_tree: Path, start_server: StartServer, tmp_path: Path) -> Running:
+    return start_server(gateway_tree, env={"KIT_TEST_MARKER": str(tmp_path / "closed"),
+                                           "CLEAVE_SERVICE_GHOST_URL": f"http://127.0.0.1:{free_port()}"})
+
+
+_open: list[http.client.HTTPConnection] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    while _open:
+        _open.pop().close()
+
+
+def _connect(server: Running) -> http.client.HTTPConnection:
+    conn = http.client.HTTPConnection(server.url[7:], timeout=10)
+    _open.append(conn)
+    return conn
+
+
+def test_environ_follows_pep_3333(gateway: Running) -> None:
+    conn = _connect(gateway)
+    conn.request("POST", "/echo?a=1&b=%20", body=b"payload", headers={"Content-Type": "text/x-test",
+                                                                       "X-Trace": "abc"})
+    response = conn.getresponse()
+    assert response.status == 200
+    seen = json.loads(response.read())
+    assert seen["REQUEST_METHOD"] == "POST"
+    assert seen["PATH_INFO"] == "/echo"
+    assert seen["SCRIPT_NAME"] == ""
+    assert seen["QUERY_STRING"] == "a=1&b=%20"
+    assert seen["CONTENT_TYPE"] == "text/x-test"
+    assert seen["CONTENT_LENGTH"] == "7"
+    assert seen["body"] == "payload"
+    assert seen["HTTP_X_TRACE"] == "abc"
+    assert seen["SERVER_PROTOCOL"] == "HTTP/1.1"
+    assert seen["wsgi.version"] == [1, 0] and seen["url_scheme"] == "http"
+    port = seen["REMOTE_PORT"]
+    conn.request("GET", "/echo/%C3%A9")  # same keep-alive connection: same client port
+    again = json.loads(conn.getresponse().read())
+    assert again["REMOTE_PORT"] == port
+    assert again["PATH_INFO"] == "/echo/\u00c3\u00a9"  # PEP 3333: bytes decoded as latin-1
+
+
+def test_streamed_body_is_chunked_and_close_is_called(gateway: Running, tmp_path: Path) -> None:
+    conn = _connect(gateway)
+    conn.request("GET", "/stream")
+    response = conn.getresponse()
+    assert response.getheader("Transfer-Encoding") == "chunked"
+    assert response.read() == b"one two three"
+    assert (tmp_path / "closed").read_text() == "closed"
+
+
+def test_write_callable_and_head(gateway: Running) -> None:
+    conn = _connect(gateway)
+    conn.request("GET", "/write")
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (201, b"hello world")
+    conn.request("HEAD", "/write")
+    response = conn.getresponse()
+    assert response.status == 201 and response.getheader("Content-Length") == "11"
+    assert response.read() == b""
+
+
+def test_rpc_paths_outside_the_interface_go_to_the_app(gateway: Running) -> None:
+    conn = _connect(gateway)
+    conn.request("POST", "/rpc/not.an.interface.function", body=b"{}")
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (404, b"not found: /rpc/not.an.interface.function")
+
+
+def test_a_service_that_is_down_is_a_503_naming_it(gateway: Running) -> None:
+    conn = _connect(gateway)
+    conn.request("GET", "/ghost")
+    response = conn.getresponse()
+    assert response.status == 503
+    body = json.loads(response.read())
+    assert body["service"] == "ghost"
+    assert "ghost" in body["message"] and "cannot connect" in body["message"]
+
+
+def test_an_app_crash_is_a_500_and_one_log_line(gateway: Running) -> None:
+    conn = _connect(gateway)
+    conn.request("GET", "/crash")
+    response = conn.getresponse()
+    assert response.status == 500
+    response.read()
+    gateway.stop()
+    lines = gateway.stderr().splitlines()
+    assert len(lines) == 1
+    assert "GET /crash: RuntimeError: the app broke" in lines[0] and "web.py" in lines[0]
+
+
+def test_malformed_request_is_a_400(gateway: Running) -> None:
+    host, port = gateway.url[7:].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"NONSENSE\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+
+
+def test_oversized_body_is_a_413(gateway_tree: Path, start_server: StartServer) -> None:
+    server = start_server(gateway_tree, env={"CLEAVE_MAX_BODY": "100"})
+    conn = _connect(server)
+    conn.request("POST", "/echo", body=b"x" * 101)
+    assert conn.getresponse().status == 413
+
+
+def test_middleware_under_any_wsgi_server() -> None:
+    def app(environ, start_response):
+        raise ServiceTimeout("orders", "no answer within 1 s")
+
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"] = status
+        return lambda data: None
+
+    body = b"".join(unavailable_middleware(app)({}, start_response))
+    assert seen["status"] == "504 Gateway Timeout"
+    assert json.loads(body)["service"] == "orders"
+
+    def down(environ, start_response):
+        raise ServiceUnavailable("catalog")
+
+    body = b"".join(unavailable_middleware(down)({}, start_response))
+    assert seen["status"] == "503 Service Unavailable"
+    assert json.loads(body) == {"error": "service unavailable", "service": "catalog",
+                                "message": "service 'catalog' is unavailable"}
