@@ -1,0 +1,15 @@
+"""Manifests for running a build beyond one machine: ``compose.yaml`` and Kubernetes ``k8s/``.
+
+Public API::
+
+    write_compose(topology, out_path, *, calls_graph=None, image_prefix=None, tag="latest", pin_digest=False)
+    write_k8s(topology, out_dir, calls_graph=None, *, image_prefix=None, tag="latest", pin_digest=False)
+
+``calls_graph`` (``caller -> callees``) defaults to the topology's ``calls``; ``image_prefix`` defaults to
+``localhost/<project>``, so images are ``localhost/<project>/<service>:latest``.
+"""
+
+from packager.deploy.compose import compose_document, write_compose
+from packager.deploy.k8s import k8s_documents, write_k8s
+
+__all__ = ["compose_document", "k8s_documents", "write_compose", "write_k8s"]

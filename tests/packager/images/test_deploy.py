@@ -1,0 +1,140 @@
+"""compose.yaml and k8s/ against their schemas (check-jsonschema, kubernetes-validate --strict), and what schemas
+cannot see: selectors match pod labels, Service ports exist on the containers, HPA targets and policy peers exist."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cleave.formats.topology import Limits, ServiceSpec, Topology
+from packager.deploy import write_compose, write_k8s
+
+BIN = Path(sys.executable).parent
+
+
+def spec(name: str, calls: tuple[str, ...] = (), replicas: int = 1, resources: Limits | None = None) -> ServiceSpec:
+    return ServiceSpec(name=name, image=name, manifest_digest="sha256:" + "ab" * 32, source_dir=f"services/{name}",
+                       command=("python3", "-m", "cleave_kit"), replicas=replicas, calls=calls,
+                       resources=resources or Limits(), env={"CLEAVE_SERVICE": name})
+
+
+@pytest.fixture
+def topology() -> Topology:
+    """A gateway calling two services, with a call cycle between them (compose must not get a depends_on cycle)."""
+    return Topology(project="shop", gateway="web", services=(
+        spec("web", calls=("orders", "catalog"), replicas=2),
+        spec("orders", calls=("catalog",), replicas=2, resources=Limits(cpu=0.5, memory_bytes=256 * 2**20, pids=128)),
+        spec("catalog", calls=("orders",), resources=Limits(cpu=0.25, memory_bytes=100_000_000)),
+        spec("audit"),
+    ))
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        found = shutil.which(name)
+        if found is None:
+            pytest.skip(f"{name} is not installed")
+        return found
+    return str(path)
+
+
+def test_compose_is_valid_under_the_compose_spec(topology: Topology, tmp_path: Path) -> None:
+    path = write_compose(topology, tmp_path / "compose.yaml")
+    done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = yaml.safe_load(path.read_text())
+    assert "version" not in document
+    services = document["services"]
+    assert services["orders"]["deploy"] == {"replicas": 2, "resources": {"limits": {
+        "cpus": "0.5", "memory": "256m", "pids": 128}}}
+    assert services["web"]["depends_on"] == {"catalog": {"condition": "service_healthy"},
+                                             "orders": {"condition": "service_healthy"}}
+    assert services["web"]["environment"]["CLEAVE_SERVICE_ORDERS_URL"] == "http://orders:8000"
+    assert services["web"]["ports"] == [{"target": 8000, "published": "8000-8001", "protocol": "tcp"}]
+    assert services["orders"]["volumes"] == ["orders-data:/data"]
+    assert services["orders"]["image"] == "localhost/shop/orders:latest"
+    assert services["orders"]["healthcheck"]["test"][:2] == ["CMD", "python3"]
+    # the orders <-> catalog cycle is broken: exactly one of them waits for the other
+    waits = [name for name in ("orders", "catalog") if services[name].get("depends_on")]
+    assert len(waits) == 1
+
+
+def load_manifests(out: Path) -> list[dict[str, Any]]:
+    documents: list[dict[str, Any]] = []
+    for path in sorted(out.glob("*.yaml")):
+        documents += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return documents
+
+
+def test_k8s_is_valid_for_a_current_kubernetes(topology: Topology, tmp_path: Path) -> None:
+    paths = write_k8s(topology, tmp_path / "k8s", image_prefix="registry.example/shop")
+    assert "&id" not in paths[0].read_text(), "no YAML anchors: people read these files"
+    done = subprocess.run([tool("kubernetes-validate"), "--strict", "-k", "1.37.0", *map(str, paths)],
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_k8s_manifests_agree_with_each_other(topology: Topology, tmp_path: Path) -> None:
+    write_k8s(topology, tmp_path / "k8s")
+    docs = load_manifests(tmp_path / "k8s")
+    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+    deployments = by_kind["Deployment"]
+    assert set(deployments) == {"web", "orders", "catalog", "audit"}
+    for name, deployment in deployments.items():
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+        for key in ("name", "instance", "component", "part-of", "managed-by", "version"):
+            assert f"app.kubernetes.io/{key}" in pod_labels
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        port_names = {p["name"] for p in container["ports"]} | {p["containerPort"] for p in container["ports"]}
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] and not security["allowPrivilegeEscalation"]
+        assert security["runAsUser"] == 65532 and security["capabilities"] == {"drop": ["ALL"]}
+        assert {m["mountPath"] for m in container["volumeMounts"]} == {"/tmp", "/data"}
+        env_names = [e["name"] for e in container["env"]]
+        assert len(env_names) == len(set(env_names))
+        assert container["livenessProbe"]["httpGet"]["port"] in port_names
+        service = by_kind["Service"][name]
+        assert service["spec"]["selector"].items() <= pod_labels.items()
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] in port_names
+        target = by_kind["HorizontalPodAutoscaler"][name]["spec"]["scaleTargetRef"]
+        assert target["kind"] == "Deployment" and target["name"] in deployments
+        assert "cpu" in container["resources"]["requests"]
+        policy = by_kind["NetworkPolicy"][name]
+        assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+        for rule in policy["spec"]["ingress"]:
+            for peer in rule.get("from", []):
+                selected = [d for d in deployments.values() if peer["podSelector"]["matchLabels"].items()
+                            <= d["spec"]["template"]["metadata"]["labels"].items()]
+                assert len(selected) == 1, f"policy {name}: peer {peer} selects {len(selected)} deployments"
+
+
+def test_network_policies_follow_the_call_graph(topology: Topology, tmp_path: Path) -> None:
+    write_k8s(topology, tmp_path / "k8s")
+    policies = {d["metadata"]["name"]: d for d in load_manifests(tmp_path / "k8s") if d["kind"] == "NetworkPolicy"}
+
+    def callers(name: str) -> set[str]:
+        return {peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+                for rule in policies[name]["spec"]["ingress"] for peer in rule.get("from", [])}
+
+    assert policies["web"]["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+    assert callers("orders") == {"web", "catalog"}
+    assert callers("catalog") == {"web", "orders"}
+    assert policies["audit"]["spec"]["ingress"] == []
+
+
+def test_an_explicit_call_graph_overrides_the_topology(topology: Topology, tmp_path: Path) -> None:
+    write_k8s(topology, tmp_path / "k8s", {"web": ["orders"], "orders": []})
+    policies = {d["metadata"]["name"]: d for d in load_manifests(tmp_path / "k8s") if d["kind"] == "NetworkPolicy"}
+    assert policies["catalog"]["spec"]["ingress"] == []
