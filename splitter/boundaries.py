@@ -5,9 +5,10 @@ Blockers (the split cannot work as is; fix the code, move the module, or mark th
     - a module global written in one service and read or written in another (each side would see its own copy)
     - an SQL table used by two services (a transaction would span services)
     - a call that passes a callable or an open file, or a call to a generator function (cannot go over the wire)
-    - a non-function crossing: instantiating another service's class, calling a method of it, reading a module
-      constant of another service
-``shared``: a use of a shared (pure, copied) module. ``rpc``: a plain function call, served by a stub.
+    - a non-function crossing: instantiating another service's class that is not a value type, calling a method
+      of such a class
+``shared``: a use of a shared (pure, copied) module, of a value type (dataclass, enum, exception, TypedDict:
+the packager copies them), or of a module constant nobody writes. ``rpc``: a plain function call, served by a stub.
 """
 
 from __future__ import annotations
@@ -20,6 +21,30 @@ from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, BoundaryKind
 
 ORDER = {"blocker": 0, "rpc": 1, "shared": 2}
+VALUE_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TypedDict", "NamedTuple", "Exception",
+                         "BaseException", "ValueError", "KeyError", "LookupError", "RuntimeError", "TypeError"})
+
+
+def value_classes(code_graph: CodeGraph) -> set[str]:
+    """Classes the packager copies into the caller's service instead of calling them: dataclasses, enums,
+    exceptions, TypedDicts, NamedTuples, and subclasses of those (as the packager's value rules do)."""
+    graph = code_graph.graph
+    values: set[str] = set()
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") != "class":
+            continue
+        decorators = [str(d).rsplit(".", 1)[-1] for d in data.get("decorators") or ()]
+        bases = [str(b).split("[", 1)[0].rsplit(".", 1)[-1] for b in data.get("bases") or ()]
+        if "dataclass" in decorators or any(b in VALUE_BASES or b.endswith(("Error", "Exception")) for b in bases):
+            values.add(node)
+    changed = True
+    while changed:
+        changed = False
+        for u, v, _ in code_graph.edges_of_kind("inherits"):
+            if v in values and u not in values:
+                values.add(u)
+                changed = True
+    return values
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,8 @@ def classify(code_graph: CodeGraph, owner: Mapping[str, str], service_of: Mappin
     ``accepted`` flags of ``previous`` boundaries with the same from/to/how are kept.
     """
     graph = code_graph.graph
+    values = value_classes(code_graph)
+    parent = {v: u for u, v, _ in code_graph.edges_of_kind("contains")}
     writers: dict[str, set[str]] = defaultdict(set)
     for u, v, _ in code_graph.edges_of_kind("writes"):
         mu = owner.get(u)
@@ -98,7 +125,9 @@ def classify(code_graph: CodeGraph, owner: Mapping[str, str], service_of: Mappin
         if key == "imports":
             imports.append((mu, mv, where))
             continue
-        if key == "inherits":
+        if key == "inherits" and v in values:
+            add(mu, v, "shared", f"{v} is a value type (copied into service {su})", where, pair=pair)
+        elif key == "inherits":
             add(mu, v, "blocker", f"class {u} (service {su}) inherits from {v} of service {sv}", where, pair=pair)
         elif key == "writes":
             add(mu, v, "blocker", f"module global {v} of service {sv} is written from service {su}", where,
@@ -108,13 +137,18 @@ def classify(code_graph: CodeGraph, owner: Mapping[str, str], service_of: Mappin
                 sides = ", ".join(sorted(writers[v] | {sv}))
                 add(mu, v, "blocker", f"module global {v} is written in service(s) {sides} and read in "
                     f"service {su}", where, pair=pair)
+            elif target_kind == "variable":
+                add(mu, v, "shared", f"module constant {v} is never written: copied into service {su}", where,
+                    pair=pair)
             else:
-                add(mu, v, "blocker", f"module constant {v} of service {sv} is read in service {su} "
-                    "(a non-function crossing; move it to a shared module)", where, pair=pair)
+                add(mu, v, "blocker", f"{v} of service {sv} is read in service {su} (a non-function crossing)",
+                    where, pair=pair)
         elif key == "calls":
             passes = sorted(data.get("passes") or ())
             node = graph.nodes[v]
-            if target_kind == "class":
+            if target_kind == "class" and v in values:
+                add(mu, v, "shared", f"{v} is a value type (copied into service {su})", where, pair=pair)
+            elif target_kind == "class":
                 add(mu, v, "blocker", f"class {v} of service {sv} is instantiated in service {su} "
                     "(objects cannot cross services; share the class or keep them together)", where,
                     pair=pair)
@@ -124,6 +158,9 @@ def classify(code_graph: CodeGraph, owner: Mapping[str, str], service_of: Mappin
             elif node.get("is_generator"):
                 add(mu, v, "blocker", f"{v} of service {sv} is a generator: its lazy results cannot cross "
                     "services", where, pair=pair)
+            elif node.get("is_method") and parent.get(v) in values:
+                add(mu, v, "shared", f"method of value type {parent[v]} (copied into service {su})", where,
+                    pair=pair)
             elif node.get("is_method"):
                 add(mu, v, "blocker", f"method {v} of a class of service {sv} is called from service {su}: "
                     "the object would have to cross", where, pair=pair)

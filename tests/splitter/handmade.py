@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import networkx as nx
@@ -78,7 +79,7 @@ def domain_graph(domains: tuple[str, ...] = DOMAINS, *, with_web: bool = True, w
             for m in (service, views, db):
                 b.edge(m, "shop.util", "imports")
             b.edge(handle, fmt, "calls")
-    for a, c in zip(domains, domains[1:], strict=False):
+    for a, c in itertools.pairwise(domains):
         b.edge(f"shop.{a}.service.handle", f"shop.{c}.service.handle", "calls")
         b.edge(f"shop.{a}.service", f"shop.{c}.service", "imports")
     if with_web:

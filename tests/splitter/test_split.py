@@ -1,0 +1,146 @@
+"""split() on hand-built graphs: domains found, exact counts, shared modules, placement, determinism, rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import splitter
+from cleave.formats.plan import SERVICE_NAME, Plan, Rules, dump_plan, parse_plan
+from splitter.errors import SplitterError
+from tests.splitter.handmade import DOMAINS, GraphBuilder, domain_graph
+
+
+def _services(plan: Plan, modules: list[str]) -> dict[str, str]:
+    return plan.assign(modules)
+
+
+def _domain_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in DOMAINS else None
+
+
+def test_each_domain_becomes_one_service() -> None:
+    graph = domain_graph()
+    plan = splitter.split(graph, services=len(DOMAINS))
+    assignment = _services(plan, graph.nodes_of_kind("module"))
+    for domain in DOMAINS:
+        owners = {assignment[m] for m in assignment if _domain_of(m) == domain}
+        assert owners == {domain}, (domain, owners)
+    assert next(s.name for s in plan.services) == assignment["shop.web"]  # the gateway's service comes first
+    assert plan.entry == "shop.web:application"
+    assert plan.shared == ("shop.util",)
+    assert all(SERVICE_NAME.match(s.name) for s in plan.services)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6])
+def test_exactly_n_services(count: int) -> None:
+    plan = splitter.split(domain_graph(), services=count)
+    assert len(plan.services) == count
+    assert len({s.name for s in plan.services}) == count
+
+
+def test_same_seed_same_plan_and_plan_round_trips() -> None:
+    first = dump_plan(splitter.split(domain_graph(), seed=7))
+    second = dump_plan(splitter.split(domain_graph(), seed=7))
+    assert first == second
+    parsed = parse_plan(first)
+    modules = domain_graph().nodes_of_kind("module")
+    assert set(parsed.assign(modules)) == set(modules)  # every module placed exactly once
+
+
+def test_metrics_are_present_per_plan_and_service() -> None:
+    plan = splitter.split(domain_graph(), services=4)
+    for key in ("modularity", "sm", "icp", "ifn", "ned", "cross_edges", "shared_tables", "shared_globals"):
+        assert key in plan.metrics
+    assert plan.metrics["modularity"] > 0.3
+    assert set(plan.metrics["per_service"]) == {s.name for s in plan.services}
+
+
+def test_modules_without_edges_are_placed_by_package_not_alone() -> None:
+    b = GraphBuilder()
+    for d in ("alpha", "beta"):
+        b.module(f"app.{d}.core")
+        b.module(f"app.{d}.more")
+        b.edge(f"app.{d}.core", f"app.{d}.more", "imports", weight=3)
+        b.module(f"app.{d}.migrations.m0001")  # no edges at all
+    plan = splitter.split(b.build())
+    assert len(plan.services) == 2
+    assignment = plan.assign(b.build().nodes_of_kind("module"))
+    assert assignment["app.alpha.migrations.m0001"] == assignment["app.alpha.core"]
+    assert assignment["app.beta.migrations.m0001"] == assignment["app.beta.core"]
+
+
+def test_pure_high_fan_in_module_is_shared_but_stateful_one_is_not() -> None:
+    graph = domain_graph()
+    b = GraphBuilder()
+    b.graph = graph.graph.copy()
+    b.module("shop.registry")
+    store = b.member("shop.registry", "STORE", kind="variable")
+    for d in DOMAINS:
+        b.edge(f"shop.{d}.service.handle", store, "writes")
+    plan = splitter.split(b.build(), services=4)
+    assert "shop.util" in plan.shared
+    assert "shop.registry" not in plan.shared
+    blockers = [x for x in plan.blockers() if x.target == store]
+    assert blockers and all("written" in (x.why or "") for x in blockers)
+
+
+def test_pinned_renamed_and_moved_services_survive_a_rerun() -> None:
+    graph = domain_graph()
+    modules = graph.nodes_of_kind("module")
+    first = splitter.split(graph, services=4)
+    text = dump_plan(first)
+    text = text.replace("  catalog:\n", "  products:\n")  # rename
+    edited = parse_plan(text, origin="cleave.yaml")
+    orders = edited.service("orders")
+    pinned = [s if s.name != "orders" else type(s)(name="orders", modules=(*orders.modules, "shop.billing.views"),
+                                                  pinned=True, replicas=3) for s in edited.services]
+    billing = next(s for s in pinned if s.name == "billing")
+    pinned = [s if s.name != "billing" else type(s)(name="billing", modules=("shop.billing", "shop.billing.db",
+              "shop.billing.models", "shop.billing.service")) for s in pinned]
+    edited = Plan(services=tuple(pinned), entry=edited.entry, seed=edited.seed, shared=edited.shared,
+                  boundaries=edited.boundaries, origin="cleave.yaml")
+    second = splitter.split(graph, services=4, previous=edited, seed=edited.seed)
+    names = [s.name for s in second.services]
+    assert "products" in names and "catalog" not in names
+    kept = second.service("orders")
+    assert kept.pinned and kept.replicas == 3 and kept.modules == (*orders.modules, "shop.billing.views")
+    assignment = second.assign(modules)
+    assert assignment["shop.billing.views"] == "orders"
+    assert assignment["shop.catalog.service"] == "products"
+    assert assignment["shop.billing.service"] == "billing" and billing.name == "billing"
+    assert second.metrics["per_service"]["orders"]["modules"] == sum(1 for s in assignment.values() if s == "orders")
+
+
+def test_keep_together_and_keep_apart() -> None:
+    graph = domain_graph()
+    rules = Rules(keep_together=(("shop.orders.*", "shop.catalog.*"),),
+                  keep_apart=(("shop.billing.service", "shop.billing.db"),))
+    previous = Plan(services=(), rules=rules)
+    plan = splitter.split(graph, services=4, previous=previous)
+    a = plan.assign(graph.nodes_of_kind("module"))
+    assert a["shop.orders.service"] == a["shop.catalog.service"] == a["shop.catalog.db"]
+    assert a["shop.billing.service"] != a["shop.billing.db"]
+    assert plan.rules == rules
+
+
+def test_bad_requests_are_clear_errors() -> None:
+    graph = domain_graph()
+    with pytest.raises(SplitterError, match="no module"):
+        splitter.split(graph, previous=Plan(services=(), rules=Rules(keep_together=(("nope.*",),))))
+    with pytest.raises(SplitterError, match="module:attribute"):
+        splitter.split(graph, entry="shop.web")
+    with pytest.raises(SplitterError, match="defines no module-level"):
+        splitter.split(graph, entry="shop.web:nothing")
+    with pytest.raises(SplitterError, match="no modules"):
+        splitter.split(GraphBuilder().build())
+
+
+def test_service_names_are_unique_and_readable_when_domains_mix() -> None:
+    plan = splitter.split(domain_graph(), services=2)
+    names = [s.name for s in plan.services]
+    assert len(set(names)) == 2
+    assert all(n in {*DOMAINS, "web", "gateway"} for n in names), names
+    assert Counter(names).most_common(1)[0][1] == 1
