@@ -99,7 +99,7 @@ def _describe(boundary: Boundary) -> str:
     return f"{boundary.source} -> {boundary.target}{where}{why}"
 
 
-def gateway_of(plan: Plan, owners: Mapping[str, str]) -> str | None:
+def gateway_of(plan: Plan, owners: Mapping[str, str], index: SourceIndex) -> str | None:
     """The service that owns the plan's entry module."""
     if not plan.entry:
         return None
@@ -107,7 +107,7 @@ def gateway_of(plan: Plan, owners: Mapping[str, str]) -> str | None:
     owner = owners.get(module)
     if not owner:
         where = "shared" if owner == "" else "in no service"
-        raise PackagerError(f"the entry {plan.entry!r} is {where if module in owners else 'not a module of SRC'}",
+        raise PackagerError(f"the entry {plan.entry!r} is {where if module in index else 'not a module of SRC'}",
                             path=plan.origin, hint="put the entry module in one service, or fix `entry`")
     return owner
 
@@ -136,7 +136,7 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
     check_blockers(plan)
     index = SourceIndex.scan(src, code_graph)
     owners = plan.assign(index.modules)
-    gateway = gateway_of(plan, owners)
+    gateway = gateway_of(plan, owners, index)
     accepted = frozenset(b.target for b in plan.boundaries if b.how == "blocker" and b.accepted)
     symbols = Symbols(index)
     resolvers = [Resolver(index, symbols, owners, service.name, accepted) for service in plan.services]
