@@ -92,7 +92,7 @@ def test_pinned_renamed_and_moved_services_survive_a_rerun() -> None:
     modules = graph.nodes_of_kind("module")
     first = splitter.split(graph, services=4)
     text = dump_plan(first)
-    text = text.replace("  catalog:\n", "  products:\n")  # rename
+    text = text.replace("\n  catalog:\n", "\n  products:\n", 1)  # rename
     edited = parse_plan(text, origin="cleave.yaml")
     orders = edited.service("orders")
     pinned = [s if s.name != "orders" else type(s)(name="orders", modules=(*orders.modules, "shop.billing.views"),
