@@ -28,6 +28,8 @@ from packager.sources import SourceIndex
 from packager.stubgen import render_stub
 
 HEALTH_PATH: Final = "/healthz"
+GATEWAY_HEALTH_PATH: Final = "/_cleave/healthz"
+"""The gateway serves the monolith's own routes; its health check must not shadow one (``/healthz`` often is)."""
 KIT_SOURCE: Final = Path(__file__).resolve().parent / "kit"
 KIT_PACKAGE: Final = "cleave_kit"
 KIT_COMMAND: Final = ("python3", "-m", KIT_PACKAGE)
@@ -169,7 +171,8 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
                 interface=tuple(sorted(interfaces[service.name])),
                 calls=tuple(sorted(set(code.rpc.values()))), requirements=tuple(requirements),
                 distributions=tuple(sorted(names)),
-                entry=plan.entry if service.name == gateway else None)
+                entry=plan.entry if service.name == gateway else None,
+                health_path=GATEWAY_HEALTH_PATH if service.name == gateway else HEALTH_PATH)
             _write_tree(staging / service.name, index, code, build, kit)
             builds.append(build)
     return BuildResult(out=out, services=tuple(builds), gateway=gateway, warnings=tuple(dict.fromkeys(warnings)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import typer
 
 from cleave.cli import output
 from cleave.formats.graph import CodeGraph, load_graph
-from cleave.formats.plan import Plan, load_plan
+from cleave.formats.plan import load_plan
 from cleave.formats.topology import Topology, save_topology
 
 
@@ -26,7 +25,7 @@ def _analyze(src: Path, graph: Path | None) -> CodeGraph:
 
 def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
     """Build the OCI images from the service trees when the image step is installed; the manifest digests."""
-    if not enabled or importlib.util.find_spec("packager.oci") is None:
+    if not enabled:
         return {}
     from packager.build import BuildResult
     from packager.oci import ImageInput, build_images, installed_version
@@ -41,18 +40,19 @@ def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
     return {name: image.manifest_digest for name, image in images.items()}
 
 
-def _deploy(out: Path, topology: Topology, plan: Plan, enabled: bool) -> list[str]:
-    """INTEGRATION POINT (packager.deploy, issue 6): compose.yaml and k8s/ from the topology, when installed."""
-    if not enabled or importlib.util.find_spec("packager.deploy") is None:
+def _deploy(out: Path, topology: Topology, enabled: bool) -> list[str]:
+    """compose.yaml and k8s/ from the topology (packager.deploy); the files written."""
+    if not enabled:
         return []
-    import packager.deploy
+    from packager.deploy import write_compose, write_k8s
 
-    write = getattr(packager.deploy, "write_deployment", None)
-    if write is None:
-        output.warn("packager.deploy has no write_deployment(out, topology, plan): compose.yaml and k8s/ skipped")
-        return []
-    written = write(out, topology, plan)
-    return [str(path) for path in written] if isinstance(written, list | tuple) else []
+    with output.progress("manifests") as report:
+        report(0, 2)
+        written = [write_compose(topology, out / "compose.yaml")]
+        report(1, 2)
+        written += write_k8s(topology, out / "k8s")
+        report(2, 2)
+    return [str(path) for path in written]
 
 
 def register(app: typer.Typer) -> None:
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         digests: Mapping[str, str] = _images(out, result, images)
         project = src.resolve().name
         topology = build_topology(result, plan, project, digests)
-        deployed = _deploy(out, topology, plan, images)
+        deployed = _deploy(out, topology, images)
         save_topology(topology, out / "topology.json")
         if json_output:
             output.print_json({**result.to_json(), "topology": str(out / "topology.json"), "images": dict(digests),

@@ -40,7 +40,7 @@ def test_service_json_exposes_exactly_what_others_call(mini_build: Path) -> None
     documents = {name: json.loads((mini_build / "services" / name / "service.json").read_text())
                  for name in ("web", "orders", "catalog")}
     assert documents["web"] == {"name": "web", "interface": [], "entry": "mini.web:application",
-                                "health_path": "/healthz", "calls": ["catalog", "orders"], "requirements": []}
+                                "health_path": "/_cleave/healthz", "calls": ["catalog", "orders"], "requirements": []}
     assert documents["orders"]["interface"] == ["mini.orders.service.order_count", "mini.orders.service.place_order"]
     assert documents["orders"]["entry"] is None and documents["orders"]["calls"] == ["catalog"]
     assert documents["catalog"]["interface"] == ["mini.catalog.api.price_of", "mini.catalog.api.products"]
