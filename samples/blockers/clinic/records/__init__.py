@@ -1,0 +1,1 @@
+"""Medical records: notes written after visits."""
