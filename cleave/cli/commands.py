@@ -12,3 +12,11 @@ def register(app: typer.Typer) -> None:
     build_cmd.register(app)
     split_cmd.register(app)
     report_cmd.register(app)
+
+    from cleave.cli import push_cmd
+
+    push_cmd.register(app)
+
+    from cleave.cli import runtime_cmd
+
+    runtime_cmd.register(app)

@@ -11,7 +11,8 @@ Public API (what ``cleave build`` and ``cleave push`` call)::
 from packager.oci.build import build_images, installed_version
 from packager.oci.errors import ImageError, LayoutError, PushError
 from packager.oci.model import ImageInput, ImageResult, LayerInfo
+from packager.oci.push import PushResult, push_layout
 from packager.oci.verify import verify_layout
 
-__all__ = ["ImageError", "ImageInput", "ImageResult", "LayerInfo", "LayoutError", "PushError", "build_images",
-           "installed_version", "verify_layout"]
+__all__ = ["ImageError", "ImageInput", "ImageResult", "LayerInfo", "LayoutError", "PushError", "PushResult",
+           "build_images", "installed_version", "push_layout", "verify_layout"]

@@ -28,17 +28,19 @@ from packager.oci.sources import Source, fingerprint, materialize
 from packager.oci.tarwriter import GZIP_LEVEL, source_date_epoch, write_tar
 
 ProgressCallback = Callable[[int, int], None]
-_FORMAT = "cleave-layer/1"
+_FORMAT = "cleave-layer/2"  # change when the bytes a layer is made of change
 
 
 @dataclass(frozen=True)
 class _Built:
     record: LayerRecord
     cached: bool
+    comment: str
 
     def info(self) -> LayerInfo:
+        """The layer as this image sees it (the comment is this use's, not the one that first filled the cache)."""
         r = self.record
-        return LayerInfo(r.digest, r.size, r.diff_id, r.tar_size, r.comment, self.cached)
+        return LayerInfo(r.digest, r.size, r.diff_id, r.tar_size, self.comment, self.cached)
 
 
 class _Builder:
@@ -62,7 +64,7 @@ class _Builder:
             if current != record.extra.get("libraries_key"):
                 record = None
         if record is not None:
-            return _Built(record, True)
+            return _Built(record, True, comment)
         extra: dict[str, Any] = {}
         members = list(sources)
         if libraries is not None and place is not None:
@@ -72,7 +74,7 @@ class _Builder:
             extra = {"libraries": libs, "libraries_key": fingerprint(placed, salt="libs", by_content=False),
                      "paths": sorted(s.path for s in members)}
         tar = write_tar(materialize(members))
-        return _Built(self.cache.store(key, tar, comment=comment, level=self.level, extra=extra), False)
+        return _Built(self.cache.store(key, tar, comment=comment, level=self.level, extra=extra), False, comment)
 
 
 def build_images(services: Sequence[ImageInput], layout: Path, *, cache_dir: Path,

@@ -33,6 +33,7 @@ def test_layers_are_shared_and_hold_what_they_should(built: Built) -> None:
     yaml_beta = next(lay for lay in beta.layers if "pyyaml" in lay.comment)
     assert yaml_alpha.digest == yaml_beta.digest
     assert alpha.layers[-1].diff_id == beta.layers[-1].diff_id  # same tree content, same layer
+    assert beta.layers[-1].comment == "service beta"  # each image's history names its own service
 
     runtime = layer_members(built.layout, alpha.layers[0].digest)
     assert "usr/local/bin/python3.11" in runtime and runtime["usr/local/bin/python3"].issym()

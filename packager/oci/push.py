@@ -1,0 +1,185 @@
+"""``push_layout``: the OCI distribution push of every image in a layout, without a daemon.
+
+Per image: each blob (layers, then config) is HEAD-checked and skipped when the registry has it, mounted from a
+repository this push already filled, or uploaded (POST, then PUT with the digest); then the manifest is PUT by tag,
+byte for byte, so the registry's digest is the local one. Registries that demand a login are not supported yet.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+from cleave.formats.oci import MANIFEST_MEDIA_TYPE, ImageLayout, descriptor_from_json
+from packager.oci.errors import PushError
+from packager.oci.verify import verify_layout
+
+_LOCAL_HOSTS: Final = ("localhost", "127.0.0.1", "[::1]")
+_REPOSITORY: Final = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """One pushed image: where it went and what crossed the wire."""
+
+    name: str
+    reference: str
+    digest: str
+    uploaded: int
+    skipped: int
+    mounted: int
+    bytes_sent: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """``host[:port][/prefix]`` split, with the scheme to use."""
+
+    scheme: str
+    netloc: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, registry: str, *, plain_http: bool | None = None) -> Target:
+        text = registry.strip().rstrip("/")
+        scheme = ""
+        if "://" in text:
+            scheme, _, text = text.partition("://")
+        netloc, _, prefix = text.partition("/")
+        if not netloc or (prefix and not _REPOSITORY.match(prefix)):
+            raise PushError(f"{registry!r} is not a registry reference",
+                            hint="write HOST[:PORT][/PREFIX], e.g. 127.0.0.1:5000/shop (lower-case prefix)")
+        if not scheme:
+            local = netloc.split(":")[0] in _LOCAL_HOSTS or netloc.startswith("[::1]")
+            scheme = "http" if (plain_http if plain_http is not None else local) else "https"
+        return cls(scheme, netloc, prefix)
+
+    def repository(self, name: str) -> str:
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+
+class _Client:
+    """A keep-alive HTTP(S) client for one registry."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.connection: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self.connection is None:
+            kind = http.client.HTTPSConnection if self.target.scheme == "https" else http.client.HTTPConnection
+            self.connection = kind(self.target.netloc, timeout=60)
+        return self.connection
+
+    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+                ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        parts = urlsplit(url)
+        if parts.netloc and parts.netloc != self.target.netloc:
+            raise PushError(f"the registry redirected to another host ({parts.netloc})",
+                            hint="push to that host directly")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (1, 2):
+            connection = self._connect()
+            try:
+                connection.request(method, path, body=body, headers=headers or {})
+                response = connection.getresponse()
+                data = response.read()
+                return response.status, response.headers, data
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2:
+                    raise
+            except OSError as error:
+                self.close()
+                raise PushError(f"cannot reach the registry at {self.target.scheme}://{self.target.netloc}: "
+                                f"{error}", hint="is it running, and is the address right?") from error
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def _refused(what: str, status: int, body: bytes) -> PushError:
+    text = body.decode("utf-8", "replace").strip()[:300]
+    hint = "log-in is not supported yet: push to a registry that accepts anonymous pushes" if status == 401 else None
+    return PushError(f"the registry refused {what}: HTTP {status} {text}", hint=hint)
+
+
+def push_layout(layout: Path, registry: str, *, tag: str = "latest", plain_http: bool | None = None,
+                names: list[str] | None = None) -> list[PushResult]:
+    """Push every image (or ``names``) of ``layout`` to ``registry`` as ``registry/<name>:<tag>``."""
+    target = Target.parse(registry, plain_http=plain_http)
+    tags = verify_layout(layout)
+    if names is not None:
+        missing = sorted(set(names) - set(tags))
+        if missing:
+            raise PushError(f"no image named {', '.join(missing)} in the layout", path=layout)
+        tags = [t for t in tags if t in names]
+    image_layout = ImageLayout(layout)
+    client = _Client(target)
+    homes: dict[str, str] = {}  # blob digest -> a repository that has it
+    results = []
+    try:
+        status, _, body = client.request("GET", "/v2/")
+        if status not in (200, 401):
+            raise _refused("the API version check", status, body)
+        if status == 401:
+            raise _refused("anonymous access", status, body)
+        for name in sorted(tags):
+            results.append(_push_image(client, image_layout, target, name, tag=tag, homes=homes))
+    finally:
+        client.close()
+    return results
+
+
+def _push_image(client: _Client, layout: ImageLayout, target: Target, name: str, *, tag: str,
+                homes: dict[str, str]) -> PushResult:
+    repository = target.repository(name)
+    descriptor, manifest = layout.manifest_for(name)
+    blobs = [descriptor_from_json(item) for item in manifest["layers"]] + [descriptor_from_json(manifest["config"])]
+    uploaded = skipped = mounted = sent = 0
+    for blob in blobs:
+        base = f"/v2/{repository}/blobs/"
+        status, _, _ = client.request("HEAD", base + blob.digest)
+        if status == 200:
+            skipped += 1
+            homes.setdefault(blob.digest, repository)
+            continue
+        query = ""
+        if blob.digest in homes and homes[blob.digest] != repository:
+            query = "?" + urlencode({"mount": blob.digest, "from": homes[blob.digest]})
+        status, headers, body = client.request("POST", base + "uploads/" + query, b"", {"Content-Length": "0"})
+        if status == 201:
+            mounted += 1
+            homes[blob.digest] = repository
+            continue
+        if status != 202 or not headers.get("Location"):
+            raise _refused(f"the upload of {blob.digest} to {repository}", status, body)
+        location = urljoin(f"{target.scheme}://{target.netloc}{base}", headers["Location"])
+        separator = "&" if "?" in location else "?"
+        data = layout.read_blob(blob.digest, blob.size)
+        status, _, body = client.request("PUT", f"{location}{separator}digest={quote(blob.digest)}", data,
+                                         {"Content-Type": "application/octet-stream",
+                                          "Content-Length": str(len(data))})
+        if status != 201:
+            raise _refused(f"blob {blob.digest} for {repository}", status, body)
+        uploaded += 1
+        sent += len(data)
+        homes[blob.digest] = repository
+    data = layout.read_blob(descriptor.digest, descriptor.size)
+    status, headers, body = client.request("PUT", f"/v2/{repository}/manifests/{tag}", data,
+                                           {"Content-Type": MANIFEST_MEDIA_TYPE, "Content-Length": str(len(data))})
+    if status != 201:
+        raise _refused(f"the manifest of {repository}:{tag}", status, body)
+    remote = headers.get("Docker-Content-Digest")
+    if remote and remote != descriptor.digest:
+        raise PushError(f"the registry stored {repository}:{tag} as {remote}, not {descriptor.digest}",
+                        hint="the registry rewrote the manifest; use an OCI-compliant registry")
+    return PushResult(name, f"{target.netloc}/{repository}:{tag}", descriptor.digest, uploaded, skipped, mounted,
+                      sent + len(data))
