@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,6 +101,21 @@ def test_pooled_connection_is_reused(demo: str) -> None:
         assert client.call("demo", "kitdemo.api.pid", (), {}) == first
     assert len(target.idle) == 1
     assert target.idle[0].sock is sock
+
+
+def test_threads_share_the_pool_safely(demo: str) -> None:
+    results: list[int] = []
+
+    def work(base: int) -> None:
+        results.extend(client.call("demo", "kitdemo.api.add", (base, i), {}) - base - i for i in range(25))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [0] * 100
+    assert 1 <= len(client._targets[("demo", demo)].idle) <= 4
 
 
 def test_server_keeps_alive_and_answers_pipelined_requests(demo: str) -> None:

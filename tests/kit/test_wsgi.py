@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,11 @@ def test_streamed_body_is_chunked_and_close_is_called(gateway: Running, tmp_path
     response = conn.getresponse()
     assert response.getheader("Transfer-Encoding") == "chunked"
     assert response.read() == b"one two three"
-    assert (tmp_path / "closed").read_text() == "closed"
+    marker = tmp_path / "closed"
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:  # close() runs just after the last chunk is sent
+        time.sleep(0.01)
+    assert marker.read_text() == "closed"
 
 
 def test_write_callable_and_head(gateway: Running) -> None:
