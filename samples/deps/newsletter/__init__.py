@@ -1,0 +1,1 @@
+"""A newsletter service: subscribers (stdlib), campaigns written in YAML (PyYAML), e-mails rendered by Jinja2."""

@@ -1,0 +1,1 @@
+"""Campaigns, written by editors in YAML."""

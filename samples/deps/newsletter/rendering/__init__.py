@@ -1,0 +1,1 @@
+"""E-mail rendering with Jinja2."""

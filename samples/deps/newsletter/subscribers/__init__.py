@@ -1,0 +1,1 @@
+"""Subscribers and their topics (standard library only)."""
