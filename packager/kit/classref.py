@@ -64,7 +64,7 @@ def resolve(ref: object, kind: str, accept: Callable[[type], bool]) -> type:
             raise CodecError(f"class {ref!r} named on the wire cannot be imported here: {error}") from None
     cls = _lookup(loaded, qualname)
     if not isinstance(cls, type) or not accept(cls):
-        raise CodecError(f"{ref!r} named on the wire is not a {kind} here; refusing to rebuild it")
+        raise CodecError(f"{ref!r} named on the wire is not {kind} here; refusing to rebuild it")
     _decoded[(ref, kind)] = cls
     return cls
 

@@ -91,7 +91,7 @@ def _enc(value: Any) -> Any:
         return _enc_exception(value)
     if isinstance(value, enum.Enum):
         return {"$enum": _ref(kind), "v": _enc(value.value)}
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(kind):
         return _enc_dataclass(value)
     raise _Fail(_describe(value))
 
@@ -287,7 +287,7 @@ def _is_exception(cls: type) -> bool:
 
 
 def _dec_dataclass(obj: dict[str, Any]) -> Any:
-    cls: Any = resolve(obj["$dc"], "dataclass", dataclasses.is_dataclass)
+    cls: Any = resolve(obj["$dc"], "a dataclass", dataclasses.is_dataclass)
     value = cls.__new__(cls)
     for name, item in obj["f"].items():
         object.__setattr__(value, name, item)
@@ -297,7 +297,7 @@ def _dec_dataclass(obj: dict[str, Any]) -> Any:
 
 
 def _dec_exception(obj: dict[str, Any]) -> BaseException:
-    cls: Any = resolve(obj["$exc"], "exception class", _is_exception)
+    cls: Any = resolve(obj["$exc"], "an exception class", _is_exception)
     args = tuple(obj["args"])
     extra = obj.get("os")
     value: BaseException | None = None
@@ -329,7 +329,7 @@ _TAGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "$dt": _dec_datetime,
     "$time": _dec_time,
     "$td": lambda obj: dt.timedelta(*obj["$td"]),
-    "$enum": lambda obj: resolve(obj["$enum"], "enum", _is_enum)(obj["v"]),
+    "$enum": lambda obj: resolve(obj["$enum"], "an enum", _is_enum)(obj["v"]),
     "$dc": _dec_dataclass,
     "$exc": _dec_exception,
 }
