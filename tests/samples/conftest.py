@@ -18,6 +18,15 @@ SHOP = SAMPLES / "shop"
 START_TIMEOUT = 20.0
 
 
+def run_own_tests(folder: Path) -> subprocess.CompletedProcess[str]:
+    """A sample's own pytest suite, in its own folder and process (its pytest.ini), without third-party plugins."""
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
 @dataclass
 class RunningShop:
     url: str

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, run_own_tests
 
 
 @pytest.mark.parametrize("sample", ["blockers", "deps"])
 def test_own_tests_pass(sample: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=SAMPLES / sample, capture_output=True, text=True, timeout=120, check=False,
-    )
+    result = run_own_tests(SAMPLES / sample)
     assert result.returncode == 0, result.stdout + result.stderr

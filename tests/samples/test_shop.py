@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import SHOP, run_shop
+from .conftest import SHOP, run_own_tests, run_shop
 
 EXPECTED = SHOP / "expected.txt"
 
@@ -102,8 +102,5 @@ def test_no_clock_and_no_random_ids(forbidden: str) -> None:
 
 
 def test_the_shops_own_tests_pass() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=SHOP, capture_output=True, text=True, timeout=120, check=False,
-    )
+    result = run_own_tests(SHOP)
     assert result.returncode == 0, result.stdout + result.stderr
