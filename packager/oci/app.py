@@ -14,8 +14,9 @@ APP_DIR: Final = "app"
 _SKIP: Final = frozenset({"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 
 
-def app_sources(app_dir: Path, image_dir: str = APP_DIR) -> list[Source]:
-    """Every file, folder and inner symlink of ``app_dir``; an escaping symlink or a special file is an error."""
+def app_sources(app_dir: Path, image_dir: str = APP_DIR, *, exclude: frozenset[str] = frozenset()) -> list[Source]:
+    """Every file, folder and inner symlink of ``app_dir`` (but its top-level entries named in ``exclude``);
+    an escaping symlink or a special file is an error."""
     if not app_dir.is_dir():
         raise ImageError("the service tree is not a directory", path=app_dir,
                          hint="run `cleave build` so that it writes the service trees first")
@@ -29,7 +30,7 @@ def app_sources(app_dir: Path, image_dir: str = APP_DIR) -> list[Source]:
             sources.append(Source(prefix, "dir", mode=0o755))
         kept_dirs = []
         for name in sorted(dirs):
-            if name in _SKIP:
+            if name in _SKIP or (relative_dir == "." and name in exclude):
                 continue
             if (here / name).is_symlink():
                 files.append(name)

@@ -1,8 +1,8 @@
 """``build_images``: every service's image into one OCI image layout, reusing every layer whose inputs are unchanged.
 
-A service's image is ``[runtime] + [one layer per distribution] + [app]``. Each layer is found in the content cache
-by the fingerprint of its inputs, so a change in one service's code rebuilds only that service's app layer; every
-other blob is hard-linked from the cache as it is. The layout is written into a staging folder and renamed into
+A service's image is ``[runtime] + [one layer per distribution] + [cleave_kit] + [app]``. Each layer is found in
+the content cache by the fingerprint of its inputs, so a change in one service's code rebuilds only that service's
+app layer; every other blob is hard-linked from the cache as it is. The layout is written into a staging folder and renamed into
 place at the end: a failed build leaves the previous layout untouched.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 from cleave.formats.atomic import staged_directory
 from cleave.formats.oci import MANIFEST_MEDIA_TYPE, Descriptor
 from packager.oci import dists, runtime
-from packager.oci.app import app_sources
+from packager.oci.app import APP_DIR, app_sources
 from packager.oci.cache import LayerCache, LayerRecord
 from packager.oci.errors import ImageError
 from packager.oci.jsonblobs import canonical_json, config_document, index_document, manifest_document
@@ -111,15 +111,21 @@ def build_images(services: Sequence[ImageInput], layout: Path, *, cache_dir: Pat
             place=partial(dists.place_libraries, provided=provided))
         report(number, total)
 
-    app_layers: dict[str, _Built] = {}
+    app_layers: dict[str, list[_Built]] = {}
     for number, image in enumerate(services, start=2 + len(wanted)):
-        app_layers[image.name] = builder.layer(app_sources(image.app_dir), kind="app",
-                                               comment=f"service {image.name}", by_content=True)
+        own: list[_Built] = []
+        for shared in sorted(set(image.shared_dirs)):
+            if (image.app_dir / shared).is_dir() and not (image.app_dir / shared).is_symlink():
+                own.append(builder.layer(app_sources(image.app_dir / shared, f"{APP_DIR}/{shared}"),
+                                         kind="shared", comment=f"shared {shared}", by_content=True))
+        own.append(builder.layer(app_sources(image.app_dir, exclude=frozenset(image.shared_dirs)), kind="app",
+                                 comment=f"service {image.name}", by_content=True))
+        app_layers[image.name] = own
         report(number, total)
 
     results: dict[str, ImageResult] = {}
     for image in services:
-        built = [runtime_layer, *(dist_layers[d] for d in sorted(set(image.distributions))), app_layers[image.name]]
+        built = [runtime_layer, *(dist_layers[d] for d in sorted(set(image.distributions))), *app_layers[image.name]]
         layers = [b.info() for b in built]
         config = canonical_json(config_document(image, layers))
         config_digest = cache.put_blob(config)

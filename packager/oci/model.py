@@ -26,6 +26,8 @@ class ImageInput:
     health_path: str = "/healthz"
     port: int = 8000
     labels: Mapping[str, str] = field(default_factory=dict)
+    shared_dirs: tuple[str, ...] = ("cleave_kit",)
+    """Top-level folders of the tree that get a layer of their own, shared by every service whose copy is equal."""
 
 
 @dataclass(frozen=True)

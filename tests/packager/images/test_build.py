@@ -27,7 +27,9 @@ def layer_members(layout: Path, digest: str) -> dict[str, tarfile.TarInfo]:
 
 def test_layers_are_shared_and_hold_what_they_should(built: Built) -> None:
     alpha, beta = built.results["alpha"], built.results["beta"]
-    assert [lay.comment.split()[0] for lay in alpha.layers] == ["python", "distribution", "distribution", "service"]
+    assert [lay.comment.split()[0] for lay in alpha.layers] == ["python", "distribution", "distribution", "shared",
+                                                                "service"]
+    assert alpha.layers[-2].digest == beta.layers[-2].digest  # the kit: one layer for every service
     assert alpha.layers[0] == beta.layers[0] or alpha.layers[0].digest == beta.layers[0].digest
     yaml_alpha = next(lay for lay in alpha.layers if "pyyaml" in lay.comment)
     yaml_beta = next(lay for lay in beta.layers if "pyyaml" in lay.comment)
@@ -48,8 +50,11 @@ def test_layers_are_shared_and_hold_what_they_should(built: Built) -> None:
     assert any("libgcc_s" in name for name in members), "rpds' extension needs libgcc_s, which the runtime lacks"
     assert not any("libc.so" in name for name in members), "the runtime layer already has libc"
 
+    kit = layer_members(built.layout, alpha.layers[-2].digest)
+    assert f"app/cleave_kit/__pycache__/__main__.{CACHE_TAG}.pyc" in kit
     app = layer_members(built.layout, alpha.layers[-1].digest)
-    assert f"app/cleave_kit/__pycache__/__main__.{CACHE_TAG}.pyc" in app
+    assert not any(name.startswith("app/cleave_kit") for name in app)
+    assert "app/service.json" in app and f"app/__pycache__/hello.{CACHE_TAG}.pyc" in app
     assert app["app/hello.py"].uid == 0 and app["app/hello.py"].mode == 0o644
 
 

@@ -11,14 +11,12 @@ import pytest
 
 from cleave.formats.oci import ImageLayout, sha256_digest
 from packager.oci import ImageError, ImageInput, LayoutError, build_images, verify_layout
-from tests.packager.images.conftest import ASSETS, Built
+from tests.packager.images.conftest import Built, make_tree
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
-    target = tmp_path / "svc"
-    shutil.copytree(ASSETS / "tinyapp", target)
-    return target
+    return make_tree(tmp_path / "svc")
 
 
 def build_fails(app: Path, tmp_path: Path, built: Built, match: str, **kwargs: object) -> None:
@@ -111,7 +109,7 @@ def test_verify_detects_a_wrong_diff_id(built: Built, tmp_path: Path) -> None:
         if item["digest"] == descriptor.digest:
             item.update(digest=sha256_digest(manifest_bytes), size=len(manifest_bytes))
     (layout / "index.json").write_text(json.dumps(index))
-    with pytest.raises(LayoutError, match=r"image 'beta': layer 2 .* but the config's diff_id says sha256:0000"):
+    with pytest.raises(LayoutError, match=r"image 'beta': layer 3 .* but the config's diff_id says sha256:0000"):
         verify_layout(layout)
 
 
