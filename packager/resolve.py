@@ -12,7 +12,17 @@ from typing import Literal
 import libcst as cst
 
 from packager.sources import SourceIndex, parents
-from packager.symbols import Definition, ImportBinding, ModuleSymbols, Ref, is_generator, module_symbols, references
+from packager.symbols import (
+    Definition,
+    ImportBinding,
+    ModuleSymbols,
+    Ref,
+    all_imports,
+    attribute_chains,
+    is_generator,
+    module_symbols,
+    references,
+)
 from packager.values import ValueKind, base_names, builtin_base_kind, decorator_kind, immutable_value
 
 Mode = Literal["strict", "attr", "lenient"]
@@ -64,11 +74,38 @@ class Symbols:
     def __init__(self, index: SourceIndex) -> None:
         self.index = index
         self._cache: dict[str, ModuleSymbols] = {}
+        self._imports: dict[str, list[ImportBinding]] = {}
+        self._refs: dict[tuple[int, bool], tuple[cst.CSTNode, list[Ref]]] = {}
+        self._chains: dict[tuple[str, frozenset[str]], list[tuple[str, tuple[str, ...]]]] = {}
 
     def __call__(self, module: str) -> ModuleSymbols:
         if module not in self._cache:
-            self._cache[module] = module_symbols(self.index.tree(module), module, self.index.package_of(module))
+            self._cache[module] = module_symbols(self.index.tree(module), self.index.syntax(module), module,
+                                                 self.index.package_of(module))
         return self._cache[module]
+
+    def imports(self, module: str) -> list[ImportBinding]:
+        """Every import of ``module`` at any depth (from :mod:`ast`, without parsing it with libcst)."""
+        if module in self._cache:
+            return self._cache[module].imports
+        if module not in self._imports:
+            self._imports[module] = list(all_imports(self.index.syntax(module), module,
+                                                     self.index.package_of(module)))
+        return self._imports[module]
+
+    def references(self, node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
+        """:func:`packager.symbols.references`, cached per node (every caller of a value type needs them)."""
+        key = (id(node), lenient)
+        if key not in self._refs:
+            self._refs[key] = (node, references(node, lenient))
+        return self._refs[key][1]
+
+    def chains(self, module: str, roots: frozenset[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """Distinct attribute chains in ``module`` rooted at ``roots`` (cached: every service scans shared code)."""
+        key = (module, roots)
+        if key not in self._chains:
+            self._chains[key] = list(dict.fromkeys(attribute_chains(self.index.syntax(module), set(roots))))
+        return self._chains[key]
 
 
 class Resolver:
@@ -150,9 +187,8 @@ class Resolver:
 
     def _scan(self, module: str) -> None:
         """A module copied whole: everything it imports (outside ``if TYPE_CHECKING``) must be in the tree."""
-        symbols = self.symbols(module)
         module_locals: dict[str, tuple[str, int]] = {}
-        for binding in symbols.imports:
+        for binding in self.symbols.imports(module):
             if binding.type_checking:
                 continue
             where = self._where(module, binding.line)
@@ -172,10 +208,9 @@ class Resolver:
                     self.require_name(binding.module, binding.name, where, "strict")
         if not module_locals:
             return
-        for ref in references(self.index.tree(module)):
-            if ref.chain and ref.name in module_locals:
-                base, line = module_locals[ref.name]
-                self._require_chain(base, ref.chain, self._where(module, line), "attr")
+        for name, chain in self.symbols.chains(module, frozenset(module_locals)):
+            base, line = module_locals[name]
+            self._require_chain(base, chain, self._where(module, line), "attr")
 
     def _star(self, binding: ImportBinding, where: str) -> None:
         owner = self.owners.get(binding.module)
@@ -289,12 +324,13 @@ class Resolver:
             if self._accepted(module, name):
                 self.code.warnings.append(f"{where}: {qualname} is copied into service {self.service!r} "
                                           "(accepted blocker): each service has its own copy")
-            refs = references(definition.node)
+            refs = self.symbols.references(definition.node)
         else:
             self.code.rpc[qualname] = stub.owner
             node = definition.node
             assert isinstance(node, cst.FunctionDef)
-            refs = references(node.params) + (references(node.returns, True) if node.returns else [])
+            refs = self.symbols.references(node.params) + \
+                (self.symbols.references(node.returns, True) if node.returns else [])
         self._resolve_refs(module, refs, here)
 
     def _resolve_refs(self, module: str, refs: list[Ref], where: str) -> None:

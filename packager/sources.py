@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ class SourceIndex:
         self.src = src
         self.modules = dict(sorted(modules.items()))
         self._trees: dict[str, cst.Module] = {}
+        self._syntax: dict[str, ast.Module] = {}
 
     @classmethod
     def scan(cls, src: Path, code_graph: CodeGraph | None = None) -> SourceIndex:
@@ -86,6 +88,13 @@ class SourceIndex:
                 raise PackagerError(f"syntax error: {error.message}", path=self.modules[name].relpath,
                                     line=error.raw_line, hint="fix the file, then rerun") from error
         return self._trees[name]
+
+    def syntax(self, name: str) -> ast.Module:
+        """The module's :mod:`ast` tree (parsed once), for fast whole-module walks."""
+        if name not in self._syntax:
+            self.tree(name)  # reports a syntax error with its line, once
+            self._syntax[name] = ast.parse(self.read_bytes(name), filename=self.modules[name].relpath)
+        return self._syntax[name]
 
     def package_of(self, name: str) -> str:
         """The package a module's relative imports start from."""

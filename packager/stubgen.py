@@ -78,5 +78,5 @@ def render_stub(index: SourceIndex, stub: StubModule) -> str:
         parts.append("\n" + "\n".join(f"from {stub.module} import {name}  # noqa: E402 (a submodule callers use)"
                                         for name in sorted(stub.submodules)) + "\n")
     text = "\n".join(parts)
-    cst.parse_module(text)  # the generated code must parse; a failure here is a bug in cleave
+    compile(text, index.modules[stub.module].relpath, "exec", dont_inherit=True)  # a failure is a bug in cleave
     return text

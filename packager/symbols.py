@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -79,34 +80,16 @@ def _is_type_checking(test: cst.BaseExpression) -> bool:
     return dotted(test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
 
 
-class _Lines:
-    """Line numbers of statements without the cost of a metadata pass: counted from the code before them."""
-
-    def __init__(self, module: cst.Module) -> None:
-        self._module = module
-
-    def of(self, node: cst.CSTNode) -> int:
-        return _line_of(self._module, node)
-
-
-def _line_of(module: cst.Module, target: cst.CSTNode) -> int:
-    found = _find_line(module, target)
-    return found if found is not None else 1
-
-
-def _find_line(module: cst.Module, target: cst.CSTNode) -> int | None:
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    cache = _POSITIONS.get(id(module))
-    if cache is None or cache[0] is not module:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        cache = (module, {id(node): pos.start.line for node, pos in positions.items()})
-        _POSITIONS[id(module)] = cache
-    return cache[1].get(id(target))
-
-
-_POSITIONS: dict[int, tuple[cst.Module, dict[int, int]]] = {}
+def top_level_lines(tree: cst.Module, syntax: ast.Module) -> dict[int, int]:
+    """``id(statement) -> line`` for the module's top-level libcst statements, taken from the :mod:`ast` tree
+    (a libcst line has as many ast statements as it has small statements): far cheaper than position metadata."""
+    lines: dict[int, int] = {}
+    position = 0
+    for statement in tree.body:
+        if position < len(syntax.body):
+            lines[id(statement)] = syntax.body[position].lineno
+        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return lines
 
 
 def import_bindings(statement: cst.Import | cst.ImportFrom, module: str, package: str, line: int,
@@ -140,37 +123,38 @@ def import_bindings(statement: cst.Import | cst.ImportFrom, module: str, package
         yield ImportBinding(local, source, name, source, line, type_checking)
 
 
-def module_symbols(tree: cst.Module, module: str, package: str) -> ModuleSymbols:
-    """Top-level definitions (first wins, as Python resolves at import) and all imports of ``tree``."""
+def module_symbols(tree: cst.Module, syntax: ast.Module, module: str, package: str) -> ModuleSymbols:
+    """Top-level definitions (first wins, as Python resolves at import) and all imports of the module."""
     symbols = ModuleSymbols(module)
-    lines = _Lines(tree)
+    lines = top_level_lines(tree, syntax)
 
     def define(definition: Definition) -> None:
         symbols.definitions.setdefault(definition.name, definition)
 
-    def visit_block(statements: Sequence[cst.CSTNode], conditional: bool, type_checking: bool) -> None:
+    def visit_block(statements: Sequence[cst.CSTNode], conditional: bool, type_checking: bool,
+                    outer: int | None = None) -> None:
         for statement in statements:
+            line = lines.get(id(statement), outer or 1)
             if isinstance(statement, cst.BaseSmallStatement):
-                _simple(statement, lines.of(statement), conditional, type_checking)
+                _simple(statement, line, conditional, type_checking)
             elif isinstance(statement, cst.FunctionDef):
-                define(Definition(statement.name.value, "function", statement, lines.of(statement), conditional))
+                define(Definition(statement.name.value, "function", statement, line, conditional))
             elif isinstance(statement, cst.ClassDef):
-                define(Definition(statement.name.value, "class", statement, lines.of(statement), conditional))
+                define(Definition(statement.name.value, "class", statement, line, conditional))
             elif isinstance(statement, cst.SimpleStatementLine):
-                line = lines.of(statement)
                 for small in statement.body:
                     _simple(small, line, conditional, type_checking)
             elif isinstance(statement, cst.If):
                 tc = _is_type_checking(statement.test)
-                visit_block(statement.body.body, True, type_checking or tc)
+                visit_block(statement.body.body, True, type_checking or tc, line)
                 orelse = statement.orelse
                 while orelse is not None:
-                    visit_block(orelse.body.body, True, type_checking)
+                    visit_block(orelse.body.body, True, type_checking, line)
                     orelse = orelse.orelse if isinstance(orelse, cst.If) else None
             elif isinstance(statement, cst.Try | cst.With):
-                visit_block(statement.body.body, True, type_checking)
+                visit_block(statement.body.body, True, type_checking, line)
                 for handler in getattr(statement, "handlers", ()):
-                    visit_block(handler.body.body, True, type_checking)
+                    visit_block(handler.body.body, True, type_checking, line)
 
     def _simple(small: cst.BaseSmallStatement, line: int, conditional: bool, type_checking: bool) -> None:
         if isinstance(small, cst.Import | cst.ImportFrom):
@@ -185,27 +169,77 @@ def module_symbols(tree: cst.Module, module: str, package: str) -> ModuleSymbols
             define(Definition(small.target.value, "variable", small, line, conditional))
 
     visit_block(tree.body, False, False)
-    symbols.imports = list(all_imports(tree, module, package))
+    symbols.imports = list(all_imports(syntax, module, package))
     return symbols
 
 
-def all_imports(tree: cst.Module, module: str, package: str) -> Iterator[ImportBinding]:
-    """Every import in the module, at any depth (lazy imports too), marking those under ``if TYPE_CHECKING``."""
-    lines = _Lines(tree)
+def all_imports(tree: ast.Module, module: str, package: str) -> Iterator[ImportBinding]:
+    """Every import in the module, at any depth (lazy imports too), marking those under ``if TYPE_CHECKING``.
 
-    def walk(node: cst.CSTNode, type_checking: bool) -> Iterator[ImportBinding]:
-        if isinstance(node, cst.Import | cst.ImportFrom):
-            yield from import_bindings(node, module, package, lines.of(node), type_checking)
-            return
-        if isinstance(node, cst.If) and _is_type_checking(node.test):
-            yield from walk(node.body, True)
-            if node.orelse is not None:
-                yield from walk(node.orelse, type_checking)
-            return
-        for child in node.children:
-            yield from walk(child, type_checking)
+    Uses :mod:`ast`: a whole-module walk with libcst costs ten times more, and only names and lines are needed.
+    """
+
+    def walk(node: ast.AST, type_checking: bool) -> Iterator[ImportBinding]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    if alias.asname:
+                        yield ImportBinding(alias.asname, alias.name, None, alias.name, child.lineno, type_checking)
+                    else:
+                        top = alias.name.split(".", 1)[0]
+                        yield ImportBinding(top, alias.name, None, top, child.lineno, type_checking)
+            elif isinstance(child, ast.ImportFrom):
+                source = _absolute(package, child.level, child.module)
+                for alias in child.names:
+                    local = alias.asname or alias.name
+                    yield ImportBinding(local, source, alias.name, source, child.lineno, type_checking)
+            elif isinstance(child, ast.If) and _ast_dotted(child.test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}:
+                for statement in child.body:
+                    yield from walk(ast.Module(body=[statement], type_ignores=[]), True)
+                for statement in child.orelse:
+                    yield from walk(ast.Module(body=[statement], type_ignores=[]), type_checking)
+            else:
+                yield from walk(child, type_checking)
 
     yield from walk(tree, False)
+
+
+def _absolute(package: str, level: int, target: str | None) -> str:
+    if not level:
+        return target or ""
+    base = package
+    for _ in range(level - 1):
+        base = base.rpartition(".")[0]
+    return f"{base}.{target}" if base and target else (target or base)
+
+
+def _ast_dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _ast_dotted(node.value)
+        return f"{head}.{node.attr}" if head is not None else None
+    return None
+
+
+def attribute_chains(tree: ast.Module, roots: set[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """``(name, (attr, ...))`` for every outermost ``name.attr...`` expression whose name is in ``roots``."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Attribute):
+            chain: list[str] = []
+            current: ast.AST = node
+            while isinstance(current, ast.Attribute):
+                chain.append(current.attr)
+                current = current.value
+            if isinstance(current, ast.Name):
+                if current.id in roots:
+                    yield current.id, tuple(reversed(chain))
+                continue
+            stack.append(current)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def references(node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
