@@ -1,4 +1,4 @@
-"""``cleave analyze``: placeholder until the analyzer lands."""
+"""``cleave analyze SRC``: parse the monolith and write its dependency graph (graph.json)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,40 @@ from pathlib import Path
 
 import typer
 
+from cleave.cli import output
+
 
 def register(app: typer.Typer) -> None:
+    """Add ``analyze`` to the app."""
+
     @app.command("analyze")
-    def analyze(src: Path = typer.Argument(..., help="The monolith's root folder.")) -> None:
-        """Parse SRC and build its dependency graph."""
-        raise typer.Exit(1)
+    def analyze(
+        src: Path = typer.Argument(..., help="The monolith's root folder (the one holding its top-level package)."),
+        out: Path = typer.Option(Path(".cleave/graph.json"), "-o", "--output", help="Where to write graph.json."),
+        exclude: list[str] = typer.Option([], "--exclude", help="Skip paths matching this .gitignore-style "
+                                          "pattern (repeatable)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON document."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Reparse every file (ignore and keep no cache)."),
+        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    ) -> None:
+        """Parse SRC and build its dependency graph.
+
+        Example: cleave analyze samples/shop -o .cleave/graph.json
+        """
+        from analyzer import analyze as run
+        from analyzer.summary import render, summarize
+        from cleave.formats.graph import save_graph
+
+        cache_dir = None if no_cache else out.parent / "cache"
+        with output.progress("analyzing") as report:
+            graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report)
+        for diagnostic in graph.diagnostics:
+            output.warn(diagnostic.render())
+        save_graph(graph, out)
+        summary = summarize(graph)
+        summary["output"] = str(out)
+        if as_json:
+            output.print_json(summary)
+        else:
+            output.stdout.print(render(summary), markup=False, highlight=False, soft_wrap=True)
+            output.stdout.print(f"graph written to {out}", markup=False, highlight=False)

@@ -1,0 +1,122 @@
+"""Which files under SRC are the monolith's Python modules, and what each module is called."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pathspec
+
+from analyzer.errors import SourceError
+from analyzer.worker import Job
+from cleave.formats.graph import Diagnostic
+
+EXCLUDED_DIRS: Final = frozenset({
+    ".git", ".hg", ".svn", "__pycache__", "node_modules", "build", ".tox", ".nox", ".venv", "venv", ".eggs",
+    ".cleave", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", "site-packages",
+})
+"""Folders never analyzed (plus ``*.egg-info`` and any virtualenv, recognised by its ``pyvenv.cfg``)."""
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    """The modules found under SRC: one job per file, the namespace packages, what was skipped."""
+
+    root: Path
+    jobs: tuple[Job, ...]
+    namespace_packages: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def module_name(relative: str) -> tuple[str, bool]:
+    """``shop/orders/service.py`` -> (``shop.orders.service``, False); ``shop/__init__.py`` -> (``shop``, True)."""
+    parts = relative[:-3].split("/")
+    if parts[-1] == "__init__" and len(parts) > 1:
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+def _spec(root: Path, exclude: Sequence[str]) -> pathspec.PathSpec | None:
+    lines: list[str] = []
+    gitignore = root / ".gitignore"
+    try:
+        lines.extend(gitignore.read_text(encoding="utf-8", errors="replace").splitlines())
+    except OSError:
+        pass
+    lines.extend(exclude)
+    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def discover(src: Path, exclude: Sequence[str] = ()) -> SourceTree:
+    """Walk SRC (following directory symlinks once each) and list its modules; raises :class:`SourceError`
+    when SRC is missing or holds no Python."""
+    if not src.exists():
+        raise SourceError("source folder does not exist", path=src, hint="pass the folder holding your package")
+    if not src.is_dir():
+        raise SourceError("source is not a folder", path=src, hint="pass the folder holding your package")
+    root = src.resolve()
+    spec = _spec(root, exclude)
+    jobs: list[Job] = []
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple[int, int]] = set()
+    packages: set[str] = set()
+    dirs_with_py: set[str] = set()
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            info = os.stat(folder)
+            entries = list(os.scandir(folder))
+        except OSError as error:
+            diagnostics.append(Diagnostic(rel or ".", 0, "unreadable",
+                                          f"cannot list the folder: {error.strerror or error}"))
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            diagnostics.append(Diagnostic(rel, 0, "symlink-loop", "folder reached twice through a symlink: skipped"))
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        if rel and os.path.exists(folder + "/pyvenv.cfg"):
+            continue
+        for entry in entries:
+            path = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if (entry.name in EXCLUDED_DIRS or entry.name.endswith(".egg-info")
+                        or (spec is not None and spec.match_file(path + "/"))):
+                    continue
+                stack.append((entry.path, path))
+                continue
+            if not entry.name.endswith(".py") or (spec is not None and spec.match_file(path)):
+                continue
+            if entry.is_symlink():
+                try:
+                    os.stat(entry.path)
+                except OSError as error:
+                    reason = "symlink loop" if error.errno == 40 else "broken symlink"
+                    diagnostics.append(Diagnostic(path, 0, "unreadable", f"cannot read the file: {reason}"))
+                    continue
+            name, is_package = module_name(path)
+            if is_package:
+                packages.add(name)
+            dirs_with_py.add(rel)
+            jobs.append((entry.path, path, name, is_package))
+    if not jobs:
+        raise SourceError("no Python files found", path=src,
+                          hint="pass the folder that holds your top-level package, and check --exclude")
+    namespaces: set[str] = set()
+    for rel in dirs_with_py:
+        parts = rel.split("/") if rel else []
+        for depth in range(1, len(parts) + 1):
+            name = ".".join(parts[:depth])
+            if name not in packages:
+                namespaces.add(name)
+    jobs.sort(key=lambda job: job[1])
+    return SourceTree(root=root, jobs=tuple(jobs), namespace_packages=tuple(sorted(namespaces)),
+                      diagnostics=tuple(diagnostics))

@@ -1,0 +1,84 @@
+"""The per-file phase: read one file, parse it with libcst, walk it; never raises (bad files become failures)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from typing import Final
+
+import libcst as cst
+
+from analyzer.facts import FileFailure, FileResult
+from analyzer.walker import Walker
+from cleave.formats.graph import Diagnostic
+
+MAX_FILE_BYTES: Final = 4 * 1024 * 1024
+"""Files above this size are skipped (generated code, data): parsing them would dominate the run."""
+
+Job = tuple[str, str, str, bool]
+"""``(absolute path, path relative to SRC, module name, is_package)``."""
+
+
+def _failure(job: Job, line: int, code: str, message: str) -> FileFailure:
+    return FileFailure(module=job[2], file=job[1], is_package=job[3],
+                       diagnostic=Diagnostic(file=job[1], line=line, code=code, message=message))
+
+
+def read_source(job: Job) -> bytes | FileFailure:
+    """The file's bytes, or why they cannot be analyzed."""
+    path = job[0]
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:
+            return _failure(job, 0, "too-large", f"file of {size / 1e6:.1f} MB is above the "
+                            f"{MAX_FILE_BYTES // 2**20} MiB limit: skipped (generated code or data?)")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        reason = "symlink loop" if error.errno == 40 else (error.strerror or str(error))
+        return _failure(job, 0, "unreadable", f"cannot read the file: {reason}")
+    if len(data) > MAX_FILE_BYTES:
+        return _failure(job, 0, "too-large", f"file grew above the {MAX_FILE_BYTES // 2**20} MiB limit: skipped")
+    return data
+
+
+def decode(job: Job, data: bytes) -> str | FileFailure:
+    """Text of ``data`` by its PEP 263 encoding cookie (default UTF-8)."""
+    if b"\0" in data:
+        return _failure(job, data[: data.index(b"\0")].count(b"\n") + 1, "binary",
+                        "file holds NUL bytes: not Python source, skipped")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        return _failure(job, error.lineno or 1, "encoding", f"bad encoding declaration: {error.msg}")
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        line = data[: getattr(error, "start", 0)].count(b"\n") + 1
+        return _failure(job, line, "encoding", f"cannot decode as {encoding}: {error}")
+
+
+def analyze_source(job: Job, text: str) -> FileResult:
+    """Parse and walk one module's text."""
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        return _failure(job, error.raw_line, "syntax", f"syntax error: {error.message}")
+    except (RecursionError, MemoryError, ValueError) as error:
+        return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
+    try:
+        return Walker(job[2], job[1], job[3]).run(tree)
+    except RecursionError:
+        return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
+
+
+def analyze_file(job: Job) -> FileResult:
+    """Everything one file says (picklable; runs in a worker process)."""
+    data = read_source(job)
+    if isinstance(data, FileFailure):
+        return data
+    text = decode(job, data)
+    if isinstance(text, FileFailure):
+        return text
+    return analyze_source(job, text)
