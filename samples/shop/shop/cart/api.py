@@ -58,7 +58,7 @@ def open_cart(customer_id: int, now: datetime.datetime) -> Cart:
 
 
 def get_cart(cart_id: int) -> Cart:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         return _load(conn, cart_id)
 
 

@@ -26,7 +26,7 @@ def create_category(name: str) -> Category:
 
 
 def list_categories() -> list[Category]:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute("SELECT id, slug, name FROM categories ORDER BY slug").fetchall()
     return [Category(row["id"], row["slug"], row["name"]) for row in rows]
 
@@ -56,7 +56,7 @@ def create_product(draft: ProductDraft, now: datetime.datetime) -> Product:
 
 
 def get_product(sku: str) -> Product:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         return queries.load_product(conn, sku)
 
 
@@ -77,7 +77,7 @@ def list_products(category_slug: str | None = None, *, include_retired: bool = F
     if not include_retired:
         sql += " AND p.status = ?"
         params.append(ProductStatus.ACTIVE.value)
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         if category_slug is not None:
             queries.load_category(conn, category_slug)
         rows = conn.execute(sql + " ORDER BY p.sku", params).fetchall()
@@ -99,7 +99,7 @@ def change_price(sku: str, new_price: Decimal, now: datetime.datetime) -> PriceC
 
 
 def price_history(sku: str) -> list[PriceChange]:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         queries.load_product(conn, sku)
         rows = conn.execute("SELECT * FROM price_history WHERE sku = ? ORDER BY id", (sku,)).fetchall()
     return [queries.price_change_from_row(row) for row in rows]
@@ -120,6 +120,6 @@ def product_names(skus: tuple[str, ...]) -> dict[str, str]:
     if not skus:
         return {}
     marks = ", ".join("?" for _ in skus)
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute(f"SELECT sku, name FROM products WHERE sku IN ({marks})", skus).fetchall()
     return {row["sku"]: row["name"] for row in rows}

@@ -60,12 +60,12 @@ def register(email: str, name: str, address: Address, now: datetime.datetime) ->
 
 
 def get_customer(customer_id: int) -> Customer:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         return _load(conn, customer_id)
 
 
 def find_by_email(email: str) -> Customer | None:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         row = conn.execute("SELECT * FROM customers WHERE email = ?", (normalize_email(email),)).fetchone()
     return None if row is None else _from_row(row)
 

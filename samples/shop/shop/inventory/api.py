@@ -51,7 +51,7 @@ def restock(sku: str, quantity: int, now: datetime.datetime) -> StockLevel:
 
 
 def stock_level(sku: str) -> StockLevel:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         return _level(conn, sku)
 
 
@@ -117,7 +117,7 @@ def commit(order_ref: uuid.UUID, now: datetime.datetime) -> Reservation:
 
 def low_stock(threshold: int) -> list[StockLevel]:
     """Items with at most ``threshold`` available, fewest first."""
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute(
             "SELECT sku, on_hand, reserved FROM stock WHERE on_hand - reserved <= ? "
             "ORDER BY on_hand - reserved, sku",
@@ -128,7 +128,7 @@ def low_stock(threshold: int) -> list[StockLevel]:
 
 def movements(sku: str) -> list[tuple[datetime.datetime, int, str]]:
     """The stock log of one SKU: (when, change, why)."""
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         _level(conn, sku)
         rows = conn.execute(
             "SELECT at, delta, reason FROM stock_movements WHERE sku = ? ORDER BY id", (sku,)

@@ -24,7 +24,7 @@ def send(recipient: str, template: Template, context: dict[str, str], now: datet
 
 def outbox(recipient: str) -> list[Notification]:
     """Every message sent to ``recipient``, oldest first."""
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute(
             "SELECT * FROM notifications WHERE recipient = ? ORDER BY id", (recipient,)
         ).fetchall()
@@ -43,7 +43,7 @@ def outbox(recipient: str) -> list[Notification]:
 
 def counts_by_template() -> list[tuple[str, int]]:
     """How many messages of each template were sent, by template name."""
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute(
             "SELECT template, COUNT(*) FROM notifications GROUP BY template ORDER BY template"
         ).fetchall()

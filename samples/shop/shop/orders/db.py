@@ -52,8 +52,12 @@ def database_path() -> str:
 
 
 @contextmanager
-def transaction() -> Iterator[sqlite3.Connection]:
-    """One connection and one write transaction: committed at the end of the block, rolled back on an error."""
+def transaction(*, write: bool = True) -> Iterator[sqlite3.Connection]:
+    """One connection and one transaction, committed at the end of the block and rolled back on an error.
+
+    A write transaction takes the write lock up front (so read-then-write never fails halfway); ``write=False``
+    is for reads, which then never wait for writers.
+    """
     path = database_path()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -61,7 +65,7 @@ def transaction() -> Iterator[sqlite3.Connection]:
     try:
         conn.executescript(SCHEMA)
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield conn
         except BaseException:

@@ -41,7 +41,7 @@ def load(conn: sqlite3.Connection, order_id: int) -> Order:
 
 
 def get(order_id: int) -> Order:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         return load(conn, order_id)
 
 
@@ -86,7 +86,7 @@ def change_state(
 
 
 def summaries(where: str = "1 = 1", params: tuple[object, ...] = ()) -> list[OrderSummary]:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute(
             f"SELECT id, number, customer_id, state, total, placed_at FROM orders WHERE {where} ORDER BY id", params
         ).fetchall()
@@ -100,7 +100,7 @@ def summaries(where: str = "1 = 1", params: tuple[object, ...] = ()) -> list[Ord
 def product_sales(states: tuple[str, ...]) -> list[tuple[str, str, int, Decimal]]:
     """(sku, name, quantity, revenue) over the orders in ``states``, best sellers first."""
     marks = ", ".join("?" for _ in states)
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute(
             "SELECT l.sku, l.name, SUM(l.quantity) AS quantity, GROUP_CONCAT(l.line_total, ' ') AS totals"
             f" FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.state IN ({marks})"

@@ -76,7 +76,7 @@ def refund(order_ref: uuid.UUID, amount: Decimal | None, reason: str, now: datet
 
 def refundable(order_ref: uuid.UUID) -> Decimal:
     """What is left to refund on an order (zero when it was never paid)."""
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         try:
             payment = _approved(conn, order_ref)
         except NoPayment:
@@ -85,14 +85,14 @@ def refundable(order_ref: uuid.UUID) -> Decimal:
 
 
 def payments_for(order_ref: uuid.UUID) -> list[Payment]:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute("SELECT * FROM payments WHERE order_ref = ? ORDER BY id", (str(order_ref),)).fetchall()
         return [_from_row(conn, row) for row in rows]
 
 
 def totals() -> PaymentTotals:
     """Money taken, money given back, and how many charges were declined."""
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         captured = conn.execute("SELECT amount FROM payments WHERE state != ?", (PaymentState.DECLINED.value,))
         captured_sum = sum((Decimal(row[0]) for row in captured.fetchall()), ZERO)
         refunded_sum = sum((Decimal(row[0]) for row in conn.execute("SELECT amount FROM refunds").fetchall()), ZERO)

@@ -45,7 +45,7 @@ def create_coupon(coupon: Coupon) -> Coupon:
 
 
 def get_coupon(code: str) -> Coupon:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         row = conn.execute("SELECT * FROM coupons WHERE code = ?", (code.upper(),)).fetchone()
     if row is None:
         raise InvalidCoupon(code.upper(), "does not exist")
@@ -53,10 +53,11 @@ def get_coupon(code: str) -> Coupon:
 
 
 def _tax_rate(conn: sqlite3.Connection, region: str) -> Decimal:
-    conn.executemany(
-        "INSERT OR IGNORE INTO tax_rates (region, rate) VALUES (?, ?)",
-        [(name, str(rate)) for name, rate in config.DEFAULT_TAX_RATES.items()],
-    )
+    if conn.execute("SELECT 1 FROM tax_rates LIMIT 1").fetchone() is None:
+        conn.executemany(
+            "INSERT INTO tax_rates (region, rate) VALUES (?, ?)",
+            [(name, str(rate)) for name, rate in config.DEFAULT_TAX_RATES.items()],
+        )
     row = conn.execute("SELECT rate FROM tax_rates WHERE region = ?", (region,)).fetchone()
     return Decimal(row[0]) if row else Decimal("0")
 

@@ -73,7 +73,7 @@ def stock_report(threshold: int | None, now: datetime.datetime) -> StockReport:
 
 
 def runs() -> list[ReportRun]:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         rows = conn.execute("SELECT * FROM report_runs ORDER BY id").fetchall()
     return [
         ReportRun(row["id"], row["kind"], datetime.datetime.fromisoformat(row["generated_at"]), row["parameters"],

@@ -119,5 +119,5 @@ def cancel(tracking: uuid.UUID, now: datetime.datetime) -> Shipment:
 
 
 def track(tracking: uuid.UUID) -> Shipment:
-    with db.transaction() as conn:
+    with db.transaction(write=False) as conn:
         return _load(conn, "tracking", str(tracking))

@@ -94,7 +94,8 @@ def handle(method: str, path: str, query_string: str, body: bytes) -> tuple[int,
         return _error(HTTPStatus.NOT_FOUND, "NoSuchRoute", f"no route for {method} {path}")
     try:
         query = dict(urllib.parse.parse_qsl(query_string))
-        request = Request(method, path, query, jsonio.loads(body), params, clock.tick())
+        now = clock.now() if method in ("GET", "HEAD") else clock.tick()
+        request = Request(method, path, query, jsonio.loads(body), params, now)
         return found.handler(request)
     except ShopError as exc:
         for base, status in STATUSES:
