@@ -2,8 +2,8 @@
 
 A service's image is ``[runtime] + [one layer per distribution] + [cleave_kit] + [app]``. Each layer is found in
 the content cache by the fingerprint of its inputs, so a change in one service's code rebuilds only that service's
-app layer; every other blob is hard-linked from the cache as it is. The layout is written into a staging folder and renamed into
-place at the end: a failed build leaves the previous layout untouched.
+app layer; every other blob is hard-linked from the cache as it is. The layout is written into a staging folder and
+renamed into place at the end: a failed build leaves the previous layout untouched.
 """
 
 from __future__ import annotations
