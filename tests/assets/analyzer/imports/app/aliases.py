@@ -1,0 +1,7 @@
+from app import util
+
+run = util.helper
+
+
+def go():
+    return run()

@@ -1,0 +1,9 @@
+__all__ = ["starred"]
+
+
+def starred():
+    return hidden()
+
+
+def hidden():
+    return 0
