@@ -61,8 +61,7 @@ def _encode_call(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]
                     for index, value in enumerate(args)]
     encoded_kwargs = {name: codec.encode(value, f"argument {name!r} of {function}")
                       for name, value in (kwargs or {}).items()}
-    return json.dumps({"args": encoded_args, "kwargs": encoded_kwargs}, separators=(",", ":"),
-                      allow_nan=False).encode()
+    return codec.JSON_ENCODER.encode({"args": encoded_args, "kwargs": encoded_kwargs}).encode()
 
 
 def _plain_answer(service: str, function: str, payload: bytes) -> dict[str, Any]:

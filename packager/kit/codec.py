@@ -8,7 +8,7 @@ strings not starting with ``$`` is a JSON object. Everything else is a JSON obje
     {"$dec": "1.10"} Decimal    {"$uuid": "..."} UUID    {"$date": "2024-01-31"}    {"$td": [days, s, us]} timedelta
     {"$dt": "iso", "zone": "Europe/Paris"?, "fold": 1?} datetime (aware keeps its offset, a ZoneInfo its key)
     {"$time": "iso", "zone": ..?, "fold": 1?} time
-    {"$enum": "mod:Qual", "v": value}    {"$dc": "mod:Qual", "f": {field: value}, "x": {attr: value}?}
+    {"$enum": "mod:Qual", "v": value}    {"$dc": "mod:Qual", "f": {attribute: value}} (fields and other state)
     {"$exc": "mod:Qual", "args": [...], "msg": "str(exc)", "d": {attr: value}, "os": [filename, filename2]?}
 
 Classes travel as ``module:QualName`` (see :mod:`.classref`). Dataclasses and exceptions are rebuilt like ``copy``
@@ -39,21 +39,20 @@ from .errors import CodecError
 
 
 class _Fail(Exception):
-    """An unencodable value somewhere inside the value being encoded; ``path`` grows as it propagates up."""
+    """An unencodable value somewhere inside the value being encoded (:func:`_locate` finds where)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.path: list[str] = []
 
 
 def encode(value: Any, context: str = "value") -> Any:
     """``value`` as JSON-able data; ``context`` names it in errors (``"argument 'cart' of shop.orders.place"``)."""
     try:
         return _enc(value)
-    except _Fail as fail:
-        where = "".join(reversed(fail.path))
-        raise CodecError(f"cannot send {context}{' at ' + where if where else ''}: {fail.message}") from None
+    except _Fail:
+        where, message = _locate(value)
+        raise CodecError(f"cannot send {context}{' at ' + where if where else ''}: {message}") from None
 
 
 def decode(obj: Any) -> Any:
@@ -70,73 +69,111 @@ def decode(obj: Any) -> Any:
 
 def dumps(value: Any, context: str = "value") -> bytes:
     """``value`` encoded as compact JSON bytes."""
-    return json.dumps(encode(value, context), separators=(",", ":"), allow_nan=False).encode()
+    return JSON_ENCODER.encode(encode(value, context)).encode()
 
 
 def loads(data: bytes | str) -> Any:
     """The value that :func:`dumps` wrote (decoding while parsing, which is faster than :func:`decode`)."""
-    return json.loads(data, object_hook=_hook)
+    return _DECODER.decode(data.decode() if isinstance(data, bytes) else data)
 
 
-# --- encoding -------------------------------------------------------------------------------------------------------
+# --- encoding: a fast path without bookkeeping; _locate walks again only when something fails -----------------------
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
 
 def _enc(value: Any) -> Any:
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind in _PLAIN:
         return value
-    encoder = _BY_TYPE.get(kind)
-    if encoder is not None:
-        return encoder(value)
-    if isinstance(value, BaseException):
-        return _enc_exception(value)
-    if isinstance(value, enum.Enum):
-        return {"$enum": _ref(kind), "v": _enc(value.value)}
-    if dataclasses.is_dataclass(kind):
-        return _enc_dataclass(value)
-    raise _Fail(_describe(value))
+    encoder = _BY_TYPE.get(kind) or _learn(kind, value)
+    return encoder(value)
 
 
-def _ref(kind: type) -> str:
-    try:
-        return ref_of(kind)
-    except CodecError as error:
-        raise _Fail(str(error)) from None
-
-
-def _enc_items(items: Any, left: str, right: str) -> list[Any]:
-    out = []
-    for index, item in enumerate(items):
+def _learn(kind: type, value: Any) -> Callable[[Any], Any]:
+    """The encoder of a class seen for the first time (dataclass, enum or exception), cached; else _Fail."""
+    encoder: Callable[[Any], Any]
+    if issubclass(kind, BaseException):
+        encoder = _enc_exception
+    elif issubclass(kind, enum.Enum) or dataclasses.is_dataclass(kind):
         try:
-            out.append(_enc(item))
-        except _Fail as fail:
-            fail.path.append(f"{left}{index}{right}")
-            raise
-    return out
+            ref = ref_of(kind)
+        except CodecError as error:
+            raise _Fail(str(error)) from None
+        encoder = _enum_encoder(ref) if issubclass(kind, enum.Enum) else _dataclass_encoder(kind, ref)
+    else:
+        raise _Fail(_describe(value))
+    _BY_TYPE[kind] = encoder
+    return encoder
+
+
+def _enc_list(value: Any) -> list[Any]:
+    return [item if type(item) in _PLAIN else _enc(item) for item in value]
 
 
 def _enc_dict(value: dict[Any, Any]) -> Any:
     out = {}
     for key, item in value.items():
         if type(key) is not str or key[:1] == "$":
-            return {"$map": [[_enc_key(key), _enc_member(item, repr(key))] for key, item in value.items()]}
-        out[key] = _enc_member(item, repr(key))
+            return {"$map": [[_enc(key), _enc(item)] for key, item in value.items()]}
+        out[key] = item if type(item) in _PLAIN else _enc(item)
     return out
 
 
-def _enc_key(key: Any) -> Any:
-    try:
-        return _enc(key)
-    except _Fail as fail:
-        fail.path.append(f"[key {key!r}]")
-        raise
+def _enum_encoder(ref: str) -> Callable[[Any], Any]:
+    return lambda value: {"$enum": ref, "v": _enc(value.value)}
 
 
-def _enc_member(item: Any, name: str, dot: bool = False) -> Any:
+def _slotted(kind: type) -> bool:
+    return any(getattr(base, "__slots__", ()) for base in kind.__mro__)
+
+
+def _dataclass_encoder(kind: type, ref: str) -> Callable[[Any], Any]:
+    if not _slotted(kind):  # every field lives in __dict__, with whatever __post_init__ added
+        return lambda value: {"$dc": ref, "f": _enc_dict(value.__dict__)}
+    names = tuple(field.name for field in dataclasses.fields(kind))
+
+    def encode_slots(value: Any) -> Any:
+        state = {name: getattr(value, name) for name in names if hasattr(value, name)}
+        state.update(getattr(value, "__dict__", {}))
+        return {"$dc": ref, "f": _enc_dict(state)}
+
+    return encode_slots
+
+
+def _locate(value: Any) -> tuple[str, str]:
+    """(where, why) for the first part of ``value`` that cannot be encoded: ``['cart'].lines[2]``."""
+    for label, child in _children(value):
+        try:
+            _enc(child)
+        except _Fail:
+            where, message = _locate(child)
+            return label + where, message
     try:
-        return _enc(item)
+        _enc(value)
     except _Fail as fail:
-        fail.path.append(f".{name}" if dot else f"[{name}]")
-        raise
+        return "", fail.message
+    return "", "it changed while being encoded"
+
+
+def _children(value: Any) -> list[tuple[str, Any]]:
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return [(f"[{index}]", item) for index, item in enumerate(value)]
+    if kind is set or kind is frozenset:
+        return [(f"{{item {index}}}", item) for index, item in enumerate(value)]
+    if kind is dict:
+        return [pair for key, item in value.items() for pair in ((f"[key {key!r}]", key), (f"[{key!r}]", item))]
+    if isinstance(value, BaseException):
+        return [*((f".args[{index}]", item) for index, item in enumerate(value.args)),
+                *((f".{key}", item) for key, item in vars(value).items())]
+    if isinstance(value, enum.Enum):
+        return [(".value", value.value)]
+    if dataclasses.is_dataclass(kind):
+        names = [field.name for field in dataclasses.fields(kind)]
+        return [*((f".{name}", getattr(value, name)) for name in names if hasattr(value, name)),
+                *((f".{key}", item) for key, item in getattr(value, "__dict__", {}).items() if key not in names)]
+    return []
 
 
 def _enc_float(value: float) -> Any:
@@ -172,26 +209,16 @@ def _enc_time(value: dt.time) -> Any:
     return out
 
 
-def _enc_dataclass(value: Any) -> Any:
-    kind = type(value)
-    out: dict[str, Any] = {"$dc": _ref(kind)}
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(field.name for field in dataclasses.fields(value))
-    out["f"] = {name: _enc_member(getattr(value, name), name, dot=True) for name in names if hasattr(value, name)}
-    extra = {key: item for key, item in getattr(value, "__dict__", {}).items() if key not in out["f"]}
-    if extra:
-        out["x"] = {key: _enc_member(item, key, dot=True) for key, item in extra.items()}
-    return out
-
-
 def _enc_exception(value: BaseException) -> Any:
     try:
         message = str(value)
     except Exception:
         message = repr(value.args)
-    out = {"$exc": _ref(type(value)), "args": _enc_items(value.args, ".args[", "]"), "msg": message,
-           "d": {key: _enc_member(item, key, dot=True) for key, item in vars(value).items()}}
+    try:
+        ref = ref_of(type(value))
+    except CodecError as error:
+        raise _Fail(str(error)) from None
+    out = {"$exc": ref, "args": _enc_list(value.args), "msg": message, "d": _enc_dict(vars(value))}
     if isinstance(value, OSError) and (value.filename is not None or value.filename2 is not None):
         out["os"] = [_enc(value.filename), _enc(value.filename2)]
     return out
@@ -219,15 +246,13 @@ def _describe(value: Any) -> str:
             "in one service)")
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
 _BY_TYPE: dict[type, Callable[[Any], Any]] = {
     float: _enc_float,
-    list: lambda value: _enc_items(value, "[", "]"),
-    tuple: lambda value: {"$t": _enc_items(value, "[", "]")},
+    list: _enc_list,
+    tuple: lambda value: {"$t": _enc_list(value)},
     dict: _enc_dict,
-    set: lambda value: {"$set": _enc_items(value, "{item ", "}")},
-    frozenset: lambda value: {"$fs": _enc_items(value, "{item ", "}")},
+    set: lambda value: {"$set": _enc_list(value)},
+    frozenset: lambda value: {"$fs": _enc_list(value)},
     bytes: lambda value: {"$b": base64.b64encode(value).decode("ascii")},
     bytearray: lambda value: {"$ba": base64.b64encode(value).decode("ascii")},
     complex: lambda value: {"$c": [_enc_float(value.real), _enc_float(value.imag)]},
@@ -287,13 +312,34 @@ def _is_exception(cls: type) -> bool:
 
 
 def _dec_dataclass(obj: dict[str, Any]) -> Any:
-    cls: Any = resolve(obj["$dc"], "a dataclass", dataclasses.is_dataclass)
-    value = cls.__new__(cls)
-    for name, item in obj["f"].items():
-        object.__setattr__(value, name, item)
-    for name, item in obj.get("x", {}).items():
-        object.__setattr__(value, name, item)
-    return value
+    ref = obj["$dc"]
+    build = _DC_BUILDERS.get(ref)
+    if build is None:
+        cls: Any = resolve(ref, "a dataclass", dataclasses.is_dataclass)
+        build = _DC_BUILDERS[ref] = _slots_builder(cls) if _slotted(cls) else _dict_builder(cls)
+    return build(obj["f"])
+
+
+def _dict_builder(cls: Any) -> Callable[[dict[str, Any]], Any]:
+    def build(state: dict[str, Any]) -> Any:
+        value = cls.__new__(cls)
+        value.__dict__.update(state)
+        return value
+
+    return build
+
+
+def _slots_builder(cls: Any) -> Callable[[dict[str, Any]], Any]:
+    def build(state: dict[str, Any]) -> Any:
+        value = cls.__new__(cls)
+        for name, item in state.items():
+            object.__setattr__(value, name, item)
+        return value
+
+    return build
+
+
+_DC_BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {}
 
 
 def _dec_exception(obj: dict[str, Any]) -> BaseException:
@@ -313,6 +359,9 @@ def _dec_exception(obj: dict[str, Any]) -> BaseException:
     value.__dict__.update(obj["d"])
     return value
 
+
+JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one instance: json.dumps builds one per call
+_DECODER = json.JSONDecoder(object_hook=_hook)
 
 _TAGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "$t": lambda obj: tuple(obj["$t"]),

@@ -53,8 +53,7 @@ class Service:
         except Exception as error:
             return 200, _error_body(error, qualname)
         try:
-            encoded = json.dumps(codec.encode(result, f"the return value of {qualname}"), separators=(",", ":"),
-                                 allow_nan=False)
+            encoded = codec.JSON_ENCODER.encode(codec.encode(result, f"the return value of {qualname}"))
         except CodecError as error:
             return 200, _error_body(error, qualname)
         return 200, b'{"result":' + encoded.encode() + b"}"
