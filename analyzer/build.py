@@ -239,7 +239,7 @@ class GraphBuilder:
         called = arg[2].endswith("()")
         expr = (arg[0], arg[1], arg[2][:-2]) if called else arg
         target, _ = self.index.resolve(module, expr)
-        if target is None or target[0] != "function" and target[0] != "class":
+        if target is None or target[0] not in ("function", "class"):
             return set()
         if not called:
             return {"callable"}

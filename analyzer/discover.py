@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,13 +40,11 @@ def module_name(relative: str) -> tuple[str, bool]:
     return ".".join(parts), False
 
 
-def _spec(root: Path, exclude: Sequence[str]) -> pathspec.PathSpec | None:
+def _spec(root: Path, exclude: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
     lines: list[str] = []
     gitignore = root / ".gitignore"
-    try:
+    with contextlib.suppress(OSError):
         lines.extend(gitignore.read_text(encoding="utf-8", errors="replace").splitlines())
-    except OSError:
-        pass
     lines.extend(exclude)
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None

@@ -59,8 +59,8 @@ def read_requirements(src: Path) -> dict[str, str]:
             texts.extend(extra)
     except (OSError, tomllib.TOMLDecodeError, AttributeError, TypeError):
         pass
-    for line in texts:
-        line = re.sub(r"\s+#.*$", "", str(line)).strip()
+    for raw in texts:
+        line = re.sub(r"\s+#.*$", "", str(raw)).strip()
         if not line or line.startswith(("#", "-")):
             continue
         try:

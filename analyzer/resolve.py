@@ -70,7 +70,7 @@ class Index:
         stars = [imp[2] for imp in file.imports if imp[3] == ("*",) and imp[0] == ""]
         if stars:
             self.stars[module] = stars
-        for scope, kind, expr, _, extra in file.refs:
+        for _, kind, expr, _, extra in file.refs:
             if kind == F.BASE:
                 self.base_exprs.setdefault(f"{module}.{extra[0]}", []).append(expr)
             elif kind == F.ATTR:

@@ -66,7 +66,7 @@ def _order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
         else:
             front = [n for n in _FRONT if n in names]
             back = [n for n in _BACK if n in names]
-            order = tuple(front + [n for n in names if n not in front and n not in back] + back)
+            order = (*front, *[n for n in names if n not in front and n not in back], *back)
         if kind in (cst.SimpleString, cst.FormattedStringText, cst.Integer, cst.Float, cst.Imaginary):
             order = tuple(n for n in order if n not in _SKIP_FIELDS)
         _ORDER[kind] = order
@@ -92,7 +92,7 @@ class _Scope:
         self.target = target  # the scope refs are attributed to
         self.parent = parent
         self.cls = cls  # the class whose methods see `self` / `super()` here ("" if none)
-        self.locals: dict[str, F.Expr | None | str] = {}
+        self.locals: dict[str, F.Expr | str | None] = {}
         self.globals: set[str] = set()
         self.pending: list[F.Ref] = []
         self.flags = 0
@@ -245,7 +245,7 @@ class Walker:
                 args.append(new)
         return (tuple(sorted(passes)), tuple(args))
 
-    def bind(self, name: str, value: F.Expr | None | str, line: int | None = None, *, variable: bool = True) -> None:
+    def bind(self, name: str, value: F.Expr | str | None, line: int | None = None, *, variable: bool = True) -> None:
         """Bind ``name`` in the current scope (a module-level variable, or a local); imports and defs are no
         variables."""
         scope = self.scope
@@ -272,12 +272,10 @@ class Walker:
     def bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name):
             self.claimed.add(id(target))
-            bound: F.Expr | None | str = None
+            bound: F.Expr | str | None = None
             if value is not None:
-                if isinstance(value, cst.Call) and dotted_name(value.func) == "open":
-                    bound = _FILE
-                else:
-                    bound = self.expr(value)
+                is_file = isinstance(value, cst.Call) and dotted_name(value.func) == "open"
+                bound = _FILE if is_file else self.expr(value)
             self.bind(target.value, bound)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     """Add ``analyze`` to the app."""
 
     @app.command("analyze")
-    def analyze(
+    def analyze(  # noqa: PLR0917 (typer: one parameter per option)
         src: Path = typer.Argument(..., help="The monolith's root folder (the one holding its top-level package)."),
         out: Path = typer.Option(Path(".cleave/graph.json"), "-o", "--output", help="Where to write graph.json."),
         exclude: list[str] = typer.Option([], "--exclude", help="Skip paths matching this .gitignore-style "
