@@ -30,10 +30,17 @@ def test_scenario_output_is_expected_and_deterministic(tmp_path: Path) -> None:
         run_shop(tmp_path / "two", tmp_path / "two.log") as two,
     ):
         runs = [_scenario(one.url), _scenario(two.url)]
-        outputs = [run.communicate(timeout=60) for run in runs]
+        try:
+            outputs = [run.communicate(timeout=60) for run in runs]
+        finally:
+            for run in runs:
+                if run.poll() is None:
+                    run.kill()
+                    run.communicate()
         assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
         assert one.stop() == 0, one.log.read_text()
         assert two.stop() == 0, two.log.read_text()
+        assert "Traceback" not in one.log.read_text() + two.log.read_text()
     assert outputs[0][0] == outputs[1][0]
     expected = EXPECTED.read_text(encoding="utf-8")
     assert outputs[0][0] == expected, "the shop's answers changed: diff against samples/shop/expected.txt"
