@@ -297,8 +297,19 @@ def docstring_statement(body: cst.BaseSuite) -> cst.SimpleStatementLine | None:
     return None
 
 
+_GENERATORS: dict[int, tuple[cst.FunctionDef, bool]] = {}
+
+
 def is_generator(function: cst.FunctionDef) -> bool:
-    """Whether ``function`` itself yields (nested functions, lambdas and classes do not count)."""
+    """Whether ``function`` itself yields (nested functions, lambdas and classes do not count); cached."""
+    known = _GENERATORS.get(id(function))
+    if known is not None and known[0] is function:
+        return known[1]
+    _GENERATORS[id(function)] = (function, _yields(function))
+    return _GENERATORS[id(function)][1]
+
+
+def _yields(function: cst.FunctionDef) -> bool:
 
     def walk(node: cst.CSTNode) -> bool:
         if isinstance(node, cst.Yield):
