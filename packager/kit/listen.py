@@ -93,6 +93,8 @@ def _unix(address: str) -> Listener:
         raise ServiceConfigError(f"CLEAVE_LISTEN={address!r}: the unix socket path is empty")
     with contextlib.suppress(FileNotFoundError):
         if stat.S_ISSOCK(os.lstat(path).st_mode):
+            if _answers(path):
+                raise ServiceConfigError(f"CLEAVE_LISTEN={address!r}: another server is listening there")
             os.unlink(path)  # a stale socket from an earlier run
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -103,3 +105,13 @@ def _unix(address: str) -> Listener:
         raise ServiceConfigError(f"CLEAVE_LISTEN={address!r}: cannot listen there: {error}") from None
     sock.setblocking(False)
     return Listener(sock, f"unix:{path}", "localhost", "0", unlink=path)
+
+
+def _answers(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+        return True

@@ -216,8 +216,9 @@ class _Connection:
         try:
             return responder.run(self.server.service.app, environ) and not self.server.draining
         except ServiceUnavailable as error:
-            if responder.sent:
-                raise
+            if responder.sent:  # too late for a 503: cut the response short
+                log(f"{request.method} {request.target}: {error} (after the response started)")
+                return False
             status, payload = unavailable_response(error)
             self._answer(int(status[:3]), payload, False, b"application/json")
         except (ConnectionError, TimeoutError, BlockingIOError):

@@ -54,3 +54,26 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(tree: Path, start_se
 def test_sigterm_with_nothing_in_flight_exits_at_once(tree: Path, start_server: StartServer) -> None:
     server = start_server(tree)
     assert server.stop() == 0
+
+
+def test_idle_keep_alive_connections_time_out(tree: Path, start_server: StartServer) -> None:
+    server = start_server(tree, env={"CLEAVE_IDLE_TIMEOUT": "0.2"})
+    host, port = server.url[7:].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        assert sock.recv(4096) == b""  # closed by the server after its idle timeout (the recv waits up to 10 s)
+    assert server.stop() == 0
+    assert server.stderr() == ""
+
+
+def test_a_second_server_on_a_live_unix_socket_refuses(tree: Path, start_server: StartServer, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "busy.sock"
+    start_server(tree, listen=f"unix:{path}")
+    result = subprocess.run([sys.executable, "-S", "-m", "cleave_kit"], cwd=tree, capture_output=True, text=True,
+                            env={"PATH": os.environ["PATH"], "CLEAVE_LISTEN": f"unix:{path}"}, timeout=30, check=False)
+    assert result.returncode == 2
+    assert "another server is listening there" in result.stderr
