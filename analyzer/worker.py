@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import tokenize
@@ -64,6 +65,12 @@ def analyze_source(job: Job, text: str) -> FileResult:
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
+        try:  # Python's own parser names the line people expect, with its familiar message
+            ast.parse(text)
+        except SyntaxError as exact:
+            return _failure(job, exact.lineno or error.raw_line, "syntax", f"syntax error: {exact.msg}")
+        except (ValueError, RecursionError, MemoryError):
+            pass
         return _failure(job, error.raw_line, "syntax", f"syntax error: {error.message}")
     except (RecursionError, MemoryError, ValueError) as error:
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
