@@ -111,3 +111,24 @@ def service_requirements(distributions: Distributions, names: Iterable[str], ove
                                 hint="write it like `pyyaml==6.0.1`") from error
         lines[canonicalize_name(requirement.name)] = str(requirement)
     return [lines[name] for name in sorted(lines)]
+
+
+def installed_closure(names: Iterable[str]) -> list[tuple[str, str]]:
+    """``(canonical name, installed version)`` for ``names`` and every distribution they require, recursively
+    (what an image needs for ``import`` to work, e.g. MarkupSafe under Jinja2); names not installed are left out."""
+    found: dict[str, str] = {}
+    todo = sorted({canonicalize_name(name) for name in names})
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        found[name] = distribution.version
+        for line in distribution.requires or ():
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    return sorted(found.items())

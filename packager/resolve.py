@@ -121,6 +121,7 @@ class Resolver:
         self.code = ServiceCode(service, sorted(m for m, s in owners.items() if s == service))
         self._queue: deque[str] = deque()
         self._whole: set[str] = set()
+        self._copy_too: set[str] = set()
 
     # ------------------------------------------------------------------------------------------ driver
 
@@ -325,6 +326,10 @@ class Resolver:
                 self.code.warnings.append(f"{where}: {qualname} is copied into service {self.service!r} "
                                           "(accepted blocker): each service has its own copy")
             refs = self.symbols.references(definition.node)
+            if self._accepted(module, name):  # a local copy calls its module's helpers locally too
+                definitions = self.symbols(module).definitions
+                self._copy_too.update(f"{module}.{ref.name}" for ref in refs
+                                      if ref.name in definitions and definitions[ref.name].kind == "function")
         else:
             self.code.rpc[qualname] = stub.owner
             node = definition.node
@@ -348,7 +353,8 @@ class Resolver:
                     self._require_chain(base, ref.chain, where, "lenient" if ref.lenient else "attr")
 
     def _accepted(self, module: str, name: str) -> bool:
-        return module in self.accepted or f"{module}.{name}" in self.accepted
+        qualname = f"{module}.{name}"
+        return module in self.accepted or qualname in self.accepted or qualname in self._copy_too
 
     # ------------------------------------------------------------------------------------------ safety
 

@@ -28,11 +28,11 @@ def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
     if not enabled:
         return {}
     from packager.build import BuildResult
-    from packager.oci import ImageInput, build_images, installed_version
+    from packager.oci import ImageInput, build_images
+    from packager.requirements import installed_closure
 
     assert isinstance(result, BuildResult)
-    inputs = [ImageInput(name=s.name, app_dir=s.path,
-                         distributions=tuple((d, installed_version(d)) for d in s.distributions),
+    inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(installed_closure(s.distributions)),
                          env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path)
               for s in result.services]
     with output.progress("images") as report:
