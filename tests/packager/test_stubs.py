@@ -223,3 +223,65 @@ def test_shared_modules_are_copied_whole_and_type_checking_imports_ignored(tmp_p
     assert caller.shared == ("app.util",) and caller.stubs == ()
     assert (caller.path / "app/util.py").read_text() == "def fmt(x):\n    return str(x)\n"
     assert result.service("owner").shared == ()
+
+
+def test_annotations_naming_what_cannot_cross_are_left_out(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "from app.lib.api import load\n",
+        "app/lib/__init__.py": "",
+        "app/lib/api.py": '''
+            class Repo:
+                def get(self):
+                    return 1
+
+            def load(key: str, repo: Repo | None = None) -> int:
+                return (repo or Repo()).get()
+        ''',
+    }, TWO)
+    assert body(stub_text(result, "caller", "app/lib/api.py")) == dedent('''
+        from cleave_kit.client import call as _cleave_call
+
+
+        def load(key: str, repo: Repo | None = None) -> int:
+            return _cleave_call("owner", "app.lib.api.load", (key, repo), {})
+    ''')
+
+
+def test_value_classes_that_can_arrive_unnamed_are_provided(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "from app.lib.api import place\n",
+        "app/lib/__init__.py": "",
+        "app/lib/errors.py": "class ShopError(Exception):\n    pass\n\n\nclass SoldOut(ShopError):\n    pass\n",
+        "app/lib/api.py": "def place():\n    from app.lib.errors import SoldOut\n    raise SoldOut()\n",
+    }, TWO)
+    caller = result.service("caller")
+    assert "app.lib.errors" in caller.stubs
+    assert "class SoldOut(ShopError):" in stub_text(result, "caller", "app/lib/errors.py")
+
+
+def test_an_accepted_copy_brings_its_helpers_along(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "from app.lib.api import rows\n",
+        "app/lib/__init__.py": "",
+        "app/lib/api.py": '''
+            def _row(n):
+                return {"n": n}
+
+            def rows(count):
+                for n in range(count):
+                    yield _row(n)
+        ''',
+    }, TWO, boundaries=[Boundary("app.main", "app.lib.api.rows", "blocker", why="generator", accepted=True)])
+    assert body(stub_text(result, "caller", "app/lib/api.py")) == dedent('''
+        def _row(n):
+            return {"n": n}
+
+
+        def rows(count):
+            for n in range(count):
+                yield _row(n)
+    ''')
+    assert result.service("owner").interface == ()
