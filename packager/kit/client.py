@@ -40,13 +40,15 @@ def call(service: str, function: str, args: tuple[Any, ...] = (), kwargs: Mappin
         raise RemoteError(service, function, f"HTTP {status}", text)
     try:
         answer = codec.loads(payload)
-    except CodecError:
-        answer = _plain_answer(service, function, payload)
+    except CodecError as error:
+        answer = _plain_answer(service, function, payload, error)
     except ValueError as error:
         raise RemoteError(service, function, "malformed answer", str(error)) from None
+    if type(answer) is not dict or ("result" not in answer and type(answer.get("error")) is not dict):
+        raise RemoteError(service, function, "malformed answer", payload[:200].decode("utf-8", "replace"))
     if "result" in answer:
         return answer["result"]
-    raise _remote_exception(service, function, answer.get("error") or {})
+    raise _remote_exception(service, function, answer["error"])
 
 
 def close_all() -> None:
@@ -64,13 +66,13 @@ def _encode_call(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]
     return codec.JSON_ENCODER.encode({"args": encoded_args, "kwargs": encoded_kwargs}).encode()
 
 
-def _plain_answer(service: str, function: str, payload: bytes) -> dict[str, Any]:
-    """The answer when its exception cannot be rebuilt here: parse it as plain JSON, the error becomes RemoteError."""
+def _plain_answer(service: str, function: str, payload: bytes, error: CodecError) -> dict[str, Any]:
+    """An answer whose value cannot be rebuilt here: an exception becomes a RemoteError, a result a CodecError."""
     answer = json.loads(payload)
     if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
         answer["error"]["value"] = None
         return answer
-    raise RemoteError(service, function, "CodecError", "the result cannot be decoded here")
+    raise CodecError(f"the result of {function} from service {service!r} cannot be decoded here: {error}") from None
 
 
 def _remote_exception(service: str, function: str, error: dict[str, Any]) -> BaseException:

@@ -12,6 +12,7 @@ other services call, nothing else. Other keys (``dependencies``, ...) belong to 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import traceback
 from collections.abc import Callable
@@ -50,6 +51,10 @@ class Service:
             return 400, b'the body must be {"args": [...], "kwargs": {...}}\n'
         try:
             result = function(*args, **kwargs)
+            if inspect.iscoroutine(result):  # an async def in the interface: run it to completion here
+                import asyncio
+
+                result = asyncio.run(result)
         except Exception as error:
             return 200, _error_body(error, qualname)
         try:

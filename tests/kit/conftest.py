@@ -26,7 +26,8 @@ KIT = Path(__file__).resolve().parents[2] / "packager" / "kit"
 ASSETS = Path(__file__).resolve().parent / "assets"
 INTERFACE = ["kitdemo.api.add", "kitdemo.api.total", "kitdemo.api.reserve", "kitdemo.api.fail_builtin",
              "kitdemo.api.fail_private", "kitdemo.api.unsendable", "kitdemo.api.relay", "kitdemo.api.slow",
-             "kitdemo.api.count", "kitdemo.api.pid"]
+             "kitdemo.api.count", "kitdemo.api.pid", "kitdemo.api.private_value", "kitdemo.api.unsendable_error",
+             "kitdemo.api.later"]
 
 # fd 3 <- the inherited socket, LISTEN_PID <- this very process (exec keeps the pid), then exec the kit
 _ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); os.close(fd); "

@@ -80,6 +80,22 @@ def test_unsendable_result_is_a_codec_error_naming_the_function(demo: str) -> No
         client.call("demo", "kitdemo.api.unsendable", (), {})
 
 
+def test_a_result_whose_class_is_missing_here_is_a_codec_error(demo: str) -> None:
+    with pytest.raises(CodecError, match=r"result of kitdemo\.api\.private_value .* cannot be imported here"):
+        client.call("demo", "kitdemo.api.private_value", (), {})
+
+
+def test_an_exception_that_cannot_be_encoded_still_reaches_the_caller(demo: str) -> None:
+    with pytest.raises(RemoteError) as caught:
+        client.call("demo", "kitdemo.api.unsendable_error", (), {})
+    assert caught.value.remote_class == "kitprivate.errors.Unsendable"
+    assert caught.value.message == "has a handle"
+
+
+def test_an_async_function_is_awaited(demo: str) -> None:
+    assert client.call("demo", "kitdemo.api.later", (21,), {}) == 42
+
+
 def test_a_function_outside_the_interface_is_not_served(demo: str) -> None:
     with pytest.raises(RemoteError, match="HTTP 404"):
         client.call("demo", "os.system", ("true",), {})

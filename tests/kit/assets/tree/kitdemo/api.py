@@ -63,3 +63,19 @@ def count(path: str) -> int:
 
 def pid() -> int:
     return os.getpid()
+
+
+def private_value():
+    from kitprivate.values import Secret
+
+    return Secret(1)
+
+
+def unsendable_error():
+    from kitprivate.errors import Unsendable
+
+    raise Unsendable(open(__file__))  # noqa: SIM115
+
+
+async def later(value):
+    return value * 2
