@@ -2,15 +2,18 @@
 
 Environment: ``LISTEN_FDS``/``LISTEN_PID`` (socket activation, fd 3) or ``CLEAVE_LISTEN`` (``host:port`` or
 ``unix:/path``, default ``127.0.0.1:8000``); ``CLEAVE_IDLE_TIMEOUT``, ``CLEAVE_DRAIN_TIMEOUT``, ``CLEAVE_MAX_BODY``,
-``CLEAVE_MAX_CONNECTIONS``. Exit status 0 after a drain, 2 when the configuration is wrong (one line on stderr).
+``CLEAVE_MAX_CONNECTIONS``. The entry may be a WSGI or an ASGI application (run with its lifespan). Exit status 0
+after a drain, 2 when the configuration is wrong, 1 when an ASGI startup fails (one line on stderr).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from .asgi import ASGIBridge, is_asgi
 from .errors import ServiceConfigError
 from .listen import open_listener
 from .server import Limits, Server, log
@@ -33,11 +36,25 @@ def main() -> int:
     except ValueError as error:
         log(f"bad limit in the environment: {error}")
         return 2
-    if service.app is not None:
-        service = service.__class__(service.name, service.functions, unavailable_middleware(service.app),
-                                    service.health_path)
     os.environ.setdefault("CLEAVE_SERVICE", service.name)
-    return Server(service, listener, limits).serve()
+    bridge = None
+    if service.app is not None:
+        app = service.app
+        if is_asgi(app):
+            bridge = ASGIBridge(app)
+            try:
+                bridge.startup()
+            except Exception as error:
+                log(f"the ASGI application's lifespan startup failed: {type(error).__name__}: {error}")
+                listener.close()
+                return 1
+            app = bridge
+        service = replace(service, app=unavailable_middleware(app))
+    try:
+        return Server(service, listener, limits).serve()
+    finally:
+        if bridge is not None:
+            bridge.shutdown(limits.drain_timeout)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,9 @@ def test_streamed_body_is_chunked_and_close_is_called(gateway: Running, tmp_path
     assert response.read() == b"one two three"
     marker = tmp_path / "closed"
     deadline = time.monotonic() + 10
-    while not marker.exists() and time.monotonic() < deadline:  # close() runs just after the last chunk is sent
+    while time.monotonic() < deadline:  # close() runs just after the last chunk is sent
+        if marker.exists() and marker.read_text() == "closed":
+            break
         time.sleep(0.01)
     assert marker.read_text() == "closed"
 
@@ -149,3 +151,22 @@ def test_middleware_under_any_wsgi_server() -> None:
     assert seen["status"] == "503 Service Unavailable"
     assert json.loads(body) == {"error": "service unavailable", "service": "catalog",
                                 "message": "service 'catalog' is unavailable"}
+
+
+def test_an_asgi_entry_is_served_with_its_lifespan(tmp_path: Path, start_server: StartServer) -> None:
+    from tests.kit.conftest import make_tree
+
+    root = make_tree(tmp_path / "asgi", entry="kitasgi.app:application", name="web")
+    server = start_server(root, env={"CLEAVE_SERVICE_GHOST_URL": f"http://127.0.0.1:{free_port()}"})
+    conn = _connect(server)
+    conn.request("POST", "/items?x=1", body=b"hi", headers={"X-Trace": "t"})
+    response = conn.getresponse()
+    assert response.status == 200
+    seen = json.loads(response.read())
+    assert seen["started"] is True
+    assert (seen["method"], seen["path"], seen["query"], seen["body"]) == ("POST", "/items", "x=1", "hi")
+    assert seen["headers"]["x-trace"] == "t"
+    conn.request("GET", "/ghost")
+    response = conn.getresponse()
+    assert response.status == 503 and json.loads(response.read())["service"] == "ghost"
+    assert server.stop() == 0
