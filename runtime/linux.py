@@ -158,6 +158,8 @@ def process_start_time(pid: int) -> int | None:
     except OSError:
         return None
     fields = data[data.rfind(b")") + 2:].split()
+    if fields[0] in (b"Z", b"X"):
+        return None  # a zombie is no longer a running process (its parent has not reaped it yet)
     return int(fields[19])
 
 

@@ -142,6 +142,8 @@ def extract_layer(tar_bytes: bytes, destination: Path, layer: str, *, overlay: b
                 continue  # devices and fifos: the runtime provides /dev itself
             if as_root:
                 os.lchown(target, member.uid, member.gid)
+            if not member.issym():  # timestamp-checked .pyc files stay valid only with their sources' mtimes
+                os.utime(target, (member.mtime, member.mtime))
     return {"whiteouts": whiteouts, "opaque": opaque}
 
 

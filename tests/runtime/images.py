@@ -38,11 +38,13 @@ def _dir(tar: tarfile.TarFile, name: str, seen: set[str]) -> None:
             tar.addfile(info)
 
 
-def _file(tar: tarfile.TarFile, name: str, data: bytes, seen: set[str], mode: int = 0o644) -> None:
+def _file(tar: tarfile.TarFile, name: str, data: bytes, seen: set[str], mode: int = 0o644, mtime: int = 0,
+          ) -> None:
     _dir(tar, str(Path(name).parent), seen)
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = mode
+    info.mtime = mtime  # the stdlib's .pyc files are valid only with their sources' mtimes
     tar.addfile(info, io.BytesIO(data))
 
 
@@ -73,7 +75,8 @@ def python_layer() -> bytes:
                 continue
             if ".opt-" in path.name:
                 continue
-            _file(tar, f"{rel_prefix}/lib/{STDLIB.name}/{relative}", path.read_bytes(), seen)
+            _file(tar, f"{rel_prefix}/lib/{STDLIB.name}/{relative}", path.read_bytes(), seen,
+                  mtime=int(path.stat().st_mtime))
         _symlink(tar, "bin/python3", f"/{rel_prefix}/bin/{binary.name}", seen)
         _file(tar, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65532:65532::/:/bin/false\n", seen)
         _file(tar, "etc/group", b"root:x:0:\nnobody:x:65532:\n", seen)

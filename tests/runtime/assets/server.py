@@ -2,6 +2,7 @@
 
 import json
 import os
+import selectors
 import signal
 import socket
 import socketserver
@@ -145,6 +146,7 @@ def main():
         sock.bind((host, int(port)))
         sock.listen(128)
     server = Server(sock)
+    socketserver._ServerSelector = selectors.EpollSelector  # the engine sees fd 3 in an epoll set: "listening"
 
     def drain(signum, frame):
         DRAINING.set()
@@ -152,7 +154,9 @@ def main():
 
     signal.signal(signal.SIGTERM, drain)
     if os.environ.get("CRASH_AT_START"):
+        print("crashing on purpose", flush=True)
         sys.exit(5)
+    print(f"serving as {socket.gethostname()} pid {os.getpid()}", flush=True)
     server.serve_forever(poll_interval=0.05)
     sock.detach()  # stop accepting without closing the shared socket for the other replicas
     server.server_close()  # joins in-flight requests

@@ -1,0 +1,490 @@
+"""The engine: one process per project that runs, scales, heals and re-adopts the replicas of a build.
+
+It owns each service's listening socket (a unix socket; TCP on 127.0.0.1 for the gateway) and passes it to every
+replica as fd 3, so the kernel's accept queue balances and a replica that stops accepting loses no request. It
+watches replicas through pidfds, replaces those that exit (exponential backoff, reported in ``ps``), answers the CLI
+on ``.cleave/engine.sock`` and keeps ``runtime-state.json`` current so that the next engine, after a restart or a
+``kill -9``, re-adopts the replicas (``pidfd_open`` + start time) and their sockets (``pidfd_getfd``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cleave.formats.topology import Topology, load_topology
+from runtime import linux
+from runtime.errors import LaunchError, RuntimeEngineError
+from runtime.isolation import Isolation
+from runtime.isolation import detect as detect_isolation
+from runtime.launch import become_subreaper, launch
+from runtime.paths import ProjectPaths
+from runtime.readiness import http_health, is_listening
+from runtime.replicas import Replica, Service, build_spec, open_listener
+from runtime.state import EngineState, ReplicaRecord, load_state, save_state
+from runtime.store import Store
+
+START_TIMEOUT = float(os.environ.get("CLEAVE_START_TIMEOUT", "60"))
+STOP_GRACE = 10.0
+NOT_LISTENING_LIMIT = 60.0
+STABLE_AFTER = 10.0
+
+
+class Engine:
+    """Runs one build; :meth:`run` returns after ``down`` (or a signal in the foreground)."""
+
+    def __init__(self, build: Path, paths: ProjectPaths, isolation: Isolation | None = None) -> None:
+        self.build = build.resolve()
+        self.paths = paths
+        self.isolation = isolation or detect_isolation()
+        self.topology: Topology = load_topology(self.build / "topology.json")
+        self.parent = paths.cgroup_parent(self.topology.project)
+        self.services: dict[str, Service] = {}
+        self.phase = "starting"
+        self.error: str | None = None
+        self.gateway_url: str | None = None
+        self.selector = selectors.DefaultSelector()
+        self.done = threading.Event()
+        self.dirty = True
+        self.remove_volumes = False
+        self.waiting_down: list[socket.socket] = []
+        self.released: set[str] = set()
+        self.startup_deadline = 0.0
+        self.adopted = 0
+
+    # ---- preparation -------------------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Unpack images, open or recover listening sockets, re-adopt replicas of a previous engine."""
+        become_subreaper()
+        for folder in (self.paths.logs, self.paths.sockets, self.paths.stage, self.paths.volumes):
+            folder.mkdir(parents=True, exist_ok=True)
+        previous = load_state(self.paths.state_file)
+        if previous is not None and previous.engine_pid != os.getpid() and \
+                linux.process_start_time(previous.engine_pid) == previous.engine_start_time:
+            raise RuntimeEngineError(f"an engine (pid {previous.engine_pid}) already runs this project",
+                                     path=self.paths.state_dir, hint="`cleave ps`, or `cleave down` first")
+        store = Store(self.paths.store, overlay=self.isolation.namespaces)
+        layout = self.build / self.topology.oci_layout
+        for spec in self.topology.services:
+            image = store.unpack(layout, spec.image, spec.manifest_digest or None)
+            rootfs = None if self.isolation.namespaces else store.flatten(image)
+            volume = self.paths.volumes / spec.name
+            volume.mkdir(exist_ok=True)
+            if self.isolation.namespaces:
+                uid, _, gid = spec.user.partition(":")
+                if uid.isdigit():
+                    os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
+            desired = previous.desired.get(spec.name, spec.replicas) if previous else spec.replicas
+            self.services[spec.name] = Service(spec=spec, image=image, rootfs=rootfs, volume=volume,
+                                               desired=desired, gateway=spec.name == self.topology.gateway)
+        if previous is not None:
+            self._adopt(previous)
+        for service in self.services.values():
+            if service.listener is None:
+                port = None
+                if previous is not None and service.name in previous.listeners and service.gateway:
+                    port = int(previous.listeners[service.name].address)
+                service.listener, service.listen = open_listener(service, self.paths, port)
+        gateway = self.services.get(self.topology.gateway or "")
+        if gateway is not None and gateway.listen is not None:
+            self.gateway_url = f"http://127.0.0.1:{gateway.listen.address}"
+        self.startup_deadline = time.monotonic() + START_TIMEOUT
+
+    def _adopt(self, previous: EngineState) -> None:
+        for record in previous.replicas:
+            service = self.services.get(record.service)
+            if service is None or linux.process_start_time(record.pid) != record.start_time:
+                continue
+            try:
+                pidfd = linux.pidfd_open(record.pid)
+            except OSError:
+                continue
+            replica = Replica(service=record.service, index=record.index, cgroup=record.cgroup, pid=record.pid,
+                              pidfd=pidfd, start_time=record.start_time, restarts=record.restarts,
+                              state="running", adopted=True, started_at=time.monotonic() - STABLE_AFTER)
+            service.replicas[record.index] = replica
+            self.adopted += 1
+            if service.listener is None:
+                with contextlib.suppress(OSError):
+                    fd = linux.pidfd_getfd(pidfd, 3)
+                    sock = socket.socket(fileno=fd)
+                    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                        service.listener = sock
+                        service.listen = previous.listeners[record.service]
+                    else:
+                        sock.close()
+
+    # ---- the loop ----------------------------------------------------------------------------------------------
+
+    def run(self, on_ready: Callable[[Engine], None] | None = None) -> None:
+        """Serve the control socket, start services in dependency order, supervise until ``down``."""
+        control = self._open_control()
+        self.selector.register(control, selectors.EVENT_READ, self._on_control)
+        for service in self.services.values():
+            for replica in service.replicas.values():
+                self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
+        health = threading.Thread(target=self._health_loop, name="health", daemon=True)
+        health.start()
+        announced = False
+        try:
+            while not self.done.is_set():
+                busy = self.phase == "starting" or any(r.state in ("starting", "stopping")
+                                                       for s in self.services.values()
+                                                       for r in s.replicas.values())
+                for key, _ in self.selector.select(0.01 if busy else 0.1):
+                    key.data(key)
+                self._tick()
+                if self.phase == "ready" and not announced:
+                    announced = True
+                    if on_ready is not None:
+                        on_ready(self)
+                if self.dirty and self.phase != "stopped":
+                    self._save()
+        finally:
+            self.selector.close()
+            control.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.paths.control_socket.unlink()
+
+    def _open_control(self) -> socket.socket:
+        path = self.paths.control_socket
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        os.chmod(path, 0o600)
+        sock.listen(64)
+        sock.setblocking(False)
+        return sock
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if self.phase == "stopping":
+            self._advance_stop(now)
+            return
+        self._advance_startup(now)
+        for service in self.services.values():
+            if service.name not in self.released:
+                continue
+            for index in range(service.desired):
+                if index not in service.replicas:
+                    service.replicas[index] = Replica(service=service.name, index=index,
+                                                      cgroup=f"{self.parent}/{service.name}-{index}")
+                    self._start(service, service.replicas[index])
+            for index, replica in list(service.replicas.items()):
+                if index >= service.desired and replica.state not in ("stopping",):
+                    self._stop(service, replica)
+                elif replica.state == "backoff" and now >= replica.retry_at:
+                    self._start(service, replica)
+                elif replica.state == "starting":
+                    if is_listening(replica.pid):
+                        replica.state = "running"
+                        self.dirty = True
+                    elif now - replica.started_at > NOT_LISTENING_LIMIT:
+                        replica.last_exit = f"not listening after {NOT_LISTENING_LIMIT:.0f} s"
+                        self._kill(replica)
+                elif replica.state == "stopping" and now > replica.stop_deadline:
+                    self._kill(replica)
+
+    def _advance_startup(self, now: float) -> None:
+        """Release services one by one in dependency order, each once the ones before it answer their health."""
+        if self.phase not in ("starting", "failed"):
+            return
+        released: set[str] = set()
+        for name in self.topology.start_order():
+            released.add(name)
+            service = self.services[name]
+            if service.desired > 0 and not service.healthy:
+                if now > self.startup_deadline and self.phase == "starting":
+                    self.phase = "failed"
+                    self.error = (f"service {name!r} did not answer {service.spec.health_path} within "
+                                  f"{START_TIMEOUT:.0f} s; see `cleave logs {name}`, stop with `cleave down`")
+                self.released = released
+                return
+        self.released = released
+        self.phase = "ready"
+        self.error = None
+        self.dirty = True
+
+    def _health_loop(self) -> None:
+        while not self.done.is_set():
+            fast = self.phase == "starting"
+            for service in list(self.services.values()):
+                if service.listen is None or not any(r.pid for r in service.replicas.values()):
+                    service.healthy = False
+                    continue
+                address: str | tuple[str, int] = service.listen.address if service.listen.kind == "unix" \
+                    else ("127.0.0.1", int(service.listen.address))
+                ok = http_health(address, service.spec.health_path, timeout=1.0 if fast else 2.0)
+                service.health_failures = 0 if ok else service.health_failures + 1
+                service.healthy = ok or (service.healthy and service.health_failures < 3)
+            self.done.wait(0.05 if fast else 1.0)
+
+    # ---- replicas ----------------------------------------------------------------------------------------------
+
+    def _start(self, service: Service, replica: Replica) -> None:
+        cgroups = self.isolation.cgroups
+        procs: tuple[str, ...] = ()
+        try:
+            if cgroups is not None:
+                if cgroups.exists(replica.cgroup):
+                    cgroups.remove(replica.cgroup)
+                procs = cgroups.create(replica.cgroup, service.spec.resources)
+            spec = build_spec(service, replica, self.services, self.paths, isolation=self.isolation, cgroup_procs=procs)
+            launched = launch(spec)
+        except (LaunchError, OSError) as error:
+            self._failed(service, replica, str(error))
+            return
+        replica.pid = launched.pid
+        replica.start_time = launched.start_time
+        replica.pidfd = linux.pidfd_open(launched.pid)
+        replica.state = "starting"
+        replica.started_at = time.monotonic()
+        replica.adopted = False
+        self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
+        self.dirty = True
+
+    def _failed(self, service: Service, replica: Replica, reason: str) -> None:
+        replica.last_exit = reason
+        lived = time.monotonic() - replica.started_at if replica.started_at else 0.0
+        replica.failures = 1 if lived > STABLE_AFTER else replica.failures + 1
+        replica.state = "backoff"
+        replica.retry_at = time.monotonic() + min(0.05 * 2 ** (replica.failures - 1), 30.0)
+        self.dirty = True
+
+    def _exit_handler(self, service: Service, replica: Replica) -> Callable[[selectors.SelectorKey], None]:
+        def handle(key: selectors.SelectorKey) -> None:
+            self.selector.unregister(key.fileobj)
+            os.close(replica.pidfd)
+            replica.pidfd = -1
+            reason = "exited (adopted: code unknown)"
+            with contextlib.suppress(ChildProcessError):
+                _, status = os.waitpid(replica.pid, 0)
+                if os.WIFSIGNALED(status):
+                    reason = f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+                else:
+                    reason = f"exited with {os.WEXITSTATUS(status)}"
+            cgroups = self.isolation.cgroups
+            if cgroups is not None and cgroups.usage(replica.cgroup).oom_kills:
+                reason += " (out of memory)"
+            replica.pid = 0
+            self.dirty = True
+            if replica.state == "stopping" or replica.index >= service.desired or self.phase == "stopping":
+                service.replicas.pop(replica.index, None)
+                if cgroups is not None:
+                    with contextlib.suppress(OSError):
+                        cgroups.remove(replica.cgroup)
+                return
+            replica.restarts += 1
+            self._failed(service, replica, reason)
+        return handle
+
+    def _stop(self, service: Service, replica: Replica) -> None:
+        if replica.pid == 0 or replica.pidfd < 0:
+            service.replicas.pop(replica.index, None)
+            return
+        replica.state = "stopping"
+        replica.stop_deadline = time.monotonic() + STOP_GRACE
+        with contextlib.suppress(OSError):
+            linux.pidfd_send_signal(replica.pidfd, signal.SIGTERM)
+        self.dirty = True
+
+    def _kill(self, replica: Replica) -> None:
+        if replica.pidfd >= 0:
+            with contextlib.suppress(OSError):
+                linux.pidfd_send_signal(replica.pidfd, signal.SIGKILL)
+
+    # ---- control -----------------------------------------------------------------------------------------------
+
+    def _on_control(self, key: selectors.SelectorKey) -> None:
+        server: socket.socket = key.fileobj  # type: ignore[assignment]
+        try:
+            conn, _ = server.accept()
+        except BlockingIOError:
+            return
+        conn.settimeout(2.0)
+        try:
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            message = json.loads(data or b"{}")
+            answer = self._handle(message, conn)
+        except (OSError, ValueError) as error:
+            answer = {"error": f"bad control request: {error}"}
+        except RuntimeEngineError as error:
+            answer = {"error": error.message, "hint": error.hint}
+        if answer is None:
+            return  # answered later (down)
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps(answer).encode())
+        conn.close()
+
+    def _handle(self, message: dict[str, Any], conn: socket.socket) -> dict[str, Any] | None:
+        op = message.get("op")
+        if op == "status":
+            return self.status()
+        if op == "ps":
+            return {**self.status(), "replicas": self.rows()}
+        if op == "scale":
+            wanted = message.get("services", {})
+            unknown = sorted(set(wanted) - set(self.services))
+            if unknown:
+                raise RuntimeEngineError(f"no such service: {', '.join(unknown)}",
+                                         hint=f"services: {', '.join(sorted(self.services))}")
+            for name, count in wanted.items():
+                if not isinstance(count, int) or count < 0:
+                    raise RuntimeEngineError(f"{name}={count}: replicas must be a whole number >= 0")
+            for name, count in wanted.items():
+                self.services[name].desired = count
+            self.dirty = True
+            return {"ok": True, "desired": {n: s.desired for n, s in self.services.items()}}
+        if op == "down":
+            self.remove_volumes = bool(message.get("volumes"))
+            self.begin_stop()
+            self.waiting_down.append(conn)
+            return None
+        raise RuntimeEngineError(f"unknown control operation {op!r}")
+
+    def status(self) -> dict[str, Any]:
+        return {"phase": self.phase, "failure": self.error, "gateway_url": self.gateway_url, "pid": os.getpid(),
+                "project": self.topology.project, "isolation": self.isolation.describe(), "adopted": self.adopted,
+                "services": {n: {"desired": s.desired, "healthy": bool(s.healthy),
+                                 "listen": s.listen.address if s.listen else None}
+                             for n, s in self.services.items()}}
+
+    def rows(self) -> list[dict[str, Any]]:
+        rows = []
+        cgroups = self.isolation.cgroups
+        for name in self.topology.start_order():
+            service = self.services[name]
+            for index in sorted(service.replicas):
+                replica = service.replicas[index]
+                usage = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
+                rows.append({"service": name, "replica": replica.name, "pid": replica.pid or None,
+                             "state": replica.state, "health": "ok" if service.healthy else "failing",
+                             "restarts": replica.restarts, "last_exit": replica.last_exit or None,
+                             "cpu_seconds": round(usage.cpu_seconds, 3) if usage else None,
+                             "memory_bytes": usage.memory_bytes if usage else None,
+                             "adopted": replica.adopted})
+        return rows
+
+    # ---- stopping ----------------------------------------------------------------------------------------------
+
+    def detach(self) -> None:
+        """Leave the replicas running and exit: the next engine re-adopts them from the state file."""
+        self._save()
+        self.phase = "stopped"
+        self.done.set()
+
+    def begin_stop(self) -> None:
+        """Stop every replica (SIGTERM, then SIGKILL after the grace period); :meth:`run` returns when done."""
+        if self.phase == "stopping":
+            return
+        self.phase = "stopping"
+        for service in self.services.values():
+            service.desired = 0
+            for replica in list(service.replicas.values()):
+                if replica.state != "stopping":
+                    self._stop(service, replica)
+
+    def _advance_stop(self, now: float) -> None:
+        remaining = False
+        for service in self.services.values():
+            for replica in list(service.replicas.values()):
+                if replica.pid == 0:
+                    service.replicas.pop(replica.index, None)
+                    continue
+                remaining = True
+                if now > replica.stop_deadline:
+                    self._kill(replica)
+        if remaining:
+            return
+        self._cleanup()
+        self.phase = "stopped"
+        for conn in self.waiting_down:
+            with contextlib.suppress(OSError):
+                conn.sendall(json.dumps({"ok": True, "stopped": True}).encode())
+                conn.close()
+        self.done.set()
+
+    def _cleanup(self) -> None:
+        if self.isolation.cgroups is not None:
+            with contextlib.suppress(OSError):
+                self.isolation.cgroups.remove(self.parent)
+        for service in self.services.values():
+            if service.listener is not None:
+                service.listener.close()
+            if service.listen is not None and service.listen.kind == "unix":
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(service.listen.address)
+        with contextlib.suppress(FileNotFoundError):
+            self.paths.state_file.unlink()
+        shutil.rmtree(self.paths.state_dir / "run", ignore_errors=True)
+        shutil.rmtree(self.paths.sockets, ignore_errors=True)
+        if self.remove_volumes:
+            shutil.rmtree(self.paths.volumes, ignore_errors=True)
+
+    def _save(self) -> None:
+        self.dirty = False
+        replicas = tuple(ReplicaRecord(r.service, r.index, r.pid, r.start_time, r.restarts, r.cgroup)
+                         for s in self.services.values() for r in s.replicas.values() if r.pid)
+        listeners = {n: s.listen for n, s in self.services.items() if s.listen is not None}
+        save_state(self.paths.state_file, EngineState(
+            engine_pid=os.getpid(), engine_start_time=linux.process_start_time(os.getpid()) or 0,
+            build=str(self.build), project=self.topology.project, cgroup_parent=self.parent,
+            isolation=self.isolation.describe(), desired={n: s.desired for n, s in self.services.items()},
+            listeners=listeners, replicas=replicas, gateway_url=self.gateway_url))
+
+
+def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> int:
+    """``down`` when no engine runs: stop the replicas the state file names, remove cgroups and sockets."""
+    state = load_state(paths.state_file)
+    stopped = 0
+    if state is not None:
+        pidfds = []
+        for record in state.replicas:
+            if linux.process_start_time(record.pid) != record.start_time:
+                continue
+            with contextlib.suppress(OSError):
+                pidfd = linux.pidfd_open(record.pid)
+                linux.pidfd_send_signal(pidfd, signal.SIGTERM)
+                pidfds.append(pidfd)
+        deadline = time.monotonic() + STOP_GRACE
+        for pidfd in pidfds:
+            with selectors.DefaultSelector() as waiter:
+                waiter.register(pidfd, selectors.EVENT_READ)
+                if not waiter.select(max(0.0, deadline - time.monotonic())):
+                    with contextlib.suppress(OSError):
+                        linux.pidfd_send_signal(pidfd, signal.SIGKILL)
+            os.close(pidfd)
+            stopped += 1
+        isolation = detect_isolation()
+        if isolation.cgroups is not None:
+            with contextlib.suppress(OSError):
+                isolation.cgroups.remove(state.cgroup_parent)
+        for listen in state.listeners.values():
+            if listen.kind == "unix":
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(listen.address)
+        paths.state_file.unlink()
+    shutil.rmtree(paths.state_dir / "run", ignore_errors=True)
+    shutil.rmtree(paths.sockets, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        paths.control_socket.unlink()
+    if remove_volumes:
+        shutil.rmtree(paths.volumes, ignore_errors=True)
+    return stopped

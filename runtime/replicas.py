@@ -1,0 +1,133 @@
+"""The engine's view of services and replicas, and how one replica's launch spec is made from the topology."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cleave.formats.topology import ServiceSpec, service_url_variable
+from runtime.errors import RuntimeEngineError
+from runtime.isolation import Isolation
+from runtime.launch import LaunchSpec
+from runtime.paths import ProjectPaths
+from runtime.state import ListenRecord
+from runtime.store import UnpackedImage
+
+SOCKETS_INSIDE = "/run/cleave"
+
+
+@dataclass
+class Replica:
+    """One slot of a service (``<service>-<index>``): the process in it changes on restarts, the name does not."""
+
+    service: str
+    index: int
+    cgroup: str
+    pid: int = 0
+    pidfd: int = -1
+    start_time: int = 0
+    state: str = "pending"  # pending, starting, running, backoff, stopping
+    restarts: int = 0
+    failures: int = 0
+    started_at: float = 0.0
+    retry_at: float = 0.0
+    stop_deadline: float = 0.0
+    last_exit: str = ""
+    adopted: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}-{self.index}"
+
+
+@dataclass
+class Service:
+    """A service as the engine runs it: its image, its listening socket and its replicas by index."""
+
+    spec: ServiceSpec
+    image: UnpackedImage
+    rootfs: Path | None
+    volume: Path
+    desired: int
+    gateway: bool = False
+    listener: socket.socket | None = None
+    listen: ListenRecord | None = None
+    healthy: bool = False
+    health_failures: int = 0
+    replicas: dict[int, Replica] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tuple[socket.socket, ListenRecord]:
+    """The socket every replica of ``service`` accepts on: TCP 127.0.0.1 for the gateway, else a unix socket."""
+    if service.gateway:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port or int(os.environ.get("CLEAVE_GATEWAY_PORT", "0"))))
+        except OSError as error:
+            sock.close()
+            raise RuntimeEngineError(f"cannot listen on 127.0.0.1:{port}: {error}",
+                                     hint="set CLEAVE_GATEWAY_PORT to a free port") from error
+        sock.listen(4096)
+        return sock, ListenRecord("tcp", str(sock.getsockname()[1]))
+    path = paths.service_socket(service.name)
+    if len(str(path).encode()) > 107:
+        raise RuntimeEngineError(f"the socket path {path} is longer than unix sockets allow (107 bytes)",
+                                 hint="run cleave from a shorter folder")
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    os.chmod(path, 0o666)  # replicas run as the image's user: connecting needs write permission
+    sock.listen(4096)
+    return sock, ListenRecord("unix", str(path))
+
+
+def build_spec(service: Service, replica: Replica, services: dict[str, Service], paths: ProjectPaths, *,
+               isolation: Isolation, cgroup_procs: tuple[str, ...]) -> LaunchSpec:
+    """The launch spec of one replica: the image's env, the topology's env, then the runtime contract."""
+    spec = service.spec
+    env = dict(service.image.config.env)
+    env.update(spec.env)
+    env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": replica.name, "LISTEN_FDNAMES": spec.name})
+    sockets: list[tuple[str, str]] = []
+    for callee in spec.calls:
+        target = services[callee]
+        if target.listen is None:
+            continue
+        if target.listen.kind == "tcp":
+            if not isolation.namespaces:
+                env[service_url_variable(callee)] = f"http://127.0.0.1:{target.listen.address}"
+            continue  # a replica's network namespace has only loopback: the gateway is not reachable from it
+        if isolation.namespaces:
+            sockets.append((f"{callee}.sock", target.listen.address))
+            env[service_url_variable(callee)] = f"unix:{SOCKETS_INSIDE}/{callee}.sock"
+        else:
+            env[service_url_variable(callee)] = f"unix:{target.listen.address}"
+    assert service.listener is not None
+    log = str(paths.replica_log(replica.name))
+    argv = spec.command or service.image.config.command
+    if isolation.namespaces:
+        env["DATA_DIR"] = spec.data_dir
+        return LaunchSpec(name=replica.name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
+                          user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
+                          cgroup_procs=cgroup_procs, isolate=True, layers=tuple(map(str, service.image.layers)),
+                          staging_dir=str(paths.stage), volume=str(service.volume), data_dir=spec.data_dir,
+                          sockets=tuple(sockets))
+    assert service.rootfs is not None
+    env["DATA_DIR"] = str(service.volume)
+    cwd = service.rootfs / spec.workdir.lstrip("/")
+    env["PYTHONPATH"] = str(cwd)
+    if argv and Path(argv[0]).name.startswith("python"):
+        argv = (sys.executable, *argv[1:])  # the image's interpreter path means nothing outside its root
+    return LaunchSpec(name=replica.name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
+                      user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
+                      cgroup_procs=cgroup_procs, isolate=False, cwd=str(cwd))
