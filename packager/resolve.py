@@ -336,7 +336,38 @@ class Resolver:
             assert isinstance(node, cst.FunctionDef)
             refs = self.symbols.references(node.params) + \
                 (self.symbols.references(node.returns, True) if node.returns else [])
+            for ref in refs:
+                crossing = self._object_class(module, ref) if ref.lenient else None
+                if crossing is not None:
+                    self.code.errors.append(
+                        f"{where}: {qualname} ({here}) takes or returns {crossing}, a class that is not a dataclass, "
+                        "enum or exception: its instances carry methods and state that cannot cross services")
         self._resolve_refs(module, refs, here)
+
+    def _object_class(self, module: str, ref: Ref) -> str | None:
+        """The qualified name of the monolith's non-value class an annotation names, if it names one."""
+        name, chain = ref.name, ref.chain
+        for _ in range(8):  # follows re-exports and ``module.Class``
+            definition = self.symbols(module).definitions.get(name) if module in self.index else None
+            if definition is None:
+                return None
+            if definition.kind == "class":
+                if self._accepted(module, name) or self.value_kind(module, name) is not None or chain:
+                    return None
+                return f"{module}.{name}"
+            binding = definition.binding
+            if binding is None:
+                return None
+            if binding.name is None or f"{binding.module}.{binding.name}" in self.index:
+                target = binding.bound if binding.name is None else f"{binding.module}.{binding.name}"
+                while chain and f"{target}.{chain[0]}" in self.index:
+                    target, chain = f"{target}.{chain[0]}", chain[1:]
+                if not chain:
+                    return None
+                module, name, chain = target, chain[0], chain[1:]
+            else:
+                module, name = binding.module, binding.name
+        return None
 
     def _resolve_refs(self, module: str, refs: list[Ref], where: str) -> None:
         definitions = self.symbols(module).definitions

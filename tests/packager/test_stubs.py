@@ -231,21 +231,37 @@ def test_annotations_naming_what_cannot_cross_are_left_out(tmp_path: Path) -> No
         "app/main.py": "from app.lib.api import load\n",
         "app/lib/__init__.py": "",
         "app/lib/api.py": '''
-            class Repo:
-                def get(self):
-                    return 1
+            from typing import TYPE_CHECKING
 
-            def load(key: str, repo: Repo | None = None) -> int:
-                return (repo or Repo()).get()
+            if TYPE_CHECKING:
+                from app.lib.other import Repo
+
+            def load(key: str, repo: "Repo | None" = None) -> int:
+                return 1
         ''',
+        "app/lib/other.py": "class Repo:\n    pass\n",
     }, TWO)
     assert body(stub_text(result, "caller", "app/lib/api.py")) == dedent('''
         from cleave_kit.client import call as _cleave_call
 
 
-        def load(key: str, repo: Repo | None = None) -> int:
+        def load(key: str, repo: "Repo | None" = None) -> int:
             return _cleave_call("owner", "app.lib.api.load", (key, repo), {})
     ''')
+
+
+def test_a_function_taking_or_returning_an_object_is_an_error(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": "from app.lib.api import book\n",
+        "app/lib/__init__.py": "",
+        "app/lib/models.py": "class Appointment:\n    def describe(self):\n        return 'x'\n",
+        "app/lib/api.py": "from app.lib import models\n\n\ndef book(day: str) -> list[models.Appointment]:\n"
+                          "    return [models.Appointment()]\n",
+    }
+    with pytest.raises(StubError, match=r"app/main.py:1: app.lib.api.book \(app/lib/api.py:4\) takes or returns "
+                                        r"app.lib.models.Appointment, a class that is not a dataclass"):
+        build(tmp_path, files, TWO)
 
 
 def test_value_classes_that_can_arrive_unnamed_are_provided(tmp_path: Path) -> None:
