@@ -402,10 +402,9 @@ class Resolver:
             assert isinstance(node, cst.FunctionDef)
             if accepted:
                 return None
-            if node.asynchronous is not None:
-                return "is an async function: RPC stubs are synchronous"
             if is_generator(node):
-                return "is a generator function: its values are produced lazily and cannot cross services"
+                kind = "an async generator" if node.asynchronous is not None else "a generator function"
+                return f"is {kind}: its values are produced lazily and cannot cross services"
             return None
         if definition.kind == "class":
             if accepted or self.value_kind(module, name, seen) is not None:

@@ -12,10 +12,12 @@ from packager.sources import SourceIndex
 from packager.symbols import docstring_statement
 
 CALL_NAME = "_cleave_call"
+ASYNCIO_NAME = "_cleave_asyncio"
 
 
 def rpc_function(function: cst.FunctionDef, service: str, qualname: str) -> cst.FunctionDef:
-    """``function`` with its signature and docstring unchanged and a body that calls ``service`` over RPC.
+    """``function`` with its signature and docstring unchanged and a body that calls ``service`` over RPC
+    (an ``async def`` awaits the call in a worker thread).
 
     Positional parameters (and ``*args``) travel in ``args``, keyword-only ones (and ``**kwargs``) in ``kwargs``,
     so the owner binds them exactly as a local call would. Decorators stay with the owner.
@@ -29,8 +31,11 @@ def rpc_function(function: cst.FunctionDef, service: str, qualname: str) -> cst.
     if params.star_kwarg is not None:
         kwargs.append(f"**{params.star_kwarg.name.value}")
     args_text = "(" + ", ".join(args) + ("," if len(args) == 1 else "") + ")"
-    call = (f"return {CALL_NAME}({json.dumps(service)}, {json.dumps(qualname)}, {args_text}, "
-            f"{{{', '.join(kwargs)}}})\n")
+    arguments = f"{json.dumps(service)}, {json.dumps(qualname)}, {args_text}, {{{', '.join(kwargs)}}}"
+    if function.asynchronous is not None:  # the client blocks: run it in a thread, as the caller awaits
+        call = f"return await {ASYNCIO_NAME}.to_thread({CALL_NAME}, {arguments})\n"
+    else:
+        call = f"return {CALL_NAME}({arguments})\n"
     body: list[cst.BaseStatement] = []
     docstring = docstring_statement(function.body)
     if docstring is not None:
@@ -58,7 +63,10 @@ def render_stub(index: SourceIndex, stub: StubModule) -> str:
               f"Functions call that service over RPC; value types and constants are copies of the originals.\n"
               '"""\n\nfrom __future__ import annotations\n')
     imports: list[str] = []
-    if any(item.kind == "rpc" for item in stub.items.values()):
+    rpc = [item.node for item in stub.items.values() if item.kind == "rpc"]
+    if any(isinstance(node, cst.FunctionDef) and node.asynchronous is not None for node in rpc):
+        imports.append(f"import asyncio as {ASYNCIO_NAME}")
+    if rpc:
         imports.append(f"from cleave_kit.client import call as {CALL_NAME}")
     for binding in sorted(stub.imports.values(), key=lambda b: (b.line, b.local)):
         line = binding.render()

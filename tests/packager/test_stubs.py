@@ -177,7 +177,7 @@ def test_package_init_reexports_what_callers_import(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("source", "problem"), [
     ("CACHE = {}\n", "app/lib/api.py:1) is a mutable module global"),
     ("def CACHE():\n    yield 1\n", "is a generator function"),
-    ("async def CACHE():\n    return 1\n", "is an async function"),
+    ("async def CACHE():\n    yield 1\n", "is an async generator"),
     ("class CACHE:\n    def get(self):\n        return 1\n", "is a class that is not a dataclass, enum or exception"),
 ])
 def test_what_cannot_cross_is_an_error(tmp_path: Path, source: str, problem: str) -> None:
@@ -223,6 +223,21 @@ def test_shared_modules_are_copied_whole_and_type_checking_imports_ignored(tmp_p
     assert caller.shared == ("app.util",) and caller.stubs == ()
     assert (caller.path / "app/util.py").read_text() == "def fmt(x):\n    return str(x)\n"
     assert result.service("owner").shared == ()
+
+
+def test_an_async_function_awaits_the_call_in_a_thread(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "from app.lib.api import get\n", "app/lib/__init__.py": "",
+        "app/lib/api.py": "async def get(u: str, *, n: int = 2) -> bytes:\n    return b''\n",
+    }, TWO)
+    assert body(stub_text(result, "caller", "app/lib/api.py")) == dedent('''
+        import asyncio as _cleave_asyncio
+        from cleave_kit.client import call as _cleave_call
+
+
+        async def get(u: str, *, n: int = 2) -> bytes:
+            return await _cleave_asyncio.to_thread(_cleave_call, "owner", "app.lib.api.get", (u,), {"n": n})
+    ''')
 
 
 def test_annotations_naming_what_cannot_cross_are_left_out(tmp_path: Path) -> None:
