@@ -9,7 +9,7 @@ from typing import Any, Final
 import networkx as nx
 
 from analyzer import facts as F
-from analyzer.packages import STDLIB, DistributionMap
+from analyzer.packages import STDLIB, Distribution, DistributionMap
 from analyzer.resolve import Index, Target
 from cleave.formats.graph import PACKAGE_PREFIX, TABLE_PREFIX, Diagnostic
 
@@ -75,6 +75,36 @@ class GraphBuilder:
         self.tops = {m.split(".")[0] for m in self.index.modules}
         self.model_tables: dict[str, str] = {}
 
+    def build_modules(self, modules: list[str]) -> tuple[dict[str, dict[str, Any]],
+                                                          list[tuple[str, str, str, dict[str, Any]]],
+                                                          list[Diagnostic]]:
+        """Nodes and edges that start in ``modules`` only (``model_tables`` must be set): for a patch."""
+        for module in modules:
+            self._nodes(module, self.files[module])
+        for module in modules:
+            file = self.files[module]
+            self._imports(module, file)
+            self._refs(module, file)
+            for scope, table, op, line in file.tables:
+                self._table(self._scope(module, scope), table, (op,), line)
+            for qual, kind, *_ in file.defs:
+                node = f"{module}.{qual}"
+                if kind == "class":
+                    if node in self.model_tables:
+                        self._table(node, self.model_tables[node], ("create",), self.nodes[node]["line"])
+                    for base in self.index.bases(node)[0]:
+                        self.edges.add(node, base, "inherits", self.nodes[node]["line"])
+        for node, names in self.decorators.items():
+            self.nodes[node]["decorators"] = names
+        for dist in self.dists.describe():
+            self.nodes[PACKAGE_PREFIX + dist.name] = self._package(dist)
+        return self.nodes, self.edges.finish(), self.diagnostics
+
+    @staticmethod
+    def _package(dist: Distribution) -> dict[str, Any]:
+        return {"kind": "package", "version": dist.version, "requirement": dist.requirement,
+                "import_names": list(dist.import_names)}
+
     def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
         for module, file in self.files.items():
             self._nodes(module, file)
@@ -97,9 +127,7 @@ class GraphBuilder:
         for node, names in self.decorators.items():
             self.nodes[node]["decorators"] = names
         for dist in self.dists.describe():
-            self.nodes[PACKAGE_PREFIX + dist.name] = {"kind": "package", "version": dist.version,
-                                                      "requirement": dist.requirement,
-                                                      "import_names": list(dist.import_names)}
+            self.nodes[PACKAGE_PREFIX + dist.name] = self._package(dist)
         graph = nx.MultiDiGraph()
         graph.add_nodes_from(self.nodes.items())
         graph.add_edges_from(self.edges.finish())

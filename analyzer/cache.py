@@ -17,7 +17,8 @@ from typing import Any, Final
 from analyzer.facts import FileResult
 from cleave.formats.atomic import write_bytes_atomic
 
-CACHE_FORMAT: Final = 3
+CACHE_FORMAT: Final = 4
+_OVERLAY_AT_MOST: Final = 256
 
 
 def file_key(data: bytes, module: str, is_package: bool, version: str) -> bytes:
@@ -49,32 +50,56 @@ class Cache:
     def __init__(self, directory: Path | None, version: str) -> None:
         self.directory = directory
         self.version = version
+        self._pack_keys: set[bytes] = set()
 
     def load_facts(self) -> dict[bytes, FileResult]:
+        """Every cached file's facts: the pack plus the small overlay of recent changes."""
         if self.directory is None:
             return {}
-        found = _load(self.directory / "facts.pickle", self.version)
-        return found if isinstance(found, dict) else {}
+        pack = _load(self.directory / "facts.pickle", self.version)
+        self._pack_keys = set(pack) if isinstance(pack, dict) else set()
+        found: dict[bytes, FileResult] = pack if isinstance(pack, dict) else {}
+        overlay = _load(self.directory / "facts-new.pickle", self.version)
+        if isinstance(overlay, dict) and found:
+            found.update(overlay)
+        return found
 
-    def save_facts(self, facts: dict[bytes, FileResult]) -> None:
-        if self.directory is not None:
-            _save(self.directory / "facts.pickle", self.version, facts)
+    def save_facts(self, facts: dict[bytes, FileResult], new: set[bytes]) -> None:
+        """Write the few new entries beside the pack, or the whole pack when they are many."""
+        if self.directory is None:
+            return
+        outside = [key for key in facts if key not in self._pack_keys]
+        if self._pack_keys and len(outside) <= _OVERLAY_AT_MOST:
+            _save(self.directory / "facts-new.pickle", self.version, {key: facts[key] for key in outside})
+            return
+        _save(self.directory / "facts.pickle", self.version, facts)
+        with contextlib.suppress(OSError):
+            (self.directory / "facts-new.pickle").unlink()
 
-    def load_graph(self, fingerprint: bytes) -> Any:
+    def graph_matches(self, fingerprint: bytes) -> bool:
+        """Whether the cached graph was made from exactly these inputs (read without loading the graph)."""
+        if self.directory is None:
+            return False
+        try:
+            return (self.directory / "graph.key").read_bytes() == fingerprint
+        except OSError:
+            return False
+
+    def load_graph(self, fingerprint: bytes | None) -> Any:
+        """The cached graph snapshot (made from ``fingerprint``, or from anything when None)."""
         if self.directory is None:
             return None
-        try:
-            if (self.directory / "graph.key").read_bytes() != fingerprint:
-                return None
-        except OSError:
-            return None
         found = _load(self.directory / "graph.pickle", self.version)
-        if not isinstance(found, tuple) or len(found) != 2 or found[0] != fingerprint:
+        if not isinstance(found, tuple) or len(found) != 2:
+            return None
+        if fingerprint is not None and found[0] != fingerprint:
             return None
         return found[1]
 
     def save_graph(self, fingerprint: bytes, value: Any) -> None:
         if self.directory is not None:
+            with contextlib.suppress(OSError):
+                (self.directory / "graph.key").unlink()
             _save(self.directory / "graph.pickle", self.version, (fingerprint, value))
             with contextlib.suppress(OSError):
                 write_bytes_atomic(self.directory / "graph.key", fingerprint)

@@ -13,6 +13,7 @@ from analyzer.build import GraphBuilder
 from analyzer.cache import Cache, file_key
 from analyzer.discover import SourceTree, discover
 from analyzer.facts import FileFacts, FileFailure, FileResult
+from analyzer.incremental import Snapshot, interface, patch
 from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirements
 from analyzer.worker import Job, analyze_file, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
@@ -20,6 +21,7 @@ from cleave.formats.graph import CodeGraph, Diagnostic
 ANALYZER_VERSION: Final = "0.1.0+facts3"
 """Changes whenever the facts a file produces could change: part of every cache key."""
 
+_PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
 _SERIAL_BELOW: Final = 24  # fewer files than this to parse: no process pool (its start-up costs more)
 
 
@@ -49,11 +51,12 @@ def _size(path: str) -> int:
         return 0
 
 
-def _fingerprint(src: Path, keys: Sequence[bytes], tree: SourceTree, exclude: Sequence[str]) -> bytes:
+def _environment(src: Path, tree: SourceTree, exclude: Sequence[str]) -> bytes:
+    """Fingerprint of everything but the files' contents."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(ANALYZER_VERSION.encode())
-    for key in keys:
-        digest.update(key)
+    for job in tree.jobs:
+        digest.update(job[1].encode() + b"\0")
     for name in tree.namespace_packages:
         digest.update(name.encode() + b"\0")
     for diagnostic in tree.diagnostics:
@@ -64,6 +67,13 @@ def _fingerprint(src: Path, keys: Sequence[bytes], tree: SourceTree, exclude: Se
             digest.update(path.read_bytes())
         except OSError:
             digest.update(b"-")
+    return digest.digest()
+
+
+def _fingerprint(environment: bytes, keys: Sequence[bytes]) -> bytes:
+    digest = hashlib.blake2b(environment, digest_size=20)
+    for key in keys:
+        digest.update(key)
     return digest.digest()
 
 
@@ -87,11 +97,13 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
             keys.append(job[1].encode() + b"\0unreadable")
         else:
             keys.append(file_key(data, job[2], job[3], ANALYZER_VERSION))
-    fingerprint = _fingerprint(src, keys, tree, exclude)
-    cached_graph = cache.load_graph(fingerprint)
-    if isinstance(cached_graph, CodeGraph):
-        report(total, total)
-        return cached_graph
+    environment = _environment(src, tree, exclude)
+    fingerprint = _fingerprint(environment, keys)
+    if cache.graph_matches(fingerprint):
+        snapshot = cache.load_graph(fingerprint)
+        if isinstance(snapshot, Snapshot):
+            report(total, total)
+            return snapshot.code_graph
 
     known = cache.load_facts()
     results: dict[bytes, FileResult] = {}
@@ -112,7 +124,7 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
         done += 1
         report(done, total)
     if todo or len(known) != len(results):
-        cache.save_facts(results)
+        cache.save_facts(results, set(by_path.values()))
 
     files: dict[str, FileFacts] = {}
     failed: list[FileFailure] = []
@@ -129,10 +141,24 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
             files[result.module] = result
             diagnostics.extend(result.diagnostics)
     builder = GraphBuilder(files, failed, tree.namespace_packages, DistributionMap(read_requirements(tree.root)))
-    graph, more = builder.build()
-    diagnostics.extend(more)
-    code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
-                           analyzer=ANALYZER_VERSION,
-                           meta={"files": total, "lines": sum(f.lines - 1 for f in files.values())})
-    cache.save_graph(fingerprint, code_graph)
+    path_keys = {job[1]: key for job, key in zip(tree.jobs, keys, strict=True)}
+    changed = [r for r in (results[by_path[p]] for p in by_path) if isinstance(r, FileFacts)]
+    code_graph = None
+    if todo and len(changed) == len(todo) and len(todo) <= _PATCH_AT_MOST and not failed:
+        snapshot = cache.load_graph(None)
+        if isinstance(snapshot, Snapshot):
+            code_graph = patch(snapshot, builder, changed, environment, path_keys)
+    if code_graph is None:
+        builder = GraphBuilder(files, failed, tree.namespace_packages,
+                               DistributionMap(read_requirements(tree.root)))
+        graph, more = builder.build()
+        diagnostics.extend(more)
+        code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
+                               analyzer=ANALYZER_VERSION,
+                               meta={"files": total, "lines": sum(f.lines - 1 for f in files.values())})
+    if cache.directory is not None:
+        cache.save_graph(fingerprint, Snapshot(
+            code_graph=code_graph, environment=environment, keys=path_keys,
+            interfaces={f.file: interface(f) for f in files.values()}, model_tables=builder.model_tables,
+            lines={f.file: f.lines - 1 for f in files.values()}))
     return code_graph

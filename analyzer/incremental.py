@@ -1,0 +1,86 @@
+"""Rerun after a few files changed: patch the last graph instead of resolving every file again.
+
+A file's *interface* is what other files' resolution can see of it: its definitions (without lines), module
+variables, import and alias bindings, star imports, ``__all__``, base classes and instance attributes, model
+hints. When every changed file keeps its interface, only the edges that start in those files can change, so
+they are recomputed and swapped into the cached graph; anything else (a file added, removed or failing, an
+interface change, other requirements) falls back to a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from analyzer import facts as F
+from analyzer.build import GraphBuilder
+from cleave.formats.graph import CodeGraph, Diagnostic
+
+
+def interface(file: F.FileFacts) -> bytes:
+    """Hash of what other files can see of ``file``."""
+    shape = (
+        file.module, file.is_package,
+        tuple((d[0], d[1], d[4]) for d in file.defs),
+        tuple(v[0] for v in file.variables),
+        file.bindings,
+        tuple(i for i in file.imports if i[3] == ("*",) and i[0] == ""),
+        file.all_names,
+        tuple((r[1], r[2], r[4]) for r in file.refs if r[1] in (F.BASE, F.ATTR)),
+        file.models,
+    )
+    return hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The last graph and what it was made from."""
+
+    code_graph: CodeGraph
+    environment: bytes  # everything but the files' contents: version, excludes, requirements, namespaces
+    keys: Mapping[str, bytes]  # file path -> content key
+    interfaces: Mapping[str, bytes]  # file path -> interface hash (only files that parsed)
+    model_tables: Mapping[str, str]
+    lines: Mapping[str, int]  # file path -> line count
+
+
+def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts], environment: bytes,
+          keys: Mapping[str, bytes]) -> CodeGraph | None:
+    """The snapshot's graph with ``changed`` files' edges recomputed, or None when a full build is needed."""
+    if environment != snapshot.environment or set(keys) != set(snapshot.keys):
+        return None
+    for file in changed:
+        if snapshot.interfaces.get(file.file) != interface(file):
+            return None
+    builder.model_tables = dict(snapshot.model_tables)
+    nodes, edges, more = builder.build_modules([f.module for f in changed])
+    old = snapshot.code_graph
+    graph: nx.MultiDiGraph = old.graph
+    paths = {f.file for f in changed}
+    own = [n for n, data in graph.nodes(data=True) if data.get("file") in paths]
+    graph.remove_edges_from(list(graph.out_edges(own, keys=True)))
+    for node, attrs in nodes.items():
+        if node in graph and attrs.get("kind") not in ("table", "package"):
+            current: dict[str, Any] = graph.nodes[node]
+            current.clear()
+            current.update(attrs)
+        elif node not in graph:
+            graph.add_node(node, **attrs)
+    graph.add_edges_from(edges)
+    graph.remove_nodes_from([n for n, data in graph.nodes(data=True)
+                             if data.get("kind") in ("table", "package") and graph.degree(n) == 0])
+    diagnostics: list[Diagnostic] = [d for d in old.diagnostics if d.file not in paths or d.code == "symlink-loop"]
+    for file in changed:
+        diagnostics.extend(file.diagnostics)
+    diagnostics.extend(more)
+    lines = dict(snapshot.lines)
+    lines.update({f.file: f.lines - 1 for f in changed})
+    meta = dict(old.meta)
+    meta["lines"] = sum(lines.values())
+    return CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=old.source,
+                     analyzer=old.analyzer, meta=meta)
