@@ -43,6 +43,28 @@ def segment(module: str, root: Sequence[str]) -> str:
     return parts[-1]
 
 
+def dominant_prefixes(members: Sequence[str], root: Sequence[str]) -> list[str]:
+    """Name candidates: the last part of the deepest package (or module) holding at least half of ``members``,
+    then of its parents (``catalog`` for a group of ``shop.catalog.*`` modules)."""
+    counts: Counter[str] = Counter()
+    for module in members:
+        parts = module.split(".")
+        for depth in range(1, len(parts)):
+            counts[".".join(parts[:depth])] += 1
+    for module in members:  # a package module counts for itself too
+        if module in counts:
+            counts[module] += 1
+    half = len(members) / 2
+    found = sorted((p for p, c in counts.items() if c >= half and p.count(".") + 1 > len(root)),
+                   key=lambda p: (-p.count("."), -counts[p], p))
+    out: list[str] = []
+    for prefix in found:
+        last = prefix.rsplit(".", 1)[-1]
+        if last not in out:
+            out.append(last)
+    return out
+
+
 def name_groups(groups: Sequence[Iterable[str]], *, all_modules: Iterable[str], taken: Iterable[str] = (),
                 entry_module: str | None = None, wanted: Mapping[int, str] | None = None) -> list[str]:
     """One name per group: ``wanted`` names first (names kept from the previous plan), then the dominant domain
@@ -59,10 +81,11 @@ def name_groups(groups: Sequence[Iterable[str]], *, all_modules: Iterable[str], 
         if names[index] is not None:
             continue
         members = sorted(groups[index])
+        candidates = [sanitize(p) for p in dominant_prefixes(members, root)]
         votes = Counter(sanitize(segment(m, root)) for m in members)
-        candidates = [n for n, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+        candidates += [n for n, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
         if entry_module is not None and entry_module in members:
-            top_share = votes[candidates[0]] / max(1, len(members)) if candidates else 0.0
+            top_share = max(votes.values()) / max(1, len(members)) if votes else 0.0
             entry_name = sanitize(segment(entry_module, root))
             if top_share < 0.5 or entry_name == candidates[0]:
                 candidates = [entry_name, "gateway", *candidates]

@@ -3,7 +3,8 @@
 The order of work:
 
 1. Pure modules (no module state written, no table, no I/O library, and depending only on pure modules) with
-   a fan-in of at least ``shared_fan_in`` modules are held out: they would glue services together.
+   a fan-in of at least ``shared_fan_in`` modules, whose users fall in ``shared_spread`` or more communities of a
+   first detection pass, are held out: they would glue services together.
 2. Pinned services are held out as written.
 3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
 4. Consensus Leiden on the rest, then exactly ``k`` groups when asked (merge / split with the least modularity
@@ -60,6 +61,7 @@ class Options:
     """Tuning knobs of the partition step."""
 
     shared_fan_in: int = 3
+    shared_spread: int = 3
     min_size: int = 2
     max_services: int = 12
     balance: float = 0.5
@@ -93,6 +95,39 @@ def _contract(graph: nx.Graph, together: Sequence[frozenset[str]]) -> tuple[nx.G
     return out, rep
 
 
+def _working_graph(mg: ModuleGraph, pinned: set[str], held: set[str],
+                   constraints: Constraints) -> tuple[nx.Graph, set[str], dict[str, str]]:
+    """The graph detection runs on: free modules and tables, keep_together groups contracted, no isolated module."""
+    free = [m for m in mg.modules if m not in pinned and m not in held]
+    tables = [t for t in mg.graph.nodes if is_table(t)]
+    work = mg.graph.subgraph([*free, *tables]).copy()
+    isolated = {m for m in free if work.degree(m, weight="weight") == 0}
+    work.remove_nodes_from(isolated)
+    work.remove_nodes_from([t for t in tables if work.degree(t) == 0])
+    contracted, rep = _contract(work, constraints.keep_together)
+    return contracted, isolated, rep
+
+
+def _spread_hubs(mg: ModuleGraph, candidates: set[str], pinned: set[str], constraints: Constraints, *, seed: int,
+                 options: Options) -> set[str]:
+    """Pure candidates whose users fall in three or more communities of a first detection pass: these would glue
+    services together. Pure modules used inside one or two communities stay in the detection."""
+    if not candidates:
+        return set()
+    graph, _, rep = _working_graph(mg, pinned, set(), constraints)
+    if graph.number_of_nodes() == 0:
+        return set()
+    first = detect.leiden(graph, seed=seed)
+    where = {n: i for i, c in enumerate(first) for n in c}
+    held = set()
+    for module in candidates:
+        users = {where.get(rep.get(u, u)) for u in mg.fan_in.get(module, ()) if u != module}
+        users.discard(None)
+        if len(users) >= options.shared_spread:
+            held.add(module)
+    return held
+
+
 def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constraints | None = None,
             options: Options | None = None) -> Proposal:
     """Group the modules of ``mg`` (see the module docstring for the steps)."""
@@ -101,17 +136,13 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
     pinned_modules = {m for group in constraints.pinned.values() for m in group}
     ruled = {m for group in constraints.keep_together for m in group}
     ruled |= {m for groups in constraints.keep_apart for g in groups for m in g}
-    held = {m for m in mg.pure if len(mg.fan_in.get(m, ())) >= options.shared_fan_in
-            and m not in pinned_modules and m not in ruled}
-    free = [m for m in mg.modules if m not in pinned_modules and m not in held]
-    tables = [t for t in mg.graph.nodes if is_table(t)]
-    work = mg.graph.subgraph([*free, *tables]).copy()
-    isolated = {m for m in free if work.degree(m, weight="weight") == 0}
-    work.remove_nodes_from(isolated)
-    work.remove_nodes_from([t for t in tables if work.degree(t) == 0])
-    contracted, rep = _contract(work, constraints.keep_together)
+    candidates = {m for m in mg.pure if len(mg.fan_in.get(m, ())) >= options.shared_fan_in
+                  and m not in pinned_modules and m not in ruled}
+    held = _spread_hubs(mg, candidates, pinned_modules, constraints, seed=seed, options=options)
+    contracted, isolated, rep = _working_graph(mg, pinned_modules, held, constraints)
 
     target = None if k is None else k - len(constraints.pinned)
+    free = [m for m in mg.modules if m not in pinned_modules]
     if target is not None and target < 1 and free:
         raise SplitterError(f"--services {k} leaves no service for the {len(free)} modules outside the "
                             f"{len(constraints.pinned)} pinned services", hint="ask for more services or unpin one")

@@ -1,0 +1,336 @@
+"""Splitter quality benchmark: cleave vs networkx Louvain, greedy modularity and label propagation, same graphs.
+
+    .venv/bin/python bench/split.py            # downloads Django 5.2 and Wagtail 6.4 wheels into bench/.cache
+
+Ground truth: the app each module belongs to (Django 5.2 ``django.contrib.<app>``; Wagtail 6.4 ``wagtail.<app>``,
+``wagtail.contrib.<app>``, the rest of ``wagtail`` = core; tests, migrations excluded for Wagtail). Graphs come
+from ``analyzer.analyze`` (or, labelled "ast-fallback", from a quick import graph when the analyzer is missing).
+
+Every method sees the graph with OPAQUE ids (``m17``, ``n203``, ``table:t4``): no module, file, class or table
+names, no file attributes, so no method can read the package layout. Modules with no dependency edge inside the
+project cannot be placed from the graph alone; they are left out of the scores for every method alike (their count
+is printed). Scores at the ground truth's number of services: ARI, NMI (arithmetic normalisation) and MoJoFM.
+Results also go to bench/results/split.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from astgraph import ast_import_graph  # noqa: E402
+
+from cleave.formats.graph import CodeGraph  # noqa: E402
+from splitter import detect, partition, units  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results"
+KEEP_ATTRS = frozenset({"kind", "weight", "lines", "passes", "type_checking", "lazy", "is_generator", "is_method",
+                        "is_async", "is_package", "ops"})
+
+# ------------------------------------------------------------------------------------------------ scores
+
+
+def ari(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
+    """Adjusted Rand index (Hubert & Arabie) over the keys of ``truth``."""
+    keys = sorted(truth)
+    n = len(keys)
+    pairs = Counter((truth[k], found[k]) for k in keys)
+    a = Counter(truth[k] for k in keys)
+    b = Counter(found[k] for k in keys)
+
+    def c2(x: int) -> float:
+        return x * (x - 1) / 2
+
+    index = sum(c2(v) for v in pairs.values())
+    sa, sb = sum(c2(v) for v in a.values()), sum(c2(v) for v in b.values())
+    expected = sa * sb / c2(n) if n > 1 else 0.0
+    top = (sa + sb) / 2
+    return (index - expected) / (top - expected) if top != expected else 1.0
+
+
+def nmi(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
+    """Normalised mutual information, arithmetic mean of the entropies."""
+    keys = sorted(truth)
+    n = len(keys)
+    pairs = Counter((truth[k], found[k]) for k in keys)
+    a = Counter(truth[k] for k in keys)
+    b = Counter(found[k] for k in keys)
+    mi = sum(c / n * math.log(c * n / (a[x] * b[y])) for (x, y), c in pairs.items())
+    ha = -sum(c / n * math.log(c / n) for c in a.values())
+    hb = -sum(c / n * math.log(c / n) for c in b.values())
+    return 2 * mi / (ha + hb) if ha + hb > 0 else 1.0
+
+
+def mojofm(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
+    """MoJoFM (Wen & Tzerpos 2004) of ``found`` against ``truth``, in percent.
+
+    mno(A, B) = moves + joins = (n - sum_i max_j |A_i & B_j|) + (l - g), where each cluster A_i of ``found`` is
+    tagged with a ``truth`` cluster it overlaps most and g, the number of distinct tags, is maximised by a
+    maximum bipartite matching; MoJoFM = (1 - mno(A, B) / (n - |B|)) * 100.
+    """
+    keys = sorted(truth)
+    n = len(keys)
+    overlap = Counter((found[k], truth[k]) for k in keys)
+    best: dict[str, int] = {}
+    for (a, _), c in overlap.items():
+        best[a] = max(best.get(a, 0), c)
+    tags = nx.Graph()
+    for (a, b), c in overlap.items():
+        if c == best[a]:
+            tags.add_edge(("A", a), ("B", b))
+    left = {node for node in tags if node[0] == "A"}
+    matching = nx.bipartite.maximum_matching(tags, top_nodes=left) if tags.number_of_edges() else {}
+    g = len(matching) // 2
+    moves = n - sum(best.values())
+    joins = len(best) - g
+    worst = n - len(set(truth.values()))
+    return (1 - (moves + joins) / worst) * 100 if worst else 100.0
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+def _unpack(wheel_glob: str, spec: str, name: str) -> Path:
+    target = CACHE / name
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(CACHE.glob(wheel_glob))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", spec, "--no-deps", "-d", str(CACHE), "-q"],
+                       check=True)
+        wheels = sorted(CACHE.glob(wheel_glob))
+    with zipfile.ZipFile(wheels[-1]) as wheel:
+        for member in wheel.namelist():
+            if member.startswith(f"{name}/") and member.endswith(".py"):
+                wheel.extract(member, target)
+    return target
+
+
+def build_graph(root: Path, package: str) -> tuple[CodeGraph, str]:
+    """The analyzer's graph of ``root`` restricted to ``package``, or the ast fallback."""
+    try:
+        from analyzer import analyze  # type: ignore[attr-defined]
+    except ImportError:
+        return ast_import_graph(root, package), "ast-fallback (imports only)"
+    code_graph = analyze(root)
+    keep = [n for n, d in code_graph.graph.nodes(data=True)
+            if d.get("kind") in ("table",) or str(n) == package or str(n).startswith(package + ".")]
+    sub = code_graph.graph.subgraph(keep).copy()
+    return CodeGraph(graph=sub, source=str(root), analyzer=code_graph.analyzer), "analyzer"
+
+
+def django_truth(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["django", "contrib"] else None
+
+
+WAGTAIL_APPS = {"admin", "api", "documents", "embeds", "images", "search", "sites", "snippets", "users", "locales"}
+
+
+def wagtail_truth(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "wagtail" or len(parts) < 2 or {"tests", "test", "migrations", "project_template"} & set(parts):
+        return None
+    if parts[1] == "contrib":
+        return f"contrib.{parts[2]}" if len(parts) > 2 else None
+    return parts[1] if parts[1] in WAGTAIL_APPS else "core"
+
+
+def opaque(code_graph: CodeGraph, seed: int = 1) -> tuple[CodeGraph, dict[str, str]]:
+    """The same graph with every id replaced by a meaningless one and every naming attribute dropped."""
+    graph = code_graph.graph
+    nodes = sorted(graph.nodes)
+    random.Random(seed).shuffle(nodes)
+    rename: dict[str, str] = {}
+    for i, node in enumerate(nodes):
+        kind = graph.nodes[node].get("kind")
+        rename[node] = f"m{i}" if kind == "module" else f"table:t{i}" if kind == "table" else (
+            f"package:p{i}" if kind == "package" else f"n{i}")
+    out = nx.MultiDiGraph()
+    out.add_nodes_from((rename[n], {k: v for k, v in d.items() if k in KEEP_ATTRS}) for n, d in graph.nodes(data=True))
+    for u, v, key, d in graph.edges(keys=True, data=True):
+        out.add_edge(rename[u], rename[v], key=key, **{k: v for k, v in d.items() if k in KEEP_ATTRS})
+    return CodeGraph(graph=out, source="opaque", analyzer=code_graph.analyzer), rename
+
+
+# ------------------------------------------------------------------------------------------------ methods
+
+Method = Callable[[units.ModuleGraph, int, int], dict[str, str]]
+
+
+def _labels(parts: list[set[str]]) -> dict[str, str]:
+    return {n: f"c{i}" for i, c in enumerate(parts) for n in c}
+
+
+def cleave_method(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
+    return partition.propose(mg, k=k, seed=seed).labels()
+
+
+def cleave_auto(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
+    return partition.propose(mg, k=None, seed=seed).labels()
+
+
+def _connected(mg: units.ModuleGraph) -> nx.Graph:
+    return mg.graph.subgraph([n for n in mg.graph if mg.graph.degree(n, weight="weight") > 0]).copy()
+
+
+def louvain(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
+    return _labels(nx.community.louvain_communities(_connected(mg), weight="weight", seed=seed))
+
+
+def greedy(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
+    return _labels([set(c) for c in nx.community.greedy_modularity_communities(_connected(mg), weight="weight")])
+
+
+def label_propagation(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
+    return _labels([set(c) for c in nx.community.asyn_lpa_communities(_connected(mg), weight="weight", seed=seed)])
+
+
+METHODS: dict[str, Method] = {"cleave@k": cleave_method, "cleave auto": cleave_auto, "louvain": louvain,
+                              "greedy modularity": greedy, "label propagation": label_propagation}
+
+
+def evaluate(name: str, code_graph: CodeGraph, truth_of: Callable[[str], str | None], seeds: int) -> dict[str, Any]:
+    hidden, rename = opaque(code_graph)
+    truth = {rename[m]: t for m in code_graph.nodes_of_kind("module") if (t := truth_of(m)) is not None}
+    mg = units.build(hidden, units.Weights(package_prior=0.0))
+    isolated = mg.isolated(truth)
+    scored = {m: t for m, t in truth.items() if m not in isolated}
+    k = len(set(scored.values()))
+    print(f"\n== {name}: {len(truth)} modules with a ground truth, {len(isolated)} without any edge (left out), "
+          f"{len(scored)} scored, {k} services in the ground truth", flush=True)
+    rows: dict[str, Any] = {}
+    for method_name, method in METHODS.items():
+        runs = []
+        started = time.perf_counter()
+        for seed in range(seeds):
+            found = method(mg, k, seed)
+            runs.append({m: found.get(m, f"alone:{m}") for m in scored})
+        elapsed = (time.perf_counter() - started) / seeds
+        first = runs[0]
+        stability = [ari(a, b) for a, b in itertools.combinations(runs, 2)]
+        row = {"ari": round(ari(scored, first), 3), "nmi": round(nmi(scored, first), 3),
+               "mojofm": round(mojofm(scored, first), 1), "services": len(set(first.values())),
+               "ari_mean_over_seeds": round(sum(ari(scored, r) for r in runs) / len(runs), 3),
+               "seed_ari_min": round(min(stability), 3) if stability else 1.0,
+               "seed_ari_mean": round(sum(stability) / len(stability), 3) if stability else 1.0,
+               "seconds": round(elapsed, 3)}
+        rows[method_name] = row
+        print(f"  {method_name:18s} ARI {row['ari']:.3f}  NMI {row['nmi']:.3f}  MoJoFM {row['mojofm']:5.1f}  "
+              f"services {row['services']:3d}  ARI over seeds {row['ari_mean_over_seeds']:.3f}  "
+              f"seed-pair ARI min {row['seed_ari_min']:.3f}  {row['seconds']:.2f}s", flush=True)
+    base = max(v["ari"] for n, v in rows.items() if not n.startswith("cleave"))
+    print(f"  ratio cleave@k ARI / best baseline ARI: {rows['cleave@k']['ari'] / base:.2f}" if base > 0 else "")
+    return {"modules": len(truth), "isolated": len(isolated), "scored": len(scored), "k": k, "methods": rows}
+
+
+def synthetic(nodes: int, groups: int, seed: int = 3) -> tuple[CodeGraph, dict[str, str]]:
+    """A planted-partition import graph: ``groups`` equal packages, ~8 edges per module, 85 % inside."""
+    rng = random.Random(seed)
+    graph = nx.MultiDiGraph()
+    truth: dict[str, str] = {}
+    size = nodes // groups
+    names = [f"m{i}" for i in range(nodes)]
+    for i, name in enumerate(names):
+        graph.add_node(name, kind="module")
+        truth[name] = f"g{min(i // size, groups - 1)}"
+    for i, name in enumerate(names):
+        g = min(i // size, groups - 1)
+        for _ in range(4):
+            if rng.random() < 0.85:
+                j = rng.randrange(g * size, min(nodes, (g + 1) * size))
+            else:
+                j = rng.randrange(nodes)
+            if j != i:
+                graph.add_edge(name, names[j], key="imports", kind="imports", weight=1, lines=[1])
+    return CodeGraph(graph=graph, source="synthetic"), truth
+
+
+def timing(nodes: int = 10_000) -> dict[str, Any]:
+    code_graph, truth = synthetic(nodes, 40)
+    started = time.perf_counter()
+    mg = units.build(code_graph)
+    built = time.perf_counter() - started
+    labels = partition.propose(mg, k=40, seed=1).labels()
+    found = {m: labels.get(m, "shared") for m in truth}
+    total = time.perf_counter() - started
+    score = ari(truth, found)
+    started = time.perf_counter()
+    nx.community.louvain_communities(mg.graph, weight="weight", seed=1)
+    louvain_s = time.perf_counter() - started
+    print(f"\n== {nodes} modules, {code_graph.graph.number_of_edges()} edges (planted 40 groups): cleave "
+          f"{total:.2f}s (graph {built:.2f}s), ARI {score:.3f}; networkx Louvain alone {louvain_s:.2f}s "
+          f"(ratio {total / louvain_s:.2f})", flush=True)
+    return {"nodes": nodes, "edges": code_graph.graph.number_of_edges(), "cleave_seconds": round(total, 2),
+            "louvain_seconds": round(louvain_s, 2), "ari": round(score, 3)}
+
+
+def shop(seeds: int) -> dict[str, Any] | None:
+    """samples/shop against DOMAINS.md, at its number of domains (names visible: this is the real run)."""
+    import yaml
+
+    domains_md = ROOT / "samples" / "shop" / "DOMAINS.md"
+    try:
+        from analyzer import analyze  # type: ignore[attr-defined]
+    except ImportError:
+        print("\n== samples/shop: skipped (analyzer.analyze not available yet)")
+        return None
+    text = domains_md.read_text()
+    block = text.split("```yaml", 1)[1].split("```", 1)[0]
+    spec = yaml.safe_load(block)
+    truth = {m: d for d, mods in spec["domains"].items() for m in mods}
+    import splitter
+
+    code_graph = analyze(ROOT / "samples" / "shop")
+    scores = []
+    for seed in range(seeds):
+        plan = splitter.split(code_graph, services=len(spec["domains"]), seed=seed)
+        found = plan.assign(code_graph.nodes_of_kind("module"))
+        scored = {m: t for m, t in truth.items() if found.get(m)}
+        scores.append(ari(scored, {m: found[m] for m in scored}))
+    print(f"\n== samples/shop at {len(spec['domains'])} domains: ARI {scores[0]:.3f} (min over {seeds} seeds "
+          f"{min(scores):.3f})", flush=True)
+    return {"domains": len(spec["domains"]), "ari": round(scores[0], 3), "ari_min_over_seeds": round(min(scores), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--nodes", type=int, default=10_000)
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    django_root = _unpack("Django-5.2*.whl", "django==5.2.*", "django")
+    wagtail_root = _unpack("wagtail-6.4*.whl", "wagtail==6.4.*", "wagtail")
+    graph, source = build_graph(django_root, "django.contrib")
+    results["django_contrib"] = {"graph": source, **evaluate(f"Django 5.2 contrib [{source}]", graph, django_truth,
+                                                             args.seeds)}
+    graph, source = build_graph(wagtail_root, "wagtail")
+    results["wagtail"] = {"graph": source, **evaluate(f"Wagtail 6.4 [{source}]", graph, wagtail_truth, args.seeds)}
+    results["shop"] = shop(args.seeds)
+    results["timing"] = timing(args.nodes)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "split.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    print(f"\nwrote {RESULTS / 'split.json'}")
+
+
+if __name__ == "__main__":
+    main()
