@@ -1,0 +1,81 @@
+"""Degraded mode (no namespaces, no cgroups: said out loud) and bad input (one clear line, exit 1)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import http_get
+from tests.runtime.project import Project, make_project
+
+
+@pytest.fixture
+def plain(tmp_path: Path, base_layer: bytes) -> Iterator[Project]:
+    project = make_project(tmp_path, base_layer, {"web": {"replicas": 2, "calls": ("api",)}, "api": {}})
+    project.env["CLEAVE_RUNTIME_ISOLATION"] = "none"
+    try:
+        yield project
+    finally:
+        project.teardown()
+
+
+def test_degraded_mode_runs_plain_processes_and_says_what_is_missing(plain: Project) -> None:
+    result = plain.cli("up", "build")
+    assert "isolation missing: namespaces" in result.stderr
+    assert "isolation missing: cgroups" in result.stderr
+    answer = plain.ps()
+    assert answer["isolation"]["namespaces"] is False and answer["isolation"]["cgroups"] == "none"
+    assert len(answer["isolation"]["missing"]) == 2
+    assert "isolation missing" in plain.cli("ps").stderr
+    gateway = plain.gateway()
+    who = json.loads(http_get(gateway, "/whoami")[1])
+    assert who["hostname"] == socket.gethostname()  # plain processes share the host's hostname
+    called = json.loads(http_get(gateway, "/call?service=api")[1])
+    assert called["reached"] is True
+    pids = [r["pid"] for r in answer["replicas"]]
+    plain.cli("scale", "web=3", "--wait")
+    plain.cli("down")
+    time.sleep(0.1)
+    assert all(not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+               for pid in pids)
+
+
+def _cli(tmp_path: Path, *args: str) -> tuple[int, str]:
+    result = Project(tmp_path).cli(*args, check=False, timeout=60)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stderr
+
+
+def test_up_without_a_build_says_so(tmp_path: Path) -> None:
+    code, err = _cli(tmp_path, "up", "nowhere")
+    assert code == 1 and "no topology.json here" in err and "cleave build" in err
+
+
+def test_a_malformed_topology_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "topology.json").write_text('{"format": "cleave.topology/1", "services": [}')
+    code, err = _cli(tmp_path, "up", "build")
+    assert code == 1 and "invalid JSON" in err
+
+
+def test_ps_scale_logs_and_down_without_a_project(tmp_path: Path) -> None:
+    for args in (("ps",), ("scale", "web=2"), ("logs", "web")):
+        code, err = _cli(tmp_path, *args)
+        assert code == 1 and "no running cleave project" in err
+    code, _ = _cli(tmp_path, "scale", "web=two")
+    assert code == 1
+
+
+def test_scale_refuses_unknown_services_and_bad_counts(plain: Project) -> None:
+    plain.cli("up", "build")
+    code, err = _cli(plain.root, "scale", "nosuch=2")
+    assert code == 1 and "no such service: nosuch" in err
+    code, err = _cli(plain.root, "scale", "web=-1")
+    assert code == 1 and "SERVICE=N" in err
+    code, err = _cli(plain.root, "logs", "nosuch")
+    assert code == 1 and "no logs for service 'nosuch'" in err
