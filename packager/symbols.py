@@ -124,12 +124,14 @@ def import_bindings(statement: cst.Import | cst.ImportFrom, module: str, package
 
 
 def module_symbols(tree: cst.Module, syntax: ast.Module, module: str, package: str) -> ModuleSymbols:
-    """Top-level definitions (first wins, as Python resolves at import) and all imports of the module."""
+    """Top-level definitions (the binding importers see) and all imports of the module."""
     symbols = ModuleSymbols(module)
     lines = top_level_lines(tree, syntax)
 
     def define(definition: Definition) -> None:
-        symbols.definitions.setdefault(definition.name, definition)
+        # the last unconditional binding is the one importers see; a conditional one only when there is no other
+        if not definition.conditional or definition.name not in symbols.definitions:
+            symbols.definitions[definition.name] = definition
 
     def visit_block(statements: Sequence[cst.CSTNode], conditional: bool, type_checking: bool,
                     outer: int | None = None) -> None:

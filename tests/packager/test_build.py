@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -128,3 +129,16 @@ def test_cli_refuses_a_blocked_plan(tmp_path: Path) -> None:
     assert "mini.web -> table:orders at mini/web.py:3: shared table" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_trees_are_deterministic_across_hash_seeds(tmp_path: Path) -> None:
+    script = ("import sys; from pathlib import Path; from cleave.formats.plan import load_plan; "
+              "from packager.build import build_services; src = Path(sys.argv[1]); "
+              "build_services(src, load_plan(src / 'cleave.yaml'), None, Path(sys.argv[2]))")
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"b{seed}"
+        subprocess.run([sys.executable, "-c", script, str(MINI), str(out)], check=True, timeout=60, cwd=ROOT,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outs[0] == outs[1]

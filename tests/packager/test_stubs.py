@@ -316,3 +316,20 @@ def test_an_accepted_copy_brings_its_helpers_along(tmp_path: Path) -> None:
                 yield _row(n)
     ''')
     assert result.service("owner").interface == ()
+
+
+def test_the_last_binding_of_a_name_is_the_one_stubbed(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "from app.lib.api import RATE, get\n", "app/lib/__init__.py": "",
+        "app/lib/api.py": "RATE = 1\nRATE = 2\n\n\ndef get():\n    return 1\n\n\ndef get(x=RATE):\n    return x\n",
+    }, TWO)
+    assert body(stub_text(result, "caller", "app/lib/api.py")) == dedent('''
+        from cleave_kit.client import call as _cleave_call
+
+
+        RATE = 2
+
+
+        def get(x=RATE):
+            return _cleave_call("owner", "app.lib.api.get", (x,), {})
+    ''')
