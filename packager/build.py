@@ -210,6 +210,10 @@ def _copy_package_data(index: SourceIndex, package: str, root: Path) -> None:
     for path in sorted(directory.rglob("*")):
         if not path.is_file() or path.suffix in {".py", ".pyc", ".pyo"} or "__pycache__" in path.parts:
             continue
+        if path.is_symlink() and not path.resolve().is_relative_to(index.src.resolve()):
+            raise PackagerError(f"symlink points outside the source folder, to {path.resolve()}",
+                                path=path.relative_to(index.src).as_posix(),
+                                hint="copy the file into SRC or remove the link; a build holds only SRC's code")
         holder = path.parent
         while holder != directory and not (holder / "__init__.py").exists():
             holder = holder.parent

@@ -92,8 +92,13 @@ class SourceIndex:
     def syntax(self, name: str) -> ast.Module:
         """The module's :mod:`ast` tree (parsed once), for fast whole-module walks."""
         if name not in self._syntax:
-            self.tree(name)  # reports a syntax error with its line, once
-            self._syntax[name] = ast.parse(self.read_bytes(name), filename=self.modules[name].relpath)
+            try:
+                self._syntax[name] = ast.parse(self.read_bytes(name), filename=self.modules[name].relpath)
+            except (SyntaxError, ValueError) as error:
+                line = error.lineno if isinstance(error, SyntaxError) else None
+                message = error.msg if isinstance(error, SyntaxError) else str(error)
+                raise PackagerError(f"syntax error: {message}", path=self.modules[name].relpath, line=line,
+                                    hint="fix the file, then rerun") from error
         return self._syntax[name]
 
     def package_of(self, name: str) -> str:
@@ -119,10 +124,15 @@ class SourceIndex:
 
 
 def _python_files(src: Path) -> Iterator[Path]:
+    root = src.resolve()
     for path in sorted(src.rglob("*.py")):
         relative = path.relative_to(src).parts
         if any(part.startswith(".") or part in _SKIPPED_DIRS for part in relative[:-1]):
             continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise PackagerError(f"symlink points outside the source folder, to {path.resolve()}",
+                                path=path.relative_to(src).as_posix(),
+                                hint="copy the file into SRC or remove the link; a build holds only SRC's code")
         if path.is_file():
             yield path
 

@@ -142,3 +142,19 @@ def test_trees_are_deterministic_across_hash_seeds(tmp_path: Path) -> None:
                        env={**os.environ, "PYTHONHASHSEED": seed})
         outs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outs[0] == outs[1]
+
+
+def test_bad_sources_are_one_clear_error_and_nothing_is_written(tmp_path: Path) -> None:
+    plan = load_plan(MINI / "cleave.yaml")
+    src = tmp_path / "src"
+    shutil.copytree(MINI, src)
+    (src / "mini" / "util" / "money.py").write_text("def broken(:\n")
+    with pytest.raises(PackagerError, match=r"mini/util/money.py:1: syntax error"):
+        build_services(src, plan, None, tmp_path / "out")
+    (src / "mini" / "util" / "money.py").unlink()
+    outside = tmp_path / "outside.py"
+    outside.write_text("SECRET = 1\n")
+    (src / "mini" / "util" / "money.py").symlink_to(outside)
+    with pytest.raises(PackagerError, match=r"mini/util/money.py: symlink points outside the source folder"):
+        build_services(src, plan, None, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
