@@ -37,6 +37,26 @@ def constraints_from(previous: Plan | None, modules: Sequence[str]) -> tuple[par
     return partition.Constraints(pinned=pinned, keep_together=together, keep_apart=apart), assigned
 
 
+def _with_gateway_package(constraints: partition.Constraints, entry_ref: str | None,
+                          modules: Sequence[str]) -> partition.Constraints:
+    """The web front stays one service: the entry module's package (when the entry module is a package, or sits
+    in a package below the top level) is kept together, unless the user pinned or ruled any of it."""
+    if entry_ref is None:
+        return constraints
+    module = entry_ref.partition(":")[0]
+    package = module if any(m.startswith(module + ".") for m in modules) else module.rpartition(".")[0]
+    if "." not in package:
+        return constraints
+    members = frozenset(m for m in modules if m == package or m.startswith(package + "."))
+    taken = {m for group in constraints.pinned.values() for m in group}
+    taken |= {m for group in constraints.keep_together for m in group}
+    taken |= {m for groups in constraints.keep_apart for g in groups for m in g}
+    if len(members) < 2 or members & taken:
+        return constraints
+    return partition.Constraints(pinned=constraints.pinned, keep_together=(*constraints.keep_together, members),
+                                 keep_apart=constraints.keep_apart)
+
+
 def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str], previous: Plan | None,
                   pinned: Mapping[str, frozenset[str]]) -> dict[int, str]:
     """Names of the previous plan's unpinned services, given to the new groups they overlap most."""
@@ -82,6 +102,7 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
         raise SplitterError(f"--services must be at least 1, not {services}")
     entry_ref = find_entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
     constraints, assigned = constraints_from(previous, modules)
+    constraints = _with_gateway_package(constraints, entry_ref, modules)
     module_graph = units.build(code_graph, weights)
     proposal = partition.propose(module_graph, k=services, seed=seed, constraints=constraints, options=options)
 

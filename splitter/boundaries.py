@@ -156,8 +156,10 @@ def classify(code_graph: CodeGraph, owner: Mapping[str, str], service_of: Mappin
                 add(mu, v, "blocker", f"the call passes a {' and a '.join(passes)} to {v} of service {sv}, "
                     "which cannot be serialized", where, pair=pair)
             elif node.get("is_generator"):
-                add(mu, v, "blocker", f"{v} of service {sv} is a generator: its lazy results cannot cross "
-                    "services", where, pair=pair)
+                managed = any(str(d).endswith("contextmanager") for d in node.get("decorators") or ())
+                what = "a context manager (a generator underneath)" if managed else "a generator"
+                add(mu, v, "blocker", f"{v} of service {sv} is {what}: its lazy results cannot cross services",
+                    where, pair=pair)
             elif node.get("is_method") and parent.get(v) in values:
                 add(mu, v, "shared", f"method of value type {parent[v]} (copied into service {su})", where,
                     pair=pair)

@@ -13,7 +13,8 @@ def find_entry(code_graph: CodeGraph, entry: str | None) -> str | None:
     """``module:attr`` of the gateway app: the one given (checked against the graph), else auto-detected.
 
     Auto-detection looks for a module-level ``application`` or ``app`` (variable, function or class),
-    preferring modules named ``wsgi``/``asgi``, then ``application`` over ``app``, then the shortest module name.
+    preferring modules named ``wsgi``/``asgi``, then ``application`` over ``app``, then the shortest module name;
+    an enclosing package that re-exports it gives the shorter name (``shop.web:application``).
     """
     graph = code_graph.graph
     modules = set(code_graph.nodes_of_kind("module"))
@@ -24,7 +25,9 @@ def find_entry(code_graph: CodeGraph, entry: str | None) -> str | None:
         if module not in modules:
             raise SplitterError(f"--entry {entry!r}: module {module!r} is not in the graph",
                                 hint="give a dotted module name relative to the source root")
-        if f"{module}.{attr}" not in graph:
+        reexported = any(u == module and attr in (d.get("names") or ())
+                         for u, _, d in code_graph.edges_of_kind("imports"))
+        if f"{module}.{attr}" not in graph and not reexported:
             raise SplitterError(f"--entry {entry!r}: {module!r} defines no module-level {attr!r}",
                                 hint="name the WSGI/ASGI application object")
         return entry
@@ -43,4 +46,9 @@ def find_entry(code_graph: CodeGraph, entry: str | None) -> str | None:
     if not candidates:
         return None
     best = min(candidates)
-    return f"{best[3]}:{best[4]}"
+    module, attr = best[3], best[4]
+    for u, v, data in sorted(code_graph.edges_of_kind("imports"), key=lambda e: len(e[0])):
+        # a package that re-exports the app (``from .app import application``) is the shorter, usual name
+        if v == module and attr in (data.get("names") or ()) and module.startswith(u + ".") and len(u) < len(module):
+            module = u
+    return f"{module}:{attr}"

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from cleave.formats.plan import SERVICE_NAME
 
+GENERIC_ENTRY_NAMES = frozenset({"wsgi", "asgi", "app", "application", "main", "__main__", "server", "__init__"})
 _BAD = re.compile(r"[^a-z0-9-]+")
 
 
@@ -86,7 +87,8 @@ def name_groups(groups: Sequence[Iterable[str]], *, all_modules: Iterable[str], 
         candidates += [n for n, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
         if entry_module is not None and entry_module in members:
             top_share = max(votes.values()) / max(1, len(members)) if votes else 0.0
-            entry_name = sanitize(segment(entry_module, root))
+            last = entry_module.rsplit(".", 1)[-1]
+            entry_name = "gateway" if last in GENERIC_ENTRY_NAMES else sanitize(last)
             if top_share < 0.5 or entry_name == candidates[0]:
                 candidates = [entry_name, "gateway", *candidates]
         chosen = next((c for c in candidates if c not in used), None)

@@ -241,10 +241,10 @@ def _keep_apart(graph: nx.Graph, groups: list[set[str]],
 def _nearest(module: str, groups: Sequence[set[str]]) -> tuple[int, str]:
     """The group holding most modules of the closest enclosing package of ``module``."""
     parts = module.split(".")
-    for depth in range(len(parts) - 1, 0, -1):
+    for depth in range(len(parts), 0, -1):  # its own submodules first (a package), then its siblings, ...
         prefix = ".".join(parts[:depth])
         votes = Counter(i for i, g in enumerate(groups) for m in g
-                        if m == prefix or m.startswith(prefix + "."))
+                        if m != module and (m == prefix or m.startswith(prefix + ".")))
         if votes:
             index = max(votes, key=lambda i: (votes[i], -i))
             return index, f"no dependency edges; placed with the other modules of package {prefix}"

@@ -11,7 +11,7 @@ inheritance                         4        a class cannot inherit over the wir
 global read across                  1.5      reads of a module global
 calls                               2*log2(1+n)  n calls; log so one chatty pair does not dominate
 imports                             1        (0.25 under TYPE_CHECKING, 0.5 lazy)
-package nesting (optional prior)    0.5      module <-> its parent package module, from the dotted ids
+package nesting (optional prior)    0.5      module <-> its parent package (not a top-level one), from ids
 ==================================  =======  ==============================================================
 
 Tables are kept as extra nodes (``table:<name>``) linked to each module that uses them, so a table pulls its
@@ -164,11 +164,10 @@ def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
     if weights.package_prior > 0:
         module_set = set(modules)
         for module in modules:
-            if "." in module:
-                parent = module.rsplit(".", 1)[0]
-                if parent in module_set:
-                    w = graph.get_edge_data(module, parent, {"weight": 0.0})["weight"]
-                    graph.add_edge(module, parent, weight=w + weights.package_prior)
+            parent = module.rsplit(".", 1)[0]
+            if "." in parent and parent in module_set:  # never to a top-level package: it would be a hub
+                w = graph.get_edge_data(module, parent, {"weight": 0.0})["weight"]
+                graph.add_edge(module, parent, weight=w + weights.package_prior)
 
     stateful = {m for var, ws in writers.items() if (m := owner.get(var))}
     pure = _pure_closure(set(modules) - impure - stateful, deps)
