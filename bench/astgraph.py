@@ -45,7 +45,8 @@ def ast_import_graph(root: Path, package: str) -> CodeGraph:
                     anchor = anchor[: len(anchor) - node.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
                 targets = [f"{base}.{a.name}" for a in node.names] + [base]
-            for target in targets:
+            for raw in targets:
+                target = raw
                 while target and target not in modules:
                     target = target.rpartition(".")[0]
                 if target and target != name:

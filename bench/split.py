@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from astgraph import ast_import_graph  # noqa: E402
 
 from cleave.formats.graph import CodeGraph  # noqa: E402
-from splitter import detect, partition, units  # noqa: E402
+from splitter import partition, units  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
@@ -256,10 +256,7 @@ def synthetic(nodes: int, groups: int, seed: int = 3) -> tuple[CodeGraph, dict[s
     for i, name in enumerate(names):
         g = min(i // size, groups - 1)
         for _ in range(4):
-            if rng.random() < 0.85:
-                j = rng.randrange(g * size, min(nodes, (g + 1) * size))
-            else:
-                j = rng.randrange(nodes)
+            j = rng.randrange(g * size, min(nodes, (g + 1) * size)) if rng.random() < 0.85 else rng.randrange(nodes)
             if j != i:
                 graph.add_edge(name, names[j], key="imports", kind="imports", weight=1, lines=[1])
     return CodeGraph(graph=graph, source="synthetic"), truth
