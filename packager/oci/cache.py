@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cleave.formats.atomic import write_bytes_atomic
+from packager.oci.errors import ImageError
 from packager.oci.tarwriter import gzip_bytes
 
 
@@ -80,11 +81,18 @@ class LayerCache:
         return digest
 
     def link_into(self, digest: str, blobs_dir: Path) -> None:
-        """Put blob ``digest`` into a layout's ``blobs/sha256`` as a hard link (a copy across file systems)."""
+        """Put blob ``digest`` into a layout's ``blobs/sha256`` as a hard link (a copy across file systems), after
+        checking its digest: a damaged cache must not reach a layout (about 40 ms for a 17 MB runtime layer)."""
         target = blobs_dir / digest.removeprefix("sha256:")
         if target.exists():
             return
         source = self.blob_path(digest)
+        with source.open("rb") as handle:
+            actual = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+        if actual != digest:
+            source.unlink()
+            raise ImageError(f"the cached blob {digest} is damaged (its content hashes to {actual}); removed it",
+                             path=source, hint="run the build again: it rebuilds the layer")
         try:
             os.link(source, target)
         except OSError:

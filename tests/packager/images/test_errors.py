@@ -118,3 +118,19 @@ def test_verify_detects_a_missing_blob(built: Built, tmp_path: Path) -> None:
     ImageLayout(layout).blob_path(built.results["alpha"].config_digest).unlink()
     with pytest.raises(LayoutError, match="is missing"):
         verify_layout(layout)
+
+
+def test_a_damaged_cache_blob_never_reaches_a_layout(built: Built, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(built.cache, cache)
+    digest = built.results["beta"].layers[-1].digest
+    blob = cache / "blobs" / "sha256" / digest.removeprefix("sha256:")
+    data = bytearray(blob.read_bytes())
+    data[-20] ^= 0xFF
+    blob.unlink()
+    blob.write_bytes(bytes(data))
+    with pytest.raises(ImageError, match="is damaged"):
+        build_images(built.inputs, tmp_path / "oci", cache_dir=cache)
+    assert not (tmp_path / "oci").exists()
+    again = build_images(built.inputs, tmp_path / "oci", cache_dir=cache)  # the damaged layer is rebuilt
+    assert again["beta"].manifest_digest == built.results["beta"].manifest_digest
