@@ -14,6 +14,7 @@ connection is reused, default 30: below the server's idle timeout of 75, so the 
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import os
 import socket
@@ -113,14 +114,10 @@ class _Target:
                 % (function.encode(), self.host_line, length))
 
     def exchange(self, request: bytes) -> tuple[int, bytes]:
-        """Send ``request`` and read the answer: (status, body)."""
+        """Send ``request`` and read the answer: (status, body); retried only if it cannot have run."""
         conn = self._pooled()
-        if conn is not None:
-            try:
-                conn.sock.sendall(request)
-            except OSError:  # the whole request was not written: the service cannot have run it
-                conn.sock.close()
-                conn = None
+        if conn is not None and not self._send_on_pooled(conn, request):
+            conn = None
         if conn is None:
             conn = self._connect()
             try:
@@ -130,20 +127,57 @@ class _Target:
                 raise ServiceUnavailable(self.service, f"sending to {self.url} failed: {error}") from None
         try:
             status, keep, body = self._read_answer(conn)
-        except (BlockingIOError, TimeoutError):
+        except BaseException as error:
             conn.sock.close()
-            raise ServiceTimeout(self.service, f"no answer from {self.url} within {self.read_timeout} s "
-                                 "(the call may have run; not retried)") from None
-        except (OSError, http11.ProtocolError) as error:
-            conn.sock.close()
-            raise ServiceUnavailable(self.service, f"connection to {self.url} lost after the call was sent "
-                                     f"(the call may have run; not retried): {error}") from None
+            raise self._lost(error) from None
         if keep and len(self.idle) < self.pool_size:
             conn.used = time.monotonic()
             self.idle.append(conn)
         else:
             conn.sock.close()
         return status, body
+
+    def _send_on_pooled(self, conn: _Conn, request: bytes) -> bool:
+        """Send on a reused connection and wait for the answer's first bytes; False when the call must be retried.
+
+        Retry is safe in two cases only: the request was not completely written, or the connection was reset
+        before any byte of the answer. The kit's server runs a call only after reading its whole request, and a
+        kernel resets a connection only when data arrives at a closed socket or is left unread at close, so a
+        reset means the request was never read in full (the server had closed the idle connection while it was
+        being sent, e.g. when draining). An orderly close without a reset is not retried: a server that died after
+        reading the request closes that way, and the call may have run.
+        """
+        try:
+            conn.sock.sendall(request)
+        except OSError:
+            conn.sock.close()
+            return False
+        try:
+            first = conn.sock.recv(http11.RECV)
+        except ConnectionResetError:
+            conn.sock.close()
+            return False
+        except BaseException as error:
+            conn.sock.close()
+            raise self._lost(error) from None
+        if not first:  # EOF; a reset that came with it (TCP reports the FIN first) still proves the request unread
+            reset = conn.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) in (errno.EPIPE, errno.ECONNRESET)
+            conn.sock.close()
+            if reset:
+                return False
+            raise self._lost(http11.ProtocolError(502, "the service closed the connection without answering"))
+        conn.buf += first
+        return True
+
+    def _lost(self, error: BaseException) -> BaseException:
+        """The error for a call whose request was sent but whose answer did not come: it may have run."""
+        if isinstance(error, BlockingIOError | TimeoutError):
+            return ServiceTimeout(self.service, f"no answer from {self.url} within {self.read_timeout} s "
+                                  "(the call may have run; not retried)")
+        if isinstance(error, OSError | http11.ProtocolError):
+            return ServiceUnavailable(self.service, f"connection to {self.url} lost after the call was sent "
+                                      f"(the call may have run; not retried): {error}")
+        return error
 
     def _pooled(self) -> _Conn | None:
         """An idle connection still open, or None; one peek per reuse finds connections the server closed."""

@@ -30,7 +30,8 @@ INTERFACE = ["kitdemo.api.add", "kitdemo.api.total", "kitdemo.api.reserve", "kit
              "kitdemo.api.later"]
 
 # fd 3 <- the inherited socket, LISTEN_PID <- this very process (exec keeps the pid), then exec the kit
-_ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); os.close(fd); "
+_ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); fd != 3 and (os.dup2(fd, 3), os.close(fd)); "
+             "os.set_inheritable(3, True); "
              "os.environ['LISTEN_FDS'] = '1'; os.environ['LISTEN_PID'] = str(os.getpid()); "
              "os.execv(sys.executable, [sys.executable, '-S', '-m', 'cleave_kit'])")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -121,6 +122,35 @@ def test_retry_on_a_pooled_connection_the_server_closed(fake) -> None:
     assert service.closed.wait(5)
     assert client.call("fake", "f", (), {}) == 1  # the pooled connection is found closed before sending
     assert (service.requests, service.connections) == (2, 2)
+
+
+def test_retry_when_a_pooled_connection_is_reset_with_the_request_unread(fake) -> None:
+    def answer_then_close_unread(conn: socket.socket, n: int) -> bool:
+        conn.sendall(OK)
+        if n == 1:
+            select.select([conn], [], [], 10)  # the next request arrived: close without reading it (a reset)
+            return False
+        return True
+
+    service = fake(answer_then_close_unread)
+    assert client.call("fake", "f", (), {}) == 1
+    assert client.call("fake", "f", (), {}) == 1  # retried on a new connection: the first copy was never read
+    assert (service.requests, service.connections) == (2, 2)
+
+
+def test_no_retry_when_a_pooled_connection_closes_after_reading(fake) -> None:
+    def answer_once_then_run_and_close(conn: socket.socket, n: int) -> bool:
+        if n == 1:
+            conn.sendall(OK)
+            return True
+        return False  # read and "ran" the second call, then closed in order (as a crash would)
+
+    service = fake(answer_once_then_run_and_close)
+    assert client.call("fake", "f", (), {}) == 1
+    with pytest.raises(ServiceUnavailable, match="may have run; not retried"):
+        client.call("fake", "f", (), {})
+    service.closed.wait(5)
+    assert (service.requests, service.connections) == (2, 1)
 
 
 def test_keep_alive_reuses_one_connection(fake) -> None:

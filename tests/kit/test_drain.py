@@ -77,3 +77,40 @@ def test_a_second_server_on_a_live_unix_socket_refuses(tree: Path, start_server:
                             env={"PATH": os.environ["PATH"], "CLEAVE_LISTEN": f"unix:{path}"}, timeout=30, check=False)
     assert result.returncode == 2
     assert "another server is listening there" in result.stderr
+
+
+def test_no_call_fails_while_replicas_are_replaced_under_load(tree: Path, start_server: StartServer,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rolling restart on one shared socket: callers keep calling, and no call fails or is lost."""
+    first = start_server(tree)
+    assert first.listener is not None
+    second = start_server(tree, share=first.listener)
+    monkeypatch.setenv("CLEAVE_SERVICE_DEMO_URL", first.url)
+    done = threading.Event()
+    failures: list[BaseException] = []
+    answered = [0]
+
+    def caller() -> None:
+        while not done.is_set():
+            try:
+                assert client.call("demo", "kitdemo.api.add", (answered[0], 1), {}) >= 1
+                answered[0] += 1
+            except BaseException as error:
+                failures.append(error)
+                return
+
+    callers = [threading.Thread(target=caller) for _ in range(4)]
+    for thread in callers:
+        thread.start()
+    try:
+        for old in (first, second):
+            _wait_for(lambda: answered[0] > 200, "no calls answered")
+            start_server(tree, share=first.listener)
+            answered[0] = 0
+            assert old.stop() == 0
+        _wait_for(lambda: answered[0] > 200, "no calls answered after the restarts")
+    finally:
+        done.set()
+        for thread in callers:
+            thread.join(timeout=15)
+    assert failures == []
