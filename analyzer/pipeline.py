@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -156,6 +157,7 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
         code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
                                analyzer=ANALYZER_VERSION,
                                meta={"files": total, "lines": sum(f.lines - 1 for f in files.values())})
+    code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
     if cache.directory is not None:
         cache.save_graph(fingerprint, Snapshot(
             code_graph=code_graph, environment=environment, keys=path_keys,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 
 import typer
@@ -35,7 +37,11 @@ def register(app: typer.Typer) -> None:
             graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report)
         for diagnostic in graph.diagnostics:
             output.warn(diagnostic.render())
-        save_graph(graph, out)
+        stamp = None if cache_dir is None else cache_dir / "written"
+        if not _up_to_date(out, stamp, graph.meta.get("fingerprint")):
+            save_graph(graph, out)
+            if stamp is not None:
+                _stamp(out, stamp, graph.meta.get("fingerprint"))
         summary = summarize(graph)
         summary["output"] = str(out)
         if as_json:
@@ -43,3 +49,31 @@ def register(app: typer.Typer) -> None:
         else:
             output.stdout.print(render(summary), markup=False, highlight=False, soft_wrap=True)
             output.stdout.print(f"graph written to {out}", markup=False, highlight=False)
+
+
+def _identity(out: Path, fingerprint: object) -> dict[str, object] | None:
+    try:
+        info = out.stat()
+    except OSError:
+        return None
+    return {"fingerprint": fingerprint, "path": str(out.resolve()), "size": info.st_size, "mtime": info.st_mtime_ns}
+
+
+def _up_to_date(out: Path, stamp: Path | None, fingerprint: object) -> bool:
+    """Whether ``out`` is the graph.json this exact graph was last written to (unchanged since)."""
+    if stamp is None or not fingerprint:
+        return False
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(recorded == _identity(out, fingerprint))
+
+
+def _stamp(out: Path, stamp: Path, fingerprint: object) -> None:
+    from cleave.formats.atomic import write_text_atomic
+
+    identity = _identity(out, fingerprint)
+    if identity is not None and fingerprint:
+        with contextlib.suppress(OSError):
+            write_text_atomic(stamp, json.dumps(identity))

@@ -83,3 +83,18 @@ def test_summary_names_import_cycles_and_packages(tmp_path: Path) -> None:
     assert [p["name"] for p in summary["packages"]] == ["pyyaml"]
     text = cleave("analyze", ".", "--no-cache", cwd=tmp_path).stdout
     assert "import cycles: 1\n  3 modules: a, b, c" in text and "third-party: pyyaml" in text
+
+
+def test_rerun_with_nothing_changed_keeps_graph_json(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("def f():\n    return 1\n")
+    assert cleave("analyze", ".", cwd=tmp_path).returncode == 0
+    written = tmp_path / ".cleave" / "graph.json"
+    before = written.stat().st_mtime_ns
+    assert cleave("analyze", ".", cwd=tmp_path).returncode == 0
+    assert written.stat().st_mtime_ns == before  # same inputs, same graph: not rewritten
+    written.write_text("{}")  # edited by someone: written again
+    assert cleave("analyze", ".", cwd=tmp_path).returncode == 0
+    assert load_graph(written).graph.has_node("a.f")
+    (tmp_path / "a.py").write_text("def g():\n    return 1\n")
+    assert cleave("analyze", ".", cwd=tmp_path).returncode == 0
+    assert load_graph(written).graph.has_node("a.g")
