@@ -19,7 +19,7 @@ from typing import Any
 from cleave.formats.atomic import staged_directory
 from cleave.formats.oci import MANIFEST_MEDIA_TYPE, Descriptor
 from packager.oci import dists, runtime
-from packager.oci.app import APP_DIR, app_sources
+from packager.oci.app import app_sources
 from packager.oci.cache import LayerCache, LayerRecord
 from packager.oci.errors import ImageError
 from packager.oci.jsonblobs import canonical_json, config_document, index_document, manifest_document
@@ -116,9 +116,10 @@ def build_images(services: Sequence[ImageInput], layout: Path, *, cache_dir: Pat
         own: list[_Built] = []
         for shared in sorted(set(image.shared_dirs)):
             if (image.app_dir / shared).is_dir() and not (image.app_dir / shared).is_symlink():
-                own.append(builder.layer(app_sources(image.app_dir / shared, f"{APP_DIR}/{shared}"),
+                own.append(builder.layer(app_sources(image.app_dir / shared, f"{_image_dir(image)}/{shared}"),
                                          kind="shared", comment=f"shared {shared}", by_content=True))
-        own.append(builder.layer(app_sources(image.app_dir, exclude=frozenset(image.shared_dirs)), kind="app",
+        own.append(builder.layer(app_sources(image.app_dir, _image_dir(image), exclude=frozenset(image.shared_dirs)),
+                                 kind="app",
                                  comment=f"service {image.name}", by_content=True))
         app_layers[image.name] = own
         report(number, total)
@@ -152,19 +153,37 @@ def _write_layout(layout: Path, cache: LayerCache, results: dict[str, ImageResul
         (staging / "index.json").write_bytes(canonical_json(index_document(manifests)))
 
 
+def _image_dir(image: ImageInput) -> str:
+    """Where the tree goes in the image: the working directory, without its leading slash."""
+    return image.workdir.strip("/")
+
+
 def _check_inputs(services: Sequence[ImageInput]) -> None:
+    """Refuse, before anything is written, what would make a wrong or unsafe image."""
     names: set[str] = set()
     for image in services:
+        where = f"service {image.name!r}"
         if not TAG.match(image.name):
             raise ImageError(f"service name {image.name!r} cannot be an image tag",
                              hint="use letters, digits, '.', '_' and '-' (at most 128)")
         if image.name in names:
-            raise ImageError(f"service {image.name!r} appears twice")
+            raise ImageError(f"{where} appears twice")
         names.add(image.name)
         for name, version in image.distributions:
             if not name or not version or "/" in name or name.startswith("."):
-                raise ImageError(f"service {image.name!r}: distribution {name!r}=={version!r} is not a name and a "
-                                 "version", hint="give (name, version) pairs as installed")
+                raise ImageError(f"{where}: distribution {name!r}=={version!r} is not a name and a version",
+                                 hint="give (name, version) pairs as installed")
+        parts = image.workdir.split("/")
+        if not image.workdir.startswith("/") or image.workdir == "/" or any(p in ("", ".", "..") for p in parts[1:]):
+            raise ImageError(f"{where}: workdir {image.workdir!r} must be an absolute, normalised path below /",
+                             hint="for example /app")
+        for shared in image.shared_dirs:
+            if not shared or "/" in shared or shared in (".", ".."):
+                raise ImageError(f"{where}: shared folder {shared!r} must be a top-level folder name of the tree",
+                                 hint="for example cleave_kit")
+        if not image.health_path.startswith("/") or not 0 < image.port < 65536 or not image.entrypoint:
+            raise ImageError(f"{where}: health path must start with '/', the port be 1-65535, the entrypoint "
+                             "non-empty", hint="check the ImageInput")
 
 
 def installed_version(name: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import tarfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -134,3 +137,22 @@ def test_a_damaged_cache_blob_never_reaches_a_layout(built: Built, tmp_path: Pat
     assert not (tmp_path / "oci").exists()
     again = build_images(built.inputs, tmp_path / "oci", cache_dir=cache)  # the damaged layer is rebuilt
     assert again["beta"].manifest_digest == built.results["beta"].manifest_digest
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("workdir", "app", "must be an absolute"), ("workdir", "/app/../etc", "must be an absolute"),
+    ("workdir", "/", "must be an absolute"), ("shared_dirs", ("../kit",), "must be a top-level folder"),
+    ("shared_dirs", ("/abs",), "must be a top-level folder"), ("health_path", "healthz", "health path"),
+    ("port", 0, "the port"),
+])
+def test_absolute_or_dotdot_paths_and_bad_fields_are_refused(app: Path, tmp_path: Path, built: Built, field: str,
+                                                            value: object, match: str) -> None:
+    build_fails(app, tmp_path, built, match, **{field: value})
+
+
+def test_workdir_decides_where_the_tree_goes(app: Path, tmp_path: Path, built: Built) -> None:
+    results = build_images([ImageInput("svc", app, workdir="/srv/svc")], tmp_path / "oci", cache_dir=built.cache)
+    layout = ImageLayout(tmp_path / "oci")
+    tar = zlib.decompress(layout.read_blob(results["svc"].layers[-1].digest), 47)
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        assert "srv/svc/hello.py" in archive.getnames()
