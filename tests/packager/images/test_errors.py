@@ -6,6 +6,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tarfile
 import zlib
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 from cleave.formats.oci import ImageLayout, sha256_digest
 from packager.oci import ImageError, ImageInput, LayoutError, build_images, verify_layout
 from tests.packager.images.conftest import Built, make_tree
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -59,10 +63,34 @@ def test_special_file(app: Path, tmp_path: Path, built: Built) -> None:
     build_fails(app, tmp_path, built, r"pipe: not a regular file")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+UNREADABLE = """
+import sys
+from pathlib import Path
+from packager.oci import ImageError, ImageInput, build_images
+try:
+    build_images([ImageInput("svc", Path(sys.argv[1]))], Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))
+except ImageError as error:
+    print(error)
+    sys.exit(1)
+"""
+
+
 def test_unreadable_file(app: Path, tmp_path: Path, built: Built) -> None:
+    """As root, in a process without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so that mode 000 really means it."""
     (app / "hello.py").chmod(0)
-    build_fails(app, tmp_path, built, r"hello.py: .*(not readable|cannot read)")
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root without setpriv reads files whatever their mode")
+        prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps",
+                  "-dac_override,-dac_read_search"]
+    layout = tmp_path / "oci"
+    done = subprocess.run([*prefix, sys.executable, "-c", UNREADABLE, str(app), str(layout), str(built.cache)],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "hello.py: the file is not readable" in done.stdout
+    assert not layout.exists()
 
 
 def test_missing_tree(tmp_path: Path, built: Built) -> None:
