@@ -50,6 +50,8 @@ def read_head(sock: socket.socket, buf: bytearray, limit: int) -> bytes | None:
         while buf[:2] == b"\r\n":  # RFC 9112 2.2: ignore empty lines before a request line
             del buf[:2]
         end = buf.find(CRLF2)
+        if end > limit:
+            raise ProtocolError(431, f"message head larger than {limit} bytes")
         if end >= 0:
             head = bytes(buf[:end])
             del buf[:end + 4]

@@ -172,6 +172,9 @@ class _Connection:
         except (ConnectionError, OSError) as error:
             if not server.draining:
                 log(f"connection from {self.peer[0] or 'a unix socket'}: {error}")
+        except Exception as error:  # a bug of the kit itself: one line, and only this connection is lost
+            log(f"connection from {self.peer[0] or 'a unix socket'}: {type(error).__name__}: {error} "
+                f"({_where(error)})")
         finally:
             with contextlib.suppress(OSError):
                 self.sock.close()
@@ -238,6 +241,13 @@ class _Connection:
         log(f"bad request from {self.peer[0] or 'a unix socket'}: {message}")
         with contextlib.suppress(OSError):
             self._answer(status, message.encode() + b"\n", False, b"text/plain")
+            # lingering close: read what the client is still sending (for a moment), so that closing with unread
+            # data does not reset the connection and destroy the answer before the client reads it
+            self.sock.shutdown(socket.SHUT_WR)
+            http11.set_timeouts(self.sock, 0.5)
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline and self.sock.recv(65536):
+                pass
 
 
 def _where(error: BaseException) -> str:

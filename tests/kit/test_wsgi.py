@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -170,3 +171,49 @@ def test_an_asgi_entry_is_served_with_its_lifespan(tmp_path: Path, start_server:
     response = conn.getresponse()
     assert response.status == 503 and json.loads(response.read())["service"] == "ghost"
     assert server.stop() == 0
+
+
+def _raw(server: Running, data: bytes) -> bytes:
+    host, port = server.url[7:].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_http_1_0_chunked_upload_and_expect_continue(gateway: Running) -> None:
+    answer = _raw(gateway, b"GET /echo?v=1 HTTP/1.0\r\n\r\n")  # HTTP/1.0 without keep-alive: closed after
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in answer
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["SERVER_PROTOCOL"] == "HTTP/1.0"
+
+    answer = _raw(gateway, b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                           b"3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\nTrailer: x\r\n\r\n")
+    seen = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert (seen["body"], seen["CONTENT_LENGTH"]) == ("abcdefg", "7")
+
+    answer = _raw(gateway, b"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+                           b"Connection: close\r\n\r\nok")
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
+
+
+def test_bad_framing_is_refused(gateway: Running) -> None:
+    answer = _raw(gateway, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+    answer = _raw(gateway, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+    answer = _raw(gateway, b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+    answer = _raw(gateway, b"GET / HTTP/1.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431")
+
+
+def test_a_large_refused_body_still_gets_its_answer(gateway_tree: Path, start_server: StartServer) -> None:
+    server = start_server(gateway_tree, env={"CLEAVE_MAX_BODY": "1000"})
+    host, port = server.url[7:].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+        with contextlib.suppress(OSError):
+            sock.sendall(b"x" * 3_000_000)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 413")
