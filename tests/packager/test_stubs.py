@@ -333,3 +333,40 @@ def test_the_last_binding_of_a_name_is_the_one_stubbed(tmp_path: Path) -> None:
         def get(x=RATE):
             return _cleave_call("owner", "app.lib.api.get", (x,), {})
     ''')
+
+
+def test_plain_and_relative_imports_resolve_to_the_same_stub(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "import app.lib.api\nimport app.lib.api as direct\n\n\ndef run():\n"
+                       "    return app.lib.api.one(), direct.two()\n",
+        "app/lib/__init__.py": "",
+        "app/lib/api.py": "from .consts import LIMIT\n\n\ndef one(n=LIMIT):\n    return n\n\n\n"
+                          "def two():\n    return 2\n\n\ndef three():\n    return 3\n",
+        "app/lib/consts.py": "LIMIT = 3\nOTHER = 4\n",
+    }, TWO)
+    assert body(stub_text(result, "caller", "app/lib/api.py")) == dedent('''
+        from cleave_kit.client import call as _cleave_call
+        from app.lib.consts import LIMIT
+
+
+        def one(n=LIMIT):
+            return _cleave_call("owner", "app.lib.api.one", (n,), {})
+
+
+        def two():
+            return _cleave_call("owner", "app.lib.api.two", (), {})
+    ''')
+    assert body(stub_text(result, "caller", "app/lib/consts.py")) == "LIMIT = 3\n"
+
+
+def test_a_package_in_no_service_gets_a_placeholder(tmp_path: Path) -> None:
+    result = build(tmp_path, {
+        "app/__init__.py": "import os\nSETTINGS = os.environ.copy()\n",
+        "app/main.py": "from app.lib.api import one\n",
+        "app/lib/__init__.py": "",
+        "app/lib/api.py": "def one():\n    return 1\n",
+    }, {"caller": ["app.main"], "owner": ["app.lib*"]})
+    init = stub_text(result, "caller", "app/__init__.py")
+    assert init.startswith('"""Package placeholder written by cleave') and "SETTINGS" not in init
+    assert any("in no service and not shared" in warning for warning in result.warnings)
