@@ -8,6 +8,7 @@ imports between its modules are relative, so it works under any package name. Pu
 - :func:`.codec.encode` / :func:`.codec.decode` (JSON-able data), :func:`.codec.dumps` / :func:`.codec.loads` (bytes).
 - :mod:`.errors`: ``ServiceUnavailable(service, reason)``, ``ServiceTimeout``, ``RemoteError``, ``CodecError``.
 - :func:`.wsgi.unavailable_middleware`: an uncaught ServiceUnavailable becomes a 503 naming the service.
+- :class:`.asgi.ASGIBridge`: how an ASGI entry app is served by the threaded server.
 
 This file stays empty of imports so that a stub's ``from cleave_kit.client import call`` loads only the client.
 """

@@ -1,10 +1,11 @@
 """The RPC client the generated stubs call: ``call("orders", "shop.orders.service.place_order", args, kwargs)``.
 
 The target's address comes from ``CLEAVE_SERVICE_<NAME>_URL`` (``http://host:port`` or ``unix:/path``). Connections
-are kept alive and pooled per target (thread-safe). A call is retried only when it certainly never reached the
-service: the connection was refused, or a pooled connection was found closed (or failed) before the whole request
-was written. Once the request is sent, a lost connection or a timeout is a :class:`ServiceUnavailable` /
-:class:`ServiceTimeout` and the call is NOT repeated: it may have run.
+are kept alive and pooled per target (thread-safe). A call is retried (once, on a new connection) only when it
+certainly did not run: a pooled connection found closed before reuse, failing while the request is written, or
+reset before any byte of the answer (see :meth:`_Target._send_on_pooled`). Otherwise, once the request is sent, a
+lost connection or a timeout is a :class:`ServiceUnavailable` / :class:`ServiceTimeout` and the call is NOT
+repeated: it may have run. A refused connection is a ServiceUnavailable at once.
 
 Environment: ``CLEAVE_CONNECT_TIMEOUT`` (seconds, default 3), ``CLEAVE_READ_TIMEOUT`` (default 300, 0 = none),
 ``CLEAVE_POOL_SIZE`` (idle connections kept per target, default 32), ``CLEAVE_POOL_IDLE`` (seconds an idle
