@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cleave.cli import output
 from cleave.formats.graph import CodeGraph, load_graph
-from cleave.formats.plan import load_plan
+from cleave.formats.plan import Plan, load_plan
 from cleave.formats.topology import Topology, save_topology
+
+if TYPE_CHECKING:
+    from packager.build import BuildResult  # the packager loads lazily: `cleave --help` stays fast
 
 
 def _analyze(src: Path, graph: Path | None) -> CodeGraph:
@@ -55,6 +60,34 @@ def _deploy(out: Path, topology: Topology, enabled: bool) -> list[str]:
     return [str(path) for path in written]
 
 
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What a build wrote: the service trees, the topology, image digests and deployment files."""
+
+    result: BuildResult
+    topology: Topology
+    digests: Mapping[str, str]
+    deployed: tuple[str, ...]
+
+
+def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None,
+              images: bool = True) -> BuildOutcome:
+    """Build ``plan`` into ``out``: service trees, images, compose and k8s, topology.json (used by migrate too)."""
+    from packager.build import build_services, check_blockers
+    from packager.topology import build_topology
+
+    check_blockers(plan)  # before the analysis: a blocked plan writes nothing
+    code_graph = graph if isinstance(graph, CodeGraph) else _analyze(src, graph)
+    result = build_services(src, plan, code_graph, out)
+    for warning in result.warnings:
+        output.warn(warning)
+    digests: Mapping[str, str] = _images(out, result, images)
+    topology = build_topology(result, plan, src.resolve().name, digests)
+    deployed = _deploy(out, topology, images)
+    save_topology(topology, out / "topology.json")
+    return BuildOutcome(result, topology, digests, tuple(deployed))
+
+
 def register(app: typer.Typer) -> None:
     @app.command("build")
     def build(  # noqa: PLR0917 (typer maps parameters to options)
@@ -69,23 +102,12 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave build samples/shop --plan cleave.yaml -o .cleave/build
         """
-        from packager.build import build_services, check_blockers
-        from packager.topology import build_topology
-
         plan = load_plan(plan_path)
-        check_blockers(plan)  # before the analysis: a blocked plan writes nothing
-        code_graph = _analyze(src, graph)
-        result = build_services(src, plan, code_graph, out)
-        for warning in result.warnings:
-            output.warn(warning)
-        digests: Mapping[str, str] = _images(out, result, images)
-        project = src.resolve().name
-        topology = build_topology(result, plan, project, digests)
-        deployed = _deploy(out, topology, images)
-        save_topology(topology, out / "topology.json")
+        outcome = run_build(src, plan, out, graph=graph, images=images)
+        result = outcome.result
         if json_output:
-            output.print_json({**result.to_json(), "topology": str(out / "topology.json"), "images": dict(digests),
-                               "deployment": deployed})
+            output.print_json({**result.to_json(), "topology": str(out / "topology.json"),
+                               "images": dict(outcome.digests), "deployment": list(outcome.deployed)})
             return
         for service in result.services:
             role = " (gateway)" if service.name == result.gateway else ""
