@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .asgi import ASGIBridge, is_asgi
-from .errors import ServiceConfigError
+from .errors import ServiceConfigError, ServiceUnavailable
 from .listen import open_listener
 from .server import Limits, Server, log
 from .service import load_service
@@ -44,7 +44,7 @@ def main() -> int:
             bridge = ASGIBridge(app)
             try:
                 bridge.startup()
-            except Exception as error:
+            except (Exception, ServiceUnavailable) as error:
                 log(f"the ASGI application's lifespan startup failed: {type(error).__name__}: {error}")
                 listener.close()
                 return 1

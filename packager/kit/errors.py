@@ -2,15 +2,20 @@
 
 Standard library only (the kit never imports cleave), so the root is :class:`KitError`, not ``CleaveError``::
 
-    KitError
+    BaseException
     ├── ServiceUnavailable     a service cannot be reached (down, refused, URL unset, connection lost)
     │   └── ServiceTimeout     a service did not answer in time
-    ├── RemoteError            a remote exception with no local class, or a protocol error; carries the traceback
-    ├── CodecError             a value that cannot cross a service boundary (names the function and argument)
-    └── ServiceConfigError     service.json or the listening address is wrong (the server exits with one line)
+    └── Exception
+        └── KitError
+            ├── RemoteError         a remote exception with no local class, or a protocol error; has the traceback
+            ├── CodecError          a value that cannot cross a service boundary (names the function and argument)
+            └── ServiceConfigError  service.json or the listening address is wrong (the server exits, one line)
 
-Every class keeps its constructor arguments in ``args`` so the codec can carry it across services unchanged:
-a ``ServiceUnavailable`` raised three services deep reaches the gateway, which answers 503 naming the service.
+``ServiceUnavailable`` derives from ``BaseException``, like ``KeyboardInterrupt``: the monolith's own
+``except Exception`` handlers were written when no service could be down, and would turn it into their generic
+500; instead it reaches the gateway, which answers 503 naming the service. Code that wants to degrade gracefully
+catches it by name. Every class keeps its constructor arguments in ``args`` so the codec can carry it across
+services unchanged: a ``ServiceUnavailable`` raised three services deep reaches the gateway as itself.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ class KitError(Exception):
     """The root of every error the service kit raises."""
 
 
-class ServiceUnavailable(KitError):
+class ServiceUnavailable(BaseException):
     """The service ``service`` cannot be reached; the gateway turns it into a 503 naming the service."""
 
     def __init__(self, service: str, reason: str = "") -> None:

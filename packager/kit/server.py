@@ -172,7 +172,7 @@ class _Connection:
         except (ConnectionError, OSError) as error:
             if not server.draining:
                 log(f"connection from {self.peer[0] or 'a unix socket'}: {error}")
-        except Exception as error:  # a bug of the kit itself: one line, and only this connection is lost
+        except (Exception, ServiceUnavailable) as error:  # a kit bug: one line, only this connection is lost
             log(f"connection from {self.peer[0] or 'a unix socket'}: {type(error).__name__}: {error} "
                 f"({_where(error)})")
         finally:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import codec
-from .errors import CodecError, ServiceConfigError
+from .errors import CodecError, ServiceConfigError, ServiceUnavailable
 
 WSGIApp = Callable[..., Any]
 
@@ -55,7 +55,7 @@ class Service:
                 import asyncio
 
                 result = asyncio.run(result)
-        except Exception as error:
+        except (Exception, ServiceUnavailable) as error:  # ServiceUnavailable is a BaseException: pass it on too
             return 200, _error_body(error, qualname)
         try:
             encoded = codec.JSON_ENCODER.encode(codec.encode(result, f"the return value of {qualname}"))
@@ -114,7 +114,7 @@ def _import_function(dotted: str, path: Path) -> Callable[..., Any]:
             if error.name is not None and (module_name == error.name or module_name.startswith(error.name + ".")):
                 continue
             raise ServiceConfigError(f"{path}: importing {module_name} for {dotted} failed: {error}") from None
-        except Exception as error:
+        except (Exception, ServiceUnavailable) as error:
             raise ServiceConfigError(f"{path}: importing {module_name} for {dotted} failed: "
                                      f"{type(error).__name__}: {error}") from None
         for attribute in parts[cut:]:
@@ -133,7 +133,7 @@ def _import_entry(entry: object, path: Path) -> WSGIApp:
     module_name, attribute = entry.split(":")
     try:
         module = importlib.import_module(module_name)
-    except Exception as error:
+    except (Exception, ServiceUnavailable) as error:
         raise ServiceConfigError(f"{path}: importing the entry module {module_name} failed: "
                                  f"{type(error).__name__}: {error}") from None
     app: Any = module

@@ -36,5 +36,7 @@ def test_public_api_is_where_stubs_and_the_runtime_expect_it() -> None:
     assert callable(codec.encode) and callable(codec.decode) and callable(codec.dumps) and callable(codec.loads)
     assert errors.ServiceUnavailable("orders").service == "orders"
     assert issubclass(errors.ServiceTimeout, errors.ServiceUnavailable)
+    assert not issubclass(errors.ServiceUnavailable, Exception)  # passes the monolith's `except Exception`
+    assert issubclass(errors.CodecError, errors.KitError) and issubclass(errors.RemoteError, errors.KitError)
     assert callable(wsgi.unavailable_middleware)
     assert (KIT / "__main__.py").exists()
