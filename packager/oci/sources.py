@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packager.oci.errors import ImageError
-from packager.oci.pyc import compile_unchecked, pyc_path
+from packager.oci.pyc import compile_many, pyc_path
 from packager.oci.tarwriter import Entry, EntryKind, file_mode
 
 
@@ -75,6 +75,7 @@ def materialize(sources: Sequence[Source]) -> list[Entry]:
     """Tar entries for ``sources``: files read, ELF copies stripped of debug info, ``.py`` compiled unchecked-hash."""
     stripped = _strip_all([s.host for s in sources if s.strip and s.host is not None])
     entries: list[Entry] = []
+    to_compile: list[tuple[str, bytes]] = []
     for source in sources:
         if source.kind != "file":
             entries.append(Entry(source.path, source.kind, source.mode if source.mode is not None else 0o755,
@@ -89,9 +90,10 @@ def materialize(sources: Sequence[Source]) -> list[Entry]:
             mode = source.mode if source.mode is not None else file_mode(_stat(source.host).st_mode)
         entries.append(Entry(source.path, "file", mode, data, uid=source.uid, gid=source.gid))
         if source.compile and source.path.endswith(".py"):
-            compiled = compile_unchecked(data, "/" + source.path)
-            if compiled is not None:
-                entries.append(Entry(pyc_path(source.path), "file", 0o644, compiled))
+            to_compile.append((source.path, data))
+    for (path, _), compiled in zip(to_compile, compile_many([("/" + p, d) for p, d in to_compile]), strict=True):
+        if compiled is not None:
+            entries.append(Entry(pyc_path(path), "file", 0o644, compiled))
     return entries
 
 
