@@ -28,7 +28,7 @@ from packager.oci.sources import Source, fingerprint, materialize
 from packager.oci.tarwriter import GZIP_LEVEL, source_date_epoch, write_tar
 
 ProgressCallback = Callable[[int, int], None]
-_FORMAT = "cleave-layer/3"  # change when the bytes a layer is made of change
+_FORMAT = "cleave-layer/4"  # change when the bytes a layer is made of change
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import os
 import tarfile
 import zlib
 
@@ -53,3 +55,12 @@ def test_gzip_has_mtime_zero_and_round_trips() -> None:
 def test_conflicting_entries_are_refused() -> None:
     with pytest.raises(ValueError, match="two different entries"):
         write_tar([Entry("x", "file", data=b"1"), Entry("x", "file", data=b"2")])
+
+
+def test_parallel_gzip_is_one_valid_stream_independent_of_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b"".join(i.to_bytes(4, "little") * (i % 7 + 1) for i in range(700_000))  # ~3.6 MiB: several chunks
+    compressed = gzip_bytes(data)
+    assert gzip.decompress(compressed) == data and zlib.decompress(compressed, 47) == data
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert gzip_bytes(data) == compressed
+    assert gzip.decompress(gzip_bytes(b"")) == b""
