@@ -73,6 +73,16 @@ def _order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     return order
 
 
+def _subclasses(kind: type) -> set[type]:
+    found = {kind}
+    for sub in kind.__subclasses__():
+        found |= _subclasses(sub)
+    return found
+
+
+_NODE_TYPES: Final = frozenset(_subclasses(cst.CSTNode))
+
+
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     if isinstance(node, cst.Name):
@@ -145,24 +155,31 @@ class Walker:
             self.generic(node)
 
     def generic(self, node: cst.CSTNode) -> None:
-        for name in _order(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                self.walk(value)
-            elif isinstance(value, (list, tuple)):
-                for item in value:
-                    if isinstance(item, cst.CSTNode):
-                        self.walk(item)
+        kind = type(node)
+        self.walk_fields(node, _ORDER.get(kind) or _order(kind))
 
     def walk_fields(self, node: cst.CSTNode, names: tuple[str, ...]) -> None:
+        # The hot loop of the analyzer: exact type tests (CSTNode is an ABC, isinstance on it is slow).
+        handlers = _HANDLERS
+        nodes = _NODE_TYPES
         for name in names:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                self.walk(value)
-            elif isinstance(value, (list, tuple)):
+            kind = type(value)
+            if kind in nodes:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, value)
+                else:
+                    self.walk_fields(value, _ORDER.get(kind) or _order(kind))
+            elif kind is list or kind is tuple:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
-                        self.walk(item)
+                    kind = type(item)
+                    if kind in nodes:
+                        handler = handlers.get(kind)
+                        if handler is not None:
+                            handler(self, item)
+                        else:
+                            self.walk_fields(item, _ORDER.get(kind) or _order(kind))
 
     # -- expressions -------------------------------------------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> F.Expr | None:

@@ -1,0 +1,213 @@
+"""Benchmark: cleave's analyzer against pyan3 (symbol level) and grimp (imports only), side by side.
+
+    .venv/bin/python bench/analyze.py [--only django|homeassistant] [--timeout 300] [--jobs 2]
+
+Downloads Django 5.2 and homeassistant 2024.3 from PyPI (wheels, no dependencies) into bench/.cache/, installs
+pyan3 into its own virtualenv there, then measures in one run, each in a fresh process: cleave cold (empty
+cache), warm (nothing changed), one file changed, and the CLI end to end (graph.json written); grimp cold
+(its cache off) and warm (its cache on); pyan3 (bounded by --timeout: a hang or crash is recorded, not fatal).
+Peak memory is the largest resident set of the process and its children; cpu is their user + system time (a
+machine shared with other jobs stretches wall times, far less cpu times). Results: bench/results/analyze.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results" / "analyze.json"
+PYTHON = sys.executable
+TARGETS = {
+    "django": {"spec": "django==5.2.*", "package": "django", "changed": "django/utils/text.py",
+               "targets": {"cold": 8.0, "warm": 0.5, "changed": 0.7}},
+    "homeassistant": {"spec": "homeassistant==2024.3.*", "package": "homeassistant",
+                      "changed": "homeassistant/core.py", "targets": {"cold": 60.0, "warm": 1.5}},
+}
+
+
+def fetch(name: str, spec: str) -> Path:
+    """The unpacked wheel of ``spec`` under bench/.cache/<name>."""
+    target = CACHE / name
+    if (target / name).is_dir():
+        return target
+    downloads = CACHE / "dl"
+    downloads.mkdir(parents=True, exist_ok=True)
+    subprocess.run([PYTHON, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:", spec,
+                    "-d", str(downloads)], check=True)
+    wheel = sorted(downloads.glob(f"{name}-*.whl"))[-1]
+    shutil.rmtree(target, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+def peers_python() -> Path:
+    """A virtualenv with pyan3 and grimp, apart from cleave's own (pyan3 pins old dependencies)."""
+    venv = CACHE / "peers"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    probe = subprocess.run([str(python), "-c", "import pyan, grimp"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "pyan3", "grimp"], check=True)
+    return python
+
+
+def measure(argv: list[str], timeout: float, cwd: Path = ROOT) -> dict[str, Any]:
+    """Run argv; wall time, peak RSS (self + children, MB), its JSON line on stdout, or how it failed."""
+    start = time.perf_counter()
+    with open(CACHE / "out.txt", "w+b") as out, open(CACHE / "err.txt", "w+b") as err:
+        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err)
+        deadline = start + timeout
+        status, usage = 0, None
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                process.returncode = -9
+                return {"status": f"timeout after {timeout:.0f} s", "wall_s": round(time.perf_counter() - start, 2)}
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    result: dict[str, Any] = {"wall_s": round(wall, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1),
+                              "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
+    if process.returncode != 0:
+        result["status"] = f"exit {process.returncode}: {stderr.strip().splitlines()[-1:] or ''}"
+        return result
+    result["status"] = "ok"
+    for line in stdout.splitlines()[::-1]:
+        if line.startswith("{"):
+            result.update(json.loads(line))
+            break
+    return result
+
+
+CLEAVE_RUN = """
+import json, resource, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from analyzer import analyze
+imported = time.perf_counter()
+graph = analyze(Path(sys.argv[1]), cache_dir=Path(sys.argv[2]), jobs=int(sys.argv[3]))
+done = time.perf_counter()
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"analyze_s": round(done - imported, 3), "nodes": graph.graph.number_of_nodes(),
+                  "edges": graph.graph.number_of_edges(), "diagnostics": len(graph.diagnostics),
+                  "lines": graph.meta.get("lines"), "files": graph.meta.get("files"),
+                  "workers_peak_mb": round(children, 1)}))
+"""
+
+GRIMP_RUN = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import grimp
+start = time.perf_counter()
+graph = grimp.build_graph(sys.argv[2], cache_dir=None if sys.argv[3] == "off" else sys.argv[4])
+print(json.dumps({"analyze_s": round(time.perf_counter() - start, 3), "modules": len(graph.modules)}))
+"""
+
+PYAN_RUN = """
+import glob, io, json, logging, sys, time
+from pyan.analyzer import CallGraphVisitor
+files = sorted(glob.glob(sys.argv[1] + "/" + sys.argv[2] + "/**/*.py", recursive=True))
+start = time.perf_counter()
+visitor = CallGraphVisitor(files, logger=logging.getLogger("pyan"), root=sys.argv[1])
+edges = sum(len(v) for v in visitor.uses_edges.values())
+print(json.dumps({"analyze_s": round(time.perf_counter() - start, 3), "uses_edges": edges}))
+"""
+
+
+def bench(name: str, timeout: float, jobs: int, peers: Path) -> dict[str, Any]:
+    config = TARGETS[name]
+    src = fetch(name, str(config["spec"]))
+    package = str(config["package"])
+    lines = sum(p.read_bytes().count(b"\n") for p in (src / package).rglob("*.py"))
+    print(f"== {name}: {lines} lines", flush=True)
+    cache = CACHE / f"cleave-cache-{name}"
+    shutil.rmtree(cache, ignore_errors=True)
+    row: dict[str, Any] = {"lines": lines}
+    run = [PYTHON, "-c", CLEAVE_RUN, str(src), str(cache), str(jobs)]
+    row["cleave_cold"] = measure(run, timeout)
+    row["cleave_warm"] = measure(run, timeout)
+    changed = src / str(config["changed"])
+    original = changed.read_bytes()
+    try:
+        changed.write_bytes(original + b"\n\ndef _bench_added():\n    return None\n")
+        row["cleave_one_file_changed"] = measure(run, timeout)
+    finally:
+        changed.write_bytes(original)
+    measure(run, timeout)  # back to the original state in the cache
+    out_dir = CACHE / f"cli-{name}"
+    cli = [PYTHON, "-c", "from cleave.cli.app import main; main()", "analyze", str(src), "-o",
+           str(out_dir / "graph.json"), "--jobs", str(jobs)]
+    shutil.rmtree(out_dir, ignore_errors=True)
+    row["cleave_cli_cold"] = measure(cli, timeout)
+    row["cleave_cli_warm"] = measure(cli, timeout)
+    grimp_cache = CACHE / f"grimp-cache-{name}"
+    shutil.rmtree(grimp_cache, ignore_errors=True)
+    row["grimp_cold"] = measure([str(peers), "-c", GRIMP_RUN, str(src), package, "off", ""], timeout)
+    measure([str(peers), "-c", GRIMP_RUN, str(src), package, "on", str(grimp_cache)], timeout)
+    row["grimp_warm"] = measure([str(peers), "-c", GRIMP_RUN, str(src), package, "on", str(grimp_cache)], timeout)
+    row["pyan3"] = measure([str(peers), "-c", PYAN_RUN, str(src), package], timeout)
+    row["targets"] = config["targets"]
+    return row
+
+
+def _cell(result: dict[str, Any]) -> str:
+    if result.get("status") != "ok":
+        return str(result.get("status"))
+    seconds = result.get("analyze_s", result["wall_s"])
+    return (f"{seconds:.2f} s (process {result['wall_s']:.2f} s, cpu {result['cpu_s']:.2f} s, "
+            f"peak {result['peak_mb']:.0f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=sorted(TARGETS))
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    peers = peers_python()
+    load = os.getloadavg()
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                          "loadavg_at_start": [round(x, 2) for x in load]},
+                              "jobs": args.jobs, "results": {}}
+    for name in [args.only] if args.only else list(TARGETS):
+        row = bench(name, args.timeout, args.jobs, peers)
+        report["results"][name] = row
+        cold = row["cleave_cold"].get("analyze_s")
+        print(f"{'measure':28} {name}")
+        for key, value in row.items():
+            if isinstance(value, dict) and "wall_s" in value:
+                print(f"{key:28} {_cell(value)}")
+        for peer in ("grimp_cold", "pyan3"):
+            other = row[peer].get("analyze_s")
+            if cold and other:
+                print(f"{'ratio ' + peer + '/cleave cold':28} {other / cold:.2f}x")
+        print(f"targets: {row['targets']}", flush=True)
+    report["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    print(f"results written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
