@@ -69,25 +69,31 @@ def canonical(partition: Sequence[set[str]]) -> Partition:
     return sorted((set(c) for c in partition if c), key=lambda c: (-len(c), min(c)))
 
 
-def leiden_consensus(graph: nx.Graph, *, seed: int, runs: int = 8, rounds: int = 4,
-                     resolution: float = 1.0) -> Partition:
-    """Leiden runs agreed on: co-membership frequencies become the next graph's weights until runs agree."""
+def leiden_consensus(graph: nx.Graph, *, seed: int, runs: int | None = None, rounds: int | None = None,
+                     resolution: float = 1.0, threshold: float = 0.5) -> Partition:
+    """Leiden runs agreed on: co-membership frequencies (below ``threshold`` dropped) become the next round's edge
+    weights until every run returns the same partition. By default 20 runs x 10 rounds up to 5,000 nodes, 6 x 3
+    above (time)."""
+    small = graph.number_of_nodes() <= 5000
+    runs = runs or (20 if small else 6)
+    rounds = rounds or (10 if small else 3)
     rng = random.Random(seed)
     current = graph
     result: Partition = []
     for _ in range(rounds):
         seeds = [rng.randrange(1, 2**31 - 1) for _ in range(runs)]
         partitions = [leiden(current, seed=s, resolution=resolution) for s in seeds]
-        labels = [{n: i for i, c in enumerate(p) for n in c} for p in partitions]
-        result = max(partitions, key=lambda p: nx.community.modularity(graph, p, weight="weight"))
         if all(p == partitions[0] for p in partitions[1:]):
             return partitions[0]
+        labels = [{n: i for i, c in enumerate(p) for n in c} for p in partitions]
+        result = max(partitions, key=lambda p: (nx.community.modularity(graph, p, weight="weight"),
+                                                -len(p), sorted(min(c) for c in p)))
         consensus = nx.Graph()
         consensus.add_nodes_from(graph.nodes)
-        for u, v, d in graph.edges(data=True):
+        for u, v in current.edges():
             together = sum(1 for lab in labels if lab[u] == lab[v]) / runs
-            if together > 0:
-                consensus.add_edge(u, v, weight=together * float(d.get("weight", 1.0)))
+            if together >= threshold:
+                consensus.add_edge(u, v, weight=together)
         current = consensus
     return result
 
@@ -151,7 +157,7 @@ def bisect(graph: nx.Graph, members: set[str], *, seed: int) -> tuple[set[str], 
     sub = graph.subgraph(members).copy()
     pieces: Partition = []
     for resolution in (1.0, 2.0, 4.0, 8.0):
-        pieces = leiden(sub, seed=seed, resolution=resolution)
+        pieces = leiden_consensus(sub, seed=seed, resolution=resolution, runs=6, rounds=3)
         if len(pieces) >= 2:
             break
     if len(pieces) < 2:

@@ -3,8 +3,8 @@
 The order of work:
 
 1. Pure modules (no module state written, no table, no I/O library, and depending only on pure modules) with
-   a fan-in of at least ``shared_fan_in`` modules, whose users fall in ``shared_spread`` or more communities of a
-   first detection pass, are held out: they would glue services together.
+   a fan-in of at least ``shared_fan_in`` modules, whose users fall in ``shared_spread`` or more communities of the
+   detection (step 4), are taken out of it: they would glue services together.
 2. Pinned services are held out as written.
 3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
 4. Consensus Leiden on the rest, then exactly ``k`` groups when asked (merge / split with the least modularity
@@ -65,7 +65,7 @@ class Options:
     min_size: int = 2
     max_services: int = 12
     balance: float = 0.5
-    runs: int = 8
+    runs: int | None = None
 
 
 def _contract(graph: nx.Graph, together: Sequence[frozenset[str]]) -> tuple[nx.Graph, dict[str, str]]:
@@ -108,16 +108,10 @@ def _working_graph(mg: ModuleGraph, pinned: set[str], held: set[str],
     return contracted, isolated, rep
 
 
-def _spread_hubs(mg: ModuleGraph, candidates: set[str], pinned: set[str], constraints: Constraints, *, seed: int,
+def _spread_hubs(mg: ModuleGraph, candidates: set[str], first: list[set[str]], rep: Mapping[str, str], *,
                  options: Options) -> set[str]:
-    """Pure candidates whose users fall in three or more communities of a first detection pass: these would glue
-    services together. Pure modules used inside one or two communities stay in the detection."""
-    if not candidates:
-        return set()
-    graph, _, rep = _working_graph(mg, pinned, set(), constraints)
-    if graph.number_of_nodes() == 0:
-        return set()
-    first = detect.leiden(graph, seed=seed)
+    """Pure candidates whose users fall in three or more communities of the detection: these would glue services
+    together. Pure modules used inside one or two communities stay where the detection put them."""
     where = {n: i for i, c in enumerate(first) for n in c}
     held = set()
     for module in candidates:
@@ -138,8 +132,13 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
     ruled |= {m for groups in constraints.keep_apart for g in groups for m in g}
     candidates = {m for m in mg.pure if len(mg.fan_in.get(m, ())) >= options.shared_fan_in
                   and m not in pinned_modules and m not in ruled}
-    held = _spread_hubs(mg, candidates, pinned_modules, constraints, seed=seed, options=options)
-    contracted, isolated, rep = _working_graph(mg, pinned_modules, held, constraints)
+    contracted, isolated, rep = _working_graph(mg, pinned_modules, set(), constraints)
+    detected = detect.leiden_consensus(contracted, seed=seed, runs=options.runs) if contracted.number_of_nodes() else []
+    held = _spread_hubs(mg, candidates, detected, rep, options=options)
+    if held:  # detect again without the hubs; modules only linked to hubs are placed like isolated ones
+        contracted, isolated, rep = _working_graph(mg, pinned_modules, held, constraints)
+        detected = detect.leiden_consensus(contracted, seed=seed, runs=options.runs) \
+            if contracted.number_of_nodes() else []
 
     target = None if k is None else k - len(constraints.pinned)
     free = [m for m in mg.modules if m not in pinned_modules]
@@ -148,7 +147,7 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
                             f"{len(constraints.pinned)} pinned services", hint="ask for more services or unpin one")
     groups: list[set[str]] = []
     if contracted.number_of_nodes():
-        groups = detect.leiden_consensus(contracted, seed=seed, runs=options.runs)
+        groups = detected
         if target is not None:
             groups = detect.to_count(contracted, groups, target, seed=seed, balance=options.balance)
         else:
