@@ -18,7 +18,7 @@ from .errors import ServiceConfigError, ServiceUnavailable
 from .listen import open_listener
 from .server import Limits, Server, log
 from .service import load_service
-from .wsgi import unavailable_middleware
+from .wsgi import health_fallback, unavailable_middleware
 
 
 def main() -> int:
@@ -49,7 +49,7 @@ def main() -> int:
                 listener.close()
                 return 1
             app = bridge
-        service = replace(service, app=unavailable_middleware(app))
+        service = replace(service, app=unavailable_middleware(health_fallback(app, service.health_path)))
     try:
         return Server(service, listener, limits).serve()
     finally:

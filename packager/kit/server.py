@@ -1,6 +1,7 @@
 """The service's HTTP/1.1 server: RPC, health, the WSGI entry app; keep-alive, a thread per connection, drain.
 
-Routes: ``GET|HEAD <health_path>`` -> 200; ``POST /rpc/<qualified function name>`` -> the codec's JSON answer;
+Routes: ``GET|HEAD <health_path>`` -> 200 (with an entry app, the app answers it unless it has no such route);
+``GET|HEAD /_cleave/healthz`` -> 200 always; ``POST /rpc/<qualified function name>`` -> the codec's JSON answer;
 anything else -> the WSGI entry app (wrapped so ServiceUnavailable is a 503), or 404 without one.
 
 Drain (SIGTERM, SIGINT or :meth:`Server.stop`): close this process's copy of the listening socket, close idle
@@ -26,6 +27,8 @@ from .errors import ServiceUnavailable
 from .listen import Listener
 from .service import Service
 from .wsgi import Responder, build_environ, unavailable_response
+
+KIT_HEALTH = "/_cleave/healthz"  # always answered by the kit itself, even when the entry app has the health path
 
 
 def log(message: str) -> None:
@@ -200,10 +203,11 @@ class _Connection:
         keep = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         keep = keep and not self.server.draining
         service = self.server.service
+        app = service.app
         if method == "POST" and target.startswith("/rpc/") and (service.app is None or target[5:] in service.functions):
             status, payload = service.call(target[5:], body)
             self._answer(status, payload, keep, b"application/json" if status == 200 else b"text/plain")
-        elif target == service.health_path and method in ("GET", "HEAD"):
+        elif method in ("GET", "HEAD") and (target == KIT_HEALTH or (target == service.health_path and not app)):
             self._answer(200, b"" if method == "HEAD" else b"ok\n", keep, b"text/plain")
         elif service.app is not None:
             return self._wsgi(http11.Request(method, target, version, headers, body), keep)

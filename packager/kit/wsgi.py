@@ -40,6 +40,35 @@ def unavailable_middleware(app: WSGIApp) -> WSGIApp:
     return wrapped
 
 
+def health_fallback(app: WSGIApp, health_path: str) -> WSGIApp:
+    """Let ``app`` answer the health path itself (the monolith's own ``/healthz`` stays as it was), and answer
+    200 ``ok`` in its place when it has no such route (404), so the runtime's health check works either way."""
+
+    def wrapped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != health_path or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return app(environ, start_response)
+        seen: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            seen[:] = [status, headers, exc_info]
+            return lambda data: None  # a health answer written through write() is not supported
+
+        result = app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if not seen or seen[0].startswith("404"):
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "3")])
+            return [b"ok\n"]
+        start_response(seen[0], seen[1], seen[2])
+        return [body]
+
+    return wrapped
+
+
 def unavailable_response(error: ServiceUnavailable) -> tuple[str, bytes]:
     """The status line and JSON body that say which service is unavailable."""
     timeout = isinstance(error, ServiceTimeout)

@@ -36,11 +36,11 @@ _ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); fd != 3 and (os.dup2(fd, 3)
              "os.execv(sys.executable, [sys.executable, '-S', '-m', 'cleave_kit'])")
 
 
-def make_tree(root: Path, *, entry: str | None = None, name: str = "demo") -> Path:
+def make_tree(root: Path, *, entry: str | None = None, name: str = "demo", health: str = "/healthz") -> Path:
     """A service tree: cleave_kit + the demo modules + service.json."""
     shutil.copytree(KIT, root / "cleave_kit", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ASSETS / "tree", root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-    spec = {"name": name, "interface": INTERFACE, "entry": entry, "health_path": "/healthz"}
+    spec = {"name": name, "interface": INTERFACE, "entry": entry, "health_path": health}
     (root / "service.json").write_text(json.dumps(spec))
     return root
 
@@ -110,15 +110,17 @@ def wait_healthy(url: str, timeout: float = 10.0) -> None:
             if url.startswith("unix:"):
                 with socket.socket(socket.AF_UNIX) as sock:
                     sock.connect(url[5:])
-                    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    sock.sendall(b"GET /_cleave/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                     if sock.recv(100).startswith(b"HTTP/1.1 200"):
                         return
             else:
                 conn = http.client.HTTPConnection(url[7:], timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
+                try:
+                    conn.request("GET", "/_cleave/healthz")
+                    if conn.getresponse().status == 200:
+                        return
+                finally:
                     conn.close()
-                    return
         except OSError:
             pass
         if time.monotonic() > deadline:

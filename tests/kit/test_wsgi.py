@@ -217,3 +217,23 @@ def test_a_large_refused_body_still_gets_its_answer(gateway_tree: Path, start_se
         with contextlib.suppress(OSError):
             sock.sendall(b"x" * 3_000_000)
         assert sock.recv(4096).startswith(b"HTTP/1.1 413")
+
+
+def test_the_apps_own_health_route_is_kept(tmp_path: Path, start_server: StartServer) -> None:
+    from tests.kit.conftest import make_tree
+
+    root = make_tree(tmp_path / "status", entry="kitdemo.web:application", name="web", health="/status")
+    server = start_server(root)
+    conn = _connect(server)
+    conn.request("GET", "/status")  # the monolith answered this path itself: so does the gateway
+    assert conn.getresponse().read() == b'{"status": "ok"}'
+    conn.request("GET", "/_cleave/healthz")  # the kit's own, always
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"ok\n")
+
+
+def test_the_kit_answers_the_health_path_the_app_lacks(gateway: Running) -> None:
+    conn = _connect(gateway)
+    conn.request("GET", "/healthz")
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"ok\n")

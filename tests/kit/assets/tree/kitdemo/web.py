@@ -47,6 +47,9 @@ def application(environ, start_response):
         except Exception:  # the monolith's catch-all for its own bugs (like samples/shop): a service down passes it
             start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
             return [b"the app failed"]
+    if path == "/status":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"status": "ok"}']
     if path == "/crash":
         raise RuntimeError("the app broke")
     start_response("404 Not Found", [("Content-Type", "text/plain")])
