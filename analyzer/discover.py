@@ -109,6 +109,10 @@ def discover(src: Path, exclude: Sequence[str] = ()) -> SourceTree:
     if not jobs:
         raise SourceError("no Python files found", path=src,
                           hint="pass the folder that holds your top-level package, and check --exclude")
+    if any(job[1] == "__init__.py" for job in jobs):
+        diagnostics.append(Diagnostic("__init__.py", 0, "source-is-package",
+                                      "SRC is itself a package: module names start below it (pass its parent "
+                                      "folder to keep the package's name)"))
     namespaces: set[str] = set()
     for rel in dirs_with_py:
         parts = rel.split("/") if rel else []

@@ -34,3 +34,9 @@ def test_namespace_packages(tmp_path: Path) -> None:
     tree = discover(tmp_path)
     assert tree.namespace_packages == ("ns", "ns.sub")
     assert {job[2] for job in tree.jobs} == {"ns.sub.mod", "ns.sub.deeper", "top"}
+
+
+def test_source_that_is_a_package_is_flagged(tmp_path: Path) -> None:
+    _touch(tmp_path, "__init__.py", "a.py")
+    tree = discover(tmp_path)
+    assert [(d.file, d.code) for d in tree.diagnostics] == [("__init__.py", "source-is-package")]
