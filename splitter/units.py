@@ -9,6 +9,7 @@ table used by both (per table)      8        splitting it means a distributed tr
 module global written across        8        shared mutable state (both sides see different copies)
 inheritance                         4        a class cannot inherit over the wire
 global read across                  1.5      reads of a module global
+(n edges of one of the kinds above cost weight * log2(1 + n): the cost of a cut grows slower than the count)
 calls                               2*log2(1+n)  n calls; log so one chatty pair does not dominate
 imports                             1        (0.25 under TYPE_CHECKING, 0.5 lazy)
 package nesting (optional prior)    0.5      module <-> its parent package (not a top-level one), from ids
@@ -46,6 +47,7 @@ class Weights:
     call: float = 2.0
     imports: float = 1.0
     package_prior: float = 0.5
+    saturate: bool = True
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,14 @@ def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
     deps: dict[str, set[str]] = defaultdict(set)
     tables: dict[str, set[str]] = defaultdict(set)
 
+    per_kind: dict[tuple[str, str, float], float] = defaultdict(float)
+
     def add(a: str, b: str, w: float) -> None:
         if a != b:
-            pair[(a, b) if a < b else (b, a)] += w
+            if weights.saturate:  # n edges of one kind cost w * log2(1 + n), not w * n
+                per_kind[((a, b) if a < b else (b, a)) + (w,)] += 1.0
+            else:
+                pair[(a, b) if a < b else (b, a)] += w
 
     for u, v, key, data in code_graph.graph.edges(keys=True, data=True):
         mu = owner.get(u)
@@ -151,8 +158,10 @@ def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
         if mu != mv:
             fan_in[mv].add(mu)
             deps[mu].add(mv)
+    for (a, b, w), n in per_kind.items():
+        pair[(a, b)] += w * math.log2(1.0 + n)
     for (a, b), count in calls.items():
-        add(a, b, _call_weight(weights, count))
+        pair[(a, b)] += _call_weight(weights, count)
 
     graph = nx.Graph()
     graph.add_nodes_from(modules)
