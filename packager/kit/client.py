@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -111,8 +112,11 @@ class _Target:
         self.host_line = f"Host: {host}\r\n".encode()
 
     def request_head(self, function: str, length: int) -> bytes:
+        path = _paths.get(function)
+        if path is None:  # percent-encoded once per name: a non-ASCII or odd name cannot break the request line
+            path = _paths[function] = urllib.parse.quote(function, safe=".").encode("ascii")
         return (b"POST /rpc/%b HTTP/1.1\r\n%bContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                % (function.encode(), self.host_line, length))
+                % (path, self.host_line, length))
 
     def exchange(self, request: bytes) -> tuple[int, bytes]:
         """Send ``request`` and read the answer: (status, body); retried only if it cannot have run."""
@@ -257,6 +261,7 @@ def _seconds(name: str, default: float) -> float:
 
 _targets: dict[tuple[str, str], _Target] = {}
 _targets_lock = threading.Lock()
+_paths: dict[str, bytes] = {}
 
 
 def _target(service: str) -> _Target:

@@ -19,6 +19,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,8 +205,9 @@ class _Connection:
         keep = keep and not self.server.draining
         service = self.server.service
         app = service.app
-        if method == "POST" and target.startswith("/rpc/") and (service.app is None or target[5:] in service.functions):
-            status, payload = service.call(target[5:], body)
+        name = target[5:] if "%" not in target else urllib.parse.unquote(target[5:])
+        if method == "POST" and target.startswith("/rpc/") and (app is None or name in service.functions):
+            status, payload = service.call(name, body)
             self._answer(status, payload, keep, b"application/json" if status == 200 else b"text/plain")
         elif method in ("GET", "HEAD") and (target == KIT_HEALTH or (target == service.health_path and not app)):
             self._answer(200, b"" if method == "HEAD" else b"ok\n", keep, b"text/plain")

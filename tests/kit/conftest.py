@@ -27,7 +27,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 INTERFACE = ["kitdemo.api.add", "kitdemo.api.total", "kitdemo.api.reserve", "kitdemo.api.fail_builtin",
              "kitdemo.api.fail_private", "kitdemo.api.unsendable", "kitdemo.api.relay", "kitdemo.api.slow",
              "kitdemo.api.count", "kitdemo.api.pid", "kitdemo.api.private_value", "kitdemo.api.unsendable_error",
-             "kitdemo.api.later"]
+             "kitdemo.api.later", "kitdemo.api.grüße"]
 
 # fd 3 <- the inherited socket, LISTEN_PID <- this very process (exec keeps the pid), then exec the kit
 _ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); fd != 3 and (os.dup2(fd, 3), os.close(fd)); "

@@ -92,6 +92,10 @@ def test_an_exception_that_cannot_be_encoded_still_reaches_the_caller(demo: str)
     assert caught.value.message == "has a handle"
 
 
+def test_a_non_ascii_function_name(demo: str) -> None:
+    assert client.call("demo", "kitdemo.api.grüße", ("welt",), {}) == "hallo welt"
+
+
 def test_an_async_function_is_awaited(demo: str) -> None:
     assert client.call("demo", "kitdemo.api.later", (21,), {}) == 42
 

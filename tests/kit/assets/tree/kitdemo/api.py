@@ -79,3 +79,7 @@ def unsendable_error():
 
 async def later(value):
     return value * 2
+
+
+def grüße(name):  # noqa: PLC2401  (a non-ASCII name must cross the wire too)
+    return f"hallo {name}"
