@@ -76,10 +76,14 @@ def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str],
     return wanted
 
 
-def _why(name: str, modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> str:
-    votes = Counter(naming.segment(m, root) for m in modules)
-    top, count = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-    text = f"{count} of {len(modules)} modules are in package {'.'.join((*root, top))}"
+def _why(modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> str:
+    prefixes = naming.dominant_prefixes(sorted(modules), root, full=True)
+    if prefixes:
+        package = prefixes[0]
+        count = sum(1 for m in modules if m == package or m.startswith(package + "."))
+        text = f"{count} of {len(modules)} modules are in package {package}"
+    else:
+        text = f"{len(modules)} modules from several packages, tied by their dependencies"
     if tables:
         text += f"; owns tables {', '.join(tables[:5])}" + (" ..." if len(tables) > 5 else "")
     return text
@@ -130,7 +134,7 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
             replicas=before.replicas if before else 1,
             resources=before.resources if before else Resources(),
             requirements=before.requirements if before else (),
-            why=_why(name, group, root, tables)))
+            why=_why(group, root, tables)))
     plans += [previous_services[name] for name in proposal.pinned]
     order = {s.name: i for i, s in enumerate(previous.services)} if previous else {}
     plans.sort(key=lambda s: (order.get(s.name, len(order)), -len(s.modules)))

@@ -44,9 +44,9 @@ def segment(module: str, root: Sequence[str]) -> str:
     return parts[-1]
 
 
-def dominant_prefixes(members: Sequence[str], root: Sequence[str]) -> list[str]:
+def dominant_prefixes(members: Sequence[str], root: Sequence[str], *, full: bool = False) -> list[str]:
     """Name candidates: the last part of the deepest package (or module) holding at least half of ``members``,
-    then of its parents (``catalog`` for a group of ``shop.catalog.*`` modules)."""
+    then of its parents (``catalog`` for a group of ``shop.catalog.*`` modules); ``full``: whole dotted names."""
     counts: Counter[str] = Counter()
     for module in members:
         parts = module.split(".")
@@ -60,7 +60,7 @@ def dominant_prefixes(members: Sequence[str], root: Sequence[str]) -> list[str]:
                    key=lambda p: (-p.count("."), -counts[p], p))
     out: list[str] = []
     for prefix in found:
-        last = prefix.rsplit(".", 1)[-1]
+        last = prefix if full else prefix.rsplit(".", 1)[-1]
         if last not in out:
             out.append(last)
     return out

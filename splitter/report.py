@@ -66,7 +66,8 @@ def layout(groups: Mapping[str, list[str]]) -> dict[str, tuple[float, float]]:
         angle = 2 * math.pi * i / max(1, len(names)) - math.pi / 2
         cx, cy = centre + big * math.cos(angle), centre + big * math.sin(angle)
         share = len(groups[name]) / total
-        radius = max(18.0, min(SIZE * 0.16, SIZE * 0.42 * math.sqrt(share)))
+        room = big * math.sin(math.pi / len(names)) * 0.9 if len(names) > 1 else SIZE * 0.4
+        radius = max(18.0, min(SIZE * 0.16, room, SIZE * 0.42 * math.sqrt(share)))
         for module, (dx, dy) in zip(sorted(groups[name]), _sunflower(len(groups[name]), radius), strict=True):
             out[module] = (round(cx + dx, 1), round(cy + dy, 1))
     return out
