@@ -11,6 +11,7 @@ Run: ``.venv/bin/python bench/build.py [--keep]``. Needs root for buildah (vfs s
    ``buildah push`` of every image into an OCI layout (where buildah compresses).
 4. floor: ``pip install --target`` of each service's requirements (none for the shop) and ``tar -czf`` of the
    runtime and of each tree with GNU tar and gzip.
+5. ``cleave push`` of the layout to a real docker-registry on 127.0.0.1, into an empty registry and again.
 
 Prints times, sizes and ratios; writes ``bench/results/build.json``. Targets: runtime layer <= 17 MB gzipped,
 a pure-Python service's own layer <= 100 KB, warm rebuild after a one-file change <= 0.3 s.
@@ -222,6 +223,40 @@ def floor_bench(work: Path, services: Path, layout: Path, runtime_digest: str) -
             "runtime_tgz_bytes": (out / "runtime.tgz").stat().st_size}
 
 
+def push_bench(work: Path) -> dict[str, Any]:
+    """``push_layout`` to a real docker-registry on 127.0.0.1: cold (empty registry), then again (all blobs there)."""
+    if shutil.which("docker-registry") is None:
+        return {"skipped": "docker-registry missing"}
+    import socket
+    import urllib.request
+
+    from packager.oci import push_layout
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = work / "registry.yml"
+    config.write_text(f"version: 0.1\nlog: {{level: error}}\nstorage:\n  filesystem:\n"
+                      f"    rootdirectory: {work / 'registry'}\nhttp:\n  addr: 127.0.0.1:{port}\n")
+    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        cold, results = timed(lambda: push_layout(work / "oci", f"127.0.0.1:{port}/bench"))
+        warm, _ = timed(lambda: push_layout(work / "oci", f"127.0.0.1:{port}/bench"))
+        return {"cold_s": round(cold, 3), "warm_s": round(warm, 3),
+                "uploaded": sum(r.uploaded for r in results), "mounted": sum(r.mounted for r in results),
+                "bytes_sent": sum(r.bytes_sent for r in results)}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -242,10 +277,11 @@ def main() -> None:
         buildah = buildah_bench(work, cleave, services, changed)
         floor = floor_bench(work, pristine, work / "cache", cleave["results"][next(iter(cleave["results"]))]
                             .layers[0].digest)
+        push = push_bench(work)
         cleave.pop("results")
         report = {"machine": {"python": platform.python_version(), "cores": os.cpu_count(),
                               "runtime": PY_VERSION}, "trees": origin, "cleave": cleave, "buildah": buildah,
-                  "floor": floor}
+                  "floor": floor, "push": push}
         print_report(report)
         target = ROOT / "bench" / "results" / "build.json"
         target.parent.mkdir(exist_ok=True)
@@ -263,7 +299,7 @@ def ratio(a: float, b: float) -> str:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    c, b, f = report["cleave"], report["buildah"], report["floor"]
+    c, b, f, p = report["cleave"], report["buildah"], report["floor"], report["push"]
     print(f"trees: {report['trees']}, {c['services']} services; python {report['machine']['python']}, "
           f"{report['machine']['cores']} cores")
     print(f"{'':28}{'cleave':>10}{'buildah':>10}{'buildah/cleave':>16}")
@@ -277,6 +313,9 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{'layout bytes':28}{c['layout_bytes']:>10}{b['layout_bytes']:>10}"
               f"{ratio(b['layout_bytes'], c['layout_bytes']):>16}")
     print(f"floor (pip --target + tar -czf, no cache): {f['seconds']:.3f} s, runtime.tgz {f['runtime_tgz_bytes']} B")
+    if "cold_s" in p:
+        print(f"cleave push to docker-registry: {p['cold_s']:.3f} s into an empty registry ({p['uploaded']} blobs "
+              f"uploaded, {p['mounted']} mounted, {p['bytes_sent'] / 1e6:.1f} MB), {p['warm_s']:.3f} s again")
     runtime = c["runtime_layer"]
     print(f"runtime layer: {runtime['gzip_bytes'] / 1e6:.2f} MB gzip (target <= 17), "
           f"{runtime['tar_bytes'] / 1e6:.1f} MB tar")
