@@ -11,7 +11,6 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,28 +67,26 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def podman(tmp_path: Path) -> Iterator[list[str]]:
+def podman(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    """podman's command line and environment on this machine: runc, cgroupfs, no default rlimits."""
     need("podman")
     need("runc")
     conf = tmp_path / "containers.conf"
     conf.write_text("[containers]\ndefault_ulimits = []\n")
-    os.environ["CONTAINERS_CONF"] = str(conf)
-    try:
-        yield ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
-    finally:
-        del os.environ["CONTAINERS_CONF"]
+    return ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"], {**os.environ, "CONTAINERS_CONF": str(conf)}
 
 
 @pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0, reason="podman here needs root")
-def test_podman_runs_the_image_and_it_answers_healthz(built: Built, podman: list[str]) -> None:
+def test_podman_runs_the_image_and_it_answers_healthz(built: Built, podman: tuple[list[str], dict[str, str]]) -> None:
+    command, env = podman
     name = f"cleave-test-{uuid.uuid4().hex[:10]}"
     port = free_port()
     image_id = built.results["beta"].config_digest.removeprefix("sha256:")
     try:
-        subprocess.run([*podman, "run", "-d", "--rm", "--name", name, "--ulimit", "host", "--read-only",
+        subprocess.run([*command, "run", "-d", "--rm", "--name", name, "--ulimit", "host", "--read-only",
                         "-p", f"127.0.0.1:{port}:8000", f"oci:{built.layout}:beta"],
-                       capture_output=True, text=True, timeout=120, check=True)
+                       capture_output=True, text=True, timeout=120, check=True, env=env)
         deadline = time.monotonic() + 30
         health = None
         while time.monotonic() < deadline:
@@ -107,9 +104,9 @@ def test_podman_runs_the_image_and_it_answers_healthz(built: Built, podman: list
         assert where["uid"] == 65532 and where["gid"] == 65532
         assert where["data_dir"] == "/data" and where["cwd"] == "/app" and where["prefix"] == "/usr/local"
         assert where["writable_root"] is False
-        inspect = subprocess.run([*podman, "image", "inspect", image_id], capture_output=True, text=True,
-                                 timeout=60, check=True)
+        inspect = subprocess.run([*command, "image", "inspect", image_id], capture_output=True, text=True,
+                                 timeout=60, check=True, env=env)
         assert json.loads(inspect.stdout)[0]["Digest"] == built.results["beta"].manifest_digest
     finally:
-        subprocess.run([*podman, "rm", "-f", "-t", "0", name], capture_output=True, timeout=60, check=False)
-        subprocess.run([*podman, "rmi", "-f", image_id], capture_output=True, timeout=60, check=False)
+        subprocess.run([*command, "rm", "-f", "-t", "0", name], capture_output=True, timeout=60, check=False, env=env)
+        subprocess.run([*command, "rmi", "-f", image_id], capture_output=True, timeout=60, check=False, env=env)
