@@ -10,6 +10,8 @@ Every method sees the graph with OPAQUE ids (``m17``, ``n203``, ``table:t4``): n
 names, no file attributes, so no method can read the package layout. Modules with no dependency edge inside the
 project cannot be placed from the graph alone; they are left out of the scores for every method alike (their count
 is printed). Scores at the ground truth's number of services: ARI, NMI (arithmetic normalisation) and MoJoFM.
+Every method runs on the same weighted module graph (cleave's weights; a second Django run keeps imports only).
+Baselines return their natural number of communities; cleave@k is asked for the ground truth's number.
 Results also go to bench/results/split.json.
 """
 
@@ -209,10 +211,24 @@ METHODS: dict[str, Method] = {"cleave@k": cleave_method, "cleave auto": cleave_a
                               "greedy modularity": greedy, "label propagation": label_propagation}
 
 
-def evaluate(name: str, code_graph: CodeGraph, truth_of: Callable[[str], str | None], seeds: int) -> dict[str, Any]:
+def restrict(code_graph: CodeGraph, truth_of: Callable[[str], str | None]) -> CodeGraph:
+    """Only the modules that have a ground truth (and what they contain, and tables)."""
+    owner = units.module_owners(code_graph)
+    keep = [n for n, d in code_graph.graph.nodes(data=True)
+            if d.get("kind") == "table" or ((m := owner.get(n)) is not None and truth_of(m) is not None)]
+    return CodeGraph(graph=code_graph.graph.subgraph(keep).copy(), source=code_graph.source,
+                     analyzer=code_graph.analyzer)
+
+
+IMPORTS_ONLY = units.Weights(package_prior=0.0, call=0.0, read=0.0, inherits=0.0, table=0.0, global_write=0.0)
+
+
+def evaluate(name: str, code_graph: CodeGraph, truth_of: Callable[[str], str | None], seeds: int,
+             weights: units.Weights | None = None) -> dict[str, Any]:
+    code_graph = restrict(code_graph, truth_of)
     hidden, rename = opaque(code_graph)
     truth = {rename[m]: t for m in code_graph.nodes_of_kind("module") if (t := truth_of(m)) is not None}
-    mg = units.build(hidden, units.Weights(package_prior=0.0))
+    mg = units.build(hidden, weights or units.Weights(package_prior=0.0))
     isolated = mg.isolated(truth)
     scored = {m: t for m, t in truth.items() if m not in isolated}
     k = len(set(scored.values()))
@@ -241,6 +257,31 @@ def evaluate(name: str, code_graph: CodeGraph, truth_of: Callable[[str], str | N
     base = max(v["ari"] for n, v in rows.items() if not n.startswith("cleave"))
     print(f"  ratio cleave@k ARI / best baseline ARI: {rows['cleave@k']['ari'] / base:.2f}" if base > 0 else "")
     return {"modules": len(truth), "isolated": len(isolated), "scored": len(scored), "k": k, "methods": rows}
+
+
+def engines(code_graph: CodeGraph, truth_of: Callable[[str], str | None], seeds: int = 5) -> dict[str, Any]:
+    """The detection step alone: modularity Q and time of networkx Louvain, igraph Leiden, leidenalg Leiden."""
+    from splitter import detect
+
+    mg = units.build(opaque(restrict(code_graph, truth_of))[0], units.Weights(package_prior=0.0))
+    graph = _connected(mg)
+    runs: dict[str, Callable[[int], list[set[str]]]] = {
+        "networkx louvain": lambda s: detect.louvain(graph, seed=s),
+        "igraph leiden": lambda s: detect.leiden(graph, seed=s),
+        "leidenalg leiden": lambda s: detect.leiden(graph, seed=s, engine="leidenalg"),
+        "cleave consensus": lambda s: detect.leiden_consensus(graph, seed=s),
+    }
+    out: dict[str, Any] = {}
+    for name, run in runs.items():
+        started = time.perf_counter()
+        parts = [run(s) for s in range(seeds)]
+        elapsed = (time.perf_counter() - started) / seeds
+        q = [nx.community.modularity(graph, p, weight="weight") for p in parts]
+        out[name] = {"modularity_mean": round(sum(q) / len(q), 4), "modularity_min": round(min(q), 4),
+                     "seconds": round(elapsed, 3)}
+        print(f"  {name:18s} Q mean {out[name]['modularity_mean']:.4f} min {out[name]['modularity_min']:.4f} "
+              f"{elapsed:.3f}s", flush=True)
+    return out
 
 
 def synthetic(nodes: int, groups: int, seed: int = 3) -> tuple[CodeGraph, dict[str, str]]:
@@ -320,6 +361,11 @@ def main() -> None:
     graph, source = build_graph(django_root, "django.contrib")
     results["django_contrib"] = {"graph": source, **evaluate(f"Django 5.2 contrib [{source}]", graph, django_truth,
                                                              args.seeds)}
+    print("\n== detection engines on Django contrib (modularity of the detection step alone)")
+    results["engines_django"] = engines(graph, django_truth)
+    results["django_contrib_imports_only"] = {
+        "graph": f"{source}, imports edges only",
+        **evaluate(f"Django 5.2 contrib [{source}, imports only]", graph, django_truth, args.seeds, IMPORTS_ONLY)}
     graph, source = build_graph(wagtail_root, "wagtail")
     results["wagtail"] = {"graph": source, **evaluate(f"Wagtail 6.4 [{source}]", graph, wagtail_truth, args.seeds)}
     results["shop"] = shop(args.seeds)

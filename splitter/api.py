@@ -104,6 +104,9 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
                             hint="run `cleave analyze SRC` on the folder that holds the top-level package")
     if services is not None and services < 1:
         raise SplitterError(f"--services must be at least 1, not {services}")
+    if services is not None and services > len(modules):
+        raise SplitterError(f"--services {services} is more than the {len(modules)} modules of the graph",
+                            hint="ask for fewer services")
     entry_ref = find_entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
     constraints, assigned = constraints_from(previous, modules)
     constraints = _with_gateway_package(constraints, entry_ref, modules)

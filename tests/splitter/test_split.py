@@ -144,3 +144,16 @@ def test_service_names_are_unique_and_readable_when_domains_mix() -> None:
     assert len(set(names)) == 2
     assert all(n in {*DOMAINS, "web", "gateway"} for n in names), names
     assert Counter(names).most_common(1)[0][1] == 1
+
+
+def test_modules_without_any_edge_still_make_the_services_asked_for() -> None:
+    b = GraphBuilder()
+    for name in ("p.a", "p.b", "q.c", "q.d", "r.e"):
+        b.module(name)
+    graph = b.build()
+    assert len(splitter.split(graph).services) == 1
+    plan = splitter.split(graph, services=3)
+    assert len(plan.services) == 3
+    assert set(plan.assign(graph.nodes_of_kind("module"))) == set(graph.nodes_of_kind("module"))
+    with pytest.raises(SplitterError, match="more than the 5 modules"):
+        splitter.split(graph, services=6)
