@@ -58,3 +58,22 @@ def test_damaged_cache_is_ignored(tmp_path: Path) -> None:
     graph = analyze(src, cache_dir=cache, jobs=1)
     assert "shop.cache.STORE" in graph.graph
     assert analyze(src, cache_dir=cache, jobs=1).graph.number_of_edges() == graph.graph.number_of_edges()
+
+
+def test_added_definitions_patch_or_rebuild_to_the_same_graph(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ASSETS / "imports", src)
+    (src / "app" / "late.py").write_text("from app import util\n\n\ndef use():\n    return util.later()\n")
+    cache = tmp_path / "cache"
+    analyze(src, cache_dir=cache, jobs=1)
+    util = src / "app" / "util.py"
+    # a new function nobody refers to: the cached graph is patched
+    util.write_text(util.read_text() + "\n\ndef brand_new():\n    return helper()\n")
+    patched = analyze(src, cache_dir=cache, jobs=1)
+    assert out(patched, "app.util.brand_new", "calls") == {"app.util.helper"}
+    assert _same(patched.graph, analyze(src, jobs=1).graph)
+    # a new function under a name another module looked up in vain: that module's edges change too
+    util.write_text(util.read_text() + "\n\ndef later():\n    return 0\n")
+    rebuilt = analyze(src, cache_dir=cache, jobs=1)
+    assert out(rebuilt, "app.late.use", "calls") == {"app.util.later"}
+    assert _same(rebuilt.graph, analyze(src, jobs=1).graph)
