@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -65,14 +66,21 @@ class Target:
 class _Client:
     """A keep-alive HTTP(S) client for one registry."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, tls_verify: bool = True) -> None:
         self.target = target
+        self.tls_verify = tls_verify
         self.connection: http.client.HTTPConnection | None = None
 
     def _connect(self) -> http.client.HTTPConnection:
         if self.connection is None:
-            kind = http.client.HTTPSConnection if self.target.scheme == "https" else http.client.HTTPConnection
-            self.connection = kind(self.target.netloc, timeout=60)
+            if self.target.scheme == "https":
+                context = ssl.create_default_context()
+                if not self.tls_verify:
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                self.connection = http.client.HTTPSConnection(self.target.netloc, timeout=60, context=context)
+            else:
+                self.connection = http.client.HTTPConnection(self.target.netloc, timeout=60)
         return self.connection
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
@@ -93,6 +101,11 @@ class _Client:
                 self.close()
                 if attempt == 2:
                     raise
+            except ssl.SSLError as error:
+                self.close()
+                raise PushError(f"TLS with the registry at {self.target.netloc} failed: {error}",
+                                hint="for a self-signed certificate use --no-tls-verify; for a plain HTTP "
+                                "registry use --plain-http") from error
             except OSError as error:
                 self.close()
                 raise PushError(f"cannot reach the registry at {self.target.scheme}://{self.target.netloc}: "
@@ -112,8 +125,12 @@ def _refused(what: str, status: int, body: bytes) -> PushError:
 
 
 def push_layout(layout: Path, registry: str, *, tag: str = "latest", plain_http: bool | None = None,
-                names: list[str] | None = None) -> list[PushResult]:
-    """Push every image (or ``names``) of ``layout`` to ``registry`` as ``registry/<name>:<tag>``."""
+                names: list[str] | None = None, tls_verify: bool = True) -> list[PushResult]:
+    """Push every image (or ``names``) of ``layout`` to ``registry`` as ``registry/<name>:<tag>``.
+
+    ``plain_http`` forces HTTP (``True``) or HTTPS (``False``); by default localhost gets HTTP, anything else HTTPS.
+    ``tls_verify=False`` accepts a registry's self-signed certificate.
+    """
     target = Target.parse(registry, plain_http=plain_http)
     tags = verify_layout(layout)
     if names is not None:
@@ -122,7 +139,7 @@ def push_layout(layout: Path, registry: str, *, tag: str = "latest", plain_http:
             raise PushError(f"no image named {', '.join(missing)} in the layout", path=layout)
         tags = [t for t in tags if t in names]
     image_layout = ImageLayout(layout)
-    client = _Client(target)
+    client = _Client(target, tls_verify=tls_verify)
     homes: dict[str, str] = {}  # blob digest -> a repository that has it
     results = []
     try:

@@ -104,3 +104,49 @@ def test_missing_layout_and_bad_reference(tmp_path: Path, build_dir: Path) -> No
     assert done.returncode == 1 and "no OCI image layout here" in done.stderr and "Traceback" not in done.stderr
     done = cleave("push", str(build_dir), "127.0.0.1:5000/Not Valid")
     assert done.returncode == 1 and "is not a registry reference" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same registry behind TLS with a self-signed certificate for 127.0.0.1."""
+    if shutil.which("docker-registry") is None or shutil.which("openssl") is None:
+        pytest.skip("docker-registry or openssl is not installed")
+    root = tmp_path_factory.mktemp("tls-registry")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(root / "key.pem"), "-out",
+                    str(root / "cert.pem")], capture_output=True, timeout=60, check=True)
+    port = free_port()
+    config = root / "config.yml"
+    config.write_text(f"version: 0.1\nlog: {{level: warn}}\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\n  tls:\n    certificate: {root}/cert.pem\n"
+                      f"    key: {root}/key.pem\n")
+    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("docker-registry with TLS did not start")
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_tls_registry_with_a_self_signed_certificate(built: Built, build_dir: Path, tls_registry: str) -> None:
+    refused = cleave("push", str(build_dir), f"{tls_registry}/shop", "--tls")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "TLS with the registry" in refused.stderr and "--no-tls-verify" in refused.stderr
+    done = cleave("push", str(build_dir), f"{tls_registry}/shop", "--tls", "--no-tls-verify", "--json")
+    assert done.returncode == 0, done.stderr
+    digests = {item["name"]: item["digest"] for item in json.loads(done.stdout)["images"]}
+    assert digests == {name: result.manifest_digest for name, result in built.results.items()}
