@@ -2,9 +2,10 @@
 
 A file's *interface* is what other files' resolution can see of it: its definitions (without lines), module
 variables, import and alias bindings, star imports, ``__all__``, base classes and instance attributes, model
-hints. When every changed file keeps its interface, only the edges that start in those files can change, so
-they are recomputed and swapped into the cached graph; anything else (a file added, removed or failing, an
-interface change, other requirements) falls back to a full build.
+hints. When every changed file keeps its interface, or only adds definitions or variables under names that no
+file looked up in vain (the resolver records those misses), only the edges that start in those files can
+change: they are recomputed and swapped into the cached graph. Anything else (a file added, removed or
+failing, a name removed, other requirements) falls back to a full build.
 """
 
 from __future__ import annotations
@@ -21,20 +22,39 @@ from analyzer import facts as F
 from analyzer.build import GraphBuilder
 from cleave.formats.graph import CodeGraph, Diagnostic
 
+Interface = tuple[bytes, frozenset[tuple[str, str, int]], frozenset[str]]
+"""(hash of bindings, star imports, __all__, bases, attributes, models; definitions; variables)."""
 
-def interface(file: F.FileFacts) -> bytes:
-    """Hash of what other files can see of ``file``."""
+
+def interface(file: F.FileFacts) -> Interface:
+    """What other files can see of ``file``."""
     shape = (
-        file.module, file.is_package,
-        tuple((d[0], d[1], d[4]) for d in file.defs),
-        tuple(v[0] for v in file.variables),
-        file.bindings,
+        file.module, file.is_package, file.bindings,
         tuple(i for i in file.imports if i[3] == ("*",) and i[0] == ""),
         file.all_names,
         tuple((r[1], r[2], r[4]) for r in file.refs if r[1] in (F.BASE, F.ATTR)),
         file.models,
     )
-    return hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
+    digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
+    return (digest, frozenset((d[0], d[1], d[4]) for d in file.defs), frozenset(v[0] for v in file.variables))
+
+
+def _compatible(old: Interface | None, new: Interface, file: F.FileFacts, misses: frozenset[tuple[str, str]]) -> bool:
+    """True when ``new`` only adds names nobody looked up in vain (so no other file resolves differently)."""
+    if old is None or old[0] != new[0] or not old[1] <= new[1] or not old[2] <= new[2]:
+        return False
+    classes = {qual for qual, kind, _ in new[1] if kind == "class"}
+    for qual, _, _ in new[1] - old[1]:
+        parent, _, name = qual.rpartition(".")
+        if not parent:
+            key = (file.module, name)
+        elif parent in classes:
+            key = (f"{file.module}.{parent}", name)
+        else:
+            continue  # nested in a function: invisible from outside
+        if key in misses:
+            return False
+    return not any((file.module, name) in misses for name in new[2] - old[2])
 
 
 @dataclass(frozen=True)
@@ -44,9 +64,10 @@ class Snapshot:
     code_graph: CodeGraph
     environment: bytes  # everything but the files' contents: version, excludes, requirements, namespaces
     keys: Mapping[str, bytes]  # file path -> content key
-    interfaces: Mapping[str, bytes]  # file path -> interface hash (only files that parsed)
+    interfaces: Mapping[str, Interface]  # file path -> interface (only files that parsed)
     model_tables: Mapping[str, str]
     lines: Mapping[str, int]  # file path -> line count
+    misses: frozenset[tuple[str, str]]  # names looked up and not found: adding one of them needs a full build
 
 
 def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts], environment: bytes,
@@ -55,7 +76,7 @@ def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts],
     if environment != snapshot.environment or set(keys) != set(snapshot.keys):
         return None
     for file in changed:
-        if snapshot.interfaces.get(file.file) != interface(file):
+        if not _compatible(snapshot.interfaces.get(file.file), interface(file), file, snapshot.misses):
             return None
     builder.model_tables = dict(snapshot.model_tables)
     nodes, edges, more = builder.build_modules([f.module for f in changed])

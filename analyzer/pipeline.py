@@ -143,12 +143,14 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
             diagnostics.extend(result.diagnostics)
     builder = GraphBuilder(files, failed, tree.namespace_packages, DistributionMap(read_requirements(tree.root)))
     path_keys = {job[1]: key for job, key in zip(tree.jobs, keys, strict=True)}
-    changed = [r for r in (results[by_path[p]] for p in by_path) if isinstance(r, FileFacts)]
     code_graph = None
-    if todo and len(changed) == len(todo) and len(todo) <= _PATCH_AT_MOST and not failed:
-        snapshot = cache.load_graph(None)
-        if isinstance(snapshot, Snapshot):
+    snapshot = cache.load_graph(None) if not failed else None
+    if isinstance(snapshot, Snapshot):
+        paths = [path for path, key in path_keys.items() if snapshot.keys.get(path) != key]
+        changed = [r for r in (results[path_keys[p]] for p in paths) if isinstance(r, FileFacts)]
+        if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST:
             code_graph = patch(snapshot, builder, changed, environment, path_keys)
+    earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
     if code_graph is None:
         builder = GraphBuilder(files, failed, tree.namespace_packages,
                                DistributionMap(read_requirements(tree.root)))
@@ -162,5 +164,6 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
         cache.save_graph(fingerprint, Snapshot(
             code_graph=code_graph, environment=environment, keys=path_keys,
             interfaces={f.file: interface(f) for f in files.values()}, model_tables=builder.model_tables,
-            lines={f.file: f.lines - 1 for f in files.values()}))
+            lines={f.file: f.lines - 1 for f in files.values()},
+            misses=frozenset(builder.index.misses) | earlier_misses))
     return code_graph

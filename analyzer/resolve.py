@@ -41,6 +41,7 @@ class Index:
         self._bases: dict[str, tuple[list[str], list[str]]] = {}
         self._mro: dict[str, list[str]] = {}
         self._active: set[tuple[str, str]] = set()
+        self.misses: set[tuple[str, str]] = set()  # (module or class id, name) looked up and not found
         for module, file in files.items():
             self._index_file(module, file)
 
@@ -162,10 +163,11 @@ class Index:
                         found = self.name(star, name, touched, depth + 1)
                         if found is not None:
                             return found
-                    elif star not in self.modules:
-                        continue
+                    elif star in self.modules:
+                        self.misses.add((star, name))
             finally:
                 self._active.discard((module, name))
+            self.misses.add((module, name))
             return None
         kind = binding[0]
         if kind == "def":
@@ -217,6 +219,7 @@ class Index:
             found = self.lookup(target[1], seg, skip_first=kind == "super")
             if found is not None:
                 return self.def_target(found)
+            self.misses.update((klass, seg) for klass in self.mro(target[1]))
             if kind == "instance":
                 for klass in self.mro(target[1]):
                     expr = self.attr_exprs.get(klass, {}).get(seg)

@@ -75,8 +75,9 @@ def _order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
 
 def _subclasses(kind: type) -> set[type]:
     found = {kind}
-    for sub in kind.__subclasses__():
-        found |= _subclasses(sub)
+    child: type
+    for child in kind.__subclasses__():
+        found |= _subclasses(child)
     return found
 
 
