@@ -79,15 +79,17 @@ def leiden_consensus(graph: nx.Graph, *, seed: int, runs: int | None = None, rou
     rounds = rounds or (10 if small else 3)
     rng = random.Random(seed)
     current = graph
-    result: Partition = []
+    best: tuple[float, Partition] | None = None
     for _ in range(rounds):
         seeds = [rng.randrange(1, 2**31 - 1) for _ in range(runs)]
         partitions = [leiden(current, seed=s, resolution=resolution) for s in seeds]
         if all(p == partitions[0] for p in partitions[1:]):
             return partitions[0]
         labels = [{n: i for i, c in enumerate(p) for n in c} for p in partitions]
-        result = max(partitions, key=lambda p: (nx.community.modularity(graph, p, weight="weight"),
-                                                -len(p), sorted(min(c) for c in p)))
+        for p in partitions:  # without agreement: the best partition seen, judged on the original graph
+            q = float(nx.community.modularity(graph, p, weight="weight", resolution=resolution))
+            if best is None or q > best[0] + 1e-12:
+                best = (q, p)
         consensus = nx.Graph()
         consensus.add_nodes_from(graph.nodes)
         for u, v in current.edges():
@@ -95,7 +97,7 @@ def leiden_consensus(graph: nx.Graph, *, seed: int, runs: int | None = None, rou
             if together >= threshold:
                 consensus.add_edge(u, v, weight=together)
         current = consensus
-    return result
+    return best[1] if best is not None else []
 
 
 def louvain(graph: nx.Graph, *, seed: int, resolution: float = 1.0) -> Partition:

@@ -62,6 +62,7 @@ class Options:
 
     shared_fan_in: int = 3
     shared_spread: int = 3
+    max_shared_share: float = 0.1
     min_size: int = 2
     max_services: int = 12
     balance: float = 0.5
@@ -113,13 +114,14 @@ def _spread_hubs(mg: ModuleGraph, candidates: set[str], first: list[set[str]], r
     """Pure candidates whose users fall in three or more communities of the detection: these would glue services
     together. Pure modules used inside one or two communities stay where the detection put them."""
     where = {n: i for i, c in enumerate(first) for n in c}
-    held = set()
+    spread: dict[str, int] = {}
     for module in candidates:
         users = {where.get(rep.get(u, u)) for u in mg.fan_in.get(module, ()) if u != module}
         users.discard(None)
         if len(users) >= options.shared_spread:
-            held.add(module)
-    return held
+            spread[module] = len(users)
+    cap = max(1, int(options.max_shared_share * len(mg.modules)))  # hubs are the exception, never the rule
+    return set(sorted(spread, key=lambda m: (-spread[m], -len(mg.fan_in.get(m, ())), m))[:cap])
 
 
 def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constraints | None = None,
@@ -284,19 +286,36 @@ def _resolve_shared(mg: ModuleGraph, held: set[str], groups: list[set[str]],
             break
     for module in pending:
         shared.add(module)
-    closure = list(shared)
     deps: dict[str, set[str]] = defaultdict(set)
     for target, importers in mg.fan_in.items():
         for user in importers:
             deps[user].add(target)
-    while closure:
-        module = closure.pop()
-        for dep in deps.get(module, ()):
-            if dep in mg.pure and dep not in shared:
-                for g in groups:
-                    g.discard(dep)
-                shared.add(dep)
-                closure.append(dep)
+    # a shared module is copied into services: everything it needs must be shared too. Pull in small pure
+    # dependencies; a module whose dependencies would pull in more than a few modules stays in a service.
+    budget = max(3, len(mg.modules) // 20)
+    for module in sorted(shared):
+        needed: set[str] = set()
+        stack = [module]
+        while stack and len(needed) <= budget:
+            for dep in deps.get(stack.pop(), ()):
+                if dep not in shared and dep not in needed:
+                    needed.add(dep)
+                    stack.append(dep)
+        if len(needed) > budget or any(dep not in mg.pure for dep in needed):
+            shared.discard(module)
+            votes = Counter(where[u] for u in mg.fan_in.get(module, ()) if where.get(u, "").startswith("g"))
+            target = max(votes, key=lambda s: (votes[s], s)) if votes else (f"g{home[module]}" if module in
+                                                                             home else "g0")
+            if groups:
+                groups[int(target[1:])].add(module)
+                where[module] = target
+                placed[module] = "pure module used by several services, but it needs too much to be copied"
+            home.pop(module, None)
+            continue
+        for dep in needed:
+            for g in groups:
+                g.discard(dep)
+        shared |= needed
     for module in shared:
         if module not in home:
             counts = Counter(int(where[u][1:]) for u in mg.fan_in.get(module, ())
