@@ -27,7 +27,7 @@ from runtime import linux
 from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
-from runtime.launch import become_subreaper, launch
+from runtime.launch import become_subreaper, begin_launch, feed
 from runtime.paths import ProjectPaths
 from runtime.readiness import http_health, is_listening
 from runtime.replicas import Replica, Service, build_spec, open_listener
@@ -139,7 +139,7 @@ class Engine:
         announced = False
         try:
             while not self.done.is_set():
-                busy = self.phase == "starting" or any(r.state in ("starting", "stopping")
+                busy = self.phase == "starting" or any(r.state in ("launching", "starting", "stopping")
                                                        for s in self.services.values()
                                                        for r in s.replicas.values())
                 for key, _ in self.selector.select(0.01 if busy else 0.1):
@@ -234,6 +234,7 @@ class Engine:
     # ---- replicas ----------------------------------------------------------------------------------------------
 
     def _start(self, service: Service, replica: Replica) -> None:
+        """Fork the replica's helper; the replica sets itself up while the engine goes on (see _launched)."""
         cgroups = self.isolation.cgroups
         procs: tuple[str, ...] = ()
         try:
@@ -241,21 +242,54 @@ class Engine:
                 if cgroups.exists(replica.cgroup):
                     cgroups.remove(replica.cgroup)
                 procs = cgroups.create(replica.cgroup, service.spec.resources)
-            spec = build_spec(service, replica, self.services, self.paths, isolation=self.isolation, cgroup_procs=procs)
-            launched = launch(spec)
+            spec = build_spec(service, replica, self.services, self.paths, isolation=self.isolation,
+                              cgroup_procs=procs)
+            pending = begin_launch(spec)
         except (LaunchError, OSError) as error:
             self._failed(service, replica, str(error))
             return
+        replica.pending = pending
+        replica.state = "launching"
+        replica.started_at = time.monotonic()
+        self.selector.register(pending.fd, selectors.EVENT_READ, lambda key: self._launched(service, replica))
+
+    def _launched(self, service: Service, replica: Replica) -> None:
+        pending = replica.pending
+        assert pending is not None
+        try:
+            launched = feed(pending)
+        except (LaunchError, OSError) as error:
+            self.selector.unregister(pending.fd)
+            os.close(pending.fd)
+            replica.pending = None
+            if replica.state == "stopping" or replica.index >= service.desired:
+                service.replicas.pop(replica.index, None)
+            else:
+                self._failed(service, replica, str(error))
+            return
+        if launched is None:
+            return
+        self.selector.unregister(pending.fd)  # before closing: see feed()
+        os.close(pending.fd)
+        replica.pending = None
         replica.pid = launched.pid
         replica.start_time = launched.start_time
-        replica.pidfd = linux.pidfd_open(launched.pid)
-        replica.state = "starting"
-        replica.started_at = time.monotonic()
         replica.adopted = False
+        try:
+            replica.pidfd = linux.pidfd_open(launched.pid)
+        except OSError as error:
+            replica.pid = 0
+            self._failed(service, replica, f"gone right after exec: {error}")
+            return
         self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
         self.dirty = True
+        if replica.state == "stopping" or replica.index >= service.desired or self.phase == "stopping":
+            self._stop(service, replica)
+        else:
+            replica.state = "starting"
 
     def _failed(self, service: Service, replica: Replica, reason: str) -> None:
+        _log(f"{replica.name}: {reason}")
         replica.last_exit = reason
         lived = time.monotonic() - replica.started_at if replica.started_at else 0.0
         replica.failures = 1 if lived > STABLE_AFTER else replica.failures + 1
@@ -264,17 +298,16 @@ class Engine:
         self.dirty = True
 
     def _exit_handler(self, service: Service, replica: Replica) -> Callable[[selectors.SelectorKey], None]:
+        pid, pidfd = replica.pid, replica.pidfd
+
         def handle(key: selectors.SelectorKey) -> None:
             self.selector.unregister(key.fileobj)
-            os.close(replica.pidfd)
+            os.close(pidfd)
+            reason = _reap(pid)
+            if replica.pid != pid:  # a stale event: the slot already runs another process
+                _log(f"stale exit event for pid {pid} in slot {replica.name} (now pid {replica.pid})")
+                return
             replica.pidfd = -1
-            reason = "exited (adopted: code unknown)"
-            with contextlib.suppress(ChildProcessError):
-                _, status = os.waitpid(replica.pid, 0)
-                if os.WIFSIGNALED(status):
-                    reason = f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
-                else:
-                    reason = f"exited with {os.WEXITSTATUS(status)}"
             cgroups = self.isolation.cgroups
             if cgroups is not None and cgroups.usage(replica.cgroup).oom_kills:
                 reason += " (out of memory)"
@@ -291,6 +324,10 @@ class Engine:
         return handle
 
     def _stop(self, service: Service, replica: Replica) -> None:
+        if replica.pending is not None:
+            replica.state = "stopping"  # signalled as soon as its launch completes
+            replica.stop_deadline = time.monotonic() + STOP_GRACE
+            return
         if replica.pid == 0 or replica.pidfd < 0:
             service.replicas.pop(replica.index, None)
             return
@@ -338,7 +375,7 @@ class Engine:
         if op == "status":
             return self.status()
         if op == "ps":
-            return {**self.status(), "replicas": self.rows()}
+            return {**self.status(), "replicas": self.rows(usage=message.get("usage", True) is not False)}
         if op == "scale":
             wanted = message.get("services", {})
             unknown = sorted(set(wanted) - set(self.services))
@@ -366,19 +403,20 @@ class Engine:
                                  "listen": s.listen.address if s.listen else None}
                              for n, s in self.services.items()}}
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self, *, usage: bool = True) -> list[dict[str, Any]]:
+        """One row per replica for ``ps``; ``usage=False`` skips the cgroup reads (cheap polling)."""
         rows = []
-        cgroups = self.isolation.cgroups
+        cgroups = self.isolation.cgroups if usage else None
         for name in self.topology.start_order():
             service = self.services[name]
             for index in sorted(service.replicas):
                 replica = service.replicas[index]
-                usage = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
+                reading = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
                 rows.append({"service": name, "replica": replica.name, "pid": replica.pid or None,
                              "state": replica.state, "health": "ok" if service.healthy else "failing",
                              "restarts": replica.restarts, "last_exit": replica.last_exit or None,
-                             "cpu_seconds": round(usage.cpu_seconds, 3) if usage else None,
-                             "memory_bytes": usage.memory_bytes if usage else None,
+                             "cpu_seconds": round(reading.cpu_seconds, 3) if reading else None,
+                             "memory_bytes": reading.memory_bytes if reading else None,
                              "adopted": replica.adopted})
         return rows
 
@@ -405,7 +443,7 @@ class Engine:
         remaining = False
         for service in self.services.values():
             for replica in list(service.replicas.values()):
-                if replica.pid == 0:
+                if replica.pid == 0 and replica.pending is None:
                     service.replicas.pop(replica.index, None)
                     continue
                 remaining = True
@@ -448,6 +486,26 @@ class Engine:
             build=str(self.build), project=self.topology.project, cgroup_parent=self.parent,
             isolation=self.isolation.describe(), desired={n: s.desired for n, s in self.services.items()},
             listeners=listeners, replicas=replicas, gateway_url=self.gateway_url))
+
+
+def _log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+def _reap(pid: int) -> str:
+    """Collect an exited child's status without ever blocking; adopted replicas are not our children."""
+    for _ in range(100):
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return "exited (adopted: code unknown)"
+        if done:
+            if os.WIFSIGNALED(status):
+                return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+            return f"exited with {os.WEXITSTATUS(status)}"
+        time.sleep(0.001)
+    _log(f"pid {pid}: its pidfd said it exited, but it cannot be reaped yet")
+    return "exited (code unknown)"
 
 
 def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> int:

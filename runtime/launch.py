@@ -19,7 +19,7 @@ import signal
 import socket
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -72,8 +72,20 @@ def _high(fd: int) -> int:
     return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, _HIGH_FD)
 
 
-def launch(spec: LaunchSpec) -> Launched:
-    """Start the replica and wait until it has exec'd its command (or report why it could not)."""
+@dataclass
+class PendingLaunch:
+    """A replica being set up: the engine watches ``fd`` (readable on progress) and calls :func:`feed`."""
+
+    name: str
+    log_path: str
+    helper: int
+    fd: int
+    started: float
+    data: bytearray = field(default_factory=bytearray)
+
+
+def begin_launch(spec: LaunchSpec) -> PendingLaunch:
+    """Fork the helper and return at once; the replica sets itself up in parallel with the caller."""
     started = time.perf_counter()
     read_end, write_end = os.pipe()
     log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -87,23 +99,50 @@ def launch(spec: LaunchSpec) -> Launched:
         os._exit(127)
     os.close(write_end)
     os.close(log_fd)
-    chunks = []
-    with os.fdopen(read_end, "rb") as reader:
-        while chunk := reader.read(65536):
-            chunks.append(chunk)
-    data = b"".join(chunks)
+    return PendingLaunch(spec.name, spec.log_path, pid, read_end, started)
+
+
+def feed(pending: PendingLaunch, *, block: bool = False) -> Launched | None:
+    """Read what the helper and replica reported; the result once the replica exec'd (``None`` until then).
+
+    The caller closes ``pending.fd`` afterwards, and must first unregister it from any epoll set: other processes
+    forked meanwhile may still hold the pipe, and epoll keeps a closed fd's registration while the file lives.
+    """
+    os.set_blocking(pending.fd, block)
+    while True:
+        try:
+            chunk = os.read(pending.fd, 65536)
+        except BlockingIOError:
+            return None
+        if not chunk:
+            break
+        pending.data += chunk
+    data = bytes(pending.data)
     replica = struct.unpack("q", data[:8])[0] if len(data) >= 8 else 0
-    if replica != pid:
-        os.waitpid(pid, 0)  # the helper exited after forking the replica
+    if replica != pending.helper:
+        os.waitpid(pending.helper, 0)  # the helper has exited: it forks the replica, reports, exits
     message = data[8:].decode(errors="replace")
     if message or replica <= 0:
         if replica > 0:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(replica, signal.SIGKILL)  # a replica that reported a failure is about to exit anyway
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(replica, 0)
-        raise LaunchError(f"replica {spec.name} did not start: {message or 'the helper died'}",
-                          path=spec.log_path, hint="see the replica's log")
+        raise LaunchError(f"replica {pending.name} did not start: {message or 'the helper died'}",
+                          path=pending.log_path, hint="see the replica's log")
     start_time = linux.process_start_time(replica) or 0
-    return Launched(replica, start_time, time.perf_counter() - started)
+    return Launched(replica, start_time, time.perf_counter() - pending.started)
+
+
+def launch(spec: LaunchSpec) -> Launched:
+    """Start the replica and wait until it has exec'd its command (or report why it could not)."""
+    pending = begin_launch(spec)
+    try:
+        result = feed(pending, block=True)
+    finally:
+        os.close(pending.fd)
+    assert result is not None
+    return result
 
 
 def _report(fd: int, message: str) -> None:

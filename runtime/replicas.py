@@ -12,7 +12,7 @@ from pathlib import Path
 from cleave.formats.topology import ServiceSpec, service_url_variable
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
-from runtime.launch import LaunchSpec
+from runtime.launch import LaunchSpec, PendingLaunch
 from runtime.paths import ProjectPaths
 from runtime.state import ListenRecord
 from runtime.store import UnpackedImage
@@ -30,7 +30,7 @@ class Replica:
     pid: int = 0
     pidfd: int = -1
     start_time: int = 0
-    state: str = "pending"  # pending, starting, running, backoff, stopping
+    state: str = "pending"  # pending, launching, starting, running, backoff, stopping
     restarts: int = 0
     failures: int = 0
     started_at: float = 0.0
@@ -38,6 +38,7 @@ class Replica:
     stop_deadline: float = 0.0
     last_exit: str = ""
     adopted: bool = False
+    pending: PendingLaunch | None = None
 
     @property
     def name(self) -> str:

@@ -142,7 +142,7 @@ def wait_for_replicas(paths: ProjectPaths, wanted: dict[str, int], timeout: floa
     """Poll ``ps`` until each service in ``wanted`` has exactly that many replicas, all listening."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        rows = control.request(paths.control_socket, {"op": "ps"})["replicas"]
+        rows = control.request(paths.control_socket, {"op": "ps", "usage": False})["replicas"]
         done = True
         for name, count in wanted.items():
             mine = [r for r in rows if r["service"] == name]
@@ -150,7 +150,7 @@ def wait_for_replicas(paths: ProjectPaths, wanted: dict[str, int], timeout: floa
                 done = False
         if done:
             return
-        time.sleep(0.005)
+        time.sleep(0.01)
     raise RuntimeEngineError(f"replicas not all running after {timeout:.0f} s", hint="see `cleave ps` and logs")
 
 
