@@ -2,14 +2,18 @@
 
 Per image: each blob (layers, then config) is HEAD-checked and skipped when the registry has it, mounted from a
 repository this push already filled, or uploaded (POST, then PUT with the digest); then the manifest is PUT by tag,
-byte for byte, so the registry's digest is the local one. Registries that demand a login are not supported yet.
+byte for byte, so the registry's digest is the local one. A Basic login is answered with credentials from the
+environment; token servers (Bearer challenges) are not supported yet.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
+import os
 import re
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -70,6 +74,7 @@ class _Client:
         self.target = target
         self.tls_verify = tls_verify
         self.connection: http.client.HTTPConnection | None = None
+        self.authorization: str | None = None
 
     def _connect(self) -> http.client.HTTPConnection:
         if self.connection is None:
@@ -90,10 +95,13 @@ class _Client:
             raise PushError(f"the registry redirected to another host ({parts.netloc})",
                             hint="push to that host directly")
         path = parts.path + (f"?{parts.query}" if parts.query else "")
+        sent = dict(headers or {})
+        if self.authorization:
+            sent["Authorization"] = self.authorization
         for attempt in (1, 2):
             connection = self._connect()
             try:
-                connection.request(method, path, body=body, headers=headers or {})
+                connection.request(method, path, body=body, headers=sent)
                 response = connection.getresponse()
                 data = response.read()
                 return response.status, response.headers, data
@@ -120,16 +128,46 @@ class _Client:
 
 def _refused(what: str, status: int, body: bytes) -> PushError:
     text = body.decode("utf-8", "replace").strip()[:300]
-    hint = "log-in is not supported yet: push to a registry that accepts anonymous pushes" if status == 401 else None
+    hint = "the login was refused or lacks push rights: check CLEAVE_REGISTRY_USER and CLEAVE_REGISTRY_PASSWORD" \
+        if status in (401, 403) else None
     return PushError(f"the registry refused {what}: HTTP {status} {text}", hint=hint)
 
 
+def _login(client: _Client, credentials: tuple[str, str] | None) -> None:
+    """Check the API version; answer a Basic challenge with ``credentials`` (token servers are not supported yet)."""
+    status, headers, body = client.request("GET", "/v2/")
+    if status == 200:
+        return
+    if status != 401:
+        raise _refused("the API version check (GET /v2/)", status, body)
+    challenge = headers.get("WWW-Authenticate", "")
+    if not challenge.lower().startswith("basic"):
+        raise PushError(f"the registry asks for a token login ({challenge.split(' ')[0] or 'unknown'}), which cleave "
+                        "does not support yet", hint="push to a registry with basic or no authentication")
+    if credentials is None:
+        raise PushError(f"the registry at {client.target.netloc} needs a login",
+                        hint="set CLEAVE_REGISTRY_USER and CLEAVE_REGISTRY_PASSWORD")
+    token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
+    client.authorization = f"Basic {token}"
+    status, _, body = client.request("GET", "/v2/")
+    if status != 200:
+        raise _refused(f"the login of {credentials[0]!r}", status, body)
+
+
+def credentials_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """``(user, password)`` from ``CLEAVE_REGISTRY_USER`` and ``CLEAVE_REGISTRY_PASSWORD``, when both are set."""
+    user, password = environ.get("CLEAVE_REGISTRY_USER"), environ.get("CLEAVE_REGISTRY_PASSWORD")
+    return (user, password) if user and password is not None else None
+
+
 def push_layout(layout: Path, registry: str, *, tag: str = "latest", plain_http: bool | None = None,
-                names: list[str] | None = None, tls_verify: bool = True) -> list[PushResult]:
+                names: list[str] | None = None, tls_verify: bool = True,
+                credentials: tuple[str, str] | None = None) -> list[PushResult]:
     """Push every image (or ``names``) of ``layout`` to ``registry`` as ``registry/<name>:<tag>``.
 
     ``plain_http`` forces HTTP (``True``) or HTTPS (``False``); by default localhost gets HTTP, anything else HTTPS.
-    ``tls_verify=False`` accepts a registry's self-signed certificate.
+    ``tls_verify=False`` accepts a registry's self-signed certificate. ``credentials`` answer a Basic challenge
+    (default: :func:`credentials_from_env`).
     """
     target = Target.parse(registry, plain_http=plain_http)
     tags = verify_layout(layout)
@@ -143,11 +181,7 @@ def push_layout(layout: Path, registry: str, *, tag: str = "latest", plain_http:
     homes: dict[str, str] = {}  # blob digest -> a repository that has it
     results = []
     try:
-        status, _, body = client.request("GET", "/v2/")
-        if status not in (200, 401):
-            raise _refused("the API version check", status, body)
-        if status == 401:
-            raise _refused("anonymous access", status, body)
+        _login(client, credentials if credentials is not None else credentials_from_env())
         for name in sorted(tags):
             results.append(_push_image(client, image_layout, target, name, tag=tag, homes=homes))
     finally:

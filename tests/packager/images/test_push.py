@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,31 +31,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A registry on a free port with its storage in a temporary folder; stopped even when a test fails."""
     if shutil.which("docker-registry") is None:
         pytest.skip("docker-registry is not installed")
-    root = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    config = root / "config.yml"
-    config.write_text(f"version: 0.1\nlog: {{level: warn}}\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
-                      f"  delete: {{enabled: true}}\nhttp:\n  addr: 127.0.0.1:{port}\n")
-    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process, address = start_registry(tmp_path_factory.mktemp("registry"))
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("docker-registry did not start")
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
+        yield address
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +45,37 @@ def build_dir(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def cleave(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLEAVE, *args], capture_output=True, text=True, timeout=120, check=False)
+def cleave(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLEAVE, *args], capture_output=True, text=True, timeout=120, check=False, env=env)
+
+
+def start_registry(root: Path, extra: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """docker-registry on a free port with its storage under ``root``; ``extra`` is more YAML for the config."""
+    port = free_port()
+    config = root / "config.yml"
+    config.write_text(f"version: 0.1\nlog: {{level: warn}}\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\n{extra}")
+    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"127.0.0.1:{port}"
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                stop(process)
+                pytest.fail("docker-registry did not start")
+            time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def test_push_then_skopeo_sees_the_local_digests(built: Built, build_dir: Path, registry: str) -> None:
@@ -115,31 +125,11 @@ def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(root / "key.pem"), "-out",
                     str(root / "cert.pem")], capture_output=True, timeout=60, check=True)
-    port = free_port()
-    config = root / "config.yml"
-    config.write_text(f"version: 0.1\nlog: {{level: warn}}\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
-                      f"http:\n  addr: 127.0.0.1:{port}\n  tls:\n    certificate: {root}/cert.pem\n"
-                      f"    key: {root}/key.pem\n")
-    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process, address = start_registry(root, f"  tls:\n    certificate: {root}/cert.pem\n    key: {root}/key.pem\n")
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("docker-registry with TLS did not start")
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
+        yield address
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def test_tls_registry_with_a_self_signed_certificate(built: Built, build_dir: Path, tls_registry: str) -> None:
@@ -147,6 +137,38 @@ def test_tls_registry_with_a_self_signed_certificate(built: Built, build_dir: Pa
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "TLS with the registry" in refused.stderr and "--no-tls-verify" in refused.stderr
     done = cleave("push", str(build_dir), f"{tls_registry}/shop", "--tls", "--no-tls-verify", "--json")
+    assert done.returncode == 0, done.stderr
+    digests = {item["name"]: item["digest"] for item in json.loads(done.stdout)["images"]}
+    assert digests == {name: result.manifest_digest for name, result in built.results.items()}
+
+
+@pytest.fixture(scope="module")
+def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry that asks for a Basic login (htpasswd, bcrypt) as user ``cleave``, password ``s3cret``."""
+    if shutil.which("docker-registry") is None:
+        pytest.skip("docker-registry is not installed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+    root = tmp_path_factory.mktemp("basic-registry")
+    (root / "htpasswd").write_text("cleave:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)) + "\n")
+    process, address = start_registry(root, f"auth:\n  htpasswd:\n    realm: cleave-test\n    path: {root}/htpasswd\n")
+    try:
+        yield address
+    finally:
+        stop(process)
+
+
+def test_basic_login(built: Built, build_dir: Path, basic_registry: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CLEAVE_REGISTRY_")}
+    anonymous = cleave("push", str(build_dir), f"{basic_registry}/shop", env=clean)
+    assert anonymous.returncode == 1
+    assert "needs a login" in anonymous.stderr and "CLEAVE_REGISTRY_USER" in anonymous.stderr
+    wrong = cleave("push", str(build_dir), f"{basic_registry}/shop",
+                   env={**clean, "CLEAVE_REGISTRY_USER": "cleave", "CLEAVE_REGISTRY_PASSWORD": "nope"})
+    assert wrong.returncode == 1 and "refused the login of 'cleave'" in wrong.stderr and "Traceback" not in wrong.stderr
+    done = cleave("push", str(build_dir), f"{basic_registry}/shop", "--json",
+                  env={**clean, "CLEAVE_REGISTRY_USER": "cleave", "CLEAVE_REGISTRY_PASSWORD": "s3cret"})
     assert done.returncode == 0, done.stderr
     digests = {item["name"]: item["digest"] for item in json.loads(done.stdout)["images"]}
     assert digests == {name: result.manifest_digest for name, result in built.results.items()}
