@@ -18,6 +18,16 @@ from packager.oci.errors import ImageError
 from packager.oci.tarwriter import gzip_bytes
 
 
+def default_cache_dir() -> Path:
+    """A cache shared by every build of this user: ``$CLEAVE_CACHE_DIR``, else ``$XDG_CACHE_HOME/cleave/oci``, else
+    ``~/.cache/cleave/oci``. The runtime layer is the same for every project on a machine, so sharing it saves the
+    cold build (about 9 s) in each new build folder."""
+    if os.environ.get("CLEAVE_CACHE_DIR"):
+        return Path(os.environ["CLEAVE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cleave" / "oci"
+
+
 @dataclass(frozen=True)
 class LayerRecord:
     """A compressed layer: its blob digest and size, its diff_id (digest of the tar) and what made it."""
