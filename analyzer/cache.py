@@ -17,7 +17,7 @@ from typing import Any, Final
 from analyzer.facts import FileResult
 from cleave.formats.atomic import write_bytes_atomic
 
-CACHE_FORMAT: Final = 4
+CACHE_FORMAT: Final = 5
 _OVERLAY_AT_MOST: Final = 256
 
 

@@ -39,9 +39,9 @@ def interface(file: F.FileFacts) -> Interface:
     return (digest, frozenset((d[0], d[1], d[4]) for d in file.defs), frozenset(v[0] for v in file.variables))
 
 
-def _compatible(old: Interface | None, new: Interface, file: F.FileFacts, misses: frozenset[tuple[str, str]]) -> bool:
+def _compatible(old: Interface, new: Interface, file: F.FileFacts, misses: frozenset[tuple[str, str]]) -> bool:
     """True when ``new`` only adds names nobody looked up in vain (so no other file resolves differently)."""
-    if old is None or old[0] != new[0] or not old[1] <= new[1] or not old[2] <= new[2]:
+    if old[0] != new[0] or not old[1] <= new[1] or not old[2] <= new[2]:
         return False
     classes = {qual for qual, kind, _ in new[1] if kind == "class"}
     for qual, _, _ in new[1] - old[1]:
@@ -64,19 +64,23 @@ class Snapshot:
     code_graph: CodeGraph
     environment: bytes  # everything but the files' contents: version, excludes, requirements, namespaces
     keys: Mapping[str, bytes]  # file path -> content key
-    interfaces: Mapping[str, Interface]  # file path -> interface (only files that parsed)
     model_tables: Mapping[str, str]
     lines: Mapping[str, int]  # file path -> line count
     misses: frozenset[tuple[str, str]]  # names looked up and not found: adding one of them needs a full build
 
 
-def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts], environment: bytes,
-          keys: Mapping[str, bytes]) -> CodeGraph | None:
-    """The snapshot's graph with ``changed`` files' edges recomputed, or None when a full build is needed."""
+def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts], environment: bytes, *,
+          keys: Mapping[str, bytes], known: Mapping[bytes, F.FileResult]) -> CodeGraph | None:
+    """The snapshot's graph with ``changed`` files' edges recomputed, or None when a full build is needed.
+
+    ``known`` holds the cached facts, the changed files' previous ones among them."""
     if environment != snapshot.environment or set(keys) != set(snapshot.keys):
         return None
     for file in changed:
-        if not _compatible(snapshot.interfaces.get(file.file), interface(file), file, snapshot.misses):
+        before = known.get(snapshot.keys[file.file])
+        if not isinstance(before, F.FileFacts) or before.module != file.module:
+            return None
+        if not _compatible(interface(before), interface(file), file, snapshot.misses):
             return None
     builder.model_tables = dict(snapshot.model_tables)
     nodes, edges, more = builder.build_modules([f.module for f in changed])
