@@ -3,7 +3,8 @@
 The unit is the module (Mono2Micro, Kalia et al., FSE 2021, counts classes). With ``K`` services, ``N_i``
 modules in service ``i``, ``N`` modules in services (shared modules left out):
 
-- **modularity Q** (Newman): ``Q = sum_i [ L_i / m - (d_i / 2m)^2 ]`` on the weighted module graph, where ``L_i``
+- **modularity Q** (Newman): ``Q = sum_i [ L_i / m - (d_i / 2m)^2 ]`` on the weighted module graph (tables count
+  with the service that uses them most), where ``L_i``
   is the weight inside service ``i``, ``d_i`` the total degree of its modules, ``m`` the total weight. Higher is
   better.
 - **SM**, structural modularity: ``SM = (1/K) sum_i mu_i / N_i^2 - (1 / (K(K-1)/2)) sum_{i<j} sigma_ij /
@@ -94,12 +95,22 @@ def compute(code_graph: CodeGraph, module_graph: nx.Graph, owner: Mapping[str, s
     icp = sum(w for (a, b), w in calls.items() if a != b) / total_calls if total_calls else 0.0
     ifn = sum(len(interface[s]) for s in services) / k if k else 0.0
     ned = 1.0 - sum(len(m) for m in members.values() if NED_LOW <= len(m) <= NED_HIGH) / n if n else 0.0
-    in_services = [m for m in module_graph.nodes if service_of.get(m)]
-    sub = module_graph.subgraph(in_services)
+    side = {m: s for m, s in service_of.items() if s}
+    for node in module_graph.nodes:  # a table counts with the service that uses it most
+        if node not in side and str(node).startswith("table:"):
+            votes: dict[str, float] = defaultdict(float)
+            for _, other, d in module_graph.edges(node, data=True):
+                if other in side:
+                    votes[side[other]] += float(d.get("weight", 1.0))
+            if votes:
+                side[node] = max(votes, key=lambda x: (votes[x], x))
+    sub = module_graph.subgraph(side)
     q = 0.0
     if sub.size(weight="weight") > 0:
-        q = float(nx.community.modularity(sub, [members[s] & set(sub.nodes) for s in services if members[s]],
-                                          weight="weight"))
+        blocks: dict[str, set[str]] = defaultdict(set)
+        for node, s in side.items():
+            blocks[s].add(node)
+        q = float(nx.community.modularity(sub, list(blocks.values()), weight="weight"))
     shared_tables = sorted(t for t, s in tables.items() if len(s) > 1)
     shared_globals = sorted(v for v, s in touched.items() if len(s) > 1 and v in written)
 
