@@ -144,14 +144,15 @@ def test_tls_registry_with_a_self_signed_certificate(built: Built, build_dir: Pa
 
 @pytest.fixture(scope="module")
 def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A registry that asks for a Basic login (htpasswd, bcrypt) as user ``cleave``, password ``s3cret``."""
+    """A registry that asks for a Basic login (htpasswd, bcrypt cost 4: it checks it on every request)."""
     if shutil.which("docker-registry") is None:
         pytest.skip("docker-registry is not installed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import crypt
     root = tmp_path_factory.mktemp("basic-registry")
-    (root / "htpasswd").write_text("cleave:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)) + "\n")
+    hashed = crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+    (root / "htpasswd").write_text(f"cleave:{hashed}\n")
     process, address = start_registry(root, f"auth:\n  htpasswd:\n    realm: cleave-test\n    path: {root}/htpasswd\n")
     try:
         yield address
