@@ -32,20 +32,11 @@ def http_health(address: str | tuple[str, int], path: str, timeout: float = 1.0)
 
 
 def is_listening(pid: int) -> bool:
-    """True when the replica waits for connections on fd 3 (accept on it, or fd 3 in an epoll set)."""
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return False
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/syscall") as handle:
-                fields = handle.read().split()
-        except OSError:
-            continue
-        if len(fields) > 1 and fields[0].isdigit() and int(fields[0]) in _ACCEPT_SYSCALLS \
-                and int(fields[1], 16) == LISTEN_FD:
-            return True
+    """True when the replica waits for connections on fd 3 (fd 3 in an epoll set, or a thread in accept on it).
+
+    The epoll check comes first and the syscall check reads only sleeping threads: reading ``/proc/.../syscall``
+    of a running thread makes the kernel wait until that thread is off the CPU.
+    """
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
@@ -60,4 +51,21 @@ def is_listening(pid: int) -> bool:
                         return True
         except (OSError, ValueError, IndexError):
             continue
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat", "rb") as handle:
+                stat = handle.read()
+            if stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] != b"S":
+                continue
+            with open(f"/proc/{pid}/task/{task}/syscall") as handle:
+                fields = handle.read().split()
+        except OSError:
+            continue
+        if len(fields) > 1 and fields[0].isdigit() and int(fields[0]) in _ACCEPT_SYSCALLS \
+                and int(fields[1], 16) == LISTEN_FD:
+            return True
     return False
