@@ -4,7 +4,8 @@
 
 Downloads Django 5.2 and homeassistant 2024.3 from PyPI (wheels, no dependencies) into bench/.cache/, installs
 pyan3 into its own virtualenv there, then measures in one run, each in a fresh process: cleave cold (empty
-cache), warm (nothing changed), one file changed, and the CLI end to end (graph.json written); grimp cold
+cache), warm (nothing changed), one file changed (a line added in a function body), one function added to a
+file, and the CLI end to end (graph.json written); grimp cold
 (its cache off) and warm (its cache on); pyan3 (bounded by --timeout: a hang or crash is recorded, not fatal).
 Peak memory is the largest resident set of the process and its children; cpu is their user + system time (a
 machine shared with other jobs stretches wall times, far less cpu times). Results: bench/results/analyze.json.
@@ -148,9 +149,13 @@ def bench(name: str, timeout: float, jobs: int, peers: Path) -> dict[str, Any]:
     row["cleave_warm"] = measure(run, timeout)
     changed = src / str(config["changed"])
     original = changed.read_bytes()
+    edited = original.replace(b"\n    return ", b"\n    _bench_edit = None\n    return ", 1)
     try:
-        changed.write_bytes(original + b"\n\ndef _bench_added():\n    return None\n")
+        changed.write_bytes(edited)  # a function body edited: the usual change
         row["cleave_one_file_changed"] = measure(run, timeout)
+        measure(run, timeout)
+        changed.write_bytes(original + b"\n\ndef _bench_added():\n    return None\n")  # a new function
+        row["cleave_one_function_added"] = measure(run, timeout)
     finally:
         changed.write_bytes(original)
     measure(run, timeout)  # back to the original state in the cache

@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave analyze samples/shop -o .cleave/graph.json
         """
+        from analyzer import AnalyzerError
         from analyzer import analyze as run
         from analyzer.summary import render, summarize
         from cleave.formats.graph import save_graph
@@ -39,7 +40,11 @@ def register(app: typer.Typer) -> None:
             output.warn(diagnostic.render())
         stamp = None if cache_dir is None else cache_dir / "written"
         if not _up_to_date(out, stamp, graph.meta.get("fingerprint")):
-            save_graph(graph, out)
+            try:
+                save_graph(graph, out)
+            except OSError as error:
+                raise AnalyzerError(f"cannot write the graph: {error.strerror or error}", path=out,
+                                    hint="pass a writable file path with -o") from error
             if stamp is not None:
                 _stamp(out, stamp, graph.meta.get("fingerprint"))
         summary = summarize(graph)

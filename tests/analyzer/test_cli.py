@@ -66,6 +66,15 @@ def test_source_without_python_exits_1(tmp_path: Path) -> None:
     assert "no Python files found" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_unwritable_output_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "out").mkdir()
+    result = cleave("analyze", ".", "-o", "out", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: out: cannot write the graph")
+    assert "Traceback" not in result.stderr
+
+
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     assert cleave("analyze", cwd=tmp_path).returncode == 2
     assert cleave("analyze", ".", "--jobs", "0", cwd=tmp_path).returncode == 2
