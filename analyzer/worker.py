@@ -72,12 +72,17 @@ def analyze_source(job: Job, text: str) -> FileResult:
         except (ValueError, RecursionError, MemoryError):
             pass
         return _failure(job, error.raw_line, "syntax", f"syntax error: {error.message}")
-    except (RecursionError, MemoryError, ValueError) as error:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # the native parser can panic (a BaseException); one file only
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
         return Walker(job[2], job[1], job[3]).run(tree)
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
+    except Exception as error:  # a bug of ours must cost one file, not the run
+        return _failure(job, 1, "internal", f"analyzer error on this file ({type(error).__name__}: {error}): "
+                        "skipped; please report it")
 
 
 def analyze_file(job: Job) -> FileResult:
