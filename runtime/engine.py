@@ -294,7 +294,8 @@ class Engine:
         lived = time.monotonic() - replica.started_at if replica.started_at else 0.0
         replica.failures = 1 if lived > STABLE_AFTER else replica.failures + 1
         replica.state = "backoff"
-        replica.retry_at = time.monotonic() + min(0.05 * 2 ** (replica.failures - 1), 30.0)
+        delay = 0.0 if replica.failures == 1 else min(0.1 * 2 ** (replica.failures - 2), 30.0)
+        replica.retry_at = time.monotonic() + delay  # a first failure is replaced at once
         self.dirty = True
 
     def _exit_handler(self, service: Service, replica: Replica) -> Callable[[selectors.SelectorKey], None]:
