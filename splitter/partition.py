@@ -7,8 +7,9 @@ The order of work:
    detection (step 4), are taken out of it: they would glue services together.
 2. Pinned services are held out as written.
 3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
-4. Consensus Leiden on the rest, then exactly ``k`` groups when asked (merge / split with the least modularity
-   lost), else tiny groups are absorbed by their best neighbour.
+4. Consensus Leiden on the rest; tiny groups are absorbed by their best neighbour. When exactly ``k`` groups are
+   asked, the Leiden result is merged / split with the least modularity lost (``Options.exact_k="walktrap"``
+   cuts Walktrap's dendrogram at ``k`` instead: better on Django's apps, worse on samples/shop; docs/splitter.md).
 5. ``keep_apart`` conflicts are repaired by moving the least-attached side to its next best group.
 6. Modules without any edge are placed by package proximity: the group holding most of the modules that share
    the longest dotted prefix with it (the package nesting is read from the node ids, never from files).
@@ -63,6 +64,7 @@ class Options:
     shared_fan_in: int = 3
     shared_spread: int = 3
     max_shared_share: float = 0.1
+    exact_k: str = "leiden"  # or "walktrap": Walktrap's dendrogram cut at k (see detect.walktrap_cut)
     min_size: int = 2
     max_services: int = 12
     balance: float = 0.5
@@ -151,7 +153,9 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
     if contracted.number_of_nodes():
         groups = detected
         if target is not None:
-            groups = detect.to_count(contracted, groups, target, seed=seed, balance=options.balance)
+            cut = detect.walktrap_cut(contracted, target) if options.exact_k == "walktrap" else None
+            groups = cut if cut is not None else detect.to_count(contracted, groups, target, seed=seed,
+                                                                 balance=options.balance)
         else:
             groups = _absorb_small(contracted, groups, options)
     members: dict[str, set[str]] = defaultdict(set)

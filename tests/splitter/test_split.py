@@ -157,3 +157,12 @@ def test_modules_without_any_edge_still_make_the_services_asked_for() -> None:
     assert set(plan.assign(graph.nodes_of_kind("module"))) == set(graph.nodes_of_kind("module"))
     with pytest.raises(SplitterError, match="more than the 5 modules"):
         splitter.split(graph, services=6)
+
+
+def test_walktrap_variant_gives_exactly_k_deterministically() -> None:
+    from splitter.partition import Options
+
+    graph = domain_graph()
+    plans = [splitter.split(graph, services=4, seed=s, options=Options(exact_k="walktrap")) for s in (1, 2)]
+    assert all(len(p.services) == 4 for p in plans)
+    assert plans[0].assign(graph.nodes_of_kind("module")) == plans[1].assign(graph.nodes_of_kind("module"))
