@@ -64,6 +64,7 @@ class Options:
     shared_fan_in: int = 3
     shared_spread: int = 3
     max_shared_share: float = 0.1
+    walktrap_floor: int = 1  # >1: smaller groups join a neighbour, then Leiden splits back to k
     exact_k: str = "leiden"  # or "walktrap": Walktrap's dendrogram cut at k (see detect.walktrap_cut)
     min_size: int = 2
     max_services: int = 12
@@ -154,8 +155,11 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
         groups = detected
         if target is not None:
             cut = detect.walktrap_cut(contracted, target) if options.exact_k == "walktrap" else None
-            groups = cut if cut is not None else detect.to_count(contracted, groups, target, seed=seed,
-                                                                 balance=options.balance)
+            if cut is not None and options.walktrap_floor > 1:  # tiny groups join a neighbour, then back to k
+                cut = _absorb_small(contracted, cut, Options(min_size=options.walktrap_floor, max_services=10**6),
+                                    share=0.0)
+            groups = detect.to_count(contracted, cut if cut is not None else groups, target, seed=seed,
+                                     balance=options.balance)
         else:
             groups = _absorb_small(contracted, groups, options)
     members: dict[str, set[str]] = defaultdict(set)
@@ -184,11 +188,11 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
                     placed=placed)
 
 
-def _absorb_small(graph: nx.Graph, groups: list[set[str]], options: Options) -> list[set[str]]:
+def _absorb_small(graph: nx.Graph, groups: list[set[str]], options: Options, *, share: float = 0.02) -> list[set[str]]:
     """Tiny groups join their best neighbour; more than ``max_services`` groups are merged down."""
     groups = detect.canonical(groups)
     n_modules = sum(1 for g in groups for m in g if not is_table(m))
-    floor = max(options.min_size, round(0.02 * n_modules))
+    floor = max(options.min_size, round(share * n_modules))
     while len(groups) > 1:
         sizes = [sum(1 for m in g if not is_table(m)) for g in groups]
         small = [i for i, s in enumerate(sizes) if s < floor]
