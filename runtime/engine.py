@@ -22,15 +22,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.formats.topology import Topology, load_topology
+from cleave.formats.topology import Limits, Topology, load_topology
 from runtime import linux
 from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
-from runtime.launch import become_subreaper, begin_launch, feed
+from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
 from runtime.paths import ProjectPaths
 from runtime.readiness import http_health, is_listening
-from runtime.replicas import Replica, Service, build_spec, open_listener
+from runtime.replicas import Replica, Service, build_spec, open_listener, zygote_eligible
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
 from runtime.store import Store
 
@@ -244,7 +244,16 @@ class Engine:
                 procs = cgroups.create(replica.cgroup, service.spec.resources)
             spec = build_spec(service, replica, self.services, self.paths, isolation=self.isolation,
                               cgroup_procs=procs)
-            pending = begin_launch(spec)
+            pending = None
+            if self._zygote(service) is not None:
+                assert service.zygote_control is not None
+                try:
+                    pending = begin_zygote_launch(service.zygote_control, spec)
+                except OSError as error:
+                    _log(f"{service.name}: the zygote did not take the request ({error}); launching directly")
+                    self._zygote_gone(service)
+            if pending is None:
+                pending = begin_launch(spec)
         except (LaunchError, OSError) as error:
             self._failed(service, replica, str(error))
             return
@@ -252,6 +261,47 @@ class Engine:
         replica.state = "launching"
         replica.started_at = time.monotonic()
         self.selector.register(pending.fd, selectors.EVENT_READ, lambda key: self._launched(service, replica))
+
+    def _zygote(self, service: Service) -> int | None:
+        """The service's zygote (started on first use), or None when it has none (then replicas exec directly)."""
+        if service.zygote_pid:
+            return service.zygote_pid
+        if not zygote_eligible(service, self.isolation):
+            return None
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        group = f"{self.parent}/{service.name}-zygote"
+        try:
+            cgroups = self.isolation.cgroups
+            procs = cgroups.create(group, Limits()) if cgroups is not None else ()
+            spec = build_spec(service, Replica(service.name, -1, group), self.services, self.paths,
+                              isolation=self.isolation, cgroup_procs=procs, zygote=True,
+                              control_fd=child_end.fileno())
+            launched = launch(spec)
+            service.zygote_pidfd = linux.pidfd_open(launched.pid)
+        except (LaunchError, OSError) as error:
+            _log(f"{service.name}: no zygote ({error}); replicas exec directly")
+            service.zygote_failures += 1
+            parent_end.close()
+            return None
+        finally:
+            child_end.close()
+        service.zygote_pid = launched.pid
+        service.zygote_control = parent_end
+        self.selector.register(service.zygote_pidfd, selectors.EVENT_READ, lambda key: self._zygote_exited(service))
+        return launched.pid
+
+    def _zygote_exited(self, service: Service) -> None:
+        _log(f"{service.name}: the zygote (pid {service.zygote_pid}) {_reap(service.zygote_pid)}")
+        service.zygote_failures += 1
+        self._zygote_gone(service)
+
+    def _zygote_gone(self, service: Service) -> None:
+        if service.zygote_pidfd >= 0:
+            self.selector.unregister(service.zygote_pidfd)
+            os.close(service.zygote_pidfd)
+        if service.zygote_control is not None:
+            service.zygote_control.close()
+        service.zygote_pid, service.zygote_pidfd, service.zygote_control = 0, -1, None
 
     def _launched(self, service: Service, replica: Replica) -> None:
         pending = replica.pending
@@ -461,6 +511,11 @@ class Engine:
         self.done.set()
 
     def _cleanup(self) -> None:
+        for service in self.services.values():
+            if service.zygote_pid:
+                with contextlib.suppress(OSError):
+                    linux.pidfd_send_signal(service.zygote_pidfd, signal.SIGKILL)
+                self._zygote_gone(service)
         if self.isolation.cgroups is not None:
             with contextlib.suppress(OSError):
                 self.isolation.cgroups.remove(self.parent)

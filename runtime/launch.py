@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -52,6 +53,8 @@ class LaunchSpec:
     sockets: tuple[tuple[str, str], ...] = ()  # (name inside /run/cleave, host socket path)
     cwd: str = ""                         # plain-process runs: the host folder to run in
     tmpfs_size: str = "64m"
+    zygote: bool = False                  # a service's zygote: own mount namespace only, keeps its privileges
+    control_fd: int = -1                  # the zygote's control socket, passed as fd 4
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def begin_launch(spec: LaunchSpec) -> PendingLaunch:
     if pid == 0:  # the helper
         try:
             os.close(read_end)
-            _helper(spec, _high(write_end), _high(log_fd), _high(spec.listen_fd))
+            _helper(spec, _high(write_end), _high(log_fd), _high(spec.listen_fd),
+                    _high(spec.control_fd) if spec.control_fd >= 0 else -1)
         except BaseException as error:
             _report(write_end, f"{type(error).__name__}: {error}")
         os._exit(127)
@@ -119,7 +123,7 @@ def feed(pending: PendingLaunch, *, block: bool = False) -> Launched | None:
         pending.data += chunk
     data = bytes(pending.data)
     replica = struct.unpack("q", data[:8])[0] if len(data) >= 8 else 0
-    if replica != pending.helper:
+    if pending.helper > 0 and replica != pending.helper:
         os.waitpid(pending.helper, 0)  # the helper has exited: it forks the replica, reports, exits
     message = data[8:].decode(errors="replace")
     if message or replica <= 0:
@@ -132,6 +136,26 @@ def feed(pending: PendingLaunch, *, block: bool = False) -> Launched | None:
                           path=pending.log_path, hint="see the replica's log")
     start_time = linux.process_start_time(replica) or 0
     return Launched(replica, start_time, time.perf_counter() - pending.started)
+
+
+def begin_zygote_launch(control: socket.socket, spec: LaunchSpec) -> PendingLaunch:
+    """Ask a service's zygote to fork the replica (see ``runtime/zygote_script.py``); same protocol as a launch."""
+    started = time.perf_counter()
+    uid, gid = (int(part) for part in (spec.user.partition(":")[0], spec.user.partition(":")[2] or spec.user))
+    env = {**dict(spec.env), "LISTEN_FDS": "1", "LISTEN_PID": "1"}
+    request = json.dumps({"name": spec.name, "env": env, "workdir": spec.workdir, "uid": uid, "gid": gid})
+    read_end, write_end = os.pipe()
+    fds = [write_end, os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)]
+    try:
+        fds += [os.open(procs, os.O_WRONLY | os.O_CLOEXEC) for procs in spec.cgroup_procs]
+        socket.send_fds(control, [request.encode()], fds)
+    except OSError:
+        os.close(read_end)
+        raise
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return PendingLaunch(spec.name, spec.log_path, -1, read_end, started)
 
 
 def launch(spec: LaunchSpec) -> Launched:
@@ -150,7 +174,7 @@ def _report(fd: int, message: str) -> None:
         os.write(fd, struct.pack("q", 0) + message.encode())
 
 
-def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int) -> None:
+def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int, control_fd: int) -> None:
     os.setsid()
     step = "joining cgroups"
     announced = False
@@ -165,7 +189,7 @@ def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int) -> None:
             _exec(spec, log_fd, listen_fd, str(os.getpid()))
             return
         step = "unsharing namespaces"
-        linux.unshare(NAMESPACES)
+        linux.unshare(linux.CLONE_NEWNS if spec.zygote else NAMESPACES)
         child = os.fork()
         if child:
             os.write(pipe, struct.pack("q", child))
@@ -174,7 +198,7 @@ def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int) -> None:
         step = "building the root"
         _build_root(spec)
         step = "exec"
-        _exec(spec, log_fd, listen_fd, "1")
+        _exec(spec, log_fd, listen_fd, "1", control_fd)
     except BaseException as error:
         header = b"" if announced else struct.pack("q", 0)
         os.write(pipe, header + f"{step}: {error}".encode())
@@ -221,8 +245,9 @@ def _build_root(spec: LaunchSpec) -> None:
     linux.mount("tmpfs", f"{root}/run/cleave", None,
                 linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV)
     linux.mount(None, root, None, linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID)
-    socket.sethostname(spec.name)
-    linux.loopback_up()
+    if not spec.zygote:  # a zygote shares the host's uts and net namespaces; its replicas get their own
+        socket.sethostname(spec.name)
+        linux.loopback_up()
     os.chdir(root)
     linux.pivot_root(".", ".")
     linux.umount2(".", linux.MNT_DETACH)
@@ -255,19 +280,21 @@ def _lookup(table: str, name: str, user: str) -> int:
     raise LaunchError(f"user {user!r}: {name!r} is not in the image's {table}", hint="use numeric uid:gid")
 
 
-def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str) -> None:
+def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str, control_fd: int = -1) -> None:
     os.chdir(spec.cwd or spec.workdir or "/")
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.dup2(listen_fd, 3, inheritable=True)
+    if control_fd >= 0:
+        os.dup2(control_fd, 4, inheritable=True)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     for number in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
     env = dict(spec.env)
     env.update({"LISTEN_FDS": "1", "LISTEN_PID": listen_pid})
-    if spec.isolate:
+    if spec.isolate and not spec.zygote:
         uid, gid = _ids(spec.user)
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
         if uid == 0:

@@ -60,6 +60,10 @@ class Service:
     healthy: bool = False
     health_failures: int = 0
     replicas: dict[int, Replica] = field(default_factory=dict)
+    zygote_pid: int = 0
+    zygote_pidfd: int = -1
+    zygote_control: socket.socket | None = None
+    zygote_failures: int = 0
 
     @property
     def name(self) -> str:
@@ -92,13 +96,27 @@ def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tu
     return sock, ListenRecord("unix", str(path))
 
 
+ZYGOTE_SOURCE = Path(__file__).with_name("zygote_script.py").read_text()
+
+
+def zygote_eligible(service: Service, isolation: Isolation) -> bool:
+    """A zygote serves a Python command (``python -m mod`` or ``python script``) run by a numeric non-root user."""
+    command = service.spec.command or service.image.config.command
+    uid = service.spec.user.partition(":")[0]
+    return (isolation.namespaces and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
+            and Path(command[0]).name.startswith("python") and uid.isdigit() and uid != "0"
+            and service.zygote_failures < 3)
+
+
 def build_spec(service: Service, replica: Replica, services: dict[str, Service], paths: ProjectPaths, *,
-               isolation: Isolation, cgroup_procs: tuple[str, ...]) -> LaunchSpec:
+               isolation: Isolation, cgroup_procs: tuple[str, ...], zygote: bool = False,
+               control_fd: int = -1) -> LaunchSpec:
     """The launch spec of one replica: the image's env, the topology's env, then the runtime contract."""
     spec = service.spec
+    name = f"{spec.name}-zygote" if zygote else replica.name
     env = dict(service.image.config.env)
     env.update(spec.env)
-    env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": replica.name, "LISTEN_FDNAMES": spec.name})
+    env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": name, "LISTEN_FDNAMES": spec.name})
     sockets: list[tuple[str, str]] = []
     for callee in spec.calls:
         target = services[callee]
@@ -114,21 +132,23 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
         else:
             env[service_url_variable(callee)] = f"unix:{target.listen.address}"
     assert service.listener is not None
-    log = str(paths.replica_log(replica.name))
+    log = str(paths.replica_log(name))
     argv = spec.command or service.image.config.command
     if isolation.namespaces:
         env["DATA_DIR"] = spec.data_dir
-        return LaunchSpec(name=replica.name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
+        if zygote:
+            argv = (argv[0], "-c", ZYGOTE_SOURCE, *argv)
+        return LaunchSpec(name=name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
                           user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
                           cgroup_procs=cgroup_procs, isolate=True, layers=tuple(map(str, service.image.layers)),
                           staging_dir=str(paths.stage), volume=str(service.volume), data_dir=spec.data_dir,
-                          sockets=tuple(sockets))
+                          sockets=tuple(sockets), zygote=zygote, control_fd=control_fd)
     assert service.rootfs is not None
     env["DATA_DIR"] = str(service.volume)
     cwd = service.rootfs / spec.workdir.lstrip("/")
     env["PYTHONPATH"] = str(cwd)
     if argv and Path(argv[0]).name.startswith("python"):
         argv = (sys.executable, *argv[1:])  # the image's interpreter path means nothing outside its root
-    return LaunchSpec(name=replica.name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
+    return LaunchSpec(name=name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
                       user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
                       cgroup_procs=cgroup_procs, isolate=False, cwd=str(cwd))

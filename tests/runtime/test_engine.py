@@ -57,6 +57,12 @@ def test_up_ps_and_down_leave_nothing_behind(shop: Project) -> None:
     status, body = http_get(gateway, "/call?service=api")
     assert status == 200 and json.loads(body)["body"]["hostname"] == "api-0"
     assert json.loads(http_get(gateway, "/call?service=other")[1])["reached"] is False
+    # replicas forked by the service's zygote are isolated like launched ones
+    assert json.loads(http_get(gateway, "/procs")[1]) == [1]
+    who = json.loads(http_get(gateway, "/whoami")[1])
+    assert who["hostname"] in ("web-0", "web-1") and who["pid"] == 1 and who["uid"] == 65532
+    assert json.loads(http_get(gateway, "/write?path=/probe")[1])["written"] is False
+    assert json.loads(http_get(gateway, "/write?path=/tmp/probe")[1])["written"] is True
     assert shop.cli("up", "build").stdout.strip() == url  # a second `up` finds the running engine
     table = shop.cli("ps").stdout
     assert "web-1" in table and "running" in table
@@ -90,7 +96,9 @@ def test_scale_up_and_down_under_load_loses_no_request(shop: Project) -> None:
     assert shop.rows("api")[0]["restarts"] == 0
 
 
-def test_a_killed_replica_fails_only_in_flight_requests_and_comes_back(shop: Project) -> None:
+@pytest.mark.parametrize("zygote", ["1", "0"])
+def test_a_killed_replica_fails_only_in_flight_requests_and_comes_back(shop: Project, zygote: str) -> None:
+    shop.env["CLEAVE_RUNTIME_ZYGOTE"] = zygote  # forked by the zygote, or exec'd directly
     shop.up()
     victim = shop.rows("web")[0]
     with Load(shop.gateway(), path="/slow?s=0.02", threads=3) as load:
