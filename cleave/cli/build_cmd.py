@@ -33,7 +33,7 @@ def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
     if not enabled:
         return {}
     from packager.build import BuildResult
-    from packager.oci import ImageInput, build_images
+    from packager.oci import ImageInput, build_images, default_cache_dir
     from packager.requirements import installed_closure
 
     assert isinstance(result, BuildResult)
@@ -41,7 +41,7 @@ def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
                          env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path)
               for s in result.services]
     with output.progress("images") as report:
-        images = build_images(inputs, out / "oci", cache_dir=out / ".cache", progress=report)
+        images = build_images(inputs, out / "oci", cache_dir=default_cache_dir(), progress=report)
     return {name: image.manifest_digest for name, image in images.items()}
 
 
