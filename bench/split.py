@@ -187,8 +187,8 @@ def cleave_method(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
     return partition.propose(mg, k=k, seed=seed).labels()
 
 
-def cleave_walktrap(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
-    return partition.propose(mg, k=k, seed=seed, options=partition.Options(exact_k="walktrap")).labels()
+def cleave_leiden_k(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
+    return partition.propose(mg, k=k, seed=seed, options=partition.Options(exact_k="leiden")).labels()
 
 
 def cleave_auto(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str]:
@@ -211,7 +211,7 @@ def label_propagation(mg: units.ModuleGraph, k: int, seed: int) -> dict[str, str
     return _labels([set(c) for c in nx.community.asyn_lpa_communities(_connected(mg), weight="weight", seed=seed)])
 
 
-METHODS: dict[str, Method] = {"cleave@k": cleave_method, "cleave@k walktrap": cleave_walktrap,
+METHODS: dict[str, Method] = {"cleave@k": cleave_method, "cleave@k leiden": cleave_leiden_k,
                               "cleave auto": cleave_auto, "louvain": louvain,
                               "greedy modularity": greedy, "label propagation": label_propagation}
 

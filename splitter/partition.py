@@ -8,11 +8,13 @@ The order of work:
 2. Pinned services are held out as written.
 3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
 4. Consensus Leiden on the rest; tiny groups are absorbed by their best neighbour. When exactly ``k`` groups are
-   asked, the Leiden result is merged / split with the least modularity lost (``Options.exact_k="walktrap"``
-   cuts Walktrap's dendrogram at ``k`` instead: better on Django's apps, worse on samples/shop; docs/splitter.md).
+   asked, Walktrap's dendrogram is cut at ``k`` (up to 5,000 nodes; deterministic; measured closest to real app
+   boundaries, docs/splitter.md); above that, or with ``Options.exact_k="leiden"``, the Leiden result is merged /
+   split to ``k`` with the least modularity lost.
 5. ``keep_apart`` conflicts are repaired by moving the least-attached side to its next best group.
 6. Modules without any edge are placed by package proximity: the group holding most of the modules that share
-   the longest dotted prefix with it (the package nesting is read from the node ids, never from files).
+   the longest dotted prefix with it (the package nesting is read from the node ids, never from files). Test
+   modules (by name) are kept out of the detection and join the group they are most tied to.
 7. Held-out pure modules used by two or more services become ``shared`` (with every pure module they depend on);
    the others join the one service that uses them.
 """
@@ -65,7 +67,7 @@ class Options:
     shared_spread: int = 3
     max_shared_share: float = 0.1
     walktrap_floor: int = 1  # >1: smaller groups join a neighbour, then Leiden splits back to k
-    exact_k: str = "leiden"  # or "walktrap": Walktrap's dendrogram cut at k (see detect.walktrap_cut)
+    exact_k: str = "walktrap"  # or "leiden": the consensus Leiden result merged / split to k
     min_size: int = 2
     max_services: int = 12
     balance: float = 0.5
@@ -99,13 +101,20 @@ def _contract(graph: nx.Graph, together: Sequence[frozenset[str]]) -> tuple[nx.G
     return out, rep
 
 
+def is_test_module(module: str) -> bool:
+    """``tests``/``test`` packages, ``test_*``/``*_test`` modules and ``conftest`` (by name: real runs only)."""
+    parts = module.split(".")
+    return any(p in ("tests", "test", "conftest") or p.startswith("test_") or p.endswith("_test") for p in parts)
+
+
 def _working_graph(mg: ModuleGraph, pinned: set[str], held: set[str],
                    constraints: Constraints) -> tuple[nx.Graph, set[str], dict[str, str]]:
     """The graph detection runs on: free modules and tables, keep_together groups contracted, no isolated module."""
     free = [m for m in mg.modules if m not in pinned and m not in held]
     tables = [t for t in mg.graph.nodes if is_table(t)]
-    work = mg.graph.subgraph([*free, *tables]).copy()
-    isolated = {m for m in free if work.degree(m, weight="weight") == 0}
+    tests = {m for m in free if is_test_module(m)}  # test code follows the services, it does not shape them
+    work = mg.graph.subgraph([*(m for m in free if m not in tests), *tables]).copy()
+    isolated = tests | {m for m in free if m not in tests and work.degree(m, weight="weight") == 0}
     work.remove_nodes_from(isolated)
     work.remove_nodes_from([t for t in tables if work.degree(t) == 0])
     contracted, rep = _contract(work, constraints.keep_together)
@@ -173,7 +182,7 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
     if not groups and (isolated or held) and (target is None or target >= 1):
         groups = [set()]
     for module in sorted(isolated):
-        index, why = _nearest(module, groups)
+        index, why = _tied(mg.graph, module, groups) or _nearest(module, groups)
         groups[index].add(module)
         placed[module] = why
     shared, home = _resolve_shared(mg, held, groups, constraints.pinned, placed)
@@ -245,6 +254,19 @@ def _keep_apart(graph: nx.Graph, groups: list[set[str]],
             groups[target] |= {m for m in clash if m in where}
             groups = [g for g in groups if g]
     return groups
+
+
+def _tied(graph: nx.Graph, module: str, groups: Sequence[set[str]]) -> tuple[int, str] | None:
+    """The group ``module`` has the heaviest edges to (for test modules kept out of the detection)."""
+    where = {m: i for i, g in enumerate(groups) for m in g}
+    ties: dict[int, float] = defaultdict(float)
+    for _, other, d in graph.edges(module, data=True):
+        if other in where:
+            ties[where[other]] += float(d.get("weight", 1.0))
+    if not ties:
+        return None
+    index = max(ties, key=lambda i: (ties[i], -i))
+    return index, "test code: placed with the service it exercises most"
 
 
 def _nearest(module: str, groups: Sequence[set[str]]) -> tuple[int, str]:
