@@ -78,8 +78,10 @@ def register(app: typer.Typer) -> None:
             output.print_json(answer)
             return
         _warn_missing(answer)
-        table = Table("SERVICE", "REPLICA", "PID", "STATE", "HEALTH", "RESTARTS", "CPU s", "MEMORY", "LAST EXIT",
-                      box=None)
+        table = Table(box=None)
+        for title in ("SERVICE", "REPLICA", "PID", "STATE", "HEALTH", "RESTARTS", "CPU s", "MEMORY"):
+            table.add_column(title, no_wrap=True)
+        table.add_column("LAST EXIT")
         for row in answer["replicas"]:
             memory = f"{row['memory_bytes'] / 2**20:.1f} MiB" if row["memory_bytes"] is not None else "-"
             cpu = f"{row['cpu_seconds']:.2f}" if row["cpu_seconds"] is not None else "-"
