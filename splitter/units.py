@@ -166,10 +166,12 @@ def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
     graph = nx.Graph()
     graph.add_nodes_from(modules)
     for (a, b), w in sorted(pair.items()):
-        graph.add_edge(a, b, weight=w)
+        if w > 0:
+            graph.add_edge(a, b, weight=w)
     for table, users in sorted(tables.items()):
         for user in sorted(users):
-            graph.add_edge(table, user, weight=weights.table)
+            if weights.table > 0:
+                graph.add_edge(table, user, weight=weights.table)
     if weights.package_prior > 0:
         module_set = set(modules)
         for module in modules:
