@@ -10,6 +10,7 @@ on ``.cleave/engine.sock`` and keeps ``runtime-state.json`` current so that the 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import selectors
@@ -69,11 +70,13 @@ class Engine:
         become_subreaper()
         for folder in (self.paths.logs, self.paths.sockets, self.paths.stage, self.paths.volumes):
             folder.mkdir(parents=True, exist_ok=True)
+        self.lock = open(self.paths.state_dir / "engine.lock", "w")  # held for the engine's life  # noqa: SIM115
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeEngineError("another engine already runs this project", path=self.paths.state_dir,
+                                     hint="`cleave ps`, or `cleave down` first") from None
         previous = load_state(self.paths.state_file)
-        if previous is not None and previous.engine_pid != os.getpid() and \
-                linux.process_start_time(previous.engine_pid) == previous.engine_start_time:
-            raise RuntimeEngineError(f"an engine (pid {previous.engine_pid}) already runs this project",
-                                     path=self.paths.state_dir, hint="`cleave ps`, or `cleave down` first")
         store = Store(self.paths.store, overlay=self.isolation.namespaces)
         layout = self.build / self.topology.oci_layout
         for spec in self.topology.services:
@@ -562,6 +565,14 @@ def _reap(pid: int) -> str:
         time.sleep(0.001)
     _log(f"pid {pid}: its pidfd said it exited, but it cannot be reaped yet")
     return "exited (code unknown)"
+
+
+def kill_engine(paths: ProjectPaths) -> None:
+    """SIGKILL the project's engine (an engine that does not answer); its replicas stay for the teardown."""
+    state = load_state(paths.state_file)
+    if state is not None and linux.process_start_time(state.engine_pid) == state.engine_start_time:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(state.engine_pid, signal.SIGKILL)
 
 
 def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> int:

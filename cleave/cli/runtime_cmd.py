@@ -17,7 +17,7 @@ from rich.table import Table
 from cleave.cli import output
 from cleave.formats.topology import load_topology
 from runtime import control
-from runtime.engine import Engine, teardown_without_engine
+from runtime.engine import Engine, kill_engine, teardown_without_engine
 from runtime.errors import EngineNotRunning, RuntimeEngineError
 from runtime.logs import follow_logs, print_logs
 from runtime.paths import ProjectPaths, find_project
@@ -135,6 +135,11 @@ def register(app: typer.Typer) -> None:
         except EngineNotRunning:
             stopped = teardown_without_engine(paths, volumes)
             output.stderr.print(f"no engine was running; stopped {stopped} replica(s) it had left")
+            return
+        except RuntimeEngineError as error:
+            output.warn(f"{error}; stopping the engine and its replicas without it")
+            kill_engine(paths)
+            teardown_without_engine(paths, volumes)
             return
         teardown_without_engine(paths, volumes)  # anything the engine could not remove
         output.stderr.print("stopped")
