@@ -82,7 +82,8 @@ def name_groups(groups: Sequence[Iterable[str]], *, all_modules: Iterable[str], 
         if names[index] is not None:
             continue
         members = sorted(groups[index])
-        candidates = [sanitize(p) for p in dominant_prefixes(members, root)]
+        candidates = [sanitize(members[0].rsplit(".", 1)[-1])] if len(members) == 1 else []
+        candidates += [sanitize(p) for p in dominant_prefixes(members, root)]
         votes = Counter(sanitize(segment(m, root)) for m in members)
         candidates += [n for n, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
         if entry_module is not None and entry_module in members:
