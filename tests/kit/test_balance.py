@@ -1,0 +1,52 @@
+"""Replicas sharing one listening socket share long-lived keep-alive connections too."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from collections import Counter
+from pathlib import Path
+
+from runtime.readiness import is_listening
+from tests.kit.conftest import StartServer
+
+
+def _wait_listening(pid: int) -> None:
+    """Both replicas answer the same address, so a health check cannot tell that the second one is up yet."""
+    deadline = time.monotonic() + 10
+    while not is_listening(pid):
+        assert time.monotonic() < deadline, f"replica {pid} never waited on the shared socket"
+        time.sleep(0.01)
+
+
+def _pid_over(connection: http.client.HTTPConnection) -> int:
+    connection.request("POST", "/rpc/kitdemo.api.pid", body=json.dumps({"args": [], "kwargs": {}}),
+                       headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    assert response.status == 200, body
+    return int(body["result"])
+
+
+def test_keep_alive_connections_spread_over_replicas(tree: Path, start_server: StartServer) -> None:
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    try:
+        first = start_server(tree, share=listener)
+        second = start_server(tree, share=listener)
+        for replica in (first, second):
+            _wait_listening(replica.proc.pid)
+        port = listener.getsockname()[1]
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(32)]
+        try:
+            served = Counter(_pid_over(connection) for connection in connections)
+            # each connection stays with the replica that accepted it: ask again, same answer
+            assert all(_pid_over(c) == _pid_over(c) for c in connections[:4])
+        finally:
+            for connection in connections:
+                connection.close()
+        assert set(served) == {first.proc.pid, second.proc.pid}, served
+        assert min(served.values()) >= 4, f"one replica took almost every connection: {served}"
+    finally:
+        listener.close()
