@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import selectors
 import signal
 import socket
@@ -84,40 +83,38 @@ class Server:
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda _signum, _frame: self.stop())
-        poller = _AcceptPoller(self.listener.sock.fileno(), self._wake_r)
+        selector = selectors.DefaultSelector()
+        selector.register(self.listener.sock, selectors.EVENT_READ)
+        selector.register(self._wake_r, selectors.EVENT_READ)
         try:
             while True:
-                ready = poller.wait()
-                if self._wake_r in ready:
+                events = selector.select()
+                if any(key.fd == self._wake_r for key, _ in events):
                     break
                 self._accept()
-                poller.requeue()
         finally:
-            poller.close()
+            selector.close()
         return self._drain()
 
     def _accept(self) -> None:
-        """Take ONE connection per wake-up: replicas sharing the socket are all woken, and taking turns is what
-        lets the kernel spread long-lived keep-alive connections across them instead of one replica taking all."""
-        if len(self._connections) >= self.limits.max_connections:
-            time.sleep(0.01)  # at capacity: leave the rest in the kernel's queue (other replicas may take them)
-            return
-        try:
-            sock, peer = self.listener.sock.accept()
-        except (BlockingIOError, InterruptedError):
-            return  # another replica sharing the socket took it
-        except OSError as error:
-            log(f"accept failed: {error}")
-            time.sleep(0.05)
-            return
-        sock.setblocking(True)
-        if self._tcp:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        http11.set_timeouts(sock, self.limits.idle_timeout)
-        connection = _Connection(self, sock, (str(peer[0]), str(peer[1])) if isinstance(peer, tuple) else ("", ""))
-        with self._lock:
-            self._connections.add(connection)
-        threading.Thread(target=connection.run, name="cleave-connection", daemon=True).start()
+        while len(self._connections) < self.limits.max_connections:
+            try:
+                sock, peer = self.listener.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return  # another replica sharing the socket took it
+            except OSError as error:
+                log(f"accept failed: {error}")
+                time.sleep(0.05)
+                return
+            sock.setblocking(True)
+            if self._tcp:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            http11.set_timeouts(sock, self.limits.idle_timeout)
+            connection = _Connection(self, sock, (str(peer[0]), str(peer[1])) if isinstance(peer, tuple) else ("", ""))
+            with self._lock:
+                self._connections.add(connection)
+            threading.Thread(target=connection.run, name="cleave-connection", daemon=True).start()
+        time.sleep(0.01)  # at capacity: leave the rest in the kernel's queue (other replicas may take them)
 
     def _drain(self) -> int:
         self.listener.close()
@@ -271,41 +268,3 @@ def _where(error: BaseException) -> str:
 _REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 413: b"Content Too Large", 431:
             b"Request Header Fields Too Large", 500: b"Internal Server Error", 501: b"Not Implemented",
             503: b"Service Unavailable", 504: b"Gateway Timeout"}
-
-
-class _AcceptPoller:
-    """Waits for a connection on the listening socket or a byte on the wake pipe.
-
-    On Linux the listening socket, shared by every replica of a service, is in an epoll set with EPOLLEXCLUSIVE
-    (the kernel wakes one waiting replica per connection, not all of them), and the registration is renewed after
-    each accept: that moves this replica to the back of the socket's wait queue, so idle replicas take turns
-    instead of the first-registered one taking every long-lived keep-alive connection.
-    """
-
-    def __init__(self, listen_fd: int, wake_fd: int) -> None:
-        self._listen = listen_fd
-        self._epoll = select.epoll() if hasattr(select, "epoll") else None
-        if self._epoll is not None:
-            self._flags = select.EPOLLIN | getattr(select, "EPOLLEXCLUSIVE", 0)
-            self._epoll.register(wake_fd, select.EPOLLIN)
-            self._epoll.register(listen_fd, self._flags)
-        else:  # not Linux: plain readiness, no fairness guarantee
-            self._selector = selectors.DefaultSelector()
-            self._selector.register(wake_fd, selectors.EVENT_READ)
-            self._selector.register(listen_fd, selectors.EVENT_READ)
-
-    def wait(self) -> set[int]:
-        if self._epoll is not None:
-            return {fd for fd, _ in self._epoll.poll()}
-        return {int(key.fd) for key, _ in self._selector.select()}
-
-    def requeue(self) -> None:
-        if self._epoll is not None:
-            self._epoll.unregister(self._listen)
-            self._epoll.register(self._listen, self._flags)
-
-    def close(self) -> None:
-        if self._epoll is not None:
-            self._epoll.close()
-        else:
-            self._selector.close()
