@@ -20,3 +20,7 @@ def register(app: typer.Typer) -> None:
     from cleave.cli import runtime_cmd
 
     runtime_cmd.register(app)
+
+    from cleave.cli import migrate_cmd
+
+    migrate_cmd.register(app)  # last: it reuses the commands registered above

@@ -1,0 +1,124 @@
+"""``cleave migrate SRC``: analyze, split, build and up with sensible defaults: the one-command migration."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cleave.cli import output
+from cleave.errors import CleaveError
+from cleave.formats.plan import Plan, load_plan, save_plan
+
+
+class MigrateError(CleaveError):
+    """A bad ``--replicas`` assignment or a stage that cannot go on."""
+
+
+def parse_replicas(assignments: list[str]) -> dict[str, int]:
+    """``["catalog=3", "orders=2"]`` -> ``{"catalog": 3, "orders": 2}``."""
+    wanted: dict[str, int] = {}
+    for item in assignments:
+        name, _, count = item.partition("=")
+        if not name or not count.isdigit():
+            raise MigrateError(f"--replicas {item!r}: expected SERVICE=N with N a whole number",
+                               hint="example: --replicas catalog=3")
+        wanted[name] = int(count)
+    return wanted
+
+
+def with_replicas(plan: Plan, wanted: dict[str, int]) -> Plan:
+    """The plan with the replicas of the named services changed; unknown names are an error listing the known."""
+    names = [s.name for s in plan.services]
+    unknown = sorted(set(wanted) - set(names))
+    if unknown:
+        raise MigrateError(f"--replicas names no such service: {', '.join(unknown)}",
+                           path=plan.origin, hint=f"the plan's services are {', '.join(names)}")
+    services = tuple(dataclasses.replace(s, replicas=wanted.get(s.name, s.replicas)) for s in plan.services)
+    return dataclasses.replace(plan, services=services)
+
+
+def _stage(title: str) -> None:
+    output.stderr.print(f"[bold]==>[/] {title}", markup=True)
+
+
+def _command(app: typer.Typer, name: str) -> Callable[..., Any]:
+    for command in app.registered_commands:
+        if command.name == name and command.callback is not None:
+            return command.callback
+    raise MigrateError(f"the `{name}` command is not installed")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("migrate")
+    def migrate(  # noqa: PLR0917 (typer: one parameter per option)
+        src: Path = typer.Argument(..., help="The monolith's root folder (the one holding its top-level package)."),
+        services: int | None = typer.Option(None, "--services", "-n", min=1, help="Exactly this many services."),
+        replicas: list[str] = typer.Option([], "--replicas", "-r", help="SERVICE=N replicas (repeatable)."),
+        entry: str | None = typer.Option(None, "--entry", help="The WSGI/ASGI app, module:attr (default: found)."),
+        plan_path: Path = typer.Option(Path("cleave.yaml"), "--plan", "-p",
+                                       help="The plan: reused (pins, names, edits kept) when it exists."),
+        out: Path = typer.Option(Path(".cleave/build"), "--out", "-o", help="The build directory."),
+        up: bool = typer.Option(True, "--up/--no-up", help="Run the services once built."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON document."),
+    ) -> None:
+        """Analyze SRC, propose services, build them and run them: the whole migration in one command.
+
+        Example: cleave migrate samples/shop --replicas catalog=3 --replicas orders=3
+        """
+        from analyzer import analyze
+        from cleave.cli.build_cmd import run_build
+        from cleave.formats.graph import save_graph
+        from splitter import split
+
+        wanted = parse_replicas(replicas)
+        state = out.parent if out.parent.name == ".cleave" else out.parent / ".cleave"
+
+        _stage(f"analyze {src}")
+        with output.progress("analyzing") as report:
+            code_graph = analyze(src, cache_dir=state / "cache", progress=report)
+        save_graph(code_graph, state / "graph.json")
+        for diagnostic in code_graph.diagnostics:
+            output.warn(diagnostic.render())
+        counts = {label: len(code_graph.nodes_of_kind(kind)) for kind, label in
+                  (("module", "modules"), ("class", "classes"), ("function", "functions"), ("table", "tables"))}
+        output.stderr.print("    " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+
+        _stage(f"split -> {plan_path}")
+        previous = load_plan(plan_path) if plan_path.exists() else None
+        plan = split(code_graph, services=services, entry=entry, previous=previous,
+                     seed=previous.seed if previous else 42)
+        plan = with_replicas(plan, wanted)
+        save_plan(plan, plan_path)
+        blockers = plan.blockers(unaccepted_only=True)
+        output.stderr.print(f"    {len(plan.services)} services, {len(plan.shared)} shared patterns, "
+                            f"{len(plan.boundaries)} boundaries ({len(blockers)} blockers)")
+
+        _stage(f"build -> {out}")
+        outcome = run_build(src, plan, out, graph=code_graph, images=True)
+        output.stderr.print(f"    {len(outcome.result.services)} service trees and images, gateway "
+                            f"{outcome.result.gateway or '-'}")
+
+        summary: dict[str, Any] = {
+            "plan": str(plan_path), "build": str(out), "gateway": outcome.result.gateway,
+            "services": {s.name: {"replicas": s.replicas, "modules": list(s.modules)} for s in plan.services},
+            "images": dict(outcome.digests),
+        }
+        if not up:
+            if as_json:
+                output.print_json(summary)
+            return
+        _stage("up")
+        _command(app, "up")(build=out, foreground=False, detach=True, as_json=False)
+        if as_json:
+            output.print_json(summary)
+            return
+        output.stderr.print("")
+        for service in plan.services:
+            role = " (gateway)" if service.name == outcome.result.gateway else ""
+            output.stderr.print(f"    {service.name}{role}: {service.replicas} replica(s)")
+        output.stderr.print("\nwatch:  cleave ps        logs: cleave logs SERVICE -f\n"
+                            "scale:  cleave scale SERVICE=N   stop: cleave down")
