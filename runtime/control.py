@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +43,28 @@ def reachable(control_socket: Path) -> bool:
     except RuntimeEngineError:
         return False
     return True
+
+
+def apply_build(control_socket: Path, build: Path, timeout: float = 120.0) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Have the engine run ``build`` (``{"op": "apply"}``) and wait until the services it changed run.
+
+    Returns the engine's summary (restarted, started, stopped, scaled, unchanged) and its ``ps`` answer.
+    """
+    summary = request(control_socket, {"op": "apply", "build": str(build.resolve())}, timeout=timeout)
+    changed = {*summary.get("restarted", []), *summary.get("started", []), *summary.get("scaled", {})}
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = request(control_socket, {"op": "ps", "usage": False})
+        if answer["phase"] == "failed":
+            raise RuntimeEngineError(answer.get("failure") or "the new build did not start",
+                                     hint="`cleave ps`, `cleave logs SERVICE`")
+        rows = [r for r in answer["replicas"] if r["service"] in changed]
+        settled = answer["phase"] == "ready" and not answer.get("applying") and all(
+            r["state"] == "running" for r in rows) and all(
+            sum(r["service"] == name for r in rows) == answer["services"][name]["desired"] for name in changed)
+        if settled:
+            return summary, answer
+        if time.monotonic() > deadline:
+            raise RuntimeEngineError(f"the new build is not running after {timeout:.0f} s",
+                                     hint="`cleave ps`; the previous replicas serve until the new ones listen")
+        time.sleep(0.02)

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.formats.topology import Limits, Topology, load_topology
+from cleave.errors import CleaveError
+from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
 from runtime import linux
 from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.isolation import Isolation
@@ -32,8 +33,9 @@ from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, 
 from runtime.paths import ProjectPaths
 from runtime.readiness import http_health, is_listening
 from runtime.replicas import Replica, Service, build_spec, open_listener, zygote_eligible
+from runtime.rollout import ApplySummary, Retiring, same_service
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
-from runtime.store import Store
+from runtime.store import Store, UnpackedImage
 
 START_TIMEOUT = float(os.environ.get("CLEAVE_START_TIMEOUT", "60"))
 STOP_GRACE = 10.0
@@ -62,6 +64,7 @@ class Engine:
         self.released: set[str] = set()
         self.startup_deadline = 0.0
         self.adopted = 0
+        self.retiring: list[Retiring] = []
 
     # ---- preparation -------------------------------------------------------------------------------------------
 
@@ -79,18 +82,12 @@ class Engine:
         previous = load_state(self.paths.state_file)
         store = Store(self.paths.store, overlay=self.isolation.namespaces)
         layout = self.build / self.topology.oci_layout
+        generations = previous.extra.get("generations", {}) if previous else {}
         for spec in self.topology.services:
             image = store.unpack(layout, spec.image, spec.manifest_digest or None)
-            rootfs = None if self.isolation.namespaces else store.flatten(image)
-            volume = self.paths.volumes / spec.name
-            volume.mkdir(exist_ok=True)
-            if self.isolation.namespaces:
-                uid, _, gid = spec.user.partition(":")
-                if uid.isdigit():
-                    os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
             desired = previous.desired.get(spec.name, spec.replicas) if previous else spec.replicas
-            self.services[spec.name] = Service(spec=spec, image=image, rootfs=rootfs, volume=volume,
-                                               desired=desired, gateway=spec.name == self.topology.gateway)
+            self.services[spec.name] = self._new_service(store, spec, image, desired, self.topology)
+            self.services[spec.name].generation = int(generations.get(spec.name, 0))
         if previous is not None:
             self._adopt(previous)
         for service in self.services.values():
@@ -104,6 +101,18 @@ class Engine:
             self.gateway_url = f"http://127.0.0.1:{gateway.listen.address}"
         self.startup_deadline = time.monotonic() + START_TIMEOUT
 
+    def _new_service(self, store: Store, spec: ServiceSpec, image: UnpackedImage, desired: int,
+                     topology: Topology) -> Service:
+        rootfs = None if self.isolation.namespaces else store.flatten(image)
+        volume = self.paths.volumes / spec.name
+        volume.mkdir(exist_ok=True)
+        if self.isolation.namespaces:
+            uid, _, gid = spec.user.partition(":")
+            if uid.isdigit():
+                os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
+        return Service(spec=spec, image=image, rootfs=rootfs, volume=volume, desired=desired,
+                       gateway=spec.name == topology.gateway)
+
     def _adopt(self, previous: EngineState) -> None:
         for record in previous.replicas:
             service = self.services.get(record.service)
@@ -112,6 +121,11 @@ class Engine:
             try:
                 pidfd = linux.pidfd_open(record.pid)
             except OSError:
+                continue
+            if record.index in service.replicas:  # an old replica that was draining when the engine went away
+                with contextlib.suppress(OSError):
+                    linux.pidfd_send_signal(pidfd, signal.SIGTERM)
+                os.close(pidfd)
                 continue
             replica = Replica(service=record.service, index=record.index, cgroup=record.cgroup, pid=record.pid,
                               pidfd=pidfd, start_time=record.start_time, restarts=record.restarts,
@@ -177,13 +191,14 @@ class Engine:
             self._advance_stop(now)
             return
         self._advance_startup(now)
+        self._advance_rollouts(now)
         for service in self.services.values():
             if service.name not in self.released:
                 continue
             for index in range(service.desired):
                 if index not in service.replicas:
                     service.replicas[index] = Replica(service=service.name, index=index,
-                                                      cgroup=f"{self.parent}/{service.name}-{index}")
+                                                      cgroup=self._cgroup(service, str(index)))
                     self._start(service, service.replicas[index])
             for index, replica in list(service.replicas.items()):
                 if index >= service.desired and replica.state not in ("stopping",):
@@ -272,7 +287,7 @@ class Engine:
         if not zygote_eligible(service, self.isolation):
             return None
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        group = f"{self.parent}/{service.name}-zygote"
+        group = self._cgroup(service, "zygote")
         try:
             cgroups = self.isolation.cgroups
             procs = cgroups.create(group, Limits()) if cgroups is not None else ()
@@ -396,6 +411,126 @@ class Engine:
             with contextlib.suppress(OSError):
                 linux.pidfd_send_signal(replica.pidfd, signal.SIGKILL)
 
+    # ---- applying a new build ----------------------------------------------------------------------------------
+
+    def _cgroup(self, service: Service, slot: str) -> str:
+        """``<parent>/<service>-<slot>``, suffixed by the generation once the service was replaced."""
+        suffix = f"-g{service.generation}" if service.generation else ""
+        return f"{self.parent}/{service.name}-{slot}{suffix}"
+
+    def _every_service(self) -> list[Service]:
+        """The services of the build that runs, then those being replaced or removed."""
+        return [*self.services.values(), *(item.service for item in self.retiring)]
+
+    def apply(self, build: Path | None = None) -> ApplySummary:
+        """Run ``build`` (default: the same folder, re-read) in place of what runs, touching only what changed.
+
+        Every image is unpacked before anything changes, so a bad build leaves the running one alone. A changed
+        service gets a new :class:`Service` on the same listening socket; the old one drains once the new
+        replicas listen (:meth:`_advance_rollouts`).
+        """
+        if self.phase in ("stopping", "stopped"):
+            raise RuntimeEngineError("the engine is stopping", hint="run `cleave up BUILD` again once it is down")
+        build = (build or self.build).resolve()
+        try:
+            topology = load_topology(build / "topology.json")
+            if topology.project != self.topology.project:
+                raise RuntimeEngineError(f"the build is project {topology.project!r}, the engine runs "
+                                         f"{self.topology.project!r}", path=build,
+                                         hint="`cleave down` first to run another project here")
+            store = Store(self.paths.store, overlay=self.isolation.namespaces)
+            layout = build / topology.oci_layout
+            images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest or None)
+                      for spec in topology.services}
+        except RuntimeEngineError:
+            raise
+        except CleaveError as error:
+            raise RuntimeEngineError(error.message, path=error.path, line=error.line, hint=error.hint) from error
+        summary = ApplySummary()
+        for name in [n for n in self.services if n not in images]:
+            self._retire(self.services.pop(name), None)
+            summary.stopped.append(name)
+        for spec in topology.services:
+            old = self.services.get(spec.name)
+            gateway = spec.name == topology.gateway
+            if old is not None and same_service(old, spec, images[spec.name], gateway):
+                if spec.replicas != old.spec.replicas:
+                    old.desired = spec.replicas
+                    summary.scaled[spec.name] = spec.replicas
+                else:
+                    summary.unchanged.append(spec.name)
+                old.spec = spec
+                continue
+            desired = spec.replicas if old is None or old.spec.replicas != spec.replicas else old.desired
+            new = self._new_service(store, spec, images[spec.name], desired, topology)
+            if old is not None and old.gateway == gateway:
+                new.listener, new.listen = old.listener, old.listen  # callers never see a gap
+            else:
+                new.listener, new.listen = open_listener(new, self.paths, None)
+            if old is None:
+                summary.started.append(spec.name)
+            else:
+                summary.restarted.append(spec.name)
+                new.generation = old.generation + 1
+                new.healthy = old.healthy
+                self._retire(old, new)
+            self.services[spec.name] = new
+        self.topology, self.build = topology, build
+        gateway_service = self.services.get(topology.gateway or "")
+        self.gateway_url = (f"http://127.0.0.1:{gateway_service.listen.address}"
+                            if gateway_service is not None and gateway_service.listen is not None else None)
+        if summary.started or summary.restarted:
+            self.phase = "starting"  # new replicas start in dependency order, as at `up`
+            self.startup_deadline = time.monotonic() + START_TIMEOUT
+        self.dirty = True
+        _log(f"applied {build}: {summary.as_json()}")
+        return summary
+
+    def _retire(self, service: Service, successor: Service | None) -> None:
+        service.desired = 0
+        keep = successor is not None and successor.listener is service.listener
+        self.retiring.append(Retiring(service=service, successor=successor, keep_listener=keep))
+
+    def _advance_rollouts(self, now: float) -> None:
+        """Drain a replaced service once its successor's replicas all listen; finish when its replicas are gone."""
+        for item in list(self.retiring):
+            old = item.service
+            if not item.draining:
+                current = self.services.get(old.name) if item.successor is not None else None
+                ready = current is None or sum(r.state == "running" for r in current.replicas.values()) \
+                    >= current.desired
+                if ready:
+                    item.draining = True
+                    for replica in list(old.replicas.values()):
+                        self._stop(old, replica)
+                continue
+            for replica in list(old.replicas.values()):
+                if replica.pid == 0 and replica.pending is None:
+                    old.replicas.pop(replica.index, None)
+                elif replica.state == "stopping" and now > replica.stop_deadline:
+                    self._kill(replica)
+            if not old.replicas:
+                self._finish_retiring(item)
+
+    def _finish_retiring(self, item: Retiring) -> None:
+        """The old replicas are gone: stop the old zygote, remove its cgroup, close a listener nobody uses."""
+        self.retiring.remove(item)
+        old = item.service
+        if old.zygote_pid:
+            with contextlib.suppress(OSError):
+                linux.pidfd_send_signal(old.zygote_pidfd, signal.SIGKILL)  # reaped by _zygote_exited
+        if self.isolation.cgroups is not None:
+            with contextlib.suppress(OSError):
+                self.isolation.cgroups.remove(self._cgroup(old, "zygote"))
+        if not item.keep_listener and old.listener is not None:
+            old.listener.close()
+            in_use = {s.listen.address for s in self._every_service() if s.listen is not None}
+            if old.listen is not None and old.listen.kind == "unix" and old.listen.address not in in_use:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(old.listen.address)
+        self.dirty = True
+        _log(f"{old.name}: the replicas of the previous build are gone")
+
     # ---- control -----------------------------------------------------------------------------------------------
 
     def _on_control(self, key: selectors.SelectorKey) -> None:
@@ -443,6 +578,9 @@ class Engine:
                 self.services[name].desired = count
             self.dirty = True
             return {"ok": True, "desired": {n: s.desired for n, s in self.services.items()}}
+        if op == "apply":
+            build = message.get("build")
+            return self.apply(Path(build) if isinstance(build, str) else None).as_json()
         if op == "down":
             self.remove_volumes = bool(message.get("volumes"))
             self.begin_stop()
@@ -453,6 +591,7 @@ class Engine:
     def status(self) -> dict[str, Any]:
         return {"phase": self.phase, "failure": self.error, "gateway_url": self.gateway_url, "pid": os.getpid(),
                 "project": self.topology.project, "isolation": self.isolation.describe(), "adopted": self.adopted,
+                "applying": sorted({r.service.name for r in self.retiring}),
                 "services": {n: {"desired": s.desired, "healthy": bool(s.healthy),
                                  "listen": s.listen.address if s.listen else None}
                              for n, s in self.services.items()}}
@@ -461,8 +600,9 @@ class Engine:
         """One row per replica for ``ps``; ``usage=False`` skips the cgroup reads (cheap polling)."""
         rows = []
         cgroups = self.isolation.cgroups if usage else None
-        for name in self.topology.start_order():
-            service = self.services[name]
+        services = [self.services[name] for name in self.topology.start_order()]
+        for service in [*services, *(r.service for r in self.retiring)]:
+            name = service.name
             for index in sorted(service.replicas):
                 replica = service.replicas[index]
                 reading = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
@@ -487,7 +627,7 @@ class Engine:
         if self.phase == "stopping":
             return
         self.phase = "stopping"
-        for service in self.services.values():
+        for service in self._every_service():
             service.desired = 0
             for replica in list(service.replicas.values()):
                 if replica.state != "stopping":
@@ -495,7 +635,7 @@ class Engine:
 
     def _advance_stop(self, now: float) -> None:
         remaining = False
-        for service in self.services.values():
+        for service in self._every_service():
             for replica in list(service.replicas.values()):
                 if replica.pid == 0 and replica.pending is None:
                     service.replicas.pop(replica.index, None)
@@ -514,7 +654,7 @@ class Engine:
         self.done.set()
 
     def _cleanup(self) -> None:
-        for service in self.services.values():
+        for service in self._every_service():
             if service.zygote_pid:
                 with contextlib.suppress(OSError):
                     linux.pidfd_send_signal(service.zygote_pidfd, signal.SIGKILL)
@@ -522,7 +662,7 @@ class Engine:
         if self.isolation.cgroups is not None:
             with contextlib.suppress(OSError):
                 self.isolation.cgroups.remove(self.parent)
-        for service in self.services.values():
+        for service in self._every_service():
             if service.listener is not None:
                 service.listener.close()
             if service.listen is not None and service.listen.kind == "unix":
@@ -538,13 +678,14 @@ class Engine:
     def _save(self) -> None:
         self.dirty = False
         replicas = tuple(ReplicaRecord(r.service, r.index, r.pid, r.start_time, r.restarts, r.cgroup)
-                         for s in self.services.values() for r in s.replicas.values() if r.pid)
+                         for s in self._every_service() for r in s.replicas.values() if r.pid)
         listeners = {n: s.listen for n, s in self.services.items() if s.listen is not None}
         save_state(self.paths.state_file, EngineState(
             engine_pid=os.getpid(), engine_start_time=linux.process_start_time(os.getpid()) or 0,
             build=str(self.build), project=self.topology.project, cgroup_parent=self.parent,
             isolation=self.isolation.describe(), desired={n: s.desired for n, s in self.services.items()},
-            listeners=listeners, replicas=replicas, gateway_url=self.gateway_url))
+            listeners=listeners, replicas=replicas, gateway_url=self.gateway_url,
+            extra={"generations": {n: s.generation for n, s in self.services.items() if s.generation}}))
 
 
 def _log(message: str) -> None:

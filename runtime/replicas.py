@@ -64,6 +64,7 @@ class Service:
     zygote_pidfd: int = -1
     zygote_control: socket.socket | None = None
     zygote_failures: int = 0
+    generation: int = 0  # bumped by each rolling replacement: new cgroups never collide with draining ones
 
     @property
     def name(self) -> str:

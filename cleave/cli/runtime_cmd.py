@@ -21,6 +21,7 @@ from runtime.engine import Engine, kill_engine, teardown_without_engine
 from runtime.errors import EngineNotRunning, RuntimeEngineError
 from runtime.logs import follow_logs, print_logs
 from runtime.paths import ProjectPaths, find_project
+from runtime.rollout import describe
 
 UP_TIMEOUT = 120.0
 
@@ -60,9 +61,14 @@ def register(app: typer.Typer) -> None:
         """
         load_topology(build / "topology.json")  # a clear error before anything starts
         paths = ProjectPaths.for_build(build)
-        if control.reachable(paths.control_socket):
-            output.stderr.print("the engine already runs this project")
-            _announce(control.request(paths.control_socket, {"op": "status"}), as_json)
+        if control.reachable(paths.control_socket):  # apply BUILD to the running engine: only changes restart
+            summary, status = control.apply_build(paths.control_socket, build, timeout=UP_TIMEOUT)
+            if as_json:
+                output.print_json({**summary, "gateway_url": status.get("gateway_url")})
+                return
+            for line in describe(summary):
+                output.stderr.print(line)
+            output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
             return
         if foreground or not detach:
             _run_foreground(build, paths, as_json)

@@ -11,6 +11,7 @@ import json
 import sys
 import tarfile
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,37 @@ def write_build(build: Path, services: Mapping[str, Mapping[str, Any]], base_lay
     topology = topo.Topology(project=project, services=tuple(specs), gateway=gateway)
     topo.save_topology(topology, build / "topology.json")
     return topology
+
+
+def rebuild_image(build: Path, name: str, base_layer: bytes, extra: Mapping[str, bytes]) -> str:
+    """Give ``name`` its own new image (the app layer plus ``extra``) in the build's layout; returns its digest.
+
+    The other images stay as they are; topology.json is not touched (see :func:`edit_topology`).
+    """
+    layout = build / "oci"
+    index_path = layout / "index.json"
+    kept = [m for m in json.loads(index_path.read_text())["manifests"]
+            if m.get("annotations", {}).get(REF_NAME_ANNOTATION) != name]
+    digest = write_layout(layout, [name], base_layer, extra)[name]
+    index = json.loads(index_path.read_text())
+    index["manifests"] = kept + index["manifests"]
+    index_path.write_text(json.dumps(index))
+    return digest
+
+
+def edit_topology(build: Path, services: Mapping[str, Mapping[str, Any] | None], **fields: Any) -> None:
+    """Change fields of services in topology.json (``None`` removes a service; an unknown name is added)."""
+    topology = topo.load_topology(build / "topology.json")
+    specs = []
+    for spec in topology.services:
+        change = services.get(spec.name, {})
+        if change is not None:
+            specs.append(replace(spec, **change))
+    known = {spec.name for spec in topology.services}
+    for name, change in services.items():
+        if name not in known and change is not None:
+            values: dict[str, Any] = {"image": name, "source_dir": f"services/{name}",
+                                      "command": ("python3", "/app/server.py"), "env": {"CLEAVE_SERVICE": name}}
+            values.update(change)
+            specs.append(topo.ServiceSpec(name=name, **values))
+    topo.save_topology(replace(topology, services=tuple(specs), **fields), build / "topology.json")
