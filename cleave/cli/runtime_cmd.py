@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every service of BUILD at its planned replicas and print the gateway's URL.
 
+        When the engine already runs this project, apply BUILD to it: only changed services restart (rolling, no
+        request lost), replicas-only changes scale, new services start, removed ones stop.
         Example: cleave up .cleave/build
         """
         load_topology(build / "topology.json")  # a clear error before anything starts

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from runtime import cgroups, linux
+from runtime.state import load_state
 from tests.runtime.conftest import http_get, needs_root
 from tests.runtime.images import edit_topology, rebuild_image
 from tests.runtime.project import Load, Project, leftover_cgroups, make_project
@@ -67,6 +70,17 @@ def test_a_changed_image_restarts_only_its_service_and_loses_no_request(shop: Pr
     assert "unchanged: web, api, other" in result.stderr and "restarted" not in result.stderr
     assert result.stdout.strip().startswith("http://127.0.0.1:")
     assert _pids(shop) == after
+
+    os.kill(shop.ps()["pid"], signal.SIGKILL)  # a new engine re-adopts the replaced replicas, then replaces again
+    shop.up()
+    answer = shop.ps()
+    assert answer["adopted"] == 4 and {r["replica"]: r["pid"] for r in answer["replicas"]} == after
+    edit_topology(shop.build, {"web": {"env": {"CLEAVE_SERVICE": "web", "FLAVOUR": "3"}}})
+    assert _apply(shop)["restarted"] == ["web"]
+    state = load_state(shop.paths.state_file)
+    assert state is not None
+    assert sorted(r.cgroup.rsplit("/", 1)[1] for r in state.replicas if r.service == "web") == ["web-0-g2", "web-1-g2"]
+    assert _pids(shop)["api-0"] == before["api-0"]
 
 
 def test_an_env_change_scale_new_and_removed_services_in_one_apply(shop: Project, base_layer: bytes) -> None:

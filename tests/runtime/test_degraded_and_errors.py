@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.conftest import http_get
+from tests.runtime.images import edit_topology
 from tests.runtime.project import Project, make_project
 
 
@@ -37,8 +38,15 @@ def test_degraded_mode_runs_plain_processes_and_says_what_is_missing(plain: Proj
     assert who["hostname"] == socket.gethostname()  # plain processes share the host's hostname
     called = json.loads(http_get(gateway, "/call?service=api")[1])
     assert called["reached"] is True
-    pids = [r["pid"] for r in answer["replicas"]]
     plain.cli("scale", "web=3", "--wait")
+    before = {r["replica"]: r["pid"] for r in plain.ps()["replicas"]}
+    edit_topology(plain.build, {"api": {"env": {"CLEAVE_SERVICE": "api", "FLAVOUR": "new"}}})
+    assert "api: restarted" in plain.cli("up", "build").stderr  # applying a build works without isolation too
+    after = {r["replica"]: r["pid"] for r in plain.ps()["replicas"]}
+    assert after["api-0"] != before["api-0"] and {k: after[k] for k in before if k != "api-0"} == \
+        {k: v for k, v in before.items() if k != "api-0"}
+    assert json.loads(http_get(gateway, "/call?service=api&path=/env")[1])["body"]["FLAVOUR"] == "new"
+    pids = [*before.values(), after["api-0"]]
     plain.cli("down")
     time.sleep(0.1)
     assert all(not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
