@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
                 output.print_json({**summary, "gateway_url": status.get("gateway_url")})
                 return
             for line in describe(summary):
-                output.stderr.print(line)
+                output.stderr.print(line, soft_wrap=True)  # one line per service, whatever the terminal's width
             output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
             return
         if foreground or not detach:
