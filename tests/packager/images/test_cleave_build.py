@@ -65,7 +65,6 @@ def test_generated_manifests_validate(build: Path) -> None:
 def test_another_folder_builds_the_same_images(build: Path, tmp_path: Path) -> None:
     src = tmp_path / "elsewhere" / "mini"
     shutil.copytree(MINI, src)
-    shutil.copytree(build / ".cache", tmp_path / "again" / ".cache")  # warm: only the trees are hashed again
     cleave_build(src, tmp_path / "again")
     first, second = load_topology(build / "topology.json"), load_topology(tmp_path / "again" / "topology.json")
     assert {s.name: s.manifest_digest for s in first.services} == {s.name: s.manifest_digest for s in second.services}
