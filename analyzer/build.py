@@ -168,7 +168,8 @@ class GraphBuilder:
             table = ""
             if hint is not None and hint[1]:
                 table = hint[1]  # SQLAlchemy __tablename__
-            elif any(_DJANGO_MODEL.search(b) for b in self.index.all_external_bases(node)):
+            elif any(_DJANGO_MODEL.search(b) for b in self.index.all_external_bases(node)) or any(
+                    _DJANGO_MODEL.search(c) for c in self.index.mro(node)[1:]):  # Django's own models
                 if hint is not None and hint[4]:
                     continue  # abstract
                 name = qual.rpartition(".")[2]

@@ -23,6 +23,8 @@ from cleave.formats.graph import CodeGraph, Diagnostic
 
 ANALYZER_VERSION: Final = "0.1.0+facts3"
 """Changes whenever the facts a file produces could change: part of every cache key."""
+BUILD_VERSION: Final = "2"
+"""Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
 _SERIAL_BELOW: Final = 24  # fewer files than this to parse: no process pool (its start-up costs more)
@@ -57,7 +59,7 @@ def _size(path: str) -> int:
 def _environment(src: Path, tree: SourceTree, exclude: Sequence[str]) -> bytes:
     """Fingerprint of everything but the files' contents."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(ANALYZER_VERSION.encode())
+    digest.update(f"{ANALYZER_VERSION}/{BUILD_VERSION}".encode())
     for job in tree.jobs:
         digest.update(job[1].encode() + b"\0")
     for name in tree.namespace_packages:

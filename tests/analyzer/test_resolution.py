@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cleave.formats.graph import CodeGraph
@@ -163,3 +165,19 @@ def test_calls_record_what_crosses_besides_data() -> None:
         "shop.tasks.gen": [],
     }
     assert graph.graph.nodes["shop.tasks.gen"]["is_generator"] is True
+
+
+def test_django_models_when_django_itself_is_in_the_tree(tmp_path: Path) -> None:
+    files = {
+        "django/__init__.py": "", "django/db/__init__.py": "",
+        "django/db/models/__init__.py": "from django.db.models.base import Model\n",
+        "django/db/models/base.py": "class Model:\n    def save(self):\n        return None\n",
+        "shop/__init__.py": "",
+        "shop/models.py": "from django.db import models\n\n\nclass Item(models.Model):\n    pass\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    graph = run(tmp_path)
+    assert edges(graph, "uses_table") == {("shop.models.Item", "table:shop_item")}
+    assert edges(graph, "inherits") == {("shop.models.Item", "django.db.models.base.Model")}
