@@ -1,7 +1,8 @@
 """Stage 1: source tree -> dependency graph (libcst -> networkx). See :func:`analyzer.analyze`.
 
 Pipeline: :mod:`analyzer.discover` lists the modules, :mod:`analyzer.worker` turns each file into facts
-(:mod:`analyzer.walker`, in parallel, cached by :mod:`analyzer.cache`), :mod:`analyzer.resolve` resolves names
+(:mod:`analyzer.walker` and :mod:`analyzer.handlers`, in parallel, cached by :mod:`analyzer.cache`),
+:mod:`analyzer.resolve` resolves names
 across files and :mod:`analyzer.build` makes the graph.
 """
 

@@ -1,0 +1,102 @@
+"""Small helpers over libcst nodes shared by the walker and its handlers: source order, names, literals."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Final
+
+import libcst as cst
+
+_FRONT: Final = ("leading_lines", "header", "lpar", "lbracket", "lbrace")
+_BACK: Final = ("rbracket", "rbrace", "rpar", "footer")
+_EXPLICIT: Final[dict[type[cst.CSTNode], tuple[str, ...]]] = {
+    cst.FunctionDef: ("leading_lines", "decorators", "lines_after_decorators", "asynchronous",
+                      "whitespace_after_def", "name", "whitespace_after_name", "type_parameters",
+                      "whitespace_after_type_parameters", "whitespace_before_params", "params", "returns",
+                      "whitespace_before_colon", "body"),
+    cst.ClassDef: ("leading_lines", "decorators", "lines_after_decorators", "whitespace_after_class", "name",
+                   "whitespace_after_name", "type_parameters", "whitespace_after_type_parameters", "lpar", "bases",
+                   "keywords", "rpar", "whitespace_before_colon", "body"),
+    cst.ExceptHandler: ("leading_lines", "whitespace_after_except", "type", "name", "whitespace_before_colon", "body"),
+    cst.ExceptStarHandler: ("leading_lines", "whitespace_after_except", "whitespace_after_star", "type", "name",
+                            "whitespace_before_colon", "body"),
+    cst.Call: ("lpar", "func", "whitespace_after_func", "whitespace_before_args", "args", "rpar"),
+    cst.Subscript: ("lpar", "value", "whitespace_after_value", "lbracket", "slice", "rbracket", "rpar"),
+    cst.Arg: ("star", "whitespace_after_star", "keyword", "equal", "value", "whitespace_after_arg", "comma"),
+    cst.Param: ("star", "whitespace_after_star", "name", "annotation", "equal", "default", "comma",
+                "whitespace_after_param"),
+    cst.Parameters: ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.DictElement: ("key", "whitespace_before_colon", "whitespace_after_colon", "value", "comma"),
+    cst.IfExp: ("lpar", "body", "whitespace_before_if", "whitespace_after_if", "test", "whitespace_before_else",
+                "whitespace_after_else", "orelse", "rpar"),
+    cst.MatchCase: ("leading_lines", "whitespace_after_case", "pattern", "whitespace_before_if", "whitespace_after_if",
+                    "guard", "whitespace_before_colon", "body"),
+}
+_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_SKIP_FIELDS: Final = frozenset({"value", "encoding", "default_indent", "default_newline", "has_trailing_newline"})
+
+MUTATORS: Final = frozenset({
+    "append", "extend", "insert", "remove", "pop", "clear", "update", "add", "discard", "setdefault", "popitem",
+    "sort", "reverse", "appendleft", "extendleft", "popleft", "set", "__setitem__", "__delitem__",
+})
+_DYNAMIC_IMPORTS: Final = frozenset({"importlib.import_module", "import_module", "__import__"})
+_SQL_HINT: Final = re.compile(r"select|insert|update|delete|create|replace", re.I)
+_IMPLICIT_CLASSMETHODS: Final = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
+
+
+def _order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    order = _ORDER.get(kind)
+    if order is None:
+        names = [f.name for f in dataclasses.fields(kind)]
+        explicit = _EXPLICIT.get(kind)
+        if explicit is not None:
+            order = explicit
+        else:
+            front = [n for n in _FRONT if n in names]
+            back = [n for n in _BACK if n in names]
+            order = (*front, *[n for n in names if n not in front and n not in back], *back)
+        if kind in (cst.SimpleString, cst.FormattedStringText, cst.Integer, cst.Float, cst.Imaginary):
+            order = tuple(n for n in order if n not in _SKIP_FIELDS)
+        _ORDER[kind] = order
+    return order
+
+
+def _subclasses(kind: type) -> set[type]:
+    found = {kind}
+    child: type
+    for child in kind.__subclasses__():
+        found |= _subclasses(child)
+    return found
+
+
+_NODE_TYPES: Final = frozenset(_subclasses(cst.CSTNode))
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+_PREFIX: Final = re.compile(r"^[rRuUfF]*")
+
+
+def literal(node: cst.CSTNode) -> str | None:
+    """The text of a (non-bytes) string literal, escapes left as written (enough for names and SQL)."""
+    if not isinstance(node, cst.SimpleString):
+        return None
+    raw = node.value
+    body = _PREFIX.sub("", raw, count=1)
+    if not body or body[0] not in "'\"":
+        return None
+    quote = 3 if body[:3] in ('"""', "'''") else 1
+    return body[quote:-quote]
+
+
+FILE_MARK: Final = "file"
+"""What a local bound to ``open(...)`` is bound to (so passing it is a ``file`` crossing)."""

@@ -1,0 +1,493 @@
+"""What the walker does at each kind of libcst node: bindings, references, imports, definitions, strings.
+
+Every handler must visit (or count the newlines of) all of its node's children, or the line numbers drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+import libcst as cst
+
+from analyzer import facts as F
+from analyzer.cstutil import (
+    _DYNAMIC_IMPORTS,
+    _IMPLICIT_CLASSMETHODS,
+    _SQL_HINT,
+    FILE_MARK,
+    MUTATORS,
+    _order,
+    dotted_name,
+    literal,
+)
+from cleave.formats.graph import Diagnostic
+
+if TYPE_CHECKING:
+    from analyzer.walker import Walker, _Scope
+
+
+def _h_name(w: Walker, node: cst.Name) -> None:
+    if node.lpar:
+        w.generic(node)
+    if id(node) not in w.claimed:
+        w.ref(F.READ, ("n", node.value, ""))
+
+
+def _h_attribute(w: Walker, node: cst.Attribute) -> None:
+    w.claimed.add(id(node.attr))
+    if id(node) not in w.claimed:
+        expr = w.expr(node)
+        if expr is not None:
+            w.ref(F.READ, expr)
+            w.claim_chain(node)
+    w.generic(node)
+
+
+def _h_call(w: Walker, node: cst.Call) -> None:
+    func = node.func
+    expr = w.expr(func)
+    if expr is not None:
+        w.claim_chain(func)
+        passes: set[str] = set()
+        args: list[F.Expr] = []
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, cst.Lambda):
+                passes.add("callable")
+            elif isinstance(value, cst.GeneratorExp):
+                passes.add("generator")
+            elif isinstance(value, cst.Call) and dotted_name(value.func) == "open":
+                passes.add("file")
+            elif isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+                arg_expr = w.expr(value)
+                if arg_expr is not None:
+                    args.append(arg_expr)
+        w.ref(F.CALL, expr, (tuple(sorted(passes)), tuple(args)))
+        if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+            base = w.expr(func.value)
+            if base is not None and (base[0] != "n" or base[1] != "self"):
+                w.ref(F.WRITE, base)
+        name = dotted_name(func)
+        if name is not None:
+            _special_call(w, node, name)
+    w.generic(node)
+
+
+def _string_arg(node: cst.Call, index: int) -> str | None:
+    if len(node.args) > index:
+        return literal(node.args[index].value)
+    return None
+
+
+def _special_call(w: Walker, node: cst.Call, name: str) -> None:
+    if name in _DYNAMIC_IMPORTS:
+        target = _string_arg(node, 0)
+        if target is not None and not target.startswith("."):
+            w.imports.append((w.scope.target, w.line, target, None, w.type_checking > 0, w.scope.kind != "module"))
+        elif node.args:
+            w.diagnostics.append(Diagnostic(w.file, w.line, "dynamic-import",
+                                            f"dynamic import of a computed name ({name}(...)): not followed"))
+    elif (name == "Table" or name.endswith(".Table")) and len(node.args) >= 2:
+        table = _string_arg(node, 0)
+        if table:
+            w.tables.append((w.scope.target, table.lower(), "create", w.line))
+
+
+def _h_assign(w: Walker, node: cst.Assign) -> None:
+    for target in node.targets:
+        w.bind_target(target.target, node.value)
+    if (w.scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
+            and node.targets[0].target.value == "__all__"):
+        w.all_names = _strings(node.value)
+    w.generic(node)
+
+
+def _h_annassign(w: Walker, node: cst.AnnAssign) -> None:
+    if node.value is not None:
+        w.bind_target(node.target, node.value)
+    else:
+        w.claim_chain(node.target)
+    w.generic(node)
+
+
+def _h_augassign(w: Walker, node: cst.AugAssign) -> None:
+    target = node.target
+    if isinstance(target, cst.Name):
+        w.claimed.add(id(target))
+        scope = w.scope
+        if scope.kind == "module":
+            w.bind(target.value, None)
+            if target.value == "__all__" and w.all_names is not None:
+                w.all_names.extend(_strings(node.value) or [])
+        elif target.value in scope.globals:
+            w.ref(F.WRITE, ("n", target.value, ""))
+    else:
+        w.bind_target(target, None)
+    w.generic(node)
+
+
+def _strings(node: cst.BaseExpression) -> list[str] | None:
+    if isinstance(node, (cst.List, cst.Tuple)):
+        out = []
+        for element in node.elements:
+            text = literal(element.value)
+            if text is not None:
+                out.append(text)
+        return out
+    return None
+
+
+def _h_for(w: Walker, node: cst.For | cst.CompFor) -> None:
+    w.bind_target(node.target, None)
+    w.generic(node)
+
+
+def _h_with_item(w: Walker, node: cst.WithItem) -> None:
+    if node.asname is not None:
+        value = node.item
+        if isinstance(value, cst.Call) and dotted_name(value.func) == "open":
+            if isinstance(node.asname.name, cst.Name):
+                w.claimed.add(id(node.asname.name))
+                w.bind(node.asname.name.value, FILE_MARK)
+        else:
+            w.bind_target(node.asname.name, None)
+    w.generic(node)
+
+
+def _h_except(w: Walker, node: cst.ExceptHandler) -> None:
+    if node.name is not None and isinstance(node.name.name, cst.Name):
+        w.claimed.add(id(node.name.name))
+        w.bind(node.name.name.value, None)
+    w.generic(node)
+
+
+def _h_named(w: Walker, node: cst.NamedExpr) -> None:
+    w.bind_target(node.target, None)
+    w.generic(node)
+
+
+def _h_del(w: Walker, node: cst.Del) -> None:
+    target = node.target
+    if isinstance(target, cst.Name):
+        w.claimed.add(id(target))
+    else:
+        w.bind_target(target, None)
+    w.generic(node)
+
+
+def _h_global(w: Walker, node: cst.Global | cst.Nonlocal) -> None:
+    for item in node.names:
+        w.scope.globals.add(item.name.value)
+        w.claimed.add(id(item.name))
+    w.generic(node)
+
+
+def _h_arg(w: Walker, node: cst.Arg) -> None:
+    if node.keyword is not None:
+        w.claimed.add(id(node.keyword))
+    w.generic(node)
+
+
+def _h_param(w: Walker, node: cst.Param) -> None:
+    w.claimed.add(id(node.name))
+    w.generic(node)
+
+
+def _quiet(w: Walker, node: cst.CSTNode) -> None:
+    """Walk only to count lines: every Name below is claimed."""
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (cst.Name, cst.Attribute)):
+            w.claimed.add(id(item))
+        if isinstance(item, cst.CSTNode):
+            for name in _order(type(item)):
+                stack.append(getattr(item, name))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    w.no_sql += 1
+    w.generic(node)
+    w.no_sql -= 1
+
+
+def _h_import(w: Walker, node: cst.Import) -> None:
+    lazy = w.scope.kind != "module"
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        if name is None:
+            continue
+        w.imports.append((w.scope.target, w.line, name, None, w.type_checking > 0, lazy))
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            w.bind(alias.asname.name.value, ("a", name, ""), variable=False)
+        else:
+            top = name.split(".")[0]
+            w.bind(top, ("a", top, ""), variable=False)
+    _quiet(w, node)
+
+
+def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
+    lazy = w.scope.kind != "module"
+    base = dotted_name(node.module) if node.module is not None else ""
+    if base is None:
+        base = ""
+    level = len(node.relative)
+    if level:
+        parts = w.module.split(".") if w.is_package else w.module.split(".")[:-1]
+        if level - 1 > len(parts) or (level - 1 == len(parts) and not base):
+            w.diagnostics.append(Diagnostic(w.file, w.line, "relative-import",
+                                            "relative import goes above the source root: not followed"))
+            _quiet(w, node)
+            return
+        parts = parts[: len(parts) - (level - 1)]
+        base = ".".join([*parts, base] if base else parts)
+    if isinstance(node.names, cst.ImportStar):
+        w.imports.append((w.scope.target, w.line, base, ("*",), w.type_checking > 0, lazy))
+    else:
+        names = []
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                continue
+            names.append(name)
+            local = alias.asname.name.value if alias.asname is not None and isinstance(
+                alias.asname.name, cst.Name) else name
+            w.bind(local, ("a", f"{base}.{name}", ""), variable=False)
+        w.imports.append((w.scope.target, w.line, base, tuple(names), w.type_checking > 0, lazy))
+    _quiet(w, node)
+
+
+def _decorator_names(w: Walker, decorators: Any, qual: str) -> tuple[tuple[str, ...], set[str]]:
+    written = []
+    plain = set()
+    for decorator in decorators:
+        value = decorator.decorator
+        called = isinstance(value, cst.Call)
+        if called:
+            value = value.func
+        name = dotted_name(value)
+        written.append(name or "?")
+        if name:
+            plain.add(name)
+        expr = w.expr(value)
+        if expr is not None:
+            w.ref(F.DECORATOR, expr, (qual, called))
+            if not called:
+                w.claim_chain(value)
+    return tuple(written), plain
+
+
+def _h_function(w: Walker, node: cst.FunctionDef) -> None:
+    outer = w.scope
+    qual = f"{outer.qual}.{node.name.value}" if outer.qual else node.name.value
+    is_method = outer.kind == "class"
+    w.claimed.add(id(node.name))
+    w.walk_fields(node, ("leading_lines",))
+    written, plain = _decorator_names(w, node.decorators, qual)
+    w.walk_fields(node, ("decorators", "lines_after_decorators"))
+    line = w.line
+    w.bind(node.name.value, ("d", qual, ""), line, variable=False)
+    w.walk_fields(node, ("asynchronous", "whitespace_after_def", "name", "whitespace_after_name", "type_parameters",
+                         "whitespace_after_type_parameters", "whitespace_before_params", "params", "returns",
+                         "whitespace_before_colon"))
+    cls = outer.qual if is_method else outer.cls
+    scope = w.push("function", qual, cls)
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    for param in (*positional, *params.kwonly_params):
+        scope.locals[param.name.value] = None
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            scope.locals[star.name.value] = None
+    if is_method and positional and "staticmethod" not in plain:
+        first = positional[0].name.value
+        is_cls = "classmethod" in plain or node.name.value in _IMPLICIT_CLASSMETHODS
+        scope.locals[first] = ("d", outer.qual, "" if is_cls else "()")
+    w.block_end = line
+    w.walk(node.body)
+    end = w.block_end if isinstance(node.body, cst.IndentedBlock) else line
+    flags = (F.IS_ASYNC if node.asynchronous is not None else 0) | scope.flags | (F.IS_METHOD if is_method else 0)
+    w.pop()
+    w.defs.append((qual, "function", line, max(end, line), flags, written, ()))
+
+
+def _h_class(w: Walker, node: cst.ClassDef) -> None:
+    outer = w.scope
+    qual = f"{outer.qual}.{node.name.value}" if outer.qual else node.name.value
+    w.claimed.add(id(node.name))
+    w.walk_fields(node, ("leading_lines",))
+    written, _ = _decorator_names(w, node.decorators, qual)
+    w.walk_fields(node, ("decorators", "lines_after_decorators"))
+    line = w.line
+    w.bind(node.name.value, ("d", qual, ""), line, variable=False)
+    bases = []
+    for arg in node.bases:
+        value = arg.value
+        if isinstance(value, cst.Subscript):
+            value = value.value
+        bases.append(dotted_name(value) or "?")
+        expr = w.expr(value)
+        if expr is not None:
+            w.ref(F.BASE, expr, (qual,))
+            w.claim_chain(value)
+    w.walk_fields(node, ("whitespace_after_class", "name", "whitespace_after_name", "type_parameters",
+                         "whitespace_after_type_parameters", "lpar", "bases", "keywords", "rpar",
+                         "whitespace_before_colon"))
+    w.push("class", qual, outer.cls)
+    w.block_end = line
+    w.walk(node.body)
+    end = w.block_end if isinstance(node.body, cst.IndentedBlock) else line
+    w.pop()
+    w.defs.append((qual, "class", line, max(end, line), 0, written, tuple(bases)))
+    _model_hints(w, node, qual)
+
+
+def _class_strings(body: cst.BaseSuite) -> dict[str, object]:
+    found: dict[str, object] = {}
+    if not isinstance(body, cst.IndentedBlock):
+        return found
+    for statement in body.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
+            found.update({f"Meta.{k}": v for k, v in _class_strings(statement.body).items()})
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+                        small.targets[0].target, cst.Name):
+                    value = small.value
+                    if isinstance(value, cst.SimpleString):
+                        found[small.targets[0].target.value] = literal(value)
+                    elif isinstance(value, cst.Name) and value.value in ("True", "False"):
+                        found[small.targets[0].target.value] = value.value == "True"
+    return found
+
+
+def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
+    hints = _class_strings(node.body)
+    tablename = hints.get("__tablename__")
+    db_table = hints.get("Meta.db_table")
+    app_label = hints.get("Meta.app_label")
+    abstract = hints.get("Meta.abstract") is True
+    if tablename or db_table or app_label or abstract:
+        w.models.append((qual, tablename if isinstance(tablename, str) else "",
+                         db_table if isinstance(db_table, str) else "",
+                         app_label if isinstance(app_label, str) else "", abstract))
+
+
+def _h_lambda(w: Walker, node: cst.Lambda) -> None:
+    w.walk_fields(node, ("lpar", "whitespace_after_lambda", "params"))
+    scope = w.push("lambda", w.scope.qual, w.scope.cls)
+    params = node.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        scope.locals[param.name.value] = None
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            scope.locals[star.name.value] = None
+    w.walk_fields(node, ("colon", "body"))
+    w.pop()
+    w.walk_fields(node, ("rpar",))
+
+
+def _h_comprehension(w: Walker, node: cst.CSTNode) -> None:
+    w.push("comp", w.scope.qual, w.scope.cls)
+    w.generic(node)
+    w.pop()
+
+
+def _h_if(w: Walker, node: cst.If) -> None:
+    w.walk_fields(node, ("leading_lines", "whitespace_before_test", "test", "whitespace_after_test"))
+    guard = dotted_name(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING")
+    w.type_checking += guard
+    w.walk(node.body)
+    w.type_checking -= guard
+    if node.orelse is not None:
+        w.walk(node.orelse)
+
+
+def _h_yield(w: Walker, node: cst.CSTNode) -> None:
+    scope: _Scope | None = w.scope
+    while scope is not None and scope.kind in ("comp", "lambda"):
+        scope = scope.parent
+    if scope is not None and scope.kind == "function":
+        scope.flags |= F.IS_GENERATOR
+    w.generic(node)
+
+
+def _h_newline(w: Walker, node: cst.Newline) -> None:
+    w.line += 1
+
+
+def _h_whitespace(w: Walker, node: cst.SimpleWhitespace) -> None:
+    if "\\" in node.value:
+        w.line += node.value.count("\n")
+
+
+def _h_string(w: Walker, node: cst.SimpleString) -> None:
+    if w.no_sql == 0 and _SQL_HINT.search(node.value):
+        value = literal(node)
+        if value is not None:
+            w.add_table(value)
+    w.generic(node)
+    w.line += node.value.count("\n")
+
+
+def _h_fstring_text(w: Walker, node: cst.FormattedStringText) -> None:
+    w.line += node.value.count("\n")
+
+
+def _joined(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        return literal(node)
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _joined(node.left), _joined(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.FormattedString):
+        return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
+    return None
+
+
+def _h_joined_string(w: Walker, node: cst.ConcatenatedString | cst.FormattedString) -> None:
+    if w.no_sql == 0:
+        text = _joined(node)
+        if text is not None:
+            w.add_table(text)
+    w.no_sql += 1
+    w.generic(node)
+    w.no_sql -= 1
+
+
+def _h_expr_statement(w: Walker, node: cst.Expr) -> None:
+    docstring = isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
+    w.no_sql += docstring
+    w.generic(node)
+    w.no_sql -= docstring
+
+
+def _h_statement_line(w: Walker, node: cst.SimpleStatementLine) -> None:
+    w.walk_fields(node, ("leading_lines", "body"))
+    end = w.line
+    w.walk(node.trailing_whitespace)
+    if w.scope.kind == "module":
+        for span in w.variables.values():
+            if span[1] < 0:
+                span[1] = end
+
+
+def _h_block(w: Walker, node: cst.IndentedBlock) -> None:
+    w.walk_fields(node, ("header", "indent", "body"))
+    w.block_end = w.line - 1
+    w.walk_fields(node, ("footer",))
+
+
+HANDLERS: Final[dict[type[cst.CSTNode], Callable[[Walker, Any], None]]] = {
+    cst.Name: _h_name, cst.Attribute: _h_attribute, cst.Call: _h_call, cst.Assign: _h_assign,
+    cst.AnnAssign: _h_annassign, cst.AugAssign: _h_augassign, cst.For: _h_for, cst.CompFor: _h_for,
+    cst.WithItem: _h_with_item, cst.ExceptHandler: _h_except, cst.ExceptStarHandler: _h_except,
+    cst.NamedExpr: _h_named, cst.Del: _h_del, cst.Global: _h_global, cst.Nonlocal: _h_global, cst.Arg: _h_arg,
+    cst.Param: _h_param, cst.Import: _h_import, cst.ImportFrom: _h_import_from, cst.FunctionDef: _h_function,
+    cst.ClassDef: _h_class, cst.Lambda: _h_lambda, cst.ListComp: _h_comprehension, cst.SetComp: _h_comprehension,
+    cst.DictComp: _h_comprehension, cst.GeneratorExp: _h_comprehension, cst.If: _h_if, cst.Yield: _h_yield,
+    cst.Newline: _h_newline, cst.SimpleWhitespace: _h_whitespace, cst.SimpleString: _h_string,
+    cst.FormattedStringText: _h_fstring_text, cst.ConcatenatedString: _h_joined_string,
+    cst.FormattedString: _h_joined_string, cst.Expr: _h_expr_statement, cst.SimpleStatementLine: _h_statement_line,
+    cst.IndentedBlock: _h_block,
+}
