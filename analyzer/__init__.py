@@ -2,8 +2,8 @@
 
 Pipeline: :mod:`analyzer.discover` lists the modules, :mod:`analyzer.worker` turns each file into facts
 (:mod:`analyzer.walker` and :mod:`analyzer.handlers`, in parallel, cached by :mod:`analyzer.cache`),
-:mod:`analyzer.resolve` resolves names
-across files and :mod:`analyzer.build` makes the graph.
+:mod:`analyzer.resolve` resolves names across files, :mod:`analyzer.build` makes the graph and
+:mod:`analyzer.incremental` patches the last one when only a few files changed.
 """
 
 from analyzer.errors import AnalyzerError, SourceError
