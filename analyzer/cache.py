@@ -32,7 +32,7 @@ def _load(path: Path, tag: str) -> Any:
     try:
         with open(path, "rb") as handle:
             document = pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError, IndexError):
+    except Exception:  # a damaged, foreign or outdated cache (any unpickling error) is just a miss
         return None
     if not isinstance(document, tuple) or len(document) != 3 or document[:2] != (CACHE_FORMAT, tag):
         return None
