@@ -446,14 +446,36 @@ class Engine:
             raise
         except CleaveError as error:
             raise RuntimeEngineError(error.message, path=error.path, line=error.line, hint=error.hint) from error
+        replacements: dict[str, Service] = {}  # built (listeners open) before anything changes
+        try:
+            for spec in topology.services:
+                old = self.services.get(spec.name)
+                gateway = spec.name == topology.gateway
+                if old is not None and same_service(old, spec, images[spec.name], gateway):
+                    continue
+                desired = spec.replicas if old is None or old.spec.replicas != spec.replicas else old.desired
+                new = self._new_service(store, spec, images[spec.name], desired, topology)
+                if old is not None and old.gateway == gateway:
+                    new.listener, new.listen = old.listener, old.listen  # callers never see a gap
+                else:
+                    new.listener, new.listen = open_listener(new, self.paths, None)
+                replacements[spec.name] = new
+        except (RuntimeEngineError, OSError) as error:
+            for name, new in replacements.items():
+                if new.listener is not None and (name not in self.services or
+                                                 new.listener is not self.services[name].listener):
+                    new.listener.close()
+            if isinstance(error, RuntimeEngineError):
+                raise
+            raise RuntimeEngineError(f"cannot apply {build}: {error}", path=build) from error
         summary = ApplySummary()
         for name in [n for n in self.services if n not in images]:
             self._retire(self.services.pop(name), None)
             summary.stopped.append(name)
         for spec in topology.services:
             old = self.services.get(spec.name)
-            gateway = spec.name == topology.gateway
-            if old is not None and same_service(old, spec, images[spec.name], gateway):
+            replacement = replacements.get(spec.name)
+            if old is not None and replacement is None:
                 if spec.replicas != old.spec.replicas:
                     old.desired = spec.replicas
                     summary.scaled[spec.name] = spec.replicas
@@ -461,12 +483,8 @@ class Engine:
                     summary.unchanged.append(spec.name)
                 old.spec = spec
                 continue
-            desired = spec.replicas if old is None or old.spec.replicas != spec.replicas else old.desired
-            new = self._new_service(store, spec, images[spec.name], desired, topology)
-            if old is not None and old.gateway == gateway:
-                new.listener, new.listen = old.listener, old.listen  # callers never see a gap
-            else:
-                new.listener, new.listen = open_listener(new, self.paths, None)
+            assert replacement is not None
+            new = replacement
             if old is None:
                 summary.started.append(spec.name)
             else:
