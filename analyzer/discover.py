@@ -21,6 +21,13 @@ EXCLUDED_DIRS: Final = frozenset({
 })
 """Folders never analyzed (plus ``*.egg-info`` and any virtualenv, recognised by its ``pyvenv.cfg``)."""
 
+TEST_PATTERNS: Final = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
+"""Test code, left out unless asked for: it runs against the monolith, it is not part of any service."""
+
+IGNORE_FILES: Final = (".gitignore", ".cleaveignore")
+"""Read from SRC's root, in .gitignore syntax; ``.cleaveignore`` names what only cleave should skip (scripts,
+fixtures) without touching git's own list."""
+
 
 @dataclass(frozen=True)
 class SourceTree:
@@ -40,17 +47,17 @@ def module_name(relative: str) -> tuple[str, bool]:
     return ".".join(parts), False
 
 
-def _spec(root: Path, exclude: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
-    lines: list[str] = []
-    gitignore = root / ".gitignore"
-    with contextlib.suppress(OSError):
-        lines.extend(gitignore.read_text(encoding="utf-8", errors="replace").splitlines())
+def _spec(root: Path, exclude: Sequence[str], include_tests: bool) -> pathspec.GitIgnoreSpec | None:
+    lines: list[str] = [] if include_tests else list(TEST_PATTERNS)
+    for name in IGNORE_FILES:
+        with contextlib.suppress(OSError):
+            lines.extend((root / name).read_text(encoding="utf-8", errors="replace").splitlines())
     lines.extend(exclude)
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
-def discover(src: Path, exclude: Sequence[str] = ()) -> SourceTree:
+def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = False) -> SourceTree:
     """Walk SRC (following directory symlinks once each) and list its modules; raises :class:`SourceError`
     when SRC is missing or holds no Python."""
     if not src.exists():
@@ -58,7 +65,7 @@ def discover(src: Path, exclude: Sequence[str] = ()) -> SourceTree:
     if not src.is_dir():
         raise SourceError("source is not a folder", path=src, hint="pass the folder holding your package")
     root = src.resolve()
-    spec = _spec(root, exclude)
+    spec = _spec(root, exclude, include_tests)
     jobs: list[Job] = []
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[int, int]] = set()

@@ -100,20 +100,21 @@ def _gc_paused() -> Iterator[None]:
 
 
 def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = None, jobs: int | None = None,
-            progress: Callable[[int, int], None] | None = None) -> CodeGraph:
+            progress: Callable[[int, int], None] | None = None, include_tests: bool = False) -> CodeGraph:
     """Analyze the Python tree under ``src`` into a :class:`CodeGraph`.
 
     Bad files become diagnostics; raises :class:`analyzer.errors.SourceError` only when ``src`` is missing or
     holds no Python. ``cache_dir`` (None: no cache) keeps each file's facts by content hash, and the last graph.
+    Test code (``tests/``, ``test_*.py``, ``conftest.py``, ...) is left out unless ``include_tests``.
     """
     with _gc_paused():
-        return _analyze(src, exclude, cache_dir, jobs, progress)
+        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests)
 
 
 def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: int | None,
-             progress: Callable[[int, int], None] | None) -> CodeGraph:
+             progress: Callable[[int, int], None] | None, *, include_tests: bool) -> CodeGraph:
     report = progress or (lambda done, total: None)
-    tree = discover(src, exclude)
+    tree = discover(src, exclude, include_tests=include_tests)
     cache = Cache(cache_dir, ANALYZER_VERSION)
     total = len(tree.jobs)
     keys: list[bytes] = []

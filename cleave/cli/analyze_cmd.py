@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON document."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Reparse every file (ignore and keep no cache)."),
         jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+        include_tests: bool = typer.Option(False, "--include-tests", help="Also analyze test code (tests/, "
+                                           "test_*.py, conftest.py), left out by default."),
     ) -> None:
         """Parse SRC and build its dependency graph.
 
@@ -35,7 +37,8 @@ def register(app: typer.Typer) -> None:
 
         cache_dir = None if no_cache else out.parent / "cache"
         with output.progress("analyzing") as report:
-            graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report)
+            graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report,
+                        include_tests=include_tests)
         for diagnostic in graph.diagnostics:
             output.warn(diagnostic.render())
         stamp = None if cache_dir is None else cache_dir / "written"
