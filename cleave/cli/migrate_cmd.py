@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,10 +114,14 @@ def register(app: typer.Typer) -> None:
                 output.print_json(summary)
             return
         _stage("up")
-        _command(app, "up")(build=out, foreground=False, detach=True, as_json=False)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):  # `up` prints the gateway URL; --json wants one document
+            _command(app, "up")(build=out, foreground=False, detach=True, as_json=False)
+        gateway_url = (printed.getvalue().strip().splitlines() or [""])[-1]
         if as_json:
-            output.print_json(summary)
+            output.print_json({**summary, "gateway_url": gateway_url})
             return
+        output.stdout.print(gateway_url, markup=False, highlight=False)
         output.stderr.print("")
         for service in plan.services:
             role = " (gateway)" if service.name == outcome.result.gateway else ""

@@ -134,3 +134,25 @@ def test_every_domain_as_its_own_service(tmp_path: Path) -> None:
         services = {row["service"] for row in deployment.ps()["replicas"]}  # type: ignore[attr-defined]
         assert len(services) == 11
         assert deployment.scenario() == EXPECTED
+
+
+def test_a_second_migrate_after_a_one_line_change_restarts_only_that_service(tmp_path: Path) -> None:
+    source = tmp_path / "shop"
+    shutil.copytree(SHOP, source, ignore=shutil.ignore_patterns("__pycache__", "data"))
+    work = tmp_path / "work"
+    work.mkdir()
+    first = json.loads(cleave("migrate", str(source), "--json", cwd=work))
+    deployment = Deployment(work, first["gateway_url"])
+    try:
+        before = {row["replica"]: row["pid"] for row in deployment.ps()["replicas"]}  # type: ignore[attr-defined]
+        discounts = source / "shop" / "pricing" / "discounts.py"
+        discounts.write_text(discounts.read_text() + "\nMAX_STACKED_DISCOUNTS = 1  # one line changed\n")
+        second = json.loads(cleave("migrate", str(source), "--json", cwd=work))
+        changed = [name for name in first["images"] if first["images"][name] != second["images"][name]]
+        assert changed == ["pricing"]
+        after = {row["replica"]: row["pid"] for row in deployment.ps()["replicas"]}  # type: ignore[attr-defined]
+        restarted = sorted({replica.rsplit("-", 1)[0] for replica in before if after.get(replica) != before[replica]})
+        assert restarted == ["pricing"], (before, after)
+        assert deployment.scenario() == EXPECTED
+    finally:
+        subprocess.run([CLEAVE, "down", "--volumes"], cwd=work, capture_output=True, timeout=120, check=False)
