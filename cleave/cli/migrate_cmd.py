@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +46,6 @@ def _stage(title: str) -> None:
     output.stderr.print(f"[bold]==>[/] {title}", markup=True)
 
 
-def _command(app: typer.Typer, name: str) -> Callable[..., Any]:
-    for command in app.registered_commands:
-        if command.name == name and command.callback is not None:
-            return command.callback
-    raise MigrateError(f"the `{name}` command is not installed")
-
-
 def register(app: typer.Typer) -> None:
     @app.command("migrate")
     def migrate(  # noqa: PLR0917 (typer: one parameter per option)
@@ -73,6 +65,7 @@ def register(app: typer.Typer) -> None:
         """
         from analyzer import analyze
         from cleave.cli.build_cmd import run_build
+        from cleave.cli.runtime_cmd import bring_up
         from cleave.formats.graph import save_graph
         from splitter import split
 
@@ -116,7 +109,7 @@ def register(app: typer.Typer) -> None:
         _stage("up")
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):  # `up` prints the gateway URL; --json wants one document
-            _command(app, "up")(build=out, foreground=False, detach=True, as_json=False)
+            bring_up(out)
         gateway_url = (printed.getvalue().strip().splitlines() or [""])[-1]
         if as_json:
             output.print_json({**summary, "gateway_url": gateway_url})

@@ -47,6 +47,26 @@ def _announce(status: dict[str, Any], as_json: bool) -> None:
     output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
 
 
+def bring_up(build: Path, *, foreground: bool = False, as_json: bool = False) -> None:
+    """Start the engine for BUILD (detached unless ``foreground``), or apply BUILD to the engine already running
+    this project; prints the gateway URL on stdout (or one JSON document)."""
+    load_topology(build / "topology.json")  # a clear error before anything starts
+    paths = ProjectPaths.for_build(build)
+    if control.reachable(paths.control_socket):  # apply BUILD to the running engine: only changes restart
+        summary, status = control.apply_build(paths.control_socket, build, timeout=UP_TIMEOUT)
+        if as_json:
+            output.print_json({**summary, "gateway_url": status.get("gateway_url")})
+            return
+        for line in describe(summary):
+            output.stderr.print(line, soft_wrap=True)  # one line per service, whatever the terminal's width
+        output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
+        return
+    if foreground:
+        _run_foreground(build, paths, as_json)
+        return
+    _run_detached(build, paths, as_json)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("up")
     def up(
@@ -61,21 +81,7 @@ def register(app: typer.Typer) -> None:
         request lost), replicas-only changes scale, new services start, removed ones stop.
         Example: cleave up .cleave/build
         """
-        load_topology(build / "topology.json")  # a clear error before anything starts
-        paths = ProjectPaths.for_build(build)
-        if control.reachable(paths.control_socket):  # apply BUILD to the running engine: only changes restart
-            summary, status = control.apply_build(paths.control_socket, build, timeout=UP_TIMEOUT)
-            if as_json:
-                output.print_json({**summary, "gateway_url": status.get("gateway_url")})
-                return
-            for line in describe(summary):
-                output.stderr.print(line, soft_wrap=True)  # one line per service, whatever the terminal's width
-            output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
-            return
-        if foreground or not detach:
-            _run_foreground(build, paths, as_json)
-            return
-        _run_detached(build, paths, as_json)
+        bring_up(build, foreground=foreground or not detach, as_json=as_json)
 
     @app.command("ps")
     def ps(as_json: bool = typer.Option(False, "--json", help="One JSON document."), project: Path = _PROJECT,
