@@ -19,18 +19,6 @@ class MigrateError(CleaveError):
     """A bad ``--replicas`` assignment or a stage that cannot go on."""
 
 
-def parse_replicas(assignments: list[str]) -> dict[str, int]:
-    """``["catalog=3", "orders=2"]`` -> ``{"catalog": 3, "orders": 2}``."""
-    wanted: dict[str, int] = {}
-    for item in assignments:
-        name, _, count = item.partition("=")
-        if not name or not count.isdigit():
-            raise MigrateError(f"--replicas {item!r}: expected SERVICE=N with N a whole number",
-                               hint="example: --replicas catalog=3")
-        wanted[name] = int(count)
-    return wanted
-
-
 def with_replicas(plan: Plan, wanted: dict[str, int]) -> Plan:
     """The plan with the replicas of the named services changed; unknown names are an error listing the known."""
     names = [s.name for s in plan.services]
@@ -69,7 +57,7 @@ def register(app: typer.Typer) -> None:
         from cleave.formats.graph import save_graph
         from splitter import split
 
-        wanted = parse_replicas(replicas)
+        wanted = output.parse_counts(replicas, "cleave migrate SRC --replicas catalog=3")
         state = out.parent if out.parent.name == ".cleave" else out.parent / ".cleave"
 
         _stage(f"analyze {src}")

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cleave.errors import CleaveError
+
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
@@ -48,3 +50,18 @@ def progress(description: str, *, enabled: bool = True) -> Iterator[ProgressCall
     task = bar.add_task(description, total=None)
     with bar:
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+class UsageError(CleaveError):
+    """A command-line value that is not what the option takes."""
+
+
+def parse_counts(assignments: list[str], example: str) -> dict[str, int]:
+    """``["orders=3", "catalog=1"]`` -> ``{"orders": 3, "catalog": 1}``; a malformed item is a :class:`UsageError`."""
+    wanted: dict[str, int] = {}
+    for item in assignments:
+        name, _, count = item.partition("=")
+        if not name or not count.isdigit():
+            raise UsageError(f"{item!r}: expected SERVICE=N with N a whole number", hint=f"example: {example}")
+        wanted[name] = int(count)
+    return wanted

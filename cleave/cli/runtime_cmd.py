@@ -111,13 +111,7 @@ def register(app: typer.Typer) -> None:
         project: Path = _PROJECT,
     ) -> None:
         """Change the replicas of running services without touching the others. Example: cleave scale orders=3"""
-        wanted: dict[str, int] = {}
-        for item in assignments:
-            name, _, count = item.partition("=")
-            if not name or not count.isdigit():
-                raise RuntimeEngineError(f"{item!r}: expected SERVICE=N with N a whole number",
-                                         hint="example: cleave scale orders=3 catalog=1")
-            wanted[name] = int(count)
+        wanted = output.parse_counts(assignments, "cleave scale orders=3 catalog=1")
         paths = _paths(project)
         control.request(paths.control_socket, {"op": "scale", "services": wanted})
         if wait:
