@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -204,7 +205,7 @@ class Load:
             self.records.append(Record(start, end, op, status))
         else:
             named = str(answer.get("service", "")) if isinstance(answer, dict) else ""
-            text = json.dumps(answer)[:300] if answer is not None else payload[:300].decode("utf-8", "replace")
+            text = json.dumps(answer)[:600] if answer is not None else payload[:600].decode("utf-8", "replace")
             self.records.append(Record(start, end, op, status, text, named))
         return status, answer
 
@@ -371,6 +372,7 @@ class Window:
     start: float
     end: float = 0.0
     fault_at: float = 0.0
+    kill_at: float | None = None  # when the replica died, if it was not the fault itself (OOM)
     affected: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
     recovery: dict[str, float | None] = field(default_factory=dict)
@@ -435,27 +437,43 @@ def _memory_cgroup(pid: int) -> tuple[Path, str]:
 
 
 def fault_oom(project: Project, load: Load, window: Window, service: str) -> None:
+    """Lower one replica's memory limit to its usage + 2 MiB, then send a few 8 MiB requests (new connections,
+    spread by the kernel) until one lands on that replica, which must hold it in memory: the kernel OOM-kills it."""
     running = [r for r in project.replicas(service) if r["state"] in ("running", "adopted")]
-    victim = running[0]
     count = len(project.replicas(service))
+    victim = running[0]
     group, version = _memory_cgroup(victim["pid"])
+    usage = int((group / ("memory.usage_in_bytes" if version == "v1" else "memory.current")).read_text())
+    limit = usage + (2 << 20)
+    window.fault_at = load.now()
     if version == "v1":
-        usage = int((group / "memory.usage_in_bytes").read_text())
-        window.fault_at = load.now()
-        (group / "memory.limit_in_bytes").write_text(str(usage))  # lower memory first: memsw must stay >= it
+        (group / "memory.limit_in_bytes").write_text(str(limit))  # lower memory first: memsw must stay >= it
         with contextlib.suppress(OSError):
-            (group / "memory.memsw.limit_in_bytes").write_text(str(usage))
+            (group / "memory.memsw.limit_in_bytes").write_text(str(limit))
     else:
-        usage = int((group / "memory.current").read_text())
-        window.fault_at = load.now()
         (group / "memory.swap.max").write_text("0")
-        (group / "memory.max").write_text(str(usage))  # v2 OOM-kills at once when it cannot reclaim
-    killed = project.wait(lambda s: any(r["replica"] == victim["replica"] and r["pid"] != victim["pid"]
-                                        for r in s["replicas"]), 15)
+        (group / "memory.max").write_text(str(limit))
+    host, port = load.host, load.port
+    hog = json.dumps({"name": "x" * (8 << 20)})
+    sent = 0
+    killed = None
+    for _ in range(12):
+        client = Client(host, port, timeout=10)
+        with contextlib.suppress(HttpError):
+            client.request("POST", "/customers", json.loads(hog))
+        client.close()
+        sent += 1
+        killed = project.wait(lambda s: any(r["replica"] == victim["replica"] and r["pid"] != victim["pid"]
+                                            for r in s["replicas"]), 0.3)
+        if killed is not None:
+            break
+    if killed is not None:
+        window.kill_at = killed - load.t0
     back = project.wait(all_running(service, count, victim["pid"]), 20)
     mine = [r for r in project.replicas(service) if r["replica"] == victim["replica"]]
     window.notes.update(replica=victim["replica"], pid=victim["pid"], cgroup=str(group), cgroup_version=version,
-                        limit_bytes=usage, last_exit=mine[0]["last_exit"] if mine else None)
+                        usage_bytes=usage, limit_bytes=limit, hog_requests=sent,
+                        last_exit=mine[0]["last_exit"] if mine else None)
     window.recovery["replaced_s"] = None if killed is None else round(killed - load.t0 - window.fault_at, 3)
     window.recovery["all_replicas_running_s"] = None if back is None else round(back - load.t0 - window.fault_at, 3)
 
@@ -533,10 +551,11 @@ def summarize(load: Load, window: Window, lost: list[dict[str, Any]]) -> dict[st
     by_status = collections.Counter(str(r.status) if r.status else "no answer" for r in failed)
     by_op = collections.Counter(r.op for r in failed)
     named = collections.Counter(r.named for r in failed if r.named)
-    in_flight = sum(1 for r in failed if r.start <= window.fault_at)
+    killed = window.kill_at if window.kill_at is not None else window.fault_at
+    in_flight = sum(1 for r in failed if r.start <= killed)
     errors: dict[str, int] = collections.Counter()
     for r in failed:
-        errors[re.sub(r"\d+", "N", r.error)[:200]] += 1
+        errors[re.sub(r"\d+", "N", r.error)[:400]] += 1
     acked = [r for r in mine if r.op in WRITES and 200 <= r.status < 300]
     latencies = sorted(r.end - r.start for r in mine) or [0.0]
     slowest = max(mine, key=lambda r: r.end - r.start, default=None)
@@ -561,11 +580,20 @@ def summarize(load: Load, window: Window, lost: list[dict[str, Any]]) -> dict[st
         out["recovery"]["first_ok_through_affected_s"] = (None if first_ok is None
                                                           else round(first_ok - window.fault_at, 3))
         if "scaled_back_at" in window.notes:
-            needing = {r.op for r in failed if r.named == window.affected}
-            back_ok = min((r.end for r in mine if r.op in needing and 200 <= r.status < 300 and r.start >= resume),
-                          default=None)
+            stopped = window.notes["stopped_at"]
+            back_ok = min((r.end for r in after if 200 <= r.status < 300 and r.end >= resume), default=None)
             out["recovery"]["first_ok_after_scale_back_s"] = None if back_ok is None else round(back_ok - resume, 3)
-            out["recovery"]["outage_s"] = round(resume - window.fault_at, 3)
+            out["recovery"]["outage_s"] = round(resume - stopped, 3)
+            during = [r for r in after if r.start < resume and r.end > stopped]  # in flight during the outage
+            out["during_outage"] = {
+                "requests_needing_it": len(during),
+                "failed": sum(1 for r in during if not 200 <= r.status < 300),
+                "answered_2xx_after_waiting_over_1s": sum(1 for r in during if 200 <= r.status < 300
+                                                          and r.end - r.start > 1),
+                "max_wait_s": round(max((r.end - r.start for r in during), default=0.0), 3),
+                "requests_not_needing_it": sum(1 for r in mine if r.start < resume and r.end > stopped
+                                               and window.affected not in THROUGH[r.op]),
+            }
             last_fail = max((r.end for r in failed), default=None)
             out["recovery"]["last_failure_after_scale_back_s"] = (None if last_fail is None
                                                                   else round(last_fail - resume, 3))
@@ -575,6 +603,21 @@ def summarize(load: Load, window: Window, lost: list[dict[str, Any]]) -> dict[st
     return out
 
 
+def judge(row: dict[str, Any]) -> tuple[str, bool]:
+    """The issue's target for this fault, and whether this run met it."""
+    name, failed, lost = row["fault"], row["failed"], row["lost_writes"]
+    if name.startswith("SIGKILL") or "OOM" in name:
+        return ("only requests in flight on the killed replica fail; no write lost",
+                row["failed_started_after_fault"] == 0 and lost == 0)
+    if "stopped" in name:
+        named = row["failed_naming_service"].get(row.get("affected_service", ""), 0)
+        clear = failed > 0 and named == failed and set(row["failed_by_status"]) == {"503"}
+        resumed = row["recovery"].get("first_ok_after_scale_back_s") is not None
+        return ("requests needing it get 503 naming it; service resumes by itself; no write lost",
+                clear and resumed and lost == 0)
+    return "no request fails; no write lost", failed == 0 and lost == 0
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'fault':<28} {'sent':>6} {'failed':>6}  {'failed by status':<24} {'lost':>4} {'max ms':>7}  recovery"]
     for row in rows:
@@ -582,6 +625,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         recovery = ", ".join(f"{k}={v}" for k, v in row["recovery"].items()) or "-"
         lines.append(f"{row['fault']:<28} {row['requests']:>6} {row['failed']:>6}  {statuses:<24} "
                      f"{row['lost_writes']:>4} {row['latency_ms']['max']:>7}  {recovery}")
+        lines.append(f"{'':<28} target {'met' if row['target_met'] else 'NOT met'}: {row['target']}")
     return "\n".join(lines)
 
 
@@ -621,7 +665,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(args.settle / 2)
             fault_engine(project, load, window("engine SIGKILL + cleave up"))
             time.sleep(args.settle)
-            fault_oom(project, load, window("catalog replica OOM-killed", "catalog"), "catalog")
+            fault_oom(project, load, window("web replica OOM-killed", "web"), "web")
             time.sleep(args.settle)
             fault_dependency(project, load, window("pricing stopped (scale 0)", "pricing"), "pricing", args.outage)
             time.sleep(args.settle)
@@ -634,9 +678,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             verify_s = time.monotonic() - checked
             final = project.status() or {}
         finally:
+            if args.logs is not None:  # the replicas' and the engine's logs, for a look at the failures
+                with contextlib.suppress(OSError):
+                    shutil.copytree(work / ".cleave" / "logs", args.logs, dirs_exist_ok=True)
             with contextlib.suppress(Exception):
                 project.cleave("down", "--volumes", timeout=120)
     rows = [summarize(load, w, lost) for w in windows]
+    for row in rows:
+        row["target"], row["target_met"] = judge(row)
     total_failed = sum(r["failed"] for r in rows)
     return {
         "machine": {"kernel": platform.release(), "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
@@ -663,6 +712,7 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=6.0, help="seconds of load between faults")
     parser.add_argument("--outage", type=float, default=4.0, help="seconds the dependency stays stopped")
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop the load after this many")
+    parser.add_argument("--logs", type=Path, help="copy the runtime's logs (engine, replicas) to this folder")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args()
     if os.geteuid() != 0:
