@@ -553,7 +553,7 @@ def summarize(load: Load, window: Window, lost: list[dict[str, Any]]) -> dict[st
     named = collections.Counter(r.named for r in failed if r.named)
     killed = window.kill_at if window.kill_at is not None else window.fault_at
     in_flight = sum(1 for r in failed if r.start <= killed)
-    errors: dict[str, int] = collections.Counter()
+    errors: collections.Counter[str] = collections.Counter()
     for r in failed:
         errors[re.sub(r"\d+", "N", r.error)[:400]] += 1
     acked = [r for r in mine if r.op in WRITES and 200 <= r.status < 300]
