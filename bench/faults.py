@@ -214,7 +214,7 @@ class Load:
         client = Client(self.host, self.port)
         ledger = self.ledger
         customer = cart = 0
-        adds = sequence = 0
+        adds = acked_adds = sequence = 0
         try:
             while not self.stop.is_set() and len(self.records) < self.max_requests:
                 if not customer:
@@ -231,7 +231,7 @@ class Load:
                 if not cart:
                     status, answer = self._call(client, "open_cart", "POST", "/carts", {"customer_id": customer})
                     if status == 201:
-                        cart, adds = int(answer["id"]), 0
+                        cart, adds, acked_adds = int(answer["id"]), 0, 0
                         with ledger.lock:
                             ledger.carts[cart] = (customer, self.now())
                     continue
@@ -244,7 +244,7 @@ class Load:
                     self._call(client, "get_cart", "GET", f"/carts/{cart}")
                 elif roll < 0.70:
                     self._call(client, "get_customer", "GET", f"/customers/{customer}")
-                elif roll < 0.88 and adds < 4:
+                elif adds < 4 and (roll < 0.88 or not acked_adds):
                     sku = rng.choice(self.skus)
                     status, _ = self._call(client, "add_item", "POST", f"/carts/{cart}/items",
                                            {"sku": sku, "quantity": 1})
@@ -253,10 +253,11 @@ class Load:
                             ledger.items.setdefault(cart, collections.Counter())[sku] += 1
                             ledger.item_times.append((cart, sku, self.now()))
                             adds += 1
+                            acked_adds += 1
                         elif status == 0 or status >= 500:
                             ledger.maybe_items.setdefault(cart, collections.Counter())[sku] += 1
                             adds += 1  # it may have run: keep within the shop's per-line limit
-                elif adds:
+                elif acked_adds:  # an add that failed may not have run: never check out a cart maybe empty
                     status, answer = self._call(client, "checkout", "POST", f"/carts/{cart}/checkout", {})
                     if status == 201:
                         with ledger.lock:
@@ -265,6 +266,8 @@ class Load:
                         cart = 0  # a failed checkout may have run: start a new cart
                         if rng.random() < 0.3:
                             customer = 0
+                else:
+                    cart = 0  # four adds failed: leave that cart
         finally:
             self.replaced += client.replaced
             client.close()
@@ -486,7 +489,8 @@ def fault_dependency(project: Project, load: Load, window: Window, service: str,
     time.sleep(outage)
     back = load.now()
     project.cleave("scale", f"{service}={count}", "--wait")
-    window.notes.update(stopped_at=round(stopped, 3), scaled_back_at=round(back, 3), replicas=count)
+    window.notes.update(stopped_at=round(stopped, 3), scaled_back_at=round(back, 3),
+                        running_again_at=round(load.now(), 3), replicas=count)
 
 
 # ---------------------------------------------------------------- checking and reporting
@@ -584,6 +588,7 @@ def summarize(load: Load, window: Window, lost: list[dict[str, Any]]) -> dict[st
             back_ok = min((r.end for r in after if 200 <= r.status < 300 and r.end >= resume), default=None)
             out["recovery"]["first_ok_after_scale_back_s"] = None if back_ok is None else round(back_ok - resume, 3)
             out["recovery"]["outage_s"] = round(resume - stopped, 3)
+            out["recovery"]["scale_back_wait_s"] = round(window.notes["running_again_at"] - resume, 3)
             during = [r for r in after if r.start < resume and r.end > stopped]  # in flight during the outage
             out["during_outage"] = {
                 "requests_needing_it": len(during),
@@ -633,6 +638,15 @@ def table(rows: list[dict[str, Any]]) -> str:
 def workdir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="cleave-faults-") as folder:
         yield Path(folder)
+
+
+def _code_version() -> dict[str, Any]:
+    """The commit measured, and the files of the runtime, kit and CLI that differed from it (a shared tree)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+    changed = git("status", "--porcelain", "--", "runtime", "packager", "cleave", "samples").splitlines()
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted": changed}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -688,6 +702,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         row["target"], row["target_met"] = judge(row)
     total_failed = sum(r["failed"] for r in rows)
     return {
+        "code": _code_version(),
         "machine": {"kernel": platform.release(), "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
                     "python": platform.python_version()},
         "config": {"threads": args.threads, "replicas": REPLICAS, "settle_s": args.settle, "outage_s": args.outage,
