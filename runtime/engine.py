@@ -34,6 +34,7 @@ from runtime.paths import ProjectPaths
 from runtime.readiness import http_health, is_listening
 from runtime.replicas import Replica, Service, build_spec, open_listener, zygote_eligible
 from runtime.rollout import ApplySummary, Retiring, same_service
+from runtime.stand_in import StandIns
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
 from runtime.store import Store, UnpackedImage
 
@@ -57,6 +58,7 @@ class Engine:
         self.error: str | None = None
         self.gateway_url: str | None = None
         self.selector = selectors.DefaultSelector()
+        self.stand_ins = StandIns(self.selector)
         self.done = threading.Event()
         self.dirty = True
         self.remove_volumes = False
@@ -188,10 +190,12 @@ class Engine:
     def _tick(self) -> None:
         now = time.monotonic()
         if self.phase == "stopping":
+            self.stand_ins.release_all()
             self._advance_stop(now)
             return
         self._advance_startup(now)
         self._advance_rollouts(now)
+        self.stand_ins.sync(s for s in self.services.values() if s.name in self.released)
         for service in self.services.values():
             if service.name not in self.released:
                 continue

@@ -38,6 +38,8 @@ def call(service: str, function: str, args: tuple[Any, ...] = (), kwargs: Mappin
     body = _encode_call(function, args, kwargs)
     request = target.request_head(function, len(body)) + body
     status, payload = target.exchange(request)
+    if status == 503:  # the runtime answers for a service scaled to zero: it never ran the call
+        raise ServiceUnavailable(service, payload.decode("utf-8", "replace").strip() or "no replica is running")
     if status != 200:
         text = payload.decode("utf-8", "replace").strip()
         raise RemoteError(service, function, f"HTTP {status}", text)

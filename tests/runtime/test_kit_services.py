@@ -77,3 +77,16 @@ def test_kit_services_call_each_other_through_the_runtime(kit_project: Project,
     rows = kit_project.ps()["replicas"]
     assert sorted(r["replica"] for r in rows) == ["back-0", "front-0", "front-1"]
     assert all(r["state"] == "running" and r["restarts"] == 0 for r in rows)
+
+
+def test_a_service_scaled_to_zero_answers_503_naming_it_then_resumes(kit_project: Project,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    url = kit_project.up()
+    monkeypatch.setenv(topo.service_url_variable("front"), url)
+    kit_project.cli("scale", "back=0")
+    kit_project.wait_rows("back", 0)
+    with pytest.raises(client.ServiceUnavailable) as caught:  # at once, not after the 300 s read timeout
+        client.call("front", "front.relay", (21,), {})
+    assert "back" in str(caught.value) and "scaled to zero" in str(caught.value), str(caught.value)
+    kit_project.cli("scale", "back=1", "--wait")
+    assert client.call("front", "front.relay", (21,), {})["value"] == 42
