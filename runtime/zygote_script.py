@@ -76,6 +76,10 @@ def preload(command: list[str]) -> None:
 def run(command: list[str]) -> None:
     if len(command) >= 3 and command[1] == "-m":
         sys.argv = [command[2], *command[3:]]
+        for name in (command[2] + ".__main__", command[2]):
+            module = sys.modules.get(name)
+            if module is not None and not hasattr(module, "__path__"):
+                del sys.modules[name]  # imported only to warm what it imports; runpy runs it afresh, no warning
         runpy.run_module(command[2], run_name="__main__", alter_sys=True)
     else:
         sys.argv = list(command[1:])

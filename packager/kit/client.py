@@ -32,6 +32,16 @@ _MAX_HEAD = 65536
 _MAX_BODY = 1 << 30
 
 
+def _unavailable_reason(payload: bytes) -> str:
+    """The reason in a 503 body: ``{"error": {"message": ...}}`` as the runtime writes it, else the text."""
+    text = payload.decode("utf-8", "replace").strip()
+    try:
+        message = json.loads(text)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return text or "no replica is running"
+    return str(message)
+
+
 def call(service: str, function: str, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
     """Call ``function`` (its dotted qualified name) on ``service`` and return its result, or raise its exception."""
     target = _target(service)
@@ -39,7 +49,7 @@ def call(service: str, function: str, args: tuple[Any, ...] = (), kwargs: Mappin
     request = target.request_head(function, len(body)) + body
     status, payload = target.exchange(request)
     if status == 503:  # the runtime answers for a service scaled to zero: it never ran the call
-        raise ServiceUnavailable(service, payload.decode("utf-8", "replace").strip() or "no replica is running")
+        raise ServiceUnavailable(service, _unavailable_reason(payload))
     if status != 200:
         text = payload.decode("utf-8", "replace").strip()
         raise RemoteError(service, function, f"HTTP {status}", text)

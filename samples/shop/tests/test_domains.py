@@ -96,3 +96,11 @@ def test_refunds_close_after_the_window(data_dir: Path) -> None:
         orders.refund_order(order.id, None, "late", NOW + datetime.timedelta(days=15))
     refunded = orders.refund_order(order.id, None, "in time", NOW + datetime.timedelta(days=14))
     assert refunded.state.value == "refunded"
+
+
+def test_categories_sharing_a_prefix_get_distinct_skus(data_dir: Path) -> None:
+    catalog.api.create_category("Bench")
+    catalog.api.create_category("Bench 2")
+    first = catalog.api.create_product(catalog.ProductDraft("Oak bench", "bench", Decimal("90.00")), NOW)
+    second = catalog.api.create_product(catalog.ProductDraft("Pine bench", "bench-2", Decimal("70.00")), NOW)
+    assert (first.sku, second.sku) == ("BEN-001", "BEN-002")

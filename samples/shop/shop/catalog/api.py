@@ -32,8 +32,13 @@ def list_categories() -> list[Category]:
 
 
 def _next_sku(conn: sqlite3.Connection, category: Category) -> str:
+    """``<first 3 letters of the category>-<number>``; two categories may share a prefix, so skip taken numbers."""
+    prefix = category.slug[:3].upper()
     count = conn.execute("SELECT COUNT(*) FROM products WHERE category_id = ?", (category.id,)).fetchone()[0]
-    return f"{category.slug[:3].upper()}-{count + 1:03d}"
+    number = count + 1
+    while conn.execute("SELECT 1 FROM products WHERE sku = ?", (f"{prefix}-{number:03d}",)).fetchone():
+        number += 1
+    return f"{prefix}-{number:03d}"
 
 
 def create_product(draft: ProductDraft, now: datetime.datetime) -> Product:
