@@ -47,21 +47,22 @@ class SourceIndex:
 
     @classmethod
     def scan(cls, src: Path, code_graph: CodeGraph | None = None) -> SourceIndex:
-        """Walk ``src`` for ``.py`` files; module nodes of ``code_graph`` that name a file are added too."""
+        """The monolith's modules: the graph's module nodes that name a file (the analyzer already applied the
+        excludes, test code and .cleaveignore), or, without a graph, every ``.py`` file under ``src``."""
         if not src.is_dir():
             raise PackagerError("source folder not found", path=src, hint="pass the monolith's root folder")
+        if code_graph is None:
+            paths = list(_python_files(src))
+        else:
+            paths = [src / data["file"] for _, data in code_graph.graph.nodes(data=True)
+                     if data.get("kind") == "module" and isinstance(data.get("file"), str)]
+            paths = [path for path in sorted(paths) if _checked(src, path)]
         modules: dict[str, ModuleSource] = {}
-        for path in _python_files(src):
+        for path in paths:
             relpath = path.relative_to(src).as_posix()
             name = module_name(relpath)
             if name is not None:
                 modules[name] = ModuleSource(name, relpath, path.name == "__init__.py")
-        if code_graph is not None:
-            for node, data in code_graph.graph.nodes(data=True):
-                relpath = data.get("file")
-                if data.get("kind") == "module" and isinstance(relpath, str) and node not in modules \
-                        and (src / relpath).is_file():
-                    modules[node] = ModuleSource(node, relpath, relpath.endswith("__init__.py"))
         return cls(src, modules)
 
     def __contains__(self, name: object) -> bool:
@@ -124,17 +125,21 @@ class SourceIndex:
 
 
 def _python_files(src: Path) -> Iterator[Path]:
-    root = src.resolve()
     for path in sorted(src.rglob("*.py")):
         relative = path.relative_to(src).parts
         if any(part.startswith(".") or part in _SKIPPED_DIRS for part in relative[:-1]):
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            raise PackagerError(f"symlink points outside the source folder, to {path.resolve()}",
-                                path=path.relative_to(src).as_posix(),
-                                hint="copy the file into SRC or remove the link; a build holds only SRC's code")
-        if path.is_file():
+        if _checked(src, path):
             yield path
+
+
+def _checked(src: Path, path: Path) -> bool:
+    """Whether ``path`` is a file to take; a symlink leading out of ``src`` is an error, never followed."""
+    if path.is_symlink() and not path.resolve().is_relative_to(src.resolve()):
+        raise PackagerError(f"symlink points outside the source folder, to {path.resolve()}",
+                            path=path.relative_to(src).as_posix(),
+                            hint="copy the file into SRC or remove the link; a build holds only SRC's code")
+    return path.is_file()
 
 
 def parents(module: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,18 +13,24 @@ from cleave.cli import output
 from cleave.formats.graph import CodeGraph, load_graph
 from cleave.formats.plan import Plan, load_plan
 from cleave.formats.topology import Topology, save_topology
+from runtime.paths import ProjectPaths
 
 if TYPE_CHECKING:
     from packager.build import BuildResult  # the packager loads lazily: `cleave --help` stays fast
 
 
-def _analyze(src: Path, graph: Path | None) -> CodeGraph:
+def state_dir(build: Path) -> Path:
+    """The project's ``.cleave/`` folder for a build folder (where the graph, caches and runtime state live)."""
+    return ProjectPaths.for_build(build).state_dir
+
+
+def _analyze(src: Path, graph: Path | None, out: Path) -> CodeGraph:
+    """The given graph.json, or an analysis of SRC through the same per-file cache `cleave analyze` keeps."""
     if graph is not None:
         return load_graph(graph)
-    analyzer = importlib.import_module("analyzer")
-    code_graph = analyzer.analyze(src)
-    assert isinstance(code_graph, CodeGraph)
-    return code_graph
+    from analyzer import analyze
+
+    return analyze(src, cache_dir=state_dir(out) / "cache")
 
 
 def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
@@ -77,7 +82,7 @@ def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | Non
     from packager.topology import build_topology
 
     check_blockers(plan)  # before the analysis: a blocked plan writes nothing
-    code_graph = graph if isinstance(graph, CodeGraph) else _analyze(src, graph)
+    code_graph = graph if isinstance(graph, CodeGraph) else _analyze(src, graph, out)
     result = build_services(src, plan, code_graph, out)
     for warning in result.warnings:
         output.warn(warning)

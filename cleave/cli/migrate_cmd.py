@@ -52,13 +52,13 @@ def register(app: typer.Typer) -> None:
         Example: cleave migrate samples/shop --replicas catalog=3 --replicas orders=3
         """
         from analyzer import analyze
-        from cleave.cli.build_cmd import run_build
+        from cleave.cli.build_cmd import run_build, state_dir
         from cleave.cli.runtime_cmd import bring_up
         from cleave.formats.graph import save_graph
         from splitter import split
 
         wanted = output.parse_counts(replicas, "cleave migrate SRC --replicas catalog=3")
-        state = out.parent if out.parent.name == ".cleave" else out.parent / ".cleave"
+        state = state_dir(out)
 
         _stage(f"analyze {src}")
         with output.progress("analyzing") as report:

@@ -39,7 +39,7 @@ import yaml
 
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.errors import FormatError
-from cleave.formats.yamlnodes import Located, load_located
+from cleave.formats.yamlnodes import Located, load_located, plain
 
 FORMAT: Final = "cleave.plan/1"
 BOUNDARY_KINDS: Final = ("rpc", "shared", "blocker")
@@ -353,8 +353,6 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
 
 
 def _plain_metrics(located: Located) -> dict[str, Any]:
-    from cleave.formats.yamlnodes import plain
-
     value = plain(located)
     return value if isinstance(value, dict) else {}
 
