@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,7 @@ class Deployment:
         return out
 
 
+@contextmanager
 def _bring_up(folder: Path) -> Iterator[Deployment]:
     try:
         gateway = cleave("up", ".cleave/build", cwd=folder).strip().splitlines()[-1]
@@ -82,7 +84,8 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def shop(migrated: Path) -> Iterator[Deployment]:
-    yield from _bring_up(migrated)
+    with _bring_up(migrated) as deployment:
+        yield deployment
 
 
 def test_migrate_runs_the_shop_like_the_monolith(tmp_path: Path) -> None:
@@ -130,7 +133,7 @@ def test_engine_killed_and_restarted_mid_scenario_changes_no_answer(shop: Deploy
 def test_every_domain_as_its_own_service(tmp_path: Path) -> None:
     shutil.copy(DOMAINS_PLAN, tmp_path / "cleave.yaml")
     cleave("build", str(SHOP), "--plan", "cleave.yaml", "-o", ".cleave/build", cwd=tmp_path)
-    for deployment in _bring_up(tmp_path):
+    with _bring_up(tmp_path) as deployment:
         services = {row["service"] for row in deployment.ps()["replicas"]}  # type: ignore[attr-defined]
         assert len(services) == 11
         assert deployment.scenario() == EXPECTED
