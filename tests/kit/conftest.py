@@ -155,6 +155,8 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
                 server = Running(proc, url, log, None, extra)
         running.append(server)
         wait_healthy(server.url)
+        if share is not None:  # another replica may have answered the health check: wait for this one itself
+            _wait_listening(server.proc.pid)
         return server
 
     try:
@@ -167,6 +169,17 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
             if server.listener is not None:
                 server.listener.close()
         client.close_all()
+
+
+def _wait_listening(pid: int, timeout: float = 20.0) -> None:
+    """Until process ``pid`` waits for connections on its fd 3 (it has installed its SIGTERM handler by then)."""
+    from runtime.readiness import is_listening
+
+    deadline = time.monotonic() + timeout
+    while not is_listening(pid):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"kit server {pid} never listened on the shared socket")
+        time.sleep(0.01)
 
 
 def free_port() -> int:

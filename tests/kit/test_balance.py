@@ -10,20 +10,10 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import time
 from collections import Counter
 from pathlib import Path
 
-from runtime.readiness import is_listening
 from tests.kit.conftest import StartServer
-
-
-def _wait_listening(pid: int) -> None:
-    """Both replicas answer the same address, so a health check cannot tell that the second one is up yet."""
-    deadline = time.monotonic() + 10
-    while not is_listening(pid):
-        assert time.monotonic() < deadline, f"replica {pid} never waited on the shared socket"
-        time.sleep(0.01)
 
 
 def _pid_over(connection: http.client.HTTPConnection) -> int:
@@ -40,8 +30,6 @@ def test_keep_alive_connections_spread_over_replicas(tree: Path, start_server: S
     try:
         first = start_server(tree, share=listener)
         second = start_server(tree, share=listener)
-        for replica in (first, second):
-            _wait_listening(replica.proc.pid)
         port = listener.getsockname()[1]
         connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(32)]
         try:
