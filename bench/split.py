@@ -370,7 +370,7 @@ def main() -> None:
         timing(args.nodes)
         return
     results: dict[str, Any] = {}
-    django_root = _unpack("Django-5.2*.whl", "django==5.2.*", "django")
+    django_root = _unpack("[Dd]jango-5.2*.whl", "django==5.2.*", "django")
     wagtail_root = _unpack("wagtail-6.4*.whl", "wagtail==6.4.*", "wagtail")
     graph, source = build_graph(django_root, "django.contrib")
     results["django_contrib"] = {"graph": source, **evaluate(f"Django 5.2 contrib [{source}]", graph, django_truth,

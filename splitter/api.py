@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan, Resources, Rules, ServicePlan
-from splitter import boundaries, metrics, naming, partition, patterns, units
+from splitter import boundaries, classes, metrics, naming, partition, patterns, units
 from splitter.errors import SplitterError
 from splitter.gateway import find_entry
 
@@ -89,14 +89,23 @@ def _why(modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> s
     return text
 
 
+def _advice(advice: Sequence[classes.Advice], names: Sequence[str]) -> str:
+    """The classes of this service's large modules that are drawn to another service (plan text)."""
+    notes = [f"class {a.cls} ({a.lines} lines) is tied more to service {names[a.group]}: split module "
+             f"{a.module} to move it" for a in advice if a.group < len(names)]
+    return "".join(f"; {note}" for note in notes)
+
+
 def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | None = None,
           previous: Plan | None = None, seed: int = 42, weights: units.Weights | None = None,
-          options: partition.Options | None = None) -> Plan:
+          options: partition.Options | None = None, granularity: classes.Granularity | None = None) -> Plan:
     """Propose services for ``code_graph``.
 
     ``services``: exactly that many services (pinned ones included). ``previous``: the user's plan; its pinned
     services are kept as written, its service names are given to the groups that overlap them most, its rules
     (keep_together / keep_apart) and accepted blockers hold. Deterministic for a given ``seed``.
+    ``granularity``: when a large module is detected as class units (splitter/classes.py); a class drawn to another
+    service than its module's is reported in that service's ``why``.
     """
     modules = code_graph.nodes_of_kind("module")
     if not modules:
@@ -111,7 +120,8 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
     constraints, assigned = constraints_from(previous, modules)
     constraints = _with_gateway_package(constraints, entry_ref, modules)
     module_graph = units.build(code_graph, weights)
-    proposal = partition.propose(module_graph, k=services, seed=seed, constraints=constraints, options=options)
+    proposal, advice = classes.propose(code_graph, module_graph, k=services, seed=seed, constraints=constraints,
+                                       options=options, weights=weights, granularity=granularity)
 
     entry_module = entry_ref.partition(":")[0] if entry_ref else None
     names = naming.name_groups(proposal.groups, all_modules=modules, taken=proposal.pinned,
@@ -137,7 +147,7 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
             replicas=before.replicas if before else 1,
             resources=before.resources if before else Resources(),
             requirements=before.requirements if before else (),
-            why=_why(group, root, tables)))
+            why=_why(group, root, tables) + _advice([a for a in advice if service_of.get(a.module) == name], names)))
     plans += [previous_services[name] for name in proposal.pinned]
     order = {s.name: i for i, s in enumerate(previous.services)} if previous else {}
     plans.sort(key=lambda s: (order.get(s.name, len(order)), -len(s.modules)))

@@ -99,11 +99,19 @@ def _call_weight(weights: Weights, count: float) -> float:
     return weights.call * math.log2(1.0 + count)
 
 
-def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
-    """The weighted module graph of ``code_graph``."""
+def build(code_graph: CodeGraph, weights: Weights | None = None, *, unit_of: Mapping[str, str] | None = None,
+          module_of: Mapping[str, str] | None = None) -> ModuleGraph:
+    """The weighted module graph of ``code_graph``.
+
+    With ``unit_of`` (code node -> unit) and ``module_of`` (unit -> module), the nodes of those modules are units
+    instead (splitter/classes.py: one per large class, the module's id for the rest); units are never pure.
+    """
     weights = weights or Weights()
     modules = tuple(code_graph.nodes_of_kind("module"))
     owner = module_owners(code_graph)
+    if unit_of and module_of:
+        owner = {node: unit_of.get(node, module) for node, module in owner.items()}
+        modules += tuple(sorted(u for u in module_of if u not in set(modules)))
     pair: dict[tuple[str, str], float] = defaultdict(float)
     calls: dict[tuple[str, str], float] = defaultdict(float)
     fan_in: dict[str, set[str]] = defaultdict(set)
@@ -175,13 +183,13 @@ def build(code_graph: CodeGraph, weights: Weights | None = None) -> ModuleGraph:
     if weights.package_prior > 0:
         module_set = set(modules)
         for module in modules:
-            parent = module.rsplit(".", 1)[0]
-            if "." in parent and parent in module_set:  # never to a top-level package: it would be a hub
+            parent = module.rsplit(".", 1)[0]  # never to a top-level package (a hub); class units float free
+            if "." in parent and parent in module_set and ":" not in module:
                 w = graph.get_edge_data(module, parent, {"weight": 0.0})["weight"]
                 graph.add_edge(module, parent, weight=w + weights.package_prior)
 
     stateful = {m for var, ws in writers.items() if (m := owner.get(var))}
-    pure = _pure_closure(set(modules) - impure - stateful, deps)
+    pure = _pure_closure(set(modules) - impure - stateful - set(module_of or ()), deps)
     return ModuleGraph(modules=modules, graph=graph, owner=owner, pure=frozenset(pure),
                        fan_in={m: frozenset(s) for m, s in fan_in.items()}, stateful=frozenset(stateful))
 

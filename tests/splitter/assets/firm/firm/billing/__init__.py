@@ -1,0 +1,1 @@
+"""Invoices, tax and the ledger."""

@@ -1,0 +1,1 @@
+"""Staff, contracts and payroll."""
