@@ -23,23 +23,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.errors import CleaveError
 from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
 from runtime import linux
+from runtime.engine_control import on_control
+from runtime.engine_control import status as engine_status
 from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
 from runtime.paths import ProjectPaths
+from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
 from runtime.readiness import http_health, is_listening
 from runtime.replicas import Replica, Service, build_spec, open_listener, zygote_eligible
-from runtime.rollout import ApplySummary, Retiring, same_service
+from runtime.rollout import Retiring, advance_rollouts
 from runtime.stand_in import StandIns
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
 from runtime.store import Store, UnpackedImage
 
-START_TIMEOUT = float(os.environ.get("CLEAVE_START_TIMEOUT", "60"))
-STOP_GRACE = 10.0
 NOT_LISTENING_LIMIT = 60.0
 STABLE_AFTER = 10.0
 
@@ -82,7 +82,7 @@ class Engine:
             raise RuntimeEngineError("another engine already runs this project", path=self.paths.state_dir,
                                      hint="`cleave ps`, or `cleave down` first") from None
         previous = load_state(self.paths.state_file)
-        store = Store(self.paths.store, overlay=self.isolation.namespaces)
+        store = Store(self.paths.store, overlay=self.isolation.namespaces and self.isolation.overlay)
         layout = self.build / self.topology.oci_layout
         generations = previous.extra.get("generations", {}) if previous else {}
         for spec in self.topology.services:
@@ -105,10 +105,10 @@ class Engine:
 
     def _new_service(self, store: Store, spec: ServiceSpec, image: UnpackedImage, desired: int,
                      topology: Topology) -> Service:
-        rootfs = None if self.isolation.namespaces else store.flatten(image)
+        rootfs = None if self.isolation.namespaces and self.isolation.overlay else store.flatten(image)
         volume = self.paths.volumes / spec.name
         volume.mkdir(exist_ok=True)
-        if self.isolation.namespaces:
+        if self.isolation.namespaces and not self.isolation.user_namespace:  # rootless: we are the image's user
             uid, _, gid = spec.user.partition(":")
             if uid.isdigit():
                 os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
@@ -149,7 +149,7 @@ class Engine:
     def run(self, on_ready: Callable[[Engine], None] | None = None) -> None:
         """Serve the control socket, start services in dependency order, supervise until ``down``."""
         control = self._open_control()
-        self.selector.register(control, selectors.EVENT_READ, self._on_control)
+        self.selector.register(control, selectors.EVENT_READ, lambda key: on_control(self, key))
         for service in self.services.values():
             for replica in service.replicas.values():
                 self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
@@ -194,7 +194,7 @@ class Engine:
             self._advance_stop(now)
             return
         self._advance_startup(now)
-        self._advance_rollouts(now)
+        advance_rollouts(self, now)
         self.stand_ins.sync(s for s in self.services.values() if s.name in self.released)
         for service in self.services.values():
             if service.name not in self.released:
@@ -272,7 +272,7 @@ class Engine:
                 try:
                     pending = begin_zygote_launch(service.zygote_control, spec)
                 except OSError as error:
-                    _log(f"{service.name}: the zygote did not take the request ({error}); launching directly")
+                    log(f"{service.name}: the zygote did not take the request ({error}); launching directly")
                     self._zygote_gone(service)
             if pending is None:
                 pending = begin_launch(spec)
@@ -301,7 +301,7 @@ class Engine:
             launched = launch(spec)
             service.zygote_pidfd = linux.pidfd_open(launched.pid)
         except (LaunchError, OSError) as error:
-            _log(f"{service.name}: no zygote ({error}); replicas exec directly")
+            log(f"{service.name}: no zygote ({error}); replicas exec directly")
             service.zygote_failures += 1
             parent_end.close()
             return None
@@ -313,7 +313,7 @@ class Engine:
         return launched.pid
 
     def _zygote_exited(self, service: Service) -> None:
-        _log(f"{service.name}: the zygote (pid {service.zygote_pid}) {_reap(service.zygote_pid)}")
+        log(f"{service.name}: the zygote (pid {service.zygote_pid}) {reap(service.zygote_pid)}")
         service.zygote_failures += 1
         self._zygote_gone(service)
 
@@ -361,7 +361,7 @@ class Engine:
             replica.state = "starting"
 
     def _failed(self, service: Service, replica: Replica, reason: str) -> None:
-        _log(f"{replica.name}: {reason}")
+        log(f"{replica.name}: {reason}")
         replica.last_exit = reason
         lived = time.monotonic() - replica.started_at if replica.started_at else 0.0
         replica.failures = 1 if lived > STABLE_AFTER else replica.failures + 1
@@ -376,9 +376,9 @@ class Engine:
         def handle(key: selectors.SelectorKey) -> None:
             self.selector.unregister(key.fileobj)
             os.close(pidfd)
-            reason = _reap(pid)
+            reason = reap(pid)
             if replica.pid != pid:  # a stale event: the slot already runs another process
-                _log(f"stale exit event for pid {pid} in slot {replica.name} (now pid {replica.pid})")
+                log(f"stale exit event for pid {pid} in slot {replica.name} (now pid {replica.pid})")
                 return
             replica.pidfd = -1
             cgroups = self.isolation.cgroups
@@ -426,215 +426,9 @@ class Engine:
         """The services of the build that runs, then those being replaced or removed."""
         return [*self.services.values(), *(item.service for item in self.retiring)]
 
-    def apply(self, build: Path | None = None) -> ApplySummary:
-        """Run ``build`` (default: the same folder, re-read) in place of what runs, touching only what changed.
-
-        Every image is unpacked before anything changes, so a bad build leaves the running one alone. A changed
-        service gets a new :class:`Service` on the same listening socket; the old one drains once the new
-        replicas listen (:meth:`_advance_rollouts`).
-        """
-        if self.phase in ("stopping", "stopped"):
-            raise RuntimeEngineError("the engine is stopping", hint="run `cleave up BUILD` again once it is down")
-        build = (build or self.build).resolve()
-        try:
-            topology = load_topology(build / "topology.json")
-            if topology.project != self.topology.project:
-                raise RuntimeEngineError(f"the build is project {topology.project!r}, the engine runs "
-                                         f"{self.topology.project!r}", path=build,
-                                         hint="`cleave down` first to run another project here")
-            store = Store(self.paths.store, overlay=self.isolation.namespaces)
-            layout = build / topology.oci_layout
-            images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest or None)
-                      for spec in topology.services}
-        except RuntimeEngineError:
-            raise
-        except CleaveError as error:
-            raise RuntimeEngineError(error.message, path=error.path, line=error.line, hint=error.hint) from error
-        replacements: dict[str, Service] = {}  # built (listeners open) before anything changes
-        try:
-            for spec in topology.services:
-                old = self.services.get(spec.name)
-                gateway = spec.name == topology.gateway
-                if old is not None and same_service(old, spec, images[spec.name], gateway):
-                    continue
-                desired = spec.replicas if old is None or old.spec.replicas != spec.replicas else old.desired
-                new = self._new_service(store, spec, images[spec.name], desired, topology)
-                if old is not None and old.gateway == gateway:
-                    new.listener, new.listen = old.listener, old.listen  # callers never see a gap
-                else:
-                    new.listener, new.listen = open_listener(new, self.paths, None)
-                replacements[spec.name] = new
-        except (RuntimeEngineError, OSError) as error:
-            for name, new in replacements.items():
-                if new.listener is not None and (name not in self.services or
-                                                 new.listener is not self.services[name].listener):
-                    new.listener.close()
-            if isinstance(error, RuntimeEngineError):
-                raise
-            raise RuntimeEngineError(f"cannot apply {build}: {error}", path=build) from error
-        summary = ApplySummary()
-        for name in [n for n in self.services if n not in images]:
-            self._retire(self.services.pop(name), None)
-            summary.stopped.append(name)
-        for spec in topology.services:
-            old = self.services.get(spec.name)
-            replacement = replacements.get(spec.name)
-            if old is not None and replacement is None:
-                if spec.replicas != old.spec.replicas:
-                    old.desired = spec.replicas
-                    summary.scaled[spec.name] = spec.replicas
-                else:
-                    summary.unchanged.append(spec.name)
-                old.spec = spec
-                continue
-            assert replacement is not None
-            new = replacement
-            if old is None:
-                summary.started.append(spec.name)
-            else:
-                summary.restarted.append(spec.name)
-                new.generation = old.generation + 1
-                new.healthy = old.healthy
-                self._retire(old, new)
-            self.services[spec.name] = new
-        self.topology, self.build = topology, build
-        gateway_service = self.services.get(topology.gateway or "")
-        self.gateway_url = (f"http://127.0.0.1:{gateway_service.listen.address}"
-                            if gateway_service is not None and gateway_service.listen is not None else None)
-        if summary.started or summary.restarted:
-            self.phase = "starting"  # new replicas start in dependency order, as at `up`
-            self.startup_deadline = time.monotonic() + START_TIMEOUT
-        self.dirty = True
-        _log(f"applied {build}: {summary.as_json()}")
-        return summary
-
-    def _retire(self, service: Service, successor: Service | None) -> None:
-        service.desired = 0
-        keep = successor is not None and successor.listener is service.listener
-        self.retiring.append(Retiring(service=service, successor=successor, keep_listener=keep))
-
-    def _advance_rollouts(self, now: float) -> None:
-        """Drain a replaced service once its successor's replicas all listen; finish when its replicas are gone."""
-        for item in list(self.retiring):
-            old = item.service
-            if not item.draining:
-                current = self.services.get(old.name) if item.successor is not None else None
-                ready = current is None or sum(r.state == "running" for r in current.replicas.values()) \
-                    >= current.desired
-                if ready:
-                    item.draining = True
-                    for replica in list(old.replicas.values()):
-                        self._stop(old, replica)
-                continue
-            for replica in list(old.replicas.values()):
-                if replica.pid == 0 and replica.pending is None:
-                    old.replicas.pop(replica.index, None)
-                elif replica.state == "stopping" and now > replica.stop_deadline:
-                    self._kill(replica)
-            if not old.replicas:
-                self._finish_retiring(item)
-
-    def _finish_retiring(self, item: Retiring) -> None:
-        """The old replicas are gone: stop the old zygote, remove its cgroup, close a listener nobody uses."""
-        self.retiring.remove(item)
-        old = item.service
-        if old.zygote_pid:
-            with contextlib.suppress(OSError):
-                linux.pidfd_send_signal(old.zygote_pidfd, signal.SIGKILL)  # reaped by _zygote_exited
-        if self.isolation.cgroups is not None:
-            with contextlib.suppress(OSError):
-                self.isolation.cgroups.remove(self._cgroup(old, "zygote"))
-        if not item.keep_listener and old.listener is not None:
-            old.listener.close()
-            in_use = {s.listen.address for s in self._every_service() if s.listen is not None}
-            if old.listen is not None and old.listen.kind == "unix" and old.listen.address not in in_use:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(old.listen.address)
-        self.dirty = True
-        _log(f"{old.name}: the replicas of the previous build are gone")
-
-    # ---- control -----------------------------------------------------------------------------------------------
-
-    def _on_control(self, key: selectors.SelectorKey) -> None:
-        server: socket.socket = key.fileobj  # type: ignore[assignment]
-        try:
-            conn, _ = server.accept()
-        except BlockingIOError:
-            return
-        conn.settimeout(2.0)
-        try:
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            message = json.loads(data or b"{}")
-            answer = self._handle(message, conn)
-        except (OSError, ValueError) as error:
-            answer = {"error": f"bad control request: {error}"}
-        except RuntimeEngineError as error:
-            answer = {"error": error.message, "hint": error.hint}
-        if answer is None:
-            return  # answered later (down)
-        with contextlib.suppress(OSError):
-            conn.sendall(json.dumps(answer).encode())
-        conn.close()
-
-    def _handle(self, message: dict[str, Any], conn: socket.socket) -> dict[str, Any] | None:
-        op = message.get("op")
-        if op == "status":
-            return self.status()
-        if op == "ps":
-            return {**self.status(), "replicas": self.rows(usage=message.get("usage", True) is not False)}
-        if op == "scale":
-            wanted = message.get("services", {})
-            unknown = sorted(set(wanted) - set(self.services))
-            if unknown:
-                raise RuntimeEngineError(f"no such service: {', '.join(unknown)}",
-                                         hint=f"services: {', '.join(sorted(self.services))}")
-            for name, count in wanted.items():
-                if not isinstance(count, int) or count < 0:
-                    raise RuntimeEngineError(f"{name}={count}: replicas must be a whole number >= 0")
-            for name, count in wanted.items():
-                self.services[name].desired = count
-            self.dirty = True
-            return {"ok": True, "desired": {n: s.desired for n, s in self.services.items()}}
-        if op == "apply":
-            build = message.get("build")
-            return self.apply(Path(build) if isinstance(build, str) else None).as_json()
-        if op == "down":
-            self.remove_volumes = bool(message.get("volumes"))
-            self.begin_stop()
-            self.waiting_down.append(conn)
-            return None
-        raise RuntimeEngineError(f"unknown control operation {op!r}")
-
     def status(self) -> dict[str, Any]:
-        return {"phase": self.phase, "failure": self.error, "gateway_url": self.gateway_url, "pid": os.getpid(),
-                "project": self.topology.project, "isolation": self.isolation.describe(), "adopted": self.adopted,
-                "applying": sorted({r.service.name for r in self.retiring}),
-                "services": {n: {"desired": s.desired, "healthy": bool(s.healthy),
-                                 "listen": s.listen.address if s.listen else None}
-                             for n, s in self.services.items()}}
-
-    def rows(self, *, usage: bool = True) -> list[dict[str, Any]]:
-        """One row per replica for ``ps``; ``usage=False`` skips the cgroup reads (cheap polling)."""
-        rows = []
-        cgroups = self.isolation.cgroups if usage else None
-        services = [self.services[name] for name in self.topology.start_order()]
-        for service in [*services, *(r.service for r in self.retiring)]:
-            name = service.name
-            for index in sorted(service.replicas):
-                replica = service.replicas[index]
-                reading = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
-                rows.append({"service": name, "replica": replica.name, "pid": replica.pid or None,
-                             "state": replica.state, "health": "ok" if service.healthy else "failing",
-                             "restarts": replica.restarts, "last_exit": replica.last_exit or None,
-                             "cpu_seconds": round(reading.cpu_seconds, 3) if reading else None,
-                             "memory_bytes": reading.memory_bytes if reading else None,
-                             "adopted": replica.adopted})
-        return rows
+        """What ``cleave up`` and ``ps`` print at the top: phase, gateway, isolation, services."""
+        return engine_status(self)
 
     # ---- stopping ----------------------------------------------------------------------------------------------
 
@@ -708,71 +502,3 @@ class Engine:
             isolation=self.isolation.describe(), desired={n: s.desired for n, s in self.services.items()},
             listeners=listeners, replicas=replicas, gateway_url=self.gateway_url,
             extra={"generations": {n: s.generation for n, s in self.services.items() if s.generation}}))
-
-
-def _log(message: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
-
-
-def _reap(pid: int) -> str:
-    """Collect an exited child's status without ever blocking; adopted replicas are not our children."""
-    for _ in range(100):
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return "exited (adopted: code unknown)"
-        if done:
-            if os.WIFSIGNALED(status):
-                return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
-            return f"exited with {os.WEXITSTATUS(status)}"
-        time.sleep(0.001)
-    _log(f"pid {pid}: its pidfd said it exited, but it cannot be reaped yet")
-    return "exited (code unknown)"
-
-
-def kill_engine(paths: ProjectPaths) -> None:
-    """SIGKILL the project's engine (an engine that does not answer); its replicas stay for the teardown."""
-    state = load_state(paths.state_file)
-    if state is not None and linux.process_start_time(state.engine_pid) == state.engine_start_time:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(state.engine_pid, signal.SIGKILL)
-
-
-def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> int:
-    """``down`` when no engine runs: stop the replicas the state file names, remove cgroups and sockets."""
-    state = load_state(paths.state_file)
-    stopped = 0
-    if state is not None:
-        pidfds = []
-        for record in state.replicas:
-            if linux.process_start_time(record.pid) != record.start_time:
-                continue
-            with contextlib.suppress(OSError):
-                pidfd = linux.pidfd_open(record.pid)
-                linux.pidfd_send_signal(pidfd, signal.SIGTERM)
-                pidfds.append(pidfd)
-        deadline = time.monotonic() + STOP_GRACE
-        for pidfd in pidfds:
-            with selectors.DefaultSelector() as waiter:
-                waiter.register(pidfd, selectors.EVENT_READ)
-                if not waiter.select(max(0.0, deadline - time.monotonic())):
-                    with contextlib.suppress(OSError):
-                        linux.pidfd_send_signal(pidfd, signal.SIGKILL)
-            os.close(pidfd)
-            stopped += 1
-        isolation = detect_isolation()
-        if isolation.cgroups is not None:
-            with contextlib.suppress(OSError):
-                isolation.cgroups.remove(state.cgroup_parent)
-        for listen in state.listeners.values():
-            if listen.kind == "unix":
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(listen.address)
-        paths.state_file.unlink()
-    shutil.rmtree(paths.state_dir / "run", ignore_errors=True)
-    shutil.rmtree(paths.sockets, ignore_errors=True)
-    with contextlib.suppress(FileNotFoundError):
-        paths.control_socket.unlink()
-    if remove_volumes:
-        shutil.rmtree(paths.volumes, ignore_errors=True)
-    return stopped

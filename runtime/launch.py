@@ -55,6 +55,8 @@ class LaunchSpec:
     tmpfs_size: str = "64m"
     zygote: bool = False                  # a service's zygote: own mount namespace only, keeps its privileges
     control_fd: int = -1                  # the zygote's control socket, passed as fd 4
+    user_namespace: bool = False          # rootless: the namespaces live in a user namespace mapping us to the user
+    rootfs: str = ""                      # a flattened image bind-mounted read-only instead of overlayfs (rootless)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,14 @@ def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int, control_fd
             _exec(spec, log_fd, listen_fd, str(os.getpid()))
             return
         step = "unsharing namespaces"
-        linux.unshare(linux.CLONE_NEWNS if spec.zygote else NAMESPACES)
+        if spec.user_namespace:
+            inside_uid, inside_gid = image_ids(spec.user, (spec.rootfs,) if spec.rootfs else spec.layers)
+            outside_uid, outside_gid = os.getuid(), os.getgid()
+            linux.unshare(linux.CLONE_NEWUSER | NAMESPACES)
+            step = "mapping the user"
+            linux.map_to_user(outside_uid, outside_gid, inside_uid, inside_gid)
+        else:
+            linux.unshare(linux.CLONE_NEWNS if spec.zygote else NAMESPACES)
         child = os.fork()
         if child:
             os.write(pipe, struct.pack("q", child))
@@ -219,7 +228,12 @@ def _build_root(spec: LaunchSpec) -> None:
     else:
         lower = ":".join(reversed(spec.layers))
     root = f"{stage}/root"
-    linux.mount("overlay", root, "overlay", 0, f"lowerdir={lower},upperdir={stage}/upper,workdir={stage}/work")
+    if spec.rootfs:  # no overlayfs in this user namespace: the flattened image, read-only once everything is in
+        linux.mount(spec.rootfs, root, None, linux.MS_BIND | linux.MS_REC)
+    else:
+        userxattr = ",userxattr" if spec.user_namespace else ""  # whiteouts marked user.overlay.*: see the store
+        linux.mount("overlay", root, "overlay", 0,
+                    f"lowerdir={lower},upperdir={stage}/upper,workdir={stage}/work{userxattr}")
     os.chdir("/")
     for folder in ("proc", "dev", "tmp", "run/cleave", spec.data_dir.lstrip("/"), spec.workdir.lstrip("/")):
         os.makedirs(f"{root}/{folder}", exist_ok=True)
@@ -255,29 +269,37 @@ def _build_root(spec: LaunchSpec) -> None:
 
 
 def _ids(user: str) -> tuple[int, int]:
+    return image_ids(user, ("/",))
+
+
+def image_ids(user: str, roots: tuple[str, ...]) -> tuple[int, int]:
+    """``uid, gid`` of ``user`` (``name``, ``uid``, ``uid:gid``), names looked up in ``etc/passwd`` and
+    ``etc/group`` of the last of ``roots`` (image layers, bottom first) that has the file."""
     name, _, group = user.partition(":")
     try:
         uid = int(name)
     except ValueError:
-        uid = _lookup("/etc/passwd", name, user)
+        uid = _lookup(roots, "etc/passwd", name, user)
     if not group:
         return uid, uid
     try:
         return uid, int(group)
     except ValueError:
-        return uid, _lookup("/etc/group", group, user)
+        return uid, _lookup(roots, "etc/group", group, user)
 
 
-def _lookup(table: str, name: str, user: str) -> int:
-    try:
-        with open(table) as handle:
-            for line in handle:
-                fields = line.split(":")
-                if fields[0] == name and len(fields) > 2:
-                    return int(fields[2])
-    except OSError:
-        pass
-    raise LaunchError(f"user {user!r}: {name!r} is not in the image's {table}", hint="use numeric uid:gid")
+def _lookup(roots: tuple[str, ...], table: str, name: str, user: str) -> int:
+    for root in reversed(roots):
+        try:
+            with open(os.path.join(root, table)) as handle:
+                for line in handle:
+                    fields = line.split(":")
+                    if fields[0] == name and len(fields) > 2:
+                        return int(fields[2])
+        except OSError:
+            continue
+        break
+    raise LaunchError(f"user {user!r}: {name!r} is not in the image's /{table}", hint="use numeric uid:gid")
 
 
 def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str, control_fd: int = -1) -> None:
@@ -294,7 +316,10 @@ def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str, contro
         signal.signal(number, signal.SIG_DFL)
     env = dict(spec.env)
     env.update({"LISTEN_FDS": "1", "LISTEN_PID": listen_pid})
-    if spec.isolate and not spec.zygote:
+    if spec.isolate and spec.user_namespace:
+        linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)  # already the image's user: the one id the namespace maps
+        linux.drop_capabilities(linux.REDUCED_CAPABILITIES if os.getuid() == 0 else frozenset())
+    elif spec.isolate and not spec.zygote:
         uid, gid = _ids(spec.user)
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
         if uid == 0:

@@ -178,3 +178,50 @@ CAP_SETFCAP: Final = 31
 REDUCED_CAPABILITIES: Final = frozenset({CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID,
                                          CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
                                          CAP_SETFCAP})
+
+
+USERNS_SYSCTLS: Final = (("/proc/sys/kernel/unprivileged_userns_clone", "kernel.unprivileged_userns_clone is 0"),
+                         ("/proc/sys/user/max_user_namespaces", "user.max_user_namespaces is 0"))
+
+
+def map_to_user(outside_uid: int, outside_gid: int, inside_uid: int, inside_gid: int) -> None:
+    """In a user namespace just unshared: map our uid and gid to ``inside_*`` (one id each, no setgroups)."""
+    with open("/proc/self/setgroups", "w") as handle:
+        handle.write("deny")  # an unprivileged gid_map requires it
+    with open("/proc/self/uid_map", "w") as handle:
+        handle.write(f"{inside_uid} {outside_uid} 1")
+    with open("/proc/self/gid_map", "w") as handle:
+        handle.write(f"{inside_gid} {outside_gid} 1")
+
+
+def probe_user_namespace() -> str | None:
+    """``None`` when this user can create a user namespace with mount, pid, uts, ipc and net namespaces in it and
+    mount a tmpfs there; otherwise why not (a sysctl that forbids it, or the error of the attempt)."""
+    for path, reason in USERNS_SYSCTLS:
+        try:
+            with open(path) as handle:
+                if handle.read().strip() == "0":
+                    return reason
+        except OSError:
+            pass
+    uid, gid = os.getuid(), os.getgid()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+            map_to_user(uid, gid, uid, gid)
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
+            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k")
+        except BaseException as error:
+            os.write(write_end, f"user namespaces refused: {error}".encode())
+            os._exit(1)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        message = reader.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return message or "user namespaces refused"
+    return None

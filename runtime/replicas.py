@@ -101,10 +101,12 @@ ZYGOTE_SOURCE = Path(__file__).with_name("zygote_script.py").read_text()
 
 
 def zygote_eligible(service: Service, isolation: Isolation) -> bool:
-    """A zygote serves a Python command (``python -m mod`` or ``python script``) run by a numeric non-root user."""
+    """A zygote serves a Python command (``python -m mod`` or ``python script``) run by a numeric non-root user,
+    as root only (rootless replicas each need a user namespace of their own, which a forked zygote cannot give)."""
     command = service.spec.command or service.image.config.command
     uid = service.spec.user.partition(":")[0]
-    return (isolation.namespaces and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
+    return (isolation.namespaces and not isolation.user_namespace
+            and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
             and Path(command[0]).name.startswith("python") and uid.isdigit() and uid != "0"
             and service.zygote_failures < 3)
 
@@ -143,7 +145,9 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
                           user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
                           cgroup_procs=cgroup_procs, isolate=True, layers=tuple(map(str, service.image.layers)),
                           staging_dir=str(paths.stage), volume=str(service.volume), data_dir=spec.data_dir,
-                          sockets=tuple(sockets), zygote=zygote, control_fd=control_fd)
+                          sockets=tuple(sockets), zygote=zygote, control_fd=control_fd,
+                          user_namespace=isolation.user_namespace,
+                          rootfs=str(service.rootfs) if service.rootfs is not None else "")
     assert service.rootfs is not None
     env["DATA_DIR"] = str(service.volume)
     cwd = service.rootfs / spec.workdir.lstrip("/")

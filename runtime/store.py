@@ -2,12 +2,14 @@
 
 Each layer is unpacked once, into ``layers/<diff_id hex>/``, after its blob digest and its diff_id are checked, and is
 shared read-only by every replica of every image that has it. OCI whiteouts become overlayfs whiteouts (a 0/0
-character device, ``trusted.overlay.opaque``) when we run as root, and are always listed in ``layers/<hex>.json`` so
+character device, ``trusted.overlay.opaque`` as root, ``user.overlay.opaque`` for a rootless overlay mounted with
+``userxattr``), and are always listed in ``layers/<hex>.json`` so
 that a plain-process run can flatten the layers into one folder without overlayfs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -25,6 +27,8 @@ from runtime.errors import RuntimeEngineError, UnsafeLayerError
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
+OPAQUE_XATTR = "trusted.overlay.opaque"
+USER_OPAQUE_XATTR = "user.overlay.opaque"  # what overlayfs reads when mounted with userxattr (user namespaces)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def extract_layer(tar_bytes: bytes, destination: Path, layer: str, *, overlay: b
             if base == OPAQUE_MARKER:
                 opaque.append(str(relative.parent))
                 if overlay:
-                    os.setxattr(target.parent, "trusted.overlay.opaque", b"y")
+                    os.setxattr(target.parent, OPAQUE_XATTR if as_root else USER_OPAQUE_XATTR, b"y")
                 continue
             if base.startswith(WHITEOUT_PREFIX):
                 hidden = relative.parent / base[len(WHITEOUT_PREFIX):]
@@ -145,6 +149,20 @@ def extract_layer(tar_bytes: bytes, destination: Path, layer: str, *, overlay: b
             if not member.issym():  # timestamp-checked .pyc files stay valid only with their sources' mtimes
                 os.utime(target, (member.mtime, member.mtime))
     return {"whiteouts": whiteouts, "opaque": opaque}
+
+
+def _overlay_marks(layer: Path, marks: dict[str, list[str]]) -> None:
+    """Whiteouts and opaque marks of a layer unpacked earlier without them (by a plain-process run, or as another
+    kind of user): overlayfs needs them; a plain run ignores them (it flattens from the sidecar)."""
+    as_root = os.geteuid() == 0
+    for hidden in marks["whiteouts"]:
+        path = layer / hidden
+        if not (path.exists() or path.is_symlink()) or not stat.S_ISCHR(os.lstat(path).st_mode):
+            _clear(path)
+            os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+    for folder in marks["opaque"]:
+        with contextlib.suppress(OSError):  # a layer of another user's store: overlayfs reads what it can
+            os.setxattr(layer / folder, OPAQUE_XATTR if as_root else USER_OPAQUE_XATTR, b"y")
 
 
 def _decompress(data: bytes, media_type: str, digest: str) -> bytes:
@@ -194,6 +212,8 @@ class Store:
             raise FormatError(f"malformed diff_id {diff_id!r}", path=layout.root)
         target = self.layers_dir / hexdigest
         if target.is_dir():
+            if self.overlay:
+                _overlay_marks(target, json.loads((self.layers_dir / f"{hexdigest}.json").read_text()))
             return target
         data = _decompress(layout.read_blob(descriptor.digest, descriptor.size), descriptor.media_type,
                            descriptor.digest)

@@ -17,10 +17,11 @@ from rich.table import Table
 from cleave.cli import output
 from cleave.formats.topology import load_topology
 from runtime import control
-from runtime.engine import Engine, kill_engine, teardown_without_engine
+from runtime.engine import Engine
 from runtime.errors import EngineNotRunning, RuntimeEngineError
 from runtime.logs import follow_logs, print_logs
 from runtime.paths import ProjectPaths, find_project
+from runtime.processes import kill_engine, teardown_without_engine
 from runtime.rollout import describe
 
 UP_TIMEOUT = 120.0
