@@ -166,3 +166,23 @@ def test_walktrap_variant_gives_exactly_k_deterministically() -> None:
     plans = [splitter.split(graph, services=4, seed=s, options=Options(exact_k="walktrap")) for s in (1, 2)]
     assert all(len(p.services) == 4 for p in plans)
     assert plans[0].assign(graph.nodes_of_kind("module")) == plans[1].assign(graph.nodes_of_kind("module"))
+
+
+def test_a_module_only_a_hub_uses_follows_the_hub_instead_of_becoming_a_service() -> None:
+    """``shop.web`` calls every domain (a hub: set aside during the walk); ``shop.clock`` and its table are tied to
+    the rest only through it. Without the hub, clock would be a component of its own, hence a service."""
+    b = GraphBuilder()
+    b.graph = domain_graph().graph.copy()
+    b.module("shop.clock")
+    tick = b.member("shop.clock", "tick")
+    b.edge(tick, b.table("clock"), "uses_table", ops=["update"])
+    for d in DOMAINS:  # the web front calls into every layer of every domain: a hub (strength > 8x the median)
+        for layer in ("views", "service", "db", "models"):
+            b.edge("shop.web.route", b.member(f"shop.{d}.{layer}", "entry"), "calls", weight=1000)
+    b.edge("shop.web.route", tick, "calls", weight=2)
+    graph = b.build()
+    plan = splitter.split(graph, services=len(DOMAINS) + 1)
+    where = plan.assign(graph.nodes_of_kind("module"))
+    assert where["shop.clock"] == where["shop.web"]
+    for domain in DOMAINS:
+        assert where[f"shop.{domain}.service"] == domain
