@@ -1,6 +1,7 @@
 """cleave's runtime side by side with runc and podman, in one run (root needed).
 
-Run: ``.venv/bin/python bench/runtime.py [--starts 30] [--seconds 3]``. Measures:
+Run: ``.venv/bin/python bench/runtime.py [--starts 30] [--seconds 3]`` after ``./setup.sh --dev`` (runc, podman)
+and ``apt-get install wrk``. Measures:
 
 1. start latency of a trivial replica (a static ``true`` in a tiny root), p50/p90: cleave's launch (five namespaces,
    overlayfs root, pivot_root, cpu/memory/pids cgroups, no-new-privs, user switch) vs ``runc run`` vs
@@ -314,6 +315,9 @@ def main() -> None:
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/runtime.py needs root (namespaces, cgroups, runc)")
+    missing = [tool for tool in ("runc", "podman", "wrk") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"bench/runtime.py needs {', '.join(missing)}: apt-get install {' '.join(missing)}")
     become_subreaper()
     results: dict[str, Any] = {"machine": {"kernel": platform.release(), "cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory(prefix="cleave-bench-") as tmp:

@@ -156,12 +156,13 @@ class _Connection:
     def run(self) -> None:
         buf = bytearray()
         server = self.server
+        between_requests = True
         try:
             while True:
                 with server._lock:
                     if server.draining and not buf:
                         return
-                    self.idle = not buf
+                    self.idle = between_requests = not buf
                 try:
                     head = http11.read_head(self.sock, buf, server.limits.max_head)
                 except http11.ProtocolError as error:
@@ -169,12 +170,15 @@ class _Connection:
                     return
                 finally:
                     self.idle = False
+                between_requests = False
                 if head is None or not self._serve(head, buf):
                     return
         except (BlockingIOError, TimeoutError):
             return  # idle keep-alive connection timed out (SO_RCVTIMEO)
         except (ConnectionError, OSError) as error:
-            if not server.draining:
+            # a client may reset a keep-alive connection between requests (wrk does at its end): not an error
+            dropped_idle = between_requests and not buf and isinstance(error, ConnectionResetError)
+            if not server.draining and not dropped_idle:
                 log(f"connection from {self.peer[0] or 'a unix socket'}: {error}")
         except (Exception, ServiceUnavailable) as error:  # a kit bug: one line, only this connection is lost
             log(f"connection from {self.peer[0] or 'a unix socket'}: {type(error).__name__}: {error} "

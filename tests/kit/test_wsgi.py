@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import socket
+import struct
 import time
 from pathlib import Path
 
@@ -115,6 +116,31 @@ def test_an_app_crash_is_a_500_and_one_log_line(gateway: Running) -> None:
     lines = gateway.stderr().splitlines()
     assert len(lines) == 1
     assert "GET /crash: RuntimeError: the app broke" in lines[0] and "web.py" in lines[0]
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with an RST instead of a FIN (SO_LINGER 0), as load generators do at their end."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def test_a_client_resetting_between_requests_is_not_logged_but_mid_request_is(gateway: Running) -> None:
+    host, port = gateway.url[7:].split(":")
+    idle = socket.create_connection((host, int(port)), timeout=10)
+    idle.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+    _reset(idle)  # between two requests on a keep-alive connection: the client's right
+    partial = socket.create_connection((host, int(port)), timeout=10)
+    partial.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+    time.sleep(0.2)  # the server is reading the body
+    _reset(partial)
+    deadline = time.monotonic() + 10
+    while "reset" not in gateway.stderr() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    gateway.stop()
+    lines = gateway.stderr().splitlines()
+    assert len(lines) == 1, lines  # only the request cut in the middle
+    assert "Connection reset by peer" in lines[0]
 
 
 def test_malformed_request_is_a_400(gateway: Running) -> None:
