@@ -169,7 +169,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         else:
             files[result.module] = result
             diagnostics.extend(result.diagnostics)
-    builder = GraphBuilder(files, failed, tree.namespace_packages, DistributionMap(read_requirements(tree.root)))
+    distributions = DistributionMap(read_requirements(tree.root))
+    builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
     path_keys = {job[1]: key for job, key in zip(tree.jobs, keys, strict=True)}
     code_graph = None
     snapshot = cache.load_graph(None) if not failed else None
@@ -178,10 +179,10 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         changed = [r for r in (results[path_keys[p]] for p in paths) if isinstance(r, FileFacts)]
         if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST:
             code_graph = patch(snapshot, builder, changed, environment, keys=path_keys, known=known)
+            if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
+                builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
     earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
     if code_graph is None:
-        builder = GraphBuilder(files, failed, tree.namespace_packages,
-                               DistributionMap(read_requirements(tree.root)))
         graph, more = builder.build()
         diagnostics.extend(more)
         code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
