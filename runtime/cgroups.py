@@ -20,6 +20,7 @@ from cleave.formats.topology import Limits
 
 CPU_PERIOD_US: Final = 100_000
 V1_CONTROLLERS: Final = ("cpu", "cpuacct", "memory", "pids")
+LIMIT_CONTROLLERS: Final = ("cpu", "memory", "pids")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Usage:
     """What ``cleave ps`` shows for one replica."""
 
     cpu_seconds: float
-    memory_bytes: int
+    memory_bytes: int | None  # None: no memory controller here
     oom_kills: int
 
 
@@ -108,6 +109,10 @@ class Cgroups(ABC):
     def exists(self, group: str) -> bool:
         return any(d.is_dir() for d in self.directories(group))
 
+    def missing_limits(self) -> str | None:
+        """Why some limits cannot be set here (said by ``up`` and ``ps``), or ``None`` when all can."""
+        return None
+
 
 class CgroupsV1(Cgroups):
     """Separate hierarchies per controller (``/sys/fs/cgroup/{cpu,cpuacct,memory,pids}``)."""
@@ -163,23 +168,46 @@ class CgroupsV2(Cgroups):
     def directories(self, group: str) -> tuple[Path, ...]:
         return (self.base / group,)
 
+    def missing_limits(self) -> str | None:
+        """Controllers the base does not offer, or cannot hand down because it holds processes itself (cgroup v2's
+        rule for every cgroup but the root: a rootless engine's own cgroup usually holds the shell that started it).
+        """
+        offered = set(_read(self.base / "cgroup.controllers").split())
+        absent = [c for c in LIMIT_CONTROLLERS if c not in offered]
+        wanted = [c for c in LIMIT_CONTROLLERS if c in offered]
+        why = f"the cgroup v2 at {self.base} offers no {', '.join(absent)} controller" if absent else ""
+        if wanted:
+            try:
+                _write(self.base / "cgroup.subtree_control", " ".join(f"+{c}" for c in wanted))
+            except OSError as error:
+                absent += wanted
+                why = (f"the cgroup v2 at {self.base} cannot enable {', '.join(wanted)} for its children ({error}"
+                       "; it holds processes: start cleave in a delegated scope of its own, e.g. "
+                       "`systemd-run --user --scope -p Delegate=yes cleave up BUILD`)" + (f"; {why}" if why else ""))
+        if not absent:
+            return None
+        return f"{why}: no {', '.join(absent)} limits (usage and cleanup only)"
+
     def procs_files(self, group: str) -> tuple[str, ...]:
         return (str(self.base / group / "cgroup.procs"),)
 
     def create(self, group: str, limits: Limits) -> tuple[str, ...]:
         path = self.base
         for part in Path(group).parts:
-            with contextlib.suppress(OSError):  # controllers the parent lacks are simply not limited
-                _write(path / "cgroup.subtree_control", "+cpu +memory +pids")
+            offered = [c for c in LIMIT_CONTROLLERS if c in _read(path / "cgroup.controllers").split()]
+            if offered:  # one absent controller would fail the whole write
+                with contextlib.suppress(OSError):  # controllers the parent cannot hand down are simply not limited
+                    _write(path / "cgroup.subtree_control", " ".join(f"+{c}" for c in offered))
             path = path / part
             path.mkdir(exist_ok=True)
-        if limits.cpu is not None:
+        # a limit whose controller is not enabled here has no file: missing_limits() has said so
+        if limits.cpu is not None and (path / "cpu.max").exists():
             _write(path / "cpu.max", f"{max(1000, int(limits.cpu * CPU_PERIOD_US))} {CPU_PERIOD_US}")
-        if limits.memory_bytes is not None:
+        if limits.memory_bytes is not None and (path / "memory.max").exists():
             _write(path / "memory.max", str(limits.memory_bytes))
             if (path / "memory.swap.max").exists():
                 _write(path / "memory.swap.max", "0")
-        if limits.pids is not None:
+        if limits.pids is not None and (path / "pids.max").exists():
             _write(path / "pids.max", str(limits.pids))
         return self.procs_files(group)
 
@@ -211,7 +239,7 @@ class CgroupsV2(Cgroups):
             if key == "oom_kill":
                 oom = int(value)
         memory = _read(path / "memory.current").strip()
-        return Usage(usec / 1e6, int(memory or 0), oom)
+        return Usage(usec / 1e6, int(memory) if memory else None, oom)
 
 
 def _v1_mounts() -> dict[str, Path]:
@@ -232,22 +260,47 @@ def _writable(path: Path) -> bool:
     return path.is_dir() and os.access(path, os.W_OK)
 
 
+def _delegated(path: Path) -> bool:
+    """A cgroup this user may create children in and move processes into (systemd's ``Delegate=yes`` chowns the
+    folder, ``cgroup.procs``, ``cgroup.subtree_control`` and ``cgroup.threads``)."""
+    return _writable(path) and os.access(path / "cgroup.procs", os.W_OK)
+
+
+def _own_v2_path() -> str:
+    """This process's cgroup in the unified hierarchy (the ``0::`` line of ``/proc/self/cgroup``)."""
+    own = next((line[3:] for line in _read(Path("/proc/self/cgroup")).splitlines() if line.startswith("0::")), "/")
+    return own.strip().lstrip("/")
+
+
+def _v2_mount() -> Path | None:
+    for line in _read(Path("/proc/self/mountinfo")).splitlines():
+        before, _, after = line.partition(" - ")
+        if after.split()[:1] == ["cgroup2"]:
+            return Path(before.split()[4])
+    return None
+
+
 def detect() -> tuple[Cgroups | None, str]:
-    """The usable cgroup layout here, or ``None`` and the reason (said out loud by ``up`` and ``ps``)."""
+    """The usable cgroup layout here, or ``None`` and the reason (said out loud by ``up`` and ``ps``).
+
+    Root: cgroup v2 at its root on a v2-only machine, else the v1 hierarchies. Not root: the user's own cgroup in
+    the unified hierarchy when it is delegated (writable), on v2-only and hybrid machines alike.
+    """
+    root = os.geteuid() == 0
     unified = Path("/sys/fs/cgroup")
     if (unified / "cgroup.controllers").exists():
-        base = unified
-        if os.geteuid() != 0:
-            own = next((line[3:] for line in _read(Path("/proc/self/cgroup")).splitlines()
-                        if line.startswith("0::")), "/")
-            base = unified / own.strip().lstrip("/")
-        if not _writable(base):
+        base = unified if root else unified / _own_v2_path()
+        if not _delegated(base):
             return None, f"cgroup v2 at {base} is not writable (no delegation): no cpu, memory or pids limits"
         return CgroupsV2(base), "cgroup v2"
     mounts = _v1_mounts()
     missing = [c for c in V1_CONTROLLERS if c not in mounts]
+    if not missing and all(_writable(m) for m in mounts.values()):
+        return CgroupsV1(mounts), "cgroup v1"
+    hybrid = _v2_mount()
+    if not root and hybrid is not None and _delegated(hybrid / _own_v2_path()):
+        return CgroupsV2(hybrid / _own_v2_path()), "cgroup v2 (hybrid)"
     if missing:
         return None, f"cgroup v1 controllers missing: {', '.join(missing)}: no cpu, memory or pids limits"
-    if not all(_writable(m) for m in mounts.values()):
-        return None, "cgroup v1 hierarchies are not writable (not root): no cpu, memory or pids limits"
-    return CgroupsV1(mounts), "cgroup v1"
+    where = f", nor is this user's cgroup v2 at {hybrid / _own_v2_path()} delegated" if hybrid is not None else ""
+    return None, f"cgroup v1 hierarchies are not writable (not root){where}: no cpu, memory or pids limits"

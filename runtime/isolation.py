@@ -104,4 +104,7 @@ def detect() -> Isolation:
             missing.append(reason)
         else:
             version = found.version
+            limits = found.missing_limits()
+            if limits is not None:
+                missing.append(limits)
     return Isolation(namespaces, found, version, tuple(missing), user_namespace=user_namespace, overlay=overlay)

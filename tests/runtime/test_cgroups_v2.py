@@ -95,7 +95,7 @@ def test_a_replica_is_in_its_v2_cgroup_from_exec_and_cgroup_kill_removes_it(
         v2: tuple[cgroups.CgroupsV2, str], start_in: Start) -> None:
     found, parent = v2
     group = f"{parent}/web-0"
-    procs = found.create(group, Limits())
+    procs = found.create(group, Limits(cpu=0.5, memory_bytes=64 << 20, pids=32))  # set where the controller is
     assert procs == (str(found.base / group / "cgroup.procs"),) and found.exists(group)
     launched, log = start_in("web-0", procs, PRINT_CGROUP_THEN_BURN)
     assert _wait(lambda: "0::" in log.read_text())
@@ -105,9 +105,10 @@ def test_a_replica_is_in_its_v2_cgroup_from_exec_and_cgroup_kill_removes_it(
     assert _wait(lambda: found.usage(group).cpu_seconds >= 0.1)  # cpu.stat: usage_usec, in every v2 cgroup
     usage = found.usage(group)
     if (found.base / group / "memory.current").exists():
-        assert usage.memory_bytes > 0
+        assert usage.memory_bytes is not None and usage.memory_bytes > 0
     else:
-        assert usage.memory_bytes == 0  # no memory controller here: nothing to read
+        assert usage.memory_bytes is None  # no memory controller here: nothing to read (ps shows "-")
+    assert found.missing_limits() is None or "usage and cleanup only" in (found.missing_limits() or "")
     found.remove(parent)  # what `down` does: cgroup.kill, then the directories
     assert not (found.base / parent).exists()
     assert _wait(lambda: not Path(f"/proc/{launched.pid}").exists()

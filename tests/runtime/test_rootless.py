@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from runtime import isolation, linux
+from runtime import cgroups, isolation, linux
 from tests.runtime.conftest import http_get, needs_root
 from tests.runtime.images import write_build
 
@@ -44,12 +44,14 @@ class User:
     uid: int
     gid: int
     home: Path
+    cgroup: Path | None = None  # a delegated cgroup v2 every command starts in (moved there as root, first)
 
     def run(self, *argv: str, env: dict[str, str] | None = None, timeout: float = 120,
             ) -> subprocess.CompletedProcess[str]:
         environment = {"PATH": "/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
                        "PYTHONPATH": f"{REPO}:{SITE}", "CLEAVE_START_TIMEOUT": "20", **(env or {})}
-        return subprocess.run(["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+        enter = ["sh", "-c", f'echo $$ > {self.cgroup}/cgroup.procs && exec "$@"', "sh"] if self.cgroup else []
+        return subprocess.run([*enter, "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
                                "--inh-caps=-all", "env", "-i", *(f"{k}={v}" for k, v in environment.items()),
                                *argv], cwd=self.home, capture_output=True, text=True, timeout=timeout, check=False)
 
@@ -128,6 +130,23 @@ def project(user: User, base_layer: bytes) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture
+def delegated(user: User) -> Iterator[User]:
+    """The user, with a cgroup of its own in the unified hierarchy delegated to it (as systemd's ``Delegate=yes``
+    does: the folder, ``cgroup.procs``, ``cgroup.subtree_control`` and ``cgroup.threads`` chowned)."""
+    mount = cgroups._v2_mount()
+    if mount is None:
+        pytest.skip("no cgroup v2 hierarchy is mounted here")
+    base = mount / f"cleave-delegated-{uuid.uuid4().hex[:8]}"
+    base.mkdir()
+    try:
+        for path in (base, base / "cgroup.procs", base / "cgroup.subtree_control", base / "cgroup.threads"):
+            os.chown(path, user.uid, user.gid)
+        yield User(user.name, user.uid, user.gid, user.home, cgroup=base)
+    finally:
+        cgroups._remove_dir(base)
+
+
 def _ps(user: User, root: Path) -> dict[str, Any]:
     answer: dict[str, Any] = json.loads(user.cleave("ps", "-C", str(root), "--json").stdout)
     return answer
@@ -201,3 +220,26 @@ def test_an_unprivileged_user_gets_namespaces_and_is_told_what_is_missing(user: 
         time.sleep(0.05)
     assert user.pids() == [] and all(linux.process_start_time(pid) is None for pid in pids)
     assert str(project) not in Path("/proc/self/mountinfo").read_text()
+
+
+def test_a_delegated_cgroup_v2_accounts_and_cleans_up_and_says_which_limits_are_missing(delegated: User,
+                                                                                         project: Path) -> None:
+    base = delegated.cgroup
+    assert base is not None
+    result = delegated.cleave("up", str(project / "build"))
+    answer = _ps(delegated, project)
+    assert answer["isolation"]["mode"] == "rootless" and answer["isolation"]["cgroups"] == "v2"
+    offered = set((base / "cgroup.controllers").read_text().split())
+    if not {"cpu", "memory", "pids"} <= offered:  # this machine: cpu, memory and pids are bound to cgroup v1
+        assert f"the cgroup v2 at {base} offers no" in result.stderr and "usage and cleanup only" in result.stderr
+    else:  # a v2-only machine: the delegated cgroup holds the processes of our commands, so none can be handed down
+        assert "cannot enable" in result.stderr and "systemd-run --user --scope" in result.stderr
+    parents = [p.name for p in base.iterdir() if p.name.startswith("cleave-")]
+    assert len(parents) == 1
+    for row in answer["replicas"]:
+        line = next(x for x in Path(f"/proc/{row['pid']}/cgroup").read_text().splitlines() if x.startswith("0::"))
+        assert line == f"0::/{base.relative_to(cgroups._v2_mount() or base)}/{parents[0]}/{row['service']}-" \
+                       f"{row['replica'].rsplit('-', 1)[1]}"
+        assert row["cpu_seconds"] is not None and row["cpu_seconds"] > 0  # cpu.stat, in every v2 cgroup
+    delegated.cleave("down", "-C", str(project))
+    assert not [p for p in base.iterdir() if p.name.startswith("cleave-")]
