@@ -1,16 +1,19 @@
-"""Class-level units for large modules, and folding them back to whole modules.
+"""Class-level units for large modules: where each class of a large module is drawn, and what that means for the
+module.
 
 A large module often holds classes that belong to different domains (a ``models.py`` with the order and the invoice
 models, a ``views.py`` serving two features). Seen as one node, the module's edges are blurred into an average; seen
-as one unit per top-level class plus a remainder (its functions, globals and module-level code), the detection sees
-where each class is pulled. A module is *large* when it is not pure (a pure module is copied, never placed), spans at
-least ``Granularity.large_lines`` lines and has at least ``Granularity.min_classes`` top-level classes of at least
+as one unit per top-level class plus a remainder (its functions, globals and module-level code), each class's own
+ties show. A module is *large* when it is not pure (a pure module is copied, never placed), spans at least
+``Granularity.large_lines`` lines and has at least ``Granularity.min_classes`` top-level classes of at least
 ``Granularity.class_lines`` lines each; smaller classes stay in the remainder.
 
 The packager places whole modules (a stub module stands in for a module of another service, cleave.yaml lists
-modules), so a class cannot run apart from its module. ``fold`` therefore puts each large module where most of its
-code wants to go (the vote of its units, weighted by their lines) and returns an ``Advice`` for each class that
-was drawn to another service: moving it there means splitting the module by hand first.
+modules), so a class cannot run apart from its module. The services are therefore detected on the module graph,
+then ``refine`` looks at the large modules unit by unit: each unit is drawn to the service it is tied to beyond
+chance (modularity gain: its edge weight into the service minus its strength times the service's share of all edge
+weight), the module goes to the service most of its lines are drawn to, and each class drawn elsewhere comes back
+as an ``Advice``: moving it there means splitting the module by hand first.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from cleave.formats.graph import CodeGraph
-from splitter import detect, partition
+from cleave.formats.graph import TABLE_PREFIX, CodeGraph
+from splitter import partition
 from splitter.partition import Constraints, Options, Proposal
 from splitter.units import ModuleGraph, Weights, build
 
@@ -103,19 +106,6 @@ def choose(code_graph: CodeGraph, module_graph: ModuleGraph, granularity: Granul
     return Units(unit_of=unit_of, module_of=module_of, lines=lines)
 
 
-def expand(constraints: Constraints, units: Units) -> Constraints:
-    """The user's module-level constraints over units: a pinned or ruled module brings all its units."""
-    if not units.module_of:
-        return constraints
-
-    def grow(group: frozenset[str]) -> frozenset[str]:
-        return frozenset(u for m in group for u in (units.units(m) if m in units.split_modules else (m,)))
-
-    return Constraints(pinned={name: grow(g) for name, g in constraints.pinned.items()},
-                       keep_together=tuple(grow(g) for g in constraints.keep_together),
-                       keep_apart=tuple(tuple(grow(g) for g in rule) for rule in constraints.keep_apart))
-
-
 @dataclass(frozen=True)
 class Advice:
     """A class drawn to another service than the one its module was placed in."""
@@ -125,71 +115,85 @@ class Advice:
     module: str
     lines: int
     group: int
-    """Index, in the folded proposal's groups, of the service the class is drawn to."""
+    """Index, in the proposal's groups, of the service the class is drawn to."""
 
 
-def fold(proposal: Proposal, units: Units, module_graph: ModuleGraph, *, pinned: Mapping[str, frozenset[str]],
-         target: int | None, seed: int, balance: float = 0.5) -> tuple[Proposal, tuple[Advice, ...]]:
-    """Whole modules again: each large module joins the group most of its lines were put in (ties: the lower
-    group index). Returns the module-level proposal and the classes that wanted another group."""
+def _group_of_tables(module_graph: ModuleGraph, where: Mapping[str, int]) -> dict[str, Counter[int]]:
+    """For each table node: how many of its users sit in each group."""
+    out: dict[str, Counter[int]] = {}
+    for node in module_graph.graph:
+        if node.startswith(TABLE_PREFIX):
+            out[node] = Counter(where[u] for u in module_graph.graph[node] if u in where)
+    return out
+
+
+def refine(proposal: Proposal, units: Units, unit_graph: ModuleGraph,
+           module_graph: ModuleGraph) -> tuple[Proposal, tuple[Advice, ...]]:
+    """Each large module goes to the group most of its lines are drawn to, and the classes drawn elsewhere are
+    returned as advice.
+
+    Every unit of the module (its classes and its remainder) is drawn to the group it has the heaviest edges to
+    (edges to other units of the same module do not count; a table counts for the group holding most of its
+    other users); the module moves to the group with the most lines drawn to it, unless that would leave its
+    group empty. Pinned and shared modules stay as they are.
+    """
     if not units.module_of:
         return proposal, ()
     groups = [set(g) for g in proposal.groups]
-    index = {u: i for i, g in enumerate(groups) for u in g}
-    drawn: list[tuple[str, str, int, frozenset[str]]] = []
+    where = {m: i for i, g in enumerate(groups) for m in g}
+    tables = _group_of_tables(module_graph, where)
+    drawn: dict[str, int] = {}
+    total = float(module_graph.graph.size(weight="weight")) or 1.0
+    volume = [float(sum(w for _, w in module_graph.graph.degree(g, weight="weight"))) for g in groups]
     for module in sorted(units.split_modules):
-        members = units.units(module)
+        if module not in where:
+            continue
         votes: Counter[int] = Counter()
-        for unit in members:
-            if unit in index:
-                votes[index[unit]] += units.lines.get(unit, 1)
-        if not votes:  # pinned (all units in one pinned service) or never placed
-            continue
-        best = max(votes, key=lambda i: (votes[i], -i))
-        for unit in members:
-            if unit in index and index[unit] != best and unit != module:
-                others = frozenset(x for x in groups[index[unit]] if units.module_of.get(x) != module)
-                drawn.append((unit, module, units.lines.get(unit, 1), others))
-            if unit in index:
-                groups[index[unit]].discard(unit)
-        groups[best].add(module)
-    kept = [g for g in groups if g]
-    if target is not None and 0 < len(kept) < target:  # a group made only of drawn classes emptied: back to k
-        sub = module_graph.graph.subgraph([m for g in kept for m in g]).copy()
-        kept = detect.to_count(sub, kept, target, seed=seed, balance=balance)
-    final = tuple(frozenset(g) for g in detect.canonical(kept))
-    where = {m: i for i, g in enumerate(final) for m in g}
-    home: dict[str, int] = {}
-    for module, i in proposal.home.items():  # a shared module's home: where most of its old group went
-        if i < len(proposal.groups):
-            went = Counter(where[x] for u in proposal.groups[i] if (x := units.module_of.get(u, u)) in where)
-            if went:
-                home[module] = max(went, key=lambda j: (went[j], -j))
-    advice: list[Advice] = []
-    for unit, module, size, others in drawn:
-        overlap = Counter(where[y] for x in others if (y := units.module_of.get(x, x)) in where)
-        if not overlap:
-            continue
-        wanted = max(overlap, key=lambda i: (overlap[i], -i))
-        if wanted != where.get(module):
-            advice.append(Advice(cls=unit, module=module, lines=size, group=wanted))
-    placed = {m: why for m, why in proposal.placed.items() if m not in units.module_of or m == units.module_of[m]}
-    return replace(proposal, groups=final, pinned=dict(pinned), home=home, placed=placed), tuple(advice)
-
+        for unit in units.units(module):
+            ties: dict[int, float] = defaultdict(float)
+            for _, other, data in unit_graph.graph.edges(unit, data=True):
+                weight = float(data.get("weight", 1.0))
+                if other in tables:  # a table: the groups of its other users
+                    users = tables[other].copy()
+                    if module_graph.graph.has_edge(other, module):
+                        users[where[module]] -= 1
+                    others = sum(c for c in users.values() if c > 0)
+                    for index, count in users.items():
+                        if count > 0:
+                            ties[index] += weight * count / others
+                elif (target := units.module_of.get(other, other)) != module and target in where:
+                    ties[where[target]] += weight
+            strength = float(unit_graph.graph.degree(unit, weight="weight"))
+            gain = {i: t - strength * volume[i] / (2.0 * total) for i, t in ties.items()}
+            best = max(gain, key=lambda i: (gain[i], i == where[module], -i)) if gain else where[module]
+            if gain and gain[best] <= 0:  # drawn nowhere more than chance: it stays with its module
+                best = where[module]
+            drawn[unit] = best
+            votes[best] += units.lines.get(unit, 1)
+        winner = max(votes, key=lambda i: (votes[i], i == where[module], -i))
+        if winner != where[module] and len(groups[where[module]]) > 1:
+            groups[where[module]].discard(module)
+            groups[winner].add(module)
+            where[module] = winner
+    order = sorted(range(len(groups)), key=lambda i: (-len(groups[i]), min(groups[i])))
+    new_index = {old: new for new, old in enumerate(order)}
+    final = tuple(frozenset(groups[i]) for i in order)
+    advice = tuple(Advice(cls=unit, module=units.module_of[unit], lines=units.lines.get(unit, 1),
+                          group=new_index[group])
+                   for unit, group in sorted(drawn.items())
+                   if unit != units.module_of[unit] and group != where[units.module_of[unit]])
+    home = {m: new_index[i] for m, i in proposal.home.items() if i in new_index}
+    return replace(proposal, groups=final, home=home), advice
 
 
 def propose(code_graph: CodeGraph, module_graph: ModuleGraph, *, k: int | None, seed: int,
             constraints: Constraints | None = None, options: Options | None = None,
             weights: Weights | None = None, granularity: Granularity | None = None,
             ) -> tuple[Proposal, tuple[Advice, ...]]:
-    """``partition.propose`` on class units where modules are large, folded back to whole modules."""
-    constraints = constraints or Constraints()
+    """``partition.propose`` on the module graph, then large modules placed by their class units (``refine``)."""
+    proposal = partition.propose(module_graph, k=k, seed=seed, constraints=constraints, options=options)
     units = choose(code_graph, module_graph, granularity)
     if not units.module_of:
-        return partition.propose(module_graph, k=k, seed=seed, constraints=constraints, options=options), ()
+        return proposal, ()
     unit_graph = build(code_graph, weights, unit_of=units.unit_of, module_of=units.module_of)
-    proposal = partition.propose(unit_graph, k=k, seed=seed, constraints=expand(constraints, units),
-                                 options=options)
-    target = None if k is None else k - len(constraints.pinned)
-    return fold(proposal, units, module_graph, pinned=constraints.pinned, target=target, seed=seed,
-                balance=(options or Options()).balance)
+    return refine(proposal, units, unit_graph, module_graph)
