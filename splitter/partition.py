@@ -121,16 +121,17 @@ def _working_graph(mg: ModuleGraph, pinned: set[str], held: set[str],
     return contracted, isolated, rep
 
 
-def _first_pass(graph: nx.Graph, target: int | None, *, seed: int, options: Options) -> list[set[str]]:
-    """The communities that decide which pure modules are hubs: Walktrap's cut when exactly ``target`` services
-    are asked (deterministic, so the whole exact-N path is seed-free), else consensus Leiden."""
+def _first_pass(graph: nx.Graph, target: int | None, *, seed: int, options: Options) -> tuple[list[set[str]], str]:
+    """The communities that decide which pure modules are hubs, and how they were found: Walktrap's cut when
+    exactly ``target`` services are asked (deterministic, so the whole exact-N path is seed-free), else consensus
+    Leiden."""
     if graph.number_of_nodes() == 0:
-        return []
+        return [], "none"
     if target is not None and target >= 1 and options.exact_k == "walktrap":
         cut = detect.walktrap_cut(graph, target)
         if cut is not None:
-            return cut
-    return detect.leiden_consensus(graph, seed=seed, runs=options.runs)
+            return cut, "walktrap"
+    return detect.leiden_consensus(graph, seed=seed, runs=options.runs), "leiden"
 
 
 def _spread_hubs(mg: ModuleGraph, candidates: set[str], first: list[set[str]], rep: Mapping[str, str], *,
@@ -160,12 +161,18 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
                   and m not in pinned_modules and m not in ruled}
     target = None if k is None else k - len(constraints.pinned)
     contracted, isolated, rep = _working_graph(mg, pinned_modules, set(), constraints)
-    first = _first_pass(contracted, target, seed=seed, options=options)
+    first, how = _first_pass(contracted, target, seed=seed, options=options)
     held = _spread_hubs(mg, candidates, first, rep, options=options)
     if held:  # detect again without the hubs; modules only linked to hubs are placed like isolated ones
         contracted, isolated, rep = _working_graph(mg, pinned_modules, held, constraints)
-    detected = detect.leiden_consensus(contracted, seed=seed, runs=options.runs) \
-        if contracted.number_of_nodes() and (target is None or options.exact_k != "walktrap") else []
+
+    def leiden() -> list[set[str]]:  # the first pass's result when nothing was held out
+        if not held and how == "leiden":
+            return first
+        return detect.leiden_consensus(contracted, seed=seed, runs=options.runs)
+
+    detected = leiden() if contracted.number_of_nodes() and (target is None or options.exact_k != "walktrap") \
+        else []
     free = [m for m in mg.modules if m not in pinned_modules]
     if target is not None and target < 1 and free:
         raise SplitterError(f"--services {k} leaves no service for the {len(free)} modules outside the "
@@ -174,12 +181,14 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
     if contracted.number_of_nodes():
         groups = detected
         if target is not None:
-            cut = detect.walktrap_cut(contracted, target) if options.exact_k == "walktrap" else None
+            cut = None
+            if options.exact_k == "walktrap":
+                cut = first if not held and how == "walktrap" else detect.walktrap_cut(contracted, target)
             if cut is not None and options.walktrap_floor > 1:  # tiny groups join a neighbour, then back to k
                 cut = _absorb_small(contracted, cut, Options(min_size=options.walktrap_floor, max_services=10**6),
                                     share=0.0)
             if cut is None and not groups:  # Walktrap could not say (too large): the consensus Leiden result
-                groups = detect.leiden_consensus(contracted, seed=seed, runs=options.runs)
+                groups = leiden()
             groups = detect.to_count(contracted, cut if cut is not None else groups, target, seed=seed,
                                      balance=options.balance)
         else:
