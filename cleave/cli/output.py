@@ -19,7 +19,8 @@ EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
 
 stderr: Final = Console(stderr=True, highlight=False)
-stdout: Final = Console(highlight=False)
+stdout: Final = Console(highlight=False, width=None if sys.stdout.isatty() else 240)
+"""Results; piped (``cleave ps | less``), tables keep their natural width instead of being cut at 80 columns."""
 
 ProgressCallback = Callable[[int, int], None]
 """``callback(done, total)``: what stages call as they work."""

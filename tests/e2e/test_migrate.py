@@ -100,6 +100,11 @@ def test_migrate_runs_the_shop_like_the_monolith(tmp_path: Path) -> None:
             for row in rows:
                 assert os.readlink(f"/proc/{row['pid']}/ns/pid") != os.readlink("/proc/self/ns/pid")
         assert deployment.scenario() == EXPECTED
+        table = cleave("ps", cwd=tmp_path).splitlines()  # piped, as in `cleave ps | grep`: no column is cut
+        assert "RESTARTS" in table[0] and "LAST EXIT" in table[0]
+        for row in deployment.ps()["replicas"]:
+            line = next(line for line in table if f" {row['replica']} " in f" {line} ")
+            assert f" {row['pid']} " in line and "MiB" in line, line
         plan = (tmp_path / "cleave.yaml").read_text()
         assert "replicas: 3" in plan
     finally:
