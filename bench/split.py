@@ -261,6 +261,10 @@ def cleave_auto(case: Case, k: int, seed: int) -> dict[str, str]:
     return _cleave(case, None, seed)
 
 
+def cleave_auto_leiden(case: Case, k: int, seed: int) -> dict[str, str]:
+    return _cleave(case, None, seed, options=partition.Options(auto="leiden"))
+
+
 def _connected(mg: units.ModuleGraph) -> nx.Graph:
     return mg.graph.subgraph([n for n in mg.graph if mg.graph.degree(n, weight="weight") > 0]).copy()
 
@@ -282,7 +286,8 @@ def label_propagation(case: Case, k: int, seed: int) -> dict[str, str]:
 
 METHODS: dict[str, Method] = {"cleave@k": cleave_method, "cleave@k modules only": cleave_modules_only,
                               "cleave@k leiden": cleave_leiden_k,
-                              "cleave auto": cleave_auto, "louvain": louvain,
+                              "cleave auto": cleave_auto, "cleave auto leiden": cleave_auto_leiden,
+                              "louvain": louvain,
                               "greedy modularity": greedy, "label propagation": label_propagation}
 
 

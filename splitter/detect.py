@@ -106,16 +106,17 @@ WALKTRAP_MAX_NODES = 5000
 HUB_FACTOR = 8.0
 
 
-def walktrap_cut(graph: nx.Graph, k: int, *, steps: int = 4) -> Partition | None:
+def walktrap_cut(graph: nx.Graph, k: int | None, *, steps: int = 4) -> Partition | None:
     """Exactly ``k`` communities from Walktrap's dendrogram (Pons & Latapy 2005), or None when it cannot say.
 
     Walktrap merges, bottom-up, the two communities whose random-walk profiles (``steps`` long) are closest, with a
     Ward-like size factor: small groups join early, large cohesive regions are not cut up. It is deterministic (no
     seed). The walk runs on the square root of the weights so that a few very heavy edges (shared tables, written
-    globals) guide it without trapping it. Above ``WALKTRAP_MAX_NODES`` nodes it is not used (time).
+    globals) guide it without trapping it. Above ``WALKTRAP_MAX_NODES`` nodes it is not used (time). ``k=None``
+    cuts where modularity is highest along the dendrogram.
     """
     n = graph.number_of_nodes()
-    if n == 0 or n > WALKTRAP_MAX_NODES or k < 1:
+    if n == 0 or n > WALKTRAP_MAX_NODES or (k is not None and k < 1):
         return None
     strength = dict(graph.degree(weight="weight"))
     ordered = sorted(strength.values())
@@ -125,13 +126,16 @@ def walktrap_cut(graph: nx.Graph, k: int, *, steps: int = 4) -> Partition | None
     satellites = _satellites(graph, core, hubs)
     if satellites:
         core = core.subgraph([v for v in core if v not in satellites]).copy()
-    if core.number_of_nodes() < k:
+    if core.number_of_nodes() < (k or 1):
         return None
     g, names = _to_igraph(core)
     g.es["weight"] = [w ** 0.5 for w in g.es["weight"]]
     components = len(g.connected_components())
     try:
-        cut = g.community_walktrap(weights="weight", steps=steps).as_clustering(n=max(k, components))
+        dendrogram = g.community_walktrap(weights="weight", steps=steps)
+        if k is None:  # the count of highest modularity along the dendrogram
+            k = dendrogram.optimal_count
+        cut = dendrogram.as_clustering(n=max(k, components))
     except Exception:
         return None
     groups: dict[int, set[str]] = defaultdict(set)

@@ -7,10 +7,11 @@ The order of work:
    detection (step 4), are taken out of it: they would glue services together.
 2. Pinned services are held out as written.
 3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
-4. Consensus Leiden on the rest; tiny groups are absorbed by their best neighbour. When exactly ``k`` groups are
-   asked, Walktrap's dendrogram is cut at ``k`` (up to 5,000 nodes; deterministic; measured closest to real app
-   boundaries, docs/splitter.md); above that, or with ``Options.exact_k="leiden"``, the Leiden result is merged /
-   split to ``k`` with the least modularity lost.
+4. Walktrap's dendrogram (up to 5,000 nodes; deterministic; measured closest to real app boundaries,
+   docs/splitter.md) is cut at ``k`` when exactly ``k`` groups are asked, else where modularity is highest, and
+   tiny groups are absorbed by their best neighbour. Above 5,000 nodes, or with ``Options(exact_k="leiden")`` /
+   ``Options(auto="leiden")``, consensus Leiden instead, merged / split to ``k`` with the least modularity lost.
+   The first such pass also decides which pure modules are hubs (step 1).
 5. ``keep_apart`` conflicts are repaired by moving the least-attached side to its next best group.
 6. Modules without any edge are placed by package proximity: the group holding most of the modules that share
    the longest dotted prefix with it (the package nesting is read from the node ids, never from files). Test
@@ -68,6 +69,7 @@ class Options:
     max_shared_share: float = 0.1
     walktrap_floor: int = 1  # >1: smaller groups join a neighbour, then Leiden splits back to k
     exact_k: str = "walktrap"  # or "leiden": the consensus Leiden result merged / split to k
+    auto: str = "walktrap"  # without k: Walktrap cut at the best modularity (deterministic), or "leiden" (consensus)
     min_size: int = 2
     max_services: int = 12
     balance: float = 0.5
@@ -127,7 +129,8 @@ def _first_pass(graph: nx.Graph, target: int | None, *, seed: int, options: Opti
     Leiden."""
     if graph.number_of_nodes() == 0:
         return [], "none"
-    if target is not None and target >= 1 and options.exact_k == "walktrap":
+    if (target is not None and target >= 1 and options.exact_k == "walktrap") or (target is None
+                                                                                 and options.auto == "walktrap"):
         cut = detect.walktrap_cut(graph, target)
         if cut is not None:
             return cut, "walktrap"
@@ -171,8 +174,8 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
             return first
         return detect.leiden_consensus(contracted, seed=seed, runs=options.runs)
 
-    detected = leiden() if contracted.number_of_nodes() and (target is None or options.exact_k != "walktrap") \
-        else []
+    walktrap = options.auto == "walktrap" if target is None else options.exact_k == "walktrap"
+    detected = leiden() if contracted.number_of_nodes() and not walktrap else []
     free = [m for m in mg.modules if m not in pinned_modules]
     if target is not None and target < 1 and free:
         raise SplitterError(f"--services {k} leaves no service for the {len(free)} modules outside the "
@@ -192,7 +195,10 @@ def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constrain
             groups = detect.to_count(contracted, cut if cut is not None else groups, target, seed=seed,
                                      balance=options.balance)
         else:
-            groups = _absorb_small(contracted, groups, options)
+            cut = None
+            if options.auto == "walktrap":
+                cut = first if not held and how == "walktrap" else detect.walktrap_cut(contracted, None)
+            groups = _absorb_small(contracted, cut if cut is not None else (groups or leiden()), options)
     members: dict[str, set[str]] = defaultdict(set)
     for m, head in rep.items():
         members[head].add(m)
