@@ -1,9 +1,11 @@
 """``python -m cleave_kit``: serve the service whose ``service.json`` is in the working directory.
 
 Environment: ``LISTEN_FDS``/``LISTEN_PID`` (socket activation, fd 3) or ``CLEAVE_LISTEN`` (``host:port`` or
-``unix:/path``, default ``127.0.0.1:8000``); ``CLEAVE_IDLE_TIMEOUT``, ``CLEAVE_DRAIN_TIMEOUT``, ``CLEAVE_MAX_BODY``,
-``CLEAVE_MAX_CONNECTIONS``. The entry may be a WSGI or an ASGI application (run with its lifespan). Exit status 0
-after a drain, 2 when the configuration is wrong, 1 when an ASGI startup fails (one line on stderr).
+``unix:/path``, default ``127.0.0.1:8000``); ``CLEAVE_HEALTH_LISTEN`` (``unix:@name`` or ``unix:/path``: this
+replica's own socket, for health checks that must reach it and not a sibling); ``CLEAVE_IDLE_TIMEOUT``,
+``CLEAVE_DRAIN_TIMEOUT``, ``CLEAVE_MAX_BODY``, ``CLEAVE_MAX_CONNECTIONS``. The entry may be a WSGI or an ASGI
+application (run with its lifespan). Exit status 0 after a drain, 2 when the configuration is wrong, 1 when an
+ASGI startup fails (one line on stderr).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from .asgi import ASGIBridge, is_asgi
 from .errors import ServiceConfigError, ServiceUnavailable
-from .listen import open_listener
+from .listen import open_health_listener, open_listener
 from .server import Limits, Server, log
 from .service import load_service
 from .wsgi import health_fallback, unavailable_middleware
@@ -30,6 +32,7 @@ def main() -> int:
         service = load_service(root)
         limits = Limits.from_env(os.environ)
         listener = open_listener(os.environ)
+        health = open_health_listener(os.environ)
     except ServiceConfigError as error:
         log(str(error))
         return 2
@@ -46,12 +49,14 @@ def main() -> int:
                 bridge.startup()
             except (Exception, ServiceUnavailable) as error:
                 log(f"the ASGI application's lifespan startup failed: {type(error).__name__}: {error}")
-                listener.close()
+                for opened in (listener, health):
+                    if opened is not None:
+                        opened.close()
                 return 1
             app = bridge
         service = replace(service, app=unavailable_middleware(health_fallback(app, service.health_path)))
     try:
-        return Server(service, listener, limits).serve()
+        return Server(service, listener, limits, health).serve()
     finally:
         if bridge is not None:
             bridge.shutdown(limits.drain_timeout)

@@ -1,7 +1,10 @@
 """The listening socket: socket activation (``LISTEN_FDS``, fd 3) or ``CLEAVE_LISTEN`` (``host:port``, ``unix:/p``).
 
 With socket activation the runtime owns the socket and hands the same one to every replica, so the kernel's accept
-queue balances connections between them; a draining replica closes only its own copy.
+queue balances connections between them; a draining replica closes only its own copy. A health check through that
+shared socket reaches whichever replica the kernel picks, so ``CLEAVE_HEALTH_LISTEN`` (``unix:/path`` or
+``unix:@name``, an abstract socket, private to the replica's network namespace) adds a socket of this replica's
+own, served like the shared one, where the runtime checks this replica.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Final
 from .errors import ServiceConfigError
 
 DEFAULT_LISTEN: Final = "127.0.0.1:8000"
+HEALTH_VARIABLE: Final = "CLEAVE_HEALTH_LISTEN"
 FIRST_FD: Final = 3
 
 
@@ -85,26 +89,47 @@ def _activated(environ: MutableMapping[str, str]) -> Listener | None:
     return Listener(sock, f"http://{bound[0]}:{bound[1]} (fd 3)", str(bound[0]), str(bound[1]))
 
 
-def _unix(address: str) -> Listener:
+def open_health_listener(environ: MutableMapping[str, str]) -> Listener | None:
+    """This replica's own socket from ``CLEAVE_HEALTH_LISTEN``, or None when it is not set."""
+    address = environ.get(HEALTH_VARIABLE)
+    if not address:
+        return None
+    if not address.startswith("unix:"):
+        raise ServiceConfigError(f"{HEALTH_VARIABLE}={address!r}: expected 'unix:/path/to.sock' or 'unix:@name'")
+    return _unix(address, HEALTH_VARIABLE)
+
+
+def _unix(address: str, variable: str = "CLEAVE_LISTEN") -> Listener:
     path = address[len("unix:"):]
     if path.startswith("//"):
         path = path[2:]
-    if not path:
-        raise ServiceConfigError(f"CLEAVE_LISTEN={address!r}: the unix socket path is empty")
+    if not path or path == "@":
+        raise ServiceConfigError(f"{variable}={address!r}: the unix socket path is empty")
+    if path.startswith("@"):
+        return _abstract(address, path[1:], variable)
     with contextlib.suppress(FileNotFoundError):
         if stat.S_ISSOCK(os.lstat(path).st_mode):
             if _answers(path):
-                raise ServiceConfigError(f"CLEAVE_LISTEN={address!r}: another server is listening there")
+                raise ServiceConfigError(f"{variable}={address!r}: another server is listening there")
             os.unlink(path)  # a stale socket from an earlier run
+    return Listener(_bound_unix(path, address, variable), f"unix:{path}", "localhost", "0", unlink=path)
+
+
+def _abstract(address: str, name: str, variable: str) -> Listener:
+    """An abstract unix socket (Linux): no file, gone with the process; a second server there is refused."""
+    return Listener(_bound_unix("\0" + name, address, variable), f"unix:@{name}", "localhost", "0")
+
+
+def _bound_unix(path: str, address: str, variable: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.bind(path)
         sock.listen(1024)
     except OSError as error:
         sock.close()
-        raise ServiceConfigError(f"CLEAVE_LISTEN={address!r}: cannot listen there: {error}") from None
+        raise ServiceConfigError(f"{variable}={address!r}: cannot listen there: {error}") from None
     sock.setblocking(False)
-    return Listener(sock, f"unix:{path}", "localhost", "0", unlink=path)
+    return sock
 
 
 def _answers(path: str) -> bool:

@@ -61,9 +61,11 @@ class Limits:
 class Server:
     """Serves one :class:`Service` on one :class:`Listener` until :meth:`stop` (or SIGTERM) and a drain."""
 
-    def __init__(self, service: Service, listener: Listener, limits: Limits | None = None) -> None:
+    def __init__(self, service: Service, listener: Listener, limits: Limits | None = None,
+                 health: Listener | None = None) -> None:
         self.service = service
         self.listener = listener
+        self.health = health  # this replica's own socket (the runtime's health checks), served like the shared one
         self.limits = limits or Limits()
         self.draining = False
         self._connections: set[_Connection] = set()
@@ -71,7 +73,6 @@ class Server:
         self._idle = threading.Condition(self._lock)
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
-        self._tcp = listener.sock.family in (socket.AF_INET, socket.AF_INET6)
 
     def stop(self) -> None:
         """Begin the drain (safe from a signal handler or another thread)."""
@@ -84,22 +85,27 @@ class Server:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda _signum, _frame: self.stop())
         selector = selectors.DefaultSelector()
-        selector.register(self.listener.sock, selectors.EVENT_READ)
+        for listener in self._listeners():
+            selector.register(listener.sock, selectors.EVENT_READ, listener.sock)
         selector.register(self._wake_r, selectors.EVENT_READ)
         try:
             while True:
                 events = selector.select()
                 if any(key.fd == self._wake_r for key, _ in events):
                     break
-                self._accept()
+                for key, _ in events:
+                    self._accept(key.data)
         finally:
             selector.close()
         return self._drain()
 
-    def _accept(self) -> None:
+    def _listeners(self) -> list[Listener]:
+        return [self.listener] if self.health is None else [self.listener, self.health]
+
+    def _accept(self, listening: socket.socket) -> None:
         while len(self._connections) < self.limits.max_connections:
             try:
-                sock, peer = self.listener.sock.accept()
+                sock, peer = listening.accept()
             except (BlockingIOError, InterruptedError):
                 return  # another replica sharing the socket took it
             except OSError as error:
@@ -107,7 +113,7 @@ class Server:
                 time.sleep(0.05)
                 return
             sock.setblocking(True)
-            if self._tcp:
+            if sock.family != socket.AF_UNIX:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             http11.set_timeouts(sock, self.limits.idle_timeout)
             connection = _Connection(self, sock, (str(peer[0]), str(peer[1])) if isinstance(peer, tuple) else ("", ""))
@@ -117,7 +123,8 @@ class Server:
         time.sleep(0.01)  # at capacity: leave the rest in the kernel's queue (other replicas may take them)
 
     def _drain(self) -> int:
-        self.listener.close()
+        for listener in self._listeners():
+            listener.close()
         deadline = time.monotonic() + self.limits.drain_timeout
         with self._lock:
             self.draining = True
