@@ -213,6 +213,15 @@ def test_an_unprivileged_user_gets_namespaces_and_is_told_what_is_missing(user: 
         time.sleep(0.1)
     assert again["restarts"] == 1 and "SIGKILL" in again["last_exit"]
 
+    before = {r["replica"]: r["pid"] for r in _ps(user, project)["replicas"]}
+    engine = _ps(user, project)["pid"]
+    os.kill(engine, signal.SIGKILL)  # live restore: pidfd_open and pidfd_getfd work on our own user namespaces
+    assert _get(gateway, "/whoami")["pid"] == 1  # served without an engine
+    user.cleave("up", str(project / "build"), env=env)
+    restored = _ps(user, project)
+    assert restored["pid"] != engine and restored["adopted"] == 5
+    assert {r["replica"]: r["pid"] for r in restored["replicas"]} == before
+
     pids = [r["pid"] for r in _ps(user, project)["replicas"]]
     user.cleave("down", "-C", str(project))
     deadline = time.monotonic() + 10
