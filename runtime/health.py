@@ -1,0 +1,136 @@
+"""Health checks of one replica, not of whichever replica the kernel picks.
+
+Every replica of a service accepts on the same listening socket (fd 3), so an HTTP check through it says how the
+service is, not how one replica is: a replica that hangs while its siblings serve would pass forever. So each
+replica with a network namespace of its own also listens on an abstract unix socket, ``@cleave-health``
+(``CLEAVE_HEALTH_LISTEN``, served by the kit like fd 3). An abstract socket has no file and lives in one network
+namespace, so every replica can use the same name. :class:`NamespaceProbe` creates its client socket inside the
+replica's network namespace (``setns`` moves only the calling thread, and only for as long as ``socket()`` takes),
+then connects and asks for the health path with a deadline.
+
+:class:`Verdicts` turns checks into a decision: a replica is *armed* once it has answered a check (a kit built
+before this existed, or a service that does not use the kit, never answers and is left to the other checks), and
+*unhealthy* after ``limit`` failed checks in a row; one success clears the count.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from runtime import linux
+
+SOCKET_NAME: Final = "cleave-health"
+LISTEN_VALUE: Final = f"unix:@{SOCKET_NAME}"
+"""``CLEAVE_HEALTH_LISTEN`` for a replica in a network namespace of its own."""
+FAILURES_BEFORE_UNHEALTHY: Final = 3
+
+
+class NamespaceProbe:
+    """``GET path`` on a replica's ``@cleave-health`` socket, from inside its network namespace.
+
+    Needs CAP_SYS_ADMIN (root): ``setns`` into another network namespace. Use it from one thread at a time; the
+    thread is always back in its own namespace when :meth:`check` returns or raises.
+    """
+
+    def __init__(self) -> None:
+        self._home = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+
+    def close(self) -> None:
+        os.close(self._home)
+
+    def check(self, pid: int, path: str, timeout: float) -> str | None:
+        """None when the replica answered 2xx within ``timeout`` seconds; otherwise why not, in a few words."""
+        try:
+            sock = self._socket_in(pid)
+        except OSError as error:
+            return f"cannot enter its network namespace: {error.strerror or error}"
+        started = time.monotonic()
+        with sock:
+            sock.settimeout(timeout)
+            try:
+                sock.connect("\0" + SOCKET_NAME)
+                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: health\r\nConnection: close\r\n\r\n".encode())
+                head = _status_line(sock)
+            except TimeoutError:
+                return f"no answer within {timeout:g} s"
+            except ConnectionRefusedError:
+                return "nothing listens on its health socket"
+            except OSError as error:
+                return f"health socket: {error.strerror or error}"
+        parts = head.split(b" ", 2)
+        if len(parts) >= 2 and parts[0].startswith(b"HTTP/") and parts[1].startswith(b"2"):
+            return None
+        if not head:
+            return f"closed without an answer after {time.monotonic() - started:.2f} s"
+        return f"answered {head[:60].decode('latin-1')!r}"
+
+    def _socket_in(self, pid: int) -> socket.socket:
+        target = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            linux.setns(target, linux.CLONE_NEWNET)
+            try:
+                return socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # belongs to the replica's namespace
+            finally:
+                linux.setns(self._home, linux.CLONE_NEWNET)
+        finally:
+            os.close(target)
+
+
+def _status_line(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n" not in data and len(data) < 256:
+        chunk = sock.recv(256)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the checks of one replica say now."""
+
+    armed: bool
+    failures: int
+    reason: str
+
+    @property
+    def unhealthy(self) -> bool:
+        return self.armed and self.failures >= FAILURES_BEFORE_UNHEALTHY
+
+    def describe(self) -> str:
+        """For ``ps``: ``ok``, ``-`` (not checked this way), or the failures and the last reason."""
+        if not self.armed:
+            return "-"
+        if self.failures == 0:
+            return "ok"
+        return f"failing {self.failures}/{FAILURES_BEFORE_UNHEALTHY}: {self.reason}"
+
+
+class Verdicts:
+    """The checks of every replica, keyed by (pid, start time) so a recycled pid starts afresh."""
+
+    def __init__(self) -> None:
+        self._by_replica: dict[tuple[int, int], Verdict] = {}
+
+    def record(self, replica: tuple[int, int], failure: str | None) -> Verdict:
+        before = self._by_replica.get(replica, Verdict(armed=False, failures=0, reason=""))
+        if failure is None:
+            after = Verdict(armed=True, failures=0, reason="")
+        elif before.armed:
+            after = Verdict(armed=True, failures=before.failures + 1, reason=failure)
+        else:
+            after = before
+        self._by_replica[replica] = after
+        return after
+
+    def get(self, replica: tuple[int, int]) -> Verdict | None:
+        return self._by_replica.get(replica)
+
+    def forget_all_but(self, alive: set[tuple[int, int]]) -> None:
+        for replica in set(self._by_replica) - alive:
+            del self._by_replica[replica]
