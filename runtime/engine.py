@@ -2,7 +2,8 @@
 
 It owns each service's listening socket (a unix socket; TCP on 127.0.0.1 for the gateway) and passes it to every
 replica as fd 3, so the kernel's accept queue balances and a replica that stops accepting loses no request. It
-watches replicas through pidfds, replaces those that exit (exponential backoff, reported in ``ps``), answers the CLI
+watches replicas through pidfds, replaces those that exit or fail their own health checks (runtime/health.py;
+exponential backoff, reported in ``ps``), answers the CLI
 on ``.cleave/engine.sock`` and keeps ``runtime-state.json`` current so that the next engine, after a restart or a
 ``kill -9``, re-adopts the replicas (``pidfd_open`` + start time) and their sockets (``pidfd_getfd``).
 """
@@ -13,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import queue
 import selectors
 import shutil
 import signal
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
-from runtime import linux
+from runtime import health, linux
 from runtime.engine_control import on_control
 from runtime.engine_control import status as engine_status
 from runtime.errors import LaunchError, RuntimeEngineError
@@ -67,6 +69,9 @@ class Engine:
         self.startup_deadline = 0.0
         self.adopted = 0
         self.retiring: list[Retiring] = []
+        self.verdicts = health.Verdicts()
+        self.unhealthy: queue.SimpleQueue[tuple[int, int, str]] = queue.SimpleQueue()  # from the health thread
+        self.health_kills: dict[int, str] = {}  # pid -> why the engine killed it, for its exit reason
 
     # ---- preparation -------------------------------------------------------------------------------------------
 
@@ -189,6 +194,7 @@ class Engine:
 
     def _tick(self) -> None:
         now = time.monotonic()
+        self._kill_unhealthy()
         if self.phase == "stopping":
             self.stand_ins.release_all()
             self._advance_stop(now)
@@ -240,8 +246,34 @@ class Engine:
         self.dirty = True
 
     def _health_loop(self) -> None:
+        probe = health.NamespaceProbe() if self.isolation.replica_health_checks else None
+        try:
+            self._check_health(probe)
+        finally:
+            if probe is not None:
+                probe.close()
+
+    def _check_health(self, probe: health.NamespaceProbe | None) -> None:
+        """The health thread: each service through its shared socket, each running replica through its own."""
+        reported: set[tuple[int, int]] = set()
         while not self.done.is_set():
             fast = self.phase == "starting"
+            running: set[tuple[int, int]] = set()
+            if probe is not None:
+                for service in list(self.services.values()):
+                    for replica in list(service.replicas.values()):
+                        key = (replica.pid, replica.start_time)
+                        if replica.state != "running" or not key[0]:
+                            continue
+                        running.add(key)
+                        verdict = self.verdicts.record(key, probe.check(key[0], service.spec.health_path,
+                                                                        health.CHECK_TIMEOUT))
+                        if verdict.unhealthy and key not in reported:
+                            reported.add(key)
+                            self.unhealthy.put((*key, f"failed {verdict.failures} health checks in a row "
+                                                      f"({verdict.reason})"))
+                self.verdicts.forget_all_but(running)
+                reported &= running
             for service in list(self.services.values()):
                 if service.listen is None or not any(r.pid for r in service.replicas.values()):
                     service.healthy = False
@@ -252,6 +284,20 @@ class Engine:
                 service.health_failures = 0 if ok else service.health_failures + 1
                 service.healthy = ok or (service.healthy and service.health_failures < 3)
             self.done.wait(0.05 if fast else 1.0)
+
+    def _kill_unhealthy(self) -> None:
+        """SIGKILL the replicas the health thread found unhealthy, if the same process still runs in their slot."""
+        while True:
+            try:
+                pid, start_time, why = self.unhealthy.get_nowait()
+            except queue.Empty:
+                return
+            for service in self.services.values():
+                for replica in service.replicas.values():
+                    if (replica.pid, replica.start_time) == (pid, start_time) and replica.state == "running":
+                        log(f"{replica.name} (pid {pid}) {why}: killed, to be replaced")
+                        self.health_kills[pid] = why
+                        self._kill(replica)
 
     # ---- replicas ----------------------------------------------------------------------------------------------
 
@@ -377,6 +423,8 @@ class Engine:
             self.selector.unregister(key.fileobj)
             os.close(pidfd)
             reason = reap(pid)
+            if pid in self.health_kills:
+                reason = f"{self.health_kills.pop(pid)}: {reason}"
             if replica.pid != pid:  # a stale event: the slot already runs another process
                 log(f"stale exit event for pid {pid} in slot {replica.name} (now pid {replica.pid})")
                 return

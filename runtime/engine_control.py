@@ -16,6 +16,7 @@ from runtime.rollout import apply_build
 
 if TYPE_CHECKING:
     from runtime.engine import Engine
+    from runtime.replicas import Replica, Service
 
 
 def on_control(engine: Engine, key: selectors.SelectorKey) -> None:
@@ -96,9 +97,17 @@ def rows(engine: Engine, *, usage: bool = True) -> list[dict[str, Any]]:
             replica = service.replicas[index]
             reading = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
             rows.append({"service": name, "replica": replica.name, "pid": replica.pid or None,
-                         "state": replica.state, "health": "ok" if service.healthy else "failing",
+                         "state": replica.state, "health": _health(engine, service, replica),
                          "restarts": replica.restarts, "last_exit": replica.last_exit or None,
                          "cpu_seconds": round(reading.cpu_seconds, 3) if reading else None,
                          "memory_bytes": reading.memory_bytes if reading else None,
                          "adopted": replica.adopted})
     return rows
+
+
+def _health(engine: Engine, service: Service, replica: Replica) -> str:
+    """The replica's own checks where it answers them (``ok``, ``failing 1/3: why``), else its service's."""
+    verdict = engine.verdicts.get((replica.pid, replica.start_time)) if replica.pid else None
+    if verdict is not None and verdict.armed:
+        return verdict.describe()
+    return "ok" if service.healthy else "failing"

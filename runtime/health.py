@@ -24,8 +24,10 @@ from typing import Final
 from runtime import linux
 
 SOCKET_NAME: Final = "cleave-health"
+LISTEN_VARIABLE: Final = "CLEAVE_HEALTH_LISTEN"
 LISTEN_VALUE: Final = f"unix:@{SOCKET_NAME}"
 """``CLEAVE_HEALTH_LISTEN`` for a replica in a network namespace of its own."""
+CHECK_TIMEOUT: Final = 2.0
 FAILURES_BEFORE_UNHEALTHY: Final = 3
 
 

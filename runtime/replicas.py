@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleave.formats.topology import ServiceSpec, service_url_variable
+from runtime import health
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.launch import LaunchSpec, PendingLaunch
@@ -120,6 +121,8 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
     env = dict(service.image.config.env)
     env.update(spec.env)
     env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": name, "LISTEN_FDNAMES": spec.name})
+    if isolation.replica_health_checks:  # the same name in every replica: each has a network namespace of its own
+        env[health.LISTEN_VARIABLE] = health.LISTEN_VALUE
     sockets: list[tuple[str, str]] = []
     for callee in spec.calls:
         target = services[callee]

@@ -29,9 +29,10 @@ def test_degraded_mode_runs_plain_processes_and_says_what_is_missing(plain: Proj
     result = plain.cli("up", "build")
     assert "isolation missing: namespaces" in result.stderr
     assert "isolation missing: cgroups" in result.stderr
+    assert "isolation missing: per-replica health checks" in result.stderr
     answer = plain.ps()
     assert answer["isolation"]["namespaces"] is False and answer["isolation"]["cgroups"] == "none"
-    assert len(answer["isolation"]["missing"]) == 2
+    assert len(answer["isolation"]["missing"]) == 3
     assert "isolation missing" in plain.cli("ps").stderr
     gateway = plain.gateway()
     who = json.loads(http_get(gateway, "/whoami")[1])

@@ -112,6 +112,32 @@ def test_a_killed_replica_fails_only_in_flight_requests_and_comes_back(shop: Pro
     assert "SIGKILL" in again["last_exit"]
 
 
+def test_a_hung_replica_fails_its_own_health_checks_and_is_replaced(shop: Project) -> None:
+    shop.up()
+    hung, sibling = shop.rows("web")
+    assert hung["health"] == "ok" and sibling["health"] == "ok"
+    os.kill(hung["pid"], signal.SIGSTOP)  # alive, fd 3 still in its epoll set, answers nothing
+    try:
+        deadline = time.monotonic() + 10
+        while shop.rows("web")[0]["health"] == "ok" and time.monotonic() < deadline:
+            assert http_get(shop.gateway(), "/healthz")[0] == 200  # the sibling serves meanwhile
+            time.sleep(0.1)
+        assert shop.rows("web")[0]["health"].startswith("failing 1/3: no answer within 2 s")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # killed after the third failure, then replaced
+            again = next(r for r in shop.rows("web") if r["replica"] == hung["replica"])
+            if again["pid"] not in (None, hung["pid"]) and again["state"] == "running":
+                break
+            time.sleep(0.2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung["pid"], signal.SIGCONT)
+    assert again["restarts"] == 1 and again["pid"] != hung["pid"], again
+    assert again["last_exit"].startswith("failed 3 health checks in a row (no answer within 2 s): killed by SIGKILL")
+    other = next(r for r in shop.rows("web") if r["replica"] == sibling["replica"])
+    assert (other["pid"], other["restarts"]) == (sibling["pid"], 0)
+
+
 def test_a_memory_hog_is_replaced_while_its_sibling_serves(shop: Project) -> None:
     shop.up()
     with pytest.raises(OSError):

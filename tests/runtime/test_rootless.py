@@ -171,6 +171,7 @@ def test_an_unprivileged_user_gets_namespaces_and_is_told_what_is_missing(user: 
     env = {"CLEAVE_RUNTIME_ROOTLESS_ROOT": root_kind}
     result = user.cleave("up", str(project / "build"), env=env)
     assert "isolation missing: root privileges (rootless" in result.stderr
+    assert "isolation missing: per-replica health checks" in result.stderr
     assert "isolation missing: cgroup" in result.stderr and "no cpu, memory or pids limits" in result.stderr
     answer = _ps(user, project)
     described = answer["isolation"]

@@ -156,6 +156,12 @@ def main():
     if os.environ.get("CRASH_AT_START"):
         print("crashing on purpose", flush=True)
         sys.exit(5)
+    own = os.environ.get("CLEAVE_HEALTH_LISTEN", "")
+    if own.startswith("unix:@"):  # the runtime contract: this replica's own socket, for its health checks
+        private = socket.socket(socket.AF_UNIX)
+        private.bind("\0" + own[len("unix:@"):])
+        private.listen(16)
+        threading.Thread(target=Server(private).serve_forever, daemon=True).start()
     print(f"serving as {socket.gethostname()} pid {os.getpid()}", flush=True)
     server.serve_forever(poll_interval=0.05)
     sock.detach()  # stop accepting without closing the shared socket for the other replicas
