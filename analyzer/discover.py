@@ -25,8 +25,9 @@ TEST_PATTERNS: Final = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.p
 """Test code, left out unless asked for: it runs against the monolith, it is not part of any service."""
 
 IGNORE_FILES: Final = (".gitignore", ".cleaveignore")
-"""Read from SRC's root, in .gitignore syntax; ``.cleaveignore`` names what only cleave should skip (scripts,
-fixtures) without touching git's own list."""
+"""Read from SRC's root and from every folder below it, in .gitignore syntax (a deeper file's patterns are relative
+to its folder and win, as in git); ``.cleaveignore`` names what only cleave should skip (scripts, fixtures) without
+touching git's own list."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,24 @@ def module_name(relative: str) -> tuple[str, bool]:
     return ".".join(parts), False
 
 
-def _spec(root: Path, exclude: Sequence[str], include_tests: bool) -> pathspec.GitIgnoreSpec | None:
-    lines: list[str] = [] if include_tests else list(TEST_PATTERNS)
+def _ignore_lines(folder: str) -> list[str]:
+    lines: list[str] = []
     for name in IGNORE_FILES:
-        with contextlib.suppress(OSError):
-            lines.extend((root / name).read_text(encoding="utf-8", errors="replace").splitlines())
-    lines.extend(exclude)
-    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        with contextlib.suppress(OSError), open(os.path.join(folder, name), encoding="utf-8",
+                                                 errors="replace") as handle:
+            lines.extend(line for line in handle.read().splitlines() if line.strip() and not line.startswith("#"))
+    return lines
+
+
+def _rooted(line: str, rel: str) -> str:
+    """A pattern of ``rel/.gitignore`` rewritten relative to SRC: anchored below ``rel`` when it holds a slash
+    before its end, else matching at any depth below ``rel``."""
+    negated, pattern = (line[:1], line[1:]) if line.startswith("!") else ("", line)
+    anchored = "/" in pattern.rstrip().rstrip("/")
+    return f"{negated}{rel}/{pattern.lstrip('/')}" if anchored else f"{negated}{rel}/**/{pattern}"
+
+
+def _spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
@@ -65,15 +77,16 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
     if not src.is_dir():
         raise SourceError("source is not a folder", path=src, hint="pass the folder holding your package")
     root = src.resolve()
-    spec = _spec(root, exclude, include_tests)
+    root_lines = [*([] if include_tests else TEST_PATTERNS), *_ignore_lines(str(root)), *exclude]
+    Folder = tuple[str, str, list[str], pathspec.GitIgnoreSpec | None]  # path, relative path, ignore lines, spec
     jobs: list[Job] = []
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[int, int]] = set()
     packages: set[str] = set()
     dirs_with_py: set[str] = set()
-    stack: list[tuple[str, str]] = [(str(root), "")]
+    stack: list[Folder] = [(str(root), "", root_lines, _spec(root_lines))]
     while stack:
-        folder, rel = stack.pop()
+        folder, rel, lines, spec = stack.pop()
         try:
             info = os.stat(folder)
             entries = list(os.scandir(folder))
@@ -87,6 +100,10 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
         seen.add((info.st_dev, info.st_ino))
         if rel and os.path.exists(folder + "/pyvenv.cfg"):
             continue
+        own = [_rooted(line, rel) for line in _ignore_lines(folder)] if rel else []
+        if own:
+            lines = [*lines, *own]
+            spec = _spec(lines)
         for entry in entries:
             path = f"{rel}/{entry.name}" if rel else entry.name
             try:
@@ -97,7 +114,7 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
                 if (entry.name in EXCLUDED_DIRS or entry.name.endswith(".egg-info")
                         or (spec is not None and spec.match_file(path + "/"))):
                     continue
-                stack.append((entry.path, path))
+                stack.append((entry.path, path, lines, spec))
                 continue
             if not entry.name.endswith(".py") or (spec is not None and spec.match_file(path)):
                 continue

@@ -29,6 +29,24 @@ def test_excludes_what_users_expect(tmp_path: Path) -> None:
     assert [job[1] for job in tree.jobs] == ["main.py", "shop/__init__.py", "shop/a.py"]
 
 
+def test_gitignore_files_below_the_root_apply_to_their_folder_as_in_git(tmp_path: Path) -> None:
+    _touch(tmp_path, "app/__init__.py", "app/local.py", "app/gen_a.py", "app/gen_keep.py", "app/sub/local.py",
+           "app/sub/gen_b.py", "other/gen_c.py", "other/local.py", "app/cache/x.py")
+    (tmp_path / ".gitignore").write_text("cache/\n")
+    (tmp_path / "app" / ".gitignore").write_text("# generated code\ngen_*.py\n!gen_keep.py\n/local.py\n")
+    tree = discover(tmp_path)
+    assert [job[1] for job in tree.jobs] == [
+        "app/__init__.py",
+        "app/gen_keep.py",      # re-included by the negation
+        "app/sub/local.py",     # /local.py is anchored to app/
+        "other/gen_c.py",       # app/.gitignore says nothing about other/
+        "other/local.py",
+    ]
+    # the pattern files are checked in the order git applies them: the deeper file wins
+    (tmp_path / "app" / "sub" / ".gitignore").write_text("!gen_b.py\n")
+    assert "app/sub/gen_b.py" in [job[1] for job in discover(tmp_path).jobs]
+
+
 def test_namespace_packages(tmp_path: Path) -> None:
     _touch(tmp_path, "ns/sub/mod.py", "ns/sub/deeper/__init__.py", "top.py")
     tree = discover(tmp_path)
