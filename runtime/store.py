@@ -157,8 +157,7 @@ def _overlay_marks(layer: Path, marks: dict[str, list[str]]) -> None:
     as_root = os.geteuid() == 0
     for hidden in marks["whiteouts"]:
         path = layer / hidden
-        if not (path.exists() or path.is_symlink()) or not stat.S_ISCHR(os.lstat(path).st_mode):
-            _clear(path)
+        if not (path.exists() or path.is_symlink()):  # anything there is the layer's own (a later entry won)
             os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
     for folder in marks["opaque"]:
         with contextlib.suppress(OSError):  # a layer of another user's store: overlayfs reads what it can

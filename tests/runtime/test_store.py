@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 import tarfile
 from pathlib import Path
 
@@ -96,3 +98,18 @@ def test_a_manifest_other_than_the_topology_says_is_refused(tmp_path: Path) -> N
     wrong = "sha256:" + hashlib.sha256(b"other").hexdigest()
     with pytest.raises(FormatError, match=r"topology\.json expects"):
         Store(tmp_path / "store", overlay=False).unpack(layout, "svc", wrong)
+
+
+def test_layers_unpacked_without_overlay_marks_get_them_when_an_overlay_run_reuses_them(tmp_path: Path) -> None:
+    layout = tmp_path / "oci"
+    base = _tar(("dir", "app", ""), ("file", "app/junk.txt", "old"), ("dir", "cache", ""), ("file", "cache/a", "a"))
+    write_layout(layout, ["svc"], base, extra={"cache/.wh..wh..opq": b"", "cache/b": b"b"})
+    plain = Store(tmp_path / "store", overlay=False).unpack(layout, "svc")  # a plain-process run: no marks
+    upper = plain.layers[-1]
+    assert not (upper / "app" / "junk.txt").exists()
+    image = Store(tmp_path / "store", overlay=True).unpack(layout, "svc")
+    assert image.layers == plain.layers
+    assert stat.S_ISCHR((upper / "app" / "junk.txt").lstat().st_mode)  # the app layer's whiteout, added
+    assert (upper / "cache" / "b").read_text() == "b"  # the layer's own files stay
+    assert os.getxattr(upper / "cache", "trusted.overlay.opaque" if os.geteuid() == 0 else "user.overlay.opaque") \
+        == b"y"
