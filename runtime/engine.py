@@ -42,7 +42,6 @@ from runtime.stand_in import StandIns
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
 from runtime.store import Store, UnpackedImage
 
-NOT_LISTENING_LIMIT = 60.0
 STABLE_AFTER = 10.0
 
 
@@ -71,7 +70,7 @@ class Engine:
         self.retiring: list[Retiring] = []
         self.verdicts = health.Verdicts()
         self.unhealthy: queue.SimpleQueue[tuple[int, int, str]] = queue.SimpleQueue()  # from the health thread
-        self.health_kills: dict[int, str] = {}  # pid -> why the engine killed it, for its exit reason
+        self.kill_reasons: dict[int, str] = {}  # pid -> why the engine killed it, for its exit reason
 
     # ---- preparation -------------------------------------------------------------------------------------------
 
@@ -219,8 +218,8 @@ class Engine:
                     if is_listening(replica.pid):
                         replica.state = "running"
                         self.dirty = True
-                    elif now - replica.started_at > NOT_LISTENING_LIMIT:
-                        replica.last_exit = f"not listening after {NOT_LISTENING_LIMIT:.0f} s"
+                    elif now - replica.started_at > START_TIMEOUT:
+                        self.kill_reasons[replica.pid] = f"not listening after {START_TIMEOUT:g} s"
                         self._kill(replica)
                 elif replica.state == "stopping" and now > replica.stop_deadline:
                     self._kill(replica)
@@ -296,7 +295,7 @@ class Engine:
                 for replica in service.replicas.values():
                     if (replica.pid, replica.start_time) == (pid, start_time) and replica.state == "running":
                         log(f"{replica.name} (pid {pid}) {why}: killed, to be replaced")
-                        self.health_kills[pid] = why
+                        self.kill_reasons[pid] = why
                         self._kill(replica)
 
     # ---- replicas ----------------------------------------------------------------------------------------------
@@ -423,8 +422,8 @@ class Engine:
             self.selector.unregister(key.fileobj)
             os.close(pidfd)
             reason = reap(pid)
-            if pid in self.health_kills:
-                reason = f"{self.health_kills.pop(pid)}: {reason}"
+            if pid in self.kill_reasons:
+                reason = f"{self.kill_reasons.pop(pid)}: {reason}"
             if replica.pid != pid:  # a stale event: the slot already runs another process
                 log(f"stale exit event for pid {pid} in slot {replica.name} (now pid {replica.pid})")
                 return

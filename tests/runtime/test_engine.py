@@ -172,6 +172,20 @@ def test_engine_kill_9_and_restart_touches_no_replica(shop: Project) -> None:
     assert hosts <= {"web-0", "web-1", "web-2"} and len(hosts) >= 2
 
 
+def test_a_replica_that_never_listens_is_killed_and_ps_says_why(tmp_path: Path, base_layer: bytes) -> None:
+    project = make_project(tmp_path, base_layer, {"web": {"env": {"NEVER_LISTEN": "1"}}})
+    project.env["CLEAVE_START_TIMEOUT"] = "1.5"
+    try:
+        assert project.cli("up", "build", check=False).returncode == 1
+        deadline = time.monotonic() + 30
+        while not project.rows("web")[0]["last_exit"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        row = project.rows("web")[0]
+        assert row["last_exit"] == "not listening after 1.5 s: killed by SIGKILL", row
+    finally:
+        project.teardown()
+
+
 def test_a_crash_loop_shows_in_ps(tmp_path: Path, base_layer: bytes) -> None:
     project = make_project(tmp_path, base_layer, {"web": {"env": {"CRASH_AT_START": "1"}}})
     project.env["CLEAVE_START_TIMEOUT"] = "2"

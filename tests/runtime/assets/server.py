@@ -156,6 +156,9 @@ def main():
     if os.environ.get("CRASH_AT_START"):
         print("crashing on purpose", flush=True)
         sys.exit(5)
+    if os.environ.get("NEVER_LISTEN"):
+        print("never listening", flush=True)
+        time.sleep(3600)
     own = os.environ.get("CLEAVE_HEALTH_LISTEN", "")
     if own.startswith("unix:@"):  # the runtime contract: this replica's own socket, for its health checks
         private = socket.socket(socket.AF_UNIX)
