@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import json
 import os
-import queue
 import selectors
 import shutil
 import signal
@@ -35,7 +34,7 @@ from runtime.isolation import detect as detect_isolation
 from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
 from runtime.paths import ProjectPaths
 from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
-from runtime.readiness import http_health, is_listening
+from runtime.readiness import is_listening
 from runtime.replicas import Replica, Service, build_spec, open_listener, zygote_eligible
 from runtime.rollout import Retiring, advance_rollouts
 from runtime.stand_in import StandIns
@@ -68,8 +67,8 @@ class Engine:
         self.startup_deadline = 0.0
         self.adopted = 0
         self.retiring: list[Retiring] = []
-        self.verdicts = health.Verdicts()
-        self.unhealthy: queue.SimpleQueue[tuple[int, int, str]] = queue.SimpleQueue()  # from the health thread
+        self.health = health.HealthWatch(lambda: list(self.services.values()), lambda: self.phase == "starting",
+                                         self.done, per_replica=self.isolation.replica_health_checks)
         self.kill_reasons: dict[int, str] = {}  # pid -> why the engine killed it, for its exit reason
 
     # ---- preparation -------------------------------------------------------------------------------------------
@@ -157,8 +156,7 @@ class Engine:
         for service in self.services.values():
             for replica in service.replicas.values():
                 self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
-        health = threading.Thread(target=self._health_loop, name="health", daemon=True)
-        health.start()
+        self.health.start()
         announced = False
         try:
             while not self.done.is_set():
@@ -244,53 +242,9 @@ class Engine:
         self.error = None
         self.dirty = True
 
-    def _health_loop(self) -> None:
-        probe = health.NamespaceProbe() if self.isolation.replica_health_checks else None
-        try:
-            self._check_health(probe)
-        finally:
-            if probe is not None:
-                probe.close()
-
-    def _check_health(self, probe: health.NamespaceProbe | None) -> None:
-        """The health thread: each service through its shared socket, each running replica through its own."""
-        reported: set[tuple[int, int]] = set()
-        while not self.done.is_set():
-            fast = self.phase == "starting"
-            running: set[tuple[int, int]] = set()
-            if probe is not None:
-                for service in list(self.services.values()):
-                    for replica in list(service.replicas.values()):
-                        key = (replica.pid, replica.start_time)
-                        if replica.state != "running" or not key[0]:
-                            continue
-                        running.add(key)
-                        verdict = self.verdicts.record(key, probe.check(key[0], service.spec.health_path,
-                                                                        health.CHECK_TIMEOUT))
-                        if verdict.unhealthy and key not in reported:
-                            reported.add(key)
-                            self.unhealthy.put((*key, f"failed {verdict.failures} health checks in a row "
-                                                      f"({verdict.reason})"))
-                self.verdicts.forget_all_but(running)
-                reported &= running
-            for service in list(self.services.values()):
-                if service.listen is None or not any(r.pid for r in service.replicas.values()):
-                    service.healthy = False
-                    continue
-                address: str | tuple[str, int] = service.listen.address if service.listen.kind == "unix" \
-                    else ("127.0.0.1", int(service.listen.address))
-                ok = http_health(address, service.spec.health_path, timeout=1.0 if fast else 2.0)
-                service.health_failures = 0 if ok else service.health_failures + 1
-                service.healthy = ok or (service.healthy and service.health_failures < 3)
-            self.done.wait(0.05 if fast else 1.0)
-
     def _kill_unhealthy(self) -> None:
         """SIGKILL the replicas the health thread found unhealthy, if the same process still runs in their slot."""
-        while True:
-            try:
-                pid, start_time, why = self.unhealthy.get_nowait()
-            except queue.Empty:
-                return
+        for pid, start_time, why in self.health.take_unhealthy():
             for service in self.services.values():
                 for replica in service.replicas.values():
                     if (replica.pid, replica.start_time) == (pid, start_time) and replica.state == "running":

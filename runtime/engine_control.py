@@ -107,7 +107,7 @@ def rows(engine: Engine, *, usage: bool = True) -> list[dict[str, Any]]:
 
 def _health(engine: Engine, service: Service, replica: Replica) -> str:
     """The replica's own checks where it answers them (``ok``, ``failing 1/3: why``), else its service's."""
-    verdict = engine.verdicts.get((replica.pid, replica.start_time)) if replica.pid else None
+    verdict = engine.health.verdicts.get((replica.pid, replica.start_time)) if replica.pid else None
     if verdict is not None and verdict.armed:
         return verdict.describe()
     return "ok" if service.healthy else "failing"

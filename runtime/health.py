@@ -10,18 +10,27 @@ then connects and asks for the health path with a deadline.
 
 :class:`Verdicts` turns checks into a decision: a replica is *armed* once it has answered a check (a kit built
 before this existed, or a service that does not use the kit, never answers and is left to the other checks), and
-*unhealthy* after ``limit`` failed checks in a row; one success clears the count.
+*unhealthy* after ``limit`` failed checks in a row; one success clears the count. :class:`HealthWatch` is the
+engine's health thread: it checks every service through its shared socket (start order, ``ps``) and every running
+replica through its own, and hands the unhealthy ones to the engine's loop, which kills them.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import socket
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from runtime import linux
+from runtime.readiness import http_health
+
+if TYPE_CHECKING:
+    from runtime.replicas import Service
 
 SOCKET_NAME: Final = "cleave-health"
 LISTEN_VARIABLE: Final = "CLEAVE_HEALTH_LISTEN"
@@ -136,3 +145,73 @@ class Verdicts:
     def forget_all_but(self, alive: set[tuple[int, int]]) -> None:
         for replica in set(self._by_replica) - alive:
             del self._by_replica[replica]
+
+
+Unhealthy = tuple[int, int, str]
+"""``(pid, start time, why)`` of a replica to kill."""
+
+
+class HealthWatch:
+    """The engine's health thread. It only reads the engine's services; what it decides, the engine's loop does."""
+
+    def __init__(self, services: Callable[[], list[Service]], starting: Callable[[], bool], done: threading.Event,
+                 *, per_replica: bool) -> None:
+        self.services = services
+        self.starting = starting
+        self.done = done
+        self.per_replica = per_replica
+        self.verdicts = Verdicts()
+        self._unhealthy: queue.SimpleQueue[Unhealthy] = queue.SimpleQueue()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="health", daemon=True).start()
+
+    def take_unhealthy(self) -> list[Unhealthy]:
+        """The replicas found unhealthy since the last call (each reported once)."""
+        found: list[Unhealthy] = []
+        while True:
+            try:
+                found.append(self._unhealthy.get_nowait())
+            except queue.Empty:
+                return found
+
+    def _run(self) -> None:
+        probe = NamespaceProbe() if self.per_replica else None
+        reported: set[tuple[int, int]] = set()
+        try:
+            while not self.done.is_set():
+                fast = self.starting()
+                if probe is not None:
+                    reported = self._check_replicas(probe, reported)
+                self._check_services(fast)
+                self.done.wait(0.05 if fast else 1.0)
+        finally:
+            if probe is not None:
+                probe.close()
+
+    def _check_replicas(self, probe: NamespaceProbe, reported: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        running: set[tuple[int, int]] = set()
+        for service in self.services():
+            for replica in list(service.replicas.values()):
+                key = (replica.pid, replica.start_time)
+                if replica.state != "running" or not key[0]:
+                    continue
+                running.add(key)
+                verdict = self.verdicts.record(key, probe.check(key[0], service.spec.health_path, CHECK_TIMEOUT))
+                if verdict.unhealthy and key not in reported:
+                    reported.add(key)
+                    self._unhealthy.put((*key, f"failed {verdict.failures} health checks in a row "
+                                               f"({verdict.reason})"))
+        self.verdicts.forget_all_but(running)
+        return reported & running
+
+    def _check_services(self, fast: bool) -> None:
+        for service in self.services():
+            if service.listen is None or not any(r.pid for r in service.replicas.values()):
+                service.healthy = False
+                continue
+            address: str | tuple[str, int] = service.listen.address if service.listen.kind == "unix" \
+                else ("127.0.0.1", int(service.listen.address))
+            ok = http_health(address, service.spec.health_path, timeout=1.0 if fast else CHECK_TIMEOUT)
+            service.health_failures = 0 if ok else service.health_failures + 1
+            service.healthy = ok or (service.healthy and service.health_failures < FAILURES_BEFORE_UNHEALTHY)
