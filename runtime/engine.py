@@ -68,7 +68,8 @@ class Engine:
         self.adopted = 0
         self.retiring: list[Retiring] = []
         self.health = health.HealthWatch(lambda: list(self.services.values()), lambda: self.phase == "starting",
-                                         self.done, per_replica=self.isolation.replica_health_checks)
+                                         self.done, per_replica=self.isolation.replica_health_checks,
+                                         user_namespace=self.isolation.user_namespace)
         self.kill_reasons: dict[int, str] = {}  # pid -> why the engine killed it, for its exit reason
 
     # ---- preparation -------------------------------------------------------------------------------------------

@@ -96,8 +96,9 @@ def rows(engine: Engine, *, usage: bool = True) -> list[dict[str, Any]]:
         for index in sorted(service.replicas):
             replica = service.replicas[index]
             reading = cgroups.usage(replica.cgroup) if cgroups is not None and replica.pid else None
+            health, checked = _health(engine, service, replica)
             rows.append({"service": name, "replica": replica.name, "pid": replica.pid or None,
-                         "state": replica.state, "health": _health(engine, service, replica),
+                         "state": replica.state, "health": health, "health_checked": checked,
                          "restarts": replica.restarts, "last_exit": replica.last_exit or None,
                          "cpu_seconds": round(reading.cpu_seconds, 3) if reading else None,
                          "memory_bytes": reading.memory_bytes if reading else None,
@@ -105,9 +106,10 @@ def rows(engine: Engine, *, usage: bool = True) -> list[dict[str, Any]]:
     return rows
 
 
-def _health(engine: Engine, service: Service, replica: Replica) -> str:
-    """The replica's own checks where it answers them (``ok``, ``failing 1/3: why``), else its service's."""
+def _health(engine: Engine, service: Service, replica: Replica) -> tuple[str, str]:
+    """The replica's own checks where it answers them (``ok``, ``failing 1/3: why``), else its service's; and
+    which of the two it is (``replica`` or ``service``)."""
     verdict = engine.health.verdicts.get((replica.pid, replica.start_time)) if replica.pid else None
     if verdict is not None and verdict.armed:
-        return verdict.describe()
-    return "ok" if service.healthy else "failing"
+        return verdict.describe(), "replica"
+    return ("ok" if service.healthy else "failing"), "service"

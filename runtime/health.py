@@ -17,6 +17,7 @@ replica through its own, and hands the unhealthy ones to the engine's loop, whic
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import socket
@@ -43,12 +44,16 @@ FAILURES_BEFORE_UNHEALTHY: Final = 3
 class NamespaceProbe:
     """``GET path`` on a replica's ``@cleave-health`` socket, from inside its network namespace.
 
-    Needs CAP_SYS_ADMIN (root): ``setns`` into another network namespace. Use it from one thread at a time; the
-    thread is always back in its own namespace when :meth:`check` returns or raises.
+    As root, the calling thread joins the replica's network namespace for one ``socket()`` call (``setns`` moves
+    only that thread; it is back in its own namespace when :meth:`check` returns or raises): use a probe from one
+    thread at a time. Rootless (``join_user_namespace``), the replica's network namespace belongs to its user
+    namespace, which only a single-threaded process may join: a forked child joins both (as their owner it holds
+    every capability there), makes the socket and passes it back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, join_user_namespace: bool = False) -> None:
         self._home = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        self._socket_in = self._socket_from_child if join_user_namespace else self._socket_from_thread
 
     def close(self) -> None:
         os.close(self._home)
@@ -79,7 +84,7 @@ class NamespaceProbe:
             return f"closed without an answer after {time.monotonic() - started:.2f} s"
         return f"answered {head[:60].decode('latin-1')!r}"
 
-    def _socket_in(self, pid: int) -> socket.socket:
+    def _socket_from_thread(self, pid: int) -> socket.socket:
         target = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
             linux.setns(target, linux.CLONE_NEWNET)
@@ -89,6 +94,46 @@ class NamespaceProbe:
                 linux.setns(self._home, linux.CLONE_NEWNET)
         finally:
             os.close(target)
+
+    def _socket_from_child(self, pid: int) -> socket.socket:
+        user = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            net = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            os.close(user)
+            raise
+        ours, theirs = socket.socketpair()
+        try:
+            child = os.fork()
+            if child == 0:  # pragma: no cover - runs in the child, which only makes one socket and exits
+                _make_socket_and_exit(theirs, user, net)
+            theirs.close()
+            ours.settimeout(5)
+            message, fds, _, _ = socket.recv_fds(ours, 256, 1)
+            os.waitpid(child, 0)
+        finally:
+            ours.close()
+            theirs.close()
+            os.close(user)
+            os.close(net)
+        if not fds:
+            raise OSError(message.decode(errors="replace") or "the namespace child made no socket")
+        return socket.socket(fileno=fds[0])
+
+
+def _make_socket_and_exit(channel: socket.socket, user: int, net: int) -> None:  # pragma: no cover - child only
+    status = 1
+    try:
+        linux.setns(user, linux.CLONE_NEWUSER)
+        linux.setns(net, linux.CLONE_NEWNET)
+        made = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        socket.send_fds(channel, [b"ok"], [made.fileno()])
+        status = 0
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            channel.sendall((error.strerror or str(error)).encode())
+    finally:
+        os._exit(status)
 
 
 def _status_line(sock: socket.socket) -> bytes:
@@ -155,11 +200,12 @@ class HealthWatch:
     """The engine's health thread. It only reads the engine's services; what it decides, the engine's loop does."""
 
     def __init__(self, services: Callable[[], list[Service]], starting: Callable[[], bool], done: threading.Event,
-                 *, per_replica: bool) -> None:
+                 *, per_replica: bool, user_namespace: bool = False) -> None:
         self.services = services
         self.starting = starting
         self.done = done
         self.per_replica = per_replica
+        self.user_namespace = user_namespace
         self.verdicts = Verdicts()
         self._unhealthy: queue.SimpleQueue[Unhealthy] = queue.SimpleQueue()
 
@@ -176,7 +222,7 @@ class HealthWatch:
                 return found
 
     def _run(self) -> None:
-        probe = NamespaceProbe() if self.per_replica else None
+        probe = NamespaceProbe(join_user_namespace=self.user_namespace) if self.per_replica else None
         reported: set[tuple[int, int]] = set()
         try:
             while not self.done.is_set():

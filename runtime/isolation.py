@@ -42,7 +42,7 @@ class Isolation:
     @property
     def replica_health_checks(self) -> bool:
         """Each replica checked on its own socket, from inside its network namespace (runtime/health.py)."""
-        return self.namespaces and not self.user_namespace
+        return self.namespaces
 
     @property
     def mode(self) -> str:
@@ -99,10 +99,10 @@ def detect() -> Isolation:
         missing.append("root privileges (rootless: a user namespace maps only your uid, to the image's user; files "
                        "of the image owned by others appear as nobody; no zygote, each replica starts its own "
                        "interpreter)")
-    if not namespaces or user_namespace:
-        missing.append("per-replica health checks (they enter each replica's network namespace, which needs root): "
-                       "a service is checked through its shared socket, so a replica that hangs while its "
-                       "siblings answer is not replaced")
+    if not namespaces:
+        missing.append("per-replica health checks (they need a network namespace per replica): a service is checked "
+                       "through its shared socket, so a replica that hangs while its siblings answer is not "
+                       "replaced")
     found: cgroups.Cgroups | None = None
     version = "none"
     if forced_off:

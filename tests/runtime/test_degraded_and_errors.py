@@ -33,6 +33,7 @@ def test_degraded_mode_runs_plain_processes_and_says_what_is_missing(plain: Proj
     answer = plain.ps()
     assert answer["isolation"]["namespaces"] is False and answer["isolation"]["cgroups"] == "none"
     assert len(answer["isolation"]["missing"]) == 3
+    assert {r["health_checked"] for r in answer["replicas"]} == {"service"}  # no namespace of their own to enter
     assert "isolation missing" in plain.cli("ps").stderr
     gateway = plain.gateway()
     who = json.loads(http_get(gateway, "/whoami")[1])

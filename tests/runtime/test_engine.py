@@ -114,8 +114,11 @@ def test_a_killed_replica_fails_only_in_flight_requests_and_comes_back(shop: Pro
 
 def test_a_hung_replica_fails_its_own_health_checks_and_is_replaced(shop: Project) -> None:
     shop.up()
+    deadline = time.monotonic() + 10  # checked on their own sockets once they have answered there
+    while any(r["health_checked"] != "replica" for r in shop.rows("web")) and time.monotonic() < deadline:
+        time.sleep(0.1)
     hung, sibling = shop.rows("web")
-    assert hung["health"] == "ok" and sibling["health"] == "ok"
+    assert hung["health"] == "ok" and sibling["health"] == "ok" and hung["health_checked"] == "replica"
     os.kill(hung["pid"], signal.SIGSTOP)  # alive, fd 3 still in its epoll set, answers nothing
     try:
         deadline = time.monotonic() + 10

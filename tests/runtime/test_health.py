@@ -124,3 +124,31 @@ def test_verdicts_count_only_armed_replicas_and_a_success_clears_them() -> None:
     assert verdict.unhealthy
     verdicts.forget_all_but({replica})
     assert verdicts.get(old_kit) is None and verdicts.get(replica) == verdict
+
+
+def test_a_replica_in_a_user_namespace_is_reached_through_a_forked_child(tree: Path, tmp_path: Path) -> None:
+    main = tmp_path / "service.sock"
+    env = {"PATH": "/usr/bin:/bin", "CLEAVE_LISTEN": f"unix:{main}", "CLEAVE_HEALTH_LISTEN": health.LISTEN_VALUE}
+    replica = subprocess.Popen(["unshare", "--user", "--map-root-user", "--net", sys.executable, "-S", "-m",
+                                "cleave_kit"], cwd=tree, env=env, stderr=subprocess.DEVNULL)
+    probe = health.NamespaceProbe(join_user_namespace=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not main.exists() or not _answers(main):
+            assert replica.poll() is None and time.monotonic() < deadline, "the kit did not start"
+            time.sleep(0.02)
+        assert os.readlink(f"/proc/{replica.pid}/ns/user") != os.readlink("/proc/self/ns/user")
+        assert probe.check(replica.pid, "/healthz", 2.0) is None
+        replica.send_signal(signal.SIGSTOP)
+        assert probe.check(replica.pid, "/healthz", 0.3) == "no answer within 0.3 s"
+        replica.send_signal(signal.SIGCONT)
+        replica.kill()
+        replica.wait(timeout=10)
+        assert probe.check(replica.pid, "/healthz", 2.0) == \
+            "cannot enter its network namespace: No such file or directory"
+    finally:
+        probe.close()
+        if replica.poll() is None:
+            replica.send_signal(signal.SIGCONT)
+            replica.kill()
+            replica.wait(timeout=10)
