@@ -2,13 +2,15 @@
 
 Run (root, loopback only, ~2-3 minutes, stops by itself): ``.venv/bin/python bench/faults.py [--threads 8]``.
 
-1. Set up in a temporary folder: ``cleave analyze samples/shop``, ``cleave split``, the plan's ``replicas:`` raised
-   (web 2, catalog 3, cart 2, orders 2), ``cleave build``, ``cleave up``.
+1. Set up in a temporary folder: ``cleave analyze samples/shop``, a plan with every domain as its own service
+   (``tests/assets/packager/shop-domains.yaml``, so the faults do not depend on the splitter's default) with
+   ``replicas:`` raised (web 2, catalog 3, cart 2, orders 2), ``cleave build``, ``cleave up``.
 2. A load generator (threads, one keep-alive HTTP/1.1 connection each, raw sockets) drives the gateway for the
    whole run with a realistic mix: product listing and product pages, carts, customers (reads), and customer
    sign-ups, new carts, items added, checkouts (writes) with unique inputs, every acknowledged one recorded. Each
    request is recorded: start, end, operation, status, error, and the service a 5xx body names.
-3. Faults, one after another, each in its own time window while the load runs: SIGKILL of a catalog replica; cart
+3. Faults, one after another, each in its own time window while the load runs: SIGKILL of a catalog replica; a
+   catalog replica hung (SIGSTOP: alive, answering nothing, until its own health checks get it replaced); cart
    scaled 2 -> 4 -> 1 -> 2; the engine SIGKILLed and ``cleave up`` run again (re-adoption); a catalog replica's
    memory cgroup limit lowered to its current usage so the kernel OOM-kills it; pricing scaled to 0 for a few
    seconds and back to 1.
@@ -42,11 +44,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "samples" / "shop"
 CLEAVE = str(Path(sys.executable).parent / "cleave")
 RESULTS = ROOT / "bench" / "results" / "faults.json"
 REPLICAS = {"web": 2, "catalog": 3, "cart": 2, "orders": 2}
+DOMAINS_PLAN = ROOT / "tests" / "assets" / "packager" / "shop-domains.yaml"
+"""Every domain its own service: the faults hit the same services whatever the splitter proposes by default."""
 ADDRESS = {"street": "Hauptstr. 1", "city": "Berlin", "postcode": "10115", "country": "DE"}
 # the services an operation goes through (gateway first), from the shop's handlers and the build's `calls`
 THROUGH = {
@@ -330,17 +336,13 @@ def all_running(service: str, count: int, avoid_pid: int = 0) -> Callable[[dict[
 
 
 def setup(work: Path) -> tuple[Project, str]:
-    """analyze + split + replicas + build + up; returns the project and the gateway URL."""
+    """analyze + the domains plan with replicas + build + up; returns the project and the gateway URL."""
     project = Project(work)
     project.cleave("analyze", str(SHOP))
-    project.cleave("split")
-    plan = work / "cleave.yaml"
-    text = plan.read_text()
+    plan = yaml.safe_load(DOMAINS_PLAN.read_text())
     for service, count in REPLICAS.items():
-        text, found = re.subn(rf"(\n  {service}:\n(?:    .*\n)*?    replicas: )\d+", rf"\g<1>{count}", text)
-        if not found:
-            raise RuntimeError(f"service {service!r} not in the plan (the split changed?)")
-    plan.write_text(text)
+        plan["services"][service]["replicas"] = count
+    (work / "cleave.yaml").write_text(yaml.safe_dump(plan, sort_keys=False))
     project.cleave("build", str(SHOP), "--plan", "cleave.yaml", "-o", "BUILD")
     url = project.cleave("up", "BUILD").strip().splitlines()[-1]
     return project, url
@@ -392,6 +394,27 @@ def fault_kill(project: Project, load: Load, window: Window, service: str) -> No
     os.kill(victim["pid"], signal.SIGKILL)
     back = project.wait(all_running(service, count, victim["pid"]), 20)
     window.notes.update(replica=victim["replica"], pid=victim["pid"])
+    window.recovery["all_replicas_running_s"] = None if back is None else round(back - load.t0 - window.fault_at, 3)
+
+
+def fault_hang(project: Project, load: Load, window: Window, service: str) -> None:
+    """SIGSTOP one replica: alive, still holding the shared socket in its epoll set, answering nothing. Its own
+    health checks fail; the engine kills it after three and replaces it. Requests it had accepted fail then."""
+    victim = min((r for r in project.replicas(service) if r["state"] == "running"), key=lambda r: r["replica"])
+    count = len(project.replicas(service))
+    window.fault_at = load.now()
+    os.kill(victim["pid"], signal.SIGSTOP)
+    replaced = project.wait(lambda s: any(r["replica"] == victim["replica"] and r["pid"] != victim["pid"]
+                                          for r in s["replicas"]), 30)
+    if replaced is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim["pid"], signal.SIGCONT)
+    else:
+        window.kill_at = replaced - load.t0
+    back = project.wait(all_running(service, count, victim["pid"]), 20)
+    mine = [r for r in project.replicas(service) if r["replica"] == victim["replica"]]
+    window.notes.update(replica=victim["replica"], pid=victim["pid"], last_exit=mine[0]["last_exit"] if mine else None)
+    window.recovery["replaced_s"] = None if replaced is None else round(replaced - load.t0 - window.fault_at, 3)
     window.recovery["all_replicas_running_s"] = None if back is None else round(back - load.t0 - window.fault_at, 3)
 
 
@@ -674,6 +697,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             w.fault_at = w.start
             time.sleep(args.settle)
             fault_kill(project, load, window("SIGKILL catalog replica", "catalog"), "catalog")
+            time.sleep(args.settle)
+            fault_hang(project, load, window("catalog replica hung (SIGSTOP)", "catalog"), "catalog")
             time.sleep(args.settle)
             fault_scale(project, load, window("scale cart 2->4->1->2", "cart"), "cart")
             time.sleep(args.settle / 2)
