@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.conftest import http_get
+from tests.runtime.conftest import http_get, needs_root
 from tests.runtime.images import edit_topology
 from tests.runtime.project import Project, make_project
 
@@ -71,6 +71,23 @@ def test_a_malformed_topology_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "build" / "topology.json").write_text('{"format": "cleave.topology/1", "services": [}')
     code, err = _cli(tmp_path, "up", "build")
     assert code == 1 and "invalid JSON" in err
+
+
+@needs_root
+def test_a_service_calling_the_gateway_is_refused_with_namespaces_and_served_without(tmp_path: Path,
+                                                                                    base_layer: bytes) -> None:
+    project = make_project(tmp_path, base_layer, {"web": {"calls": ("api",)}, "api": {"calls": ("web",)}})
+    try:
+        result = project.cli("up", "build", check=False)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "api call(s) the gateway 'web', which replicas in network namespaces cannot reach" in result.stderr
+        assert "topology.json" in result.stderr and "move what api calls out of 'web'" in result.stderr
+        project.env["CLEAVE_RUNTIME_ISOLATION"] = "none"  # plain processes share the host's loopback: it works
+        project.cli("up", "build")
+        called = json.loads(http_get(project.gateway(), "/call?service=api&path=/env")[1])
+        assert called["body"]["CLEAVE_SERVICE_WEB_URL"] == f"http://127.0.0.1:{project.gateway()[1]}"
+    finally:
+        project.teardown()
 
 
 def test_ps_scale_logs_and_down_without_a_project(tmp_path: Path) -> None:
