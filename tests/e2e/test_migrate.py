@@ -142,6 +142,10 @@ def test_every_domain_as_its_own_service(tmp_path: Path) -> None:
         services = {row["service"] for row in deployment.ps()["replicas"]}  # type: ignore[attr-defined]
         assert len(services) == 11
         assert deployment.scenario() == EXPECTED
+        deadline = time.monotonic() + 15  # every replica also answers its own health checks (the kit, in its netns)
+        while {r["health_checked"] for r in deployment.ps()["replicas"]} != {"replica"}:  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, deployment.ps()["replicas"]
+            time.sleep(0.2)
 
 
 def test_a_second_migrate_after_a_one_line_change_restarts_only_that_service(tmp_path: Path) -> None:
