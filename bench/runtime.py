@@ -8,8 +8,10 @@ and ``apt-get install wrk``. Measures:
    ``podman run --rm`` (flags per MACHINE.md), each until the process has exited;
 2. scaling a Python service (the kit, ``python -m cleave_kit``) 1 -> 10 until all ten wait on the socket:
    cleave's engine vs ten ``runc run -d --preserve-fds 1`` (the same listening socket, same root);
-3. throughput with wrk (2 threads, 16 connections, bounded seconds) on ``/healthz``: the kit served directly
-   (one plain process on TCP 127.0.0.1) vs cleave's gateway with 1 and 2 replicas sharing the engine's socket;
+3. throughput with wrk (2 threads, 16 connections, bounded seconds; ``--rounds`` rounds interleaved, medians) on
+   ``/healthz``: the kit served directly (one process on TCP 127.0.0.1) vs cleave's gateway with 1 and 2 replicas
+   sharing the engine's socket; wrk and the direct server each in a cgroup of their own, as every replica is
+   (see ``_own_cgroups``);
 4. restart after SIGKILL until the replacement waits on the socket again;
 5. memory per replica: the replica's cgroup (everything it costs) vs the same server as a plain process (RSS).
 
@@ -33,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -252,9 +254,34 @@ def bench_scale_runc(work: Path, base: bytes) -> float:
     return elapsed
 
 
-def _wrk(url: str, seconds: int) -> float:
+@contextlib.contextmanager
+def _own_cgroups() -> Iterator[Callable[[str], Callable[[], None]]]:
+    """``joiner(name)``: a preexec function that puts the process in a cgroup of its own (no limits), removed at
+    the end. The load generator and the direct server get one each, as every replica has: CFS shares CPU between
+    sibling groups, and a plain process in the root group has the weight of a whole group per runnable thread
+    (measured here: the direct server moved into a cpu cgroup of its own, nothing else changed, lost 17 % of its
+    throughput to wrk). Without cgroups: a no-op."""
+    found, _ = cgroups.detect()
+    parent = f"cleave-bench-load-{os.getpid()}"
+
+    def joiner(name: str) -> Callable[[], None]:
+        procs = found.create(f"{parent}/{name}", Limits()) if found else ()
+
+        def join() -> None:
+            for path in procs:
+                with open(path, "w") as handle:
+                    handle.write(str(os.getpid()))  # in the child, before exec
+        return join
+    try:
+        yield joiner
+    finally:
+        if found:
+            found.remove(parent)
+
+
+def _wrk(url: str, seconds: int, join: Callable[[], None] | None = None) -> float:
     result = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", url], capture_output=True, text=True, check=True,
-                            timeout=seconds + 30)
+                            timeout=seconds + 30, preexec_fn=join)
     match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", result.stdout)
     if errors:
@@ -262,7 +289,10 @@ def _wrk(url: str, seconds: int) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def bench_direct(work: Path, seconds: int) -> tuple[float, int]:
+@contextlib.contextmanager
+def _direct_server(work: Path, join: Callable[[], None] | None = None) -> Iterator[tuple[int, int]]:
+    """The kit served directly: one plain process on TCP 127.0.0.1 (in a cgroup of its own, when ``join`` puts it
+    there); yields (port, pid)."""
     app = work / "direct"
     for name, data in _kit_files().items():
         target = app / name.removeprefix("app/")
@@ -274,13 +304,13 @@ def bench_direct(work: Path, seconds: int) -> tuple[float, int]:
     interpreter = str(Path(sys.base_prefix) / "bin" / Path(sys.executable).resolve().name)
     process = subprocess.Popen([interpreter, "-S", "-m", "cleave_kit"], cwd=app,  # like the image: no site-packages
                                env={"PATH": os.environ["PATH"], "CLEAVE_LISTEN": f"127.0.0.1:{port}"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=join)  # noqa: PLW1509 - the bench runs no threads
     try:
         deadline = time.monotonic() + 20
         while not http_health(("127.0.0.1", port), "/healthz") and time.monotonic() < deadline:
             time.sleep(0.02)
-        rate = _wrk(f"http://127.0.0.1:{port}/healthz", seconds)
-        return rate, _rss(process.pid)
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -335,16 +365,24 @@ def main() -> None:
             print(f"  cleave  {[round(t, 3) for t in scale]} s;  runc (10 x run -d) {runc_scale:.3f} s")
             results["scale_1_to_10_s"] = {"cleave": scale, "cleave_median": statistics.median(scale),
                                           "runc": runc_scale}
-            print("3. throughput, wrk -t2 -c16 on /healthz")
-            direct, rss = bench_direct(work, options.seconds)
-            one = _wrk(f"{url}/healthz", options.seconds)
-            _request(paths, {"op": "scale", "services": {"web": 2}})
-            _wait_running(paths, 2)
-            two = _wrk(f"{url}/healthz", options.seconds)
-            print(f"  direct {direct:.0f} req/s; cleave 1 replica {one:.0f}; 2 replicas {two:.0f} "
-                  f"({two / direct:.2f}x direct)")
-            results["throughput_rps"] = {"direct": direct, "cleave_1": one, "cleave_2": two,
-                                         "ratio_2_vs_direct": two / direct}
+            print(f"3. throughput, wrk -t2 -c16 on /healthz, {options.rounds} rounds of the three, interleaved")
+            rates: dict[str, list[float]] = {"direct": [], "cleave_1": [], "cleave_2": []}
+            with _own_cgroups() as joiner, _direct_server(work, joiner("direct")) as (port, direct_pid):
+                client = joiner("wrk")
+                for _ in range(options.rounds):
+                    rates["direct"].append(_wrk(f"http://127.0.0.1:{port}/healthz", options.seconds, client))
+                    for count in (1, 2):
+                        _request(paths, {"op": "scale", "services": {"web": count}})
+                        _wait_running(paths, count)
+                        rates[f"cleave_{count}"].append(_wrk(f"{url}/healthz", options.seconds, client))
+                rss = _rss(direct_pid)
+            medians = {name: statistics.median(values) for name, values in rates.items()}
+            print(f"  medians: direct {medians['direct']:.0f} req/s; cleave 1 replica {medians['cleave_1']:.0f}; "
+                  f"2 replicas {medians['cleave_2']:.0f} ({medians['cleave_2'] / medians['direct']:.2f}x direct); "
+                  f"all: {rates}")
+            results["throughput_rps"] = {**{name: round(value) for name, value in medians.items()},
+                                         "rounds": rates,
+                                         "ratio_2_vs_direct": medians["cleave_2"] / medians["direct"]}
             print("4. restart after SIGKILL until listening")
             restart = bench_restart(paths, options.rounds)
             print(f"  {[round(t * 1000, 1) for t in restart]} ms")
