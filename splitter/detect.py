@@ -55,15 +55,32 @@ def leiden(graph: nx.Graph, *, seed: int, resolution: float = 1.0,
                                   initial_membership=membership).membership
     else:
         ig.set_random_number_generator(random.Random(seed))
-        try:
-            found = g.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
-                                       n_iterations=-1, initial_membership=membership).membership
+        try:  # n_iterations=-1 ("until stable") can loop forever in igraph 1.0 (an 8-node consensus graph of
+            # Wagtail hung): iterate in steps of 2 until the partition stops changing, at most LEIDEN_ROUNDS times
+            found = membership
+            for _ in range(LEIDEN_ROUNDS):
+                step = g.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
+                                          n_iterations=2, initial_membership=found).membership
+                if found is not None and _same(step, found):
+                    break
+                found = step
         finally:
             ig.set_random_number_generator(random)
+        assert found is not None
     groups: dict[int, set[str]] = defaultdict(set)
     for i, label in enumerate(found):
         groups[label].add(names[i])
     return canonical(list(groups.values()))
+
+
+LEIDEN_ROUNDS = 25
+
+
+def _same(a: Sequence[int], b: Sequence[int]) -> bool:
+    """Two memberships describe the same partition (labels may differ)."""
+    forward: dict[int, int] = {}
+    backward: dict[int, int] = {}
+    return all(forward.setdefault(x, y) == y and backward.setdefault(y, x) == x for x, y in zip(a, b, strict=True))
 
 
 def canonical(partition: Sequence[set[str]]) -> Partition:

@@ -118,7 +118,9 @@ def _working_graph(mg: ModuleGraph, pinned: set[str], held: set[str],
     work = mg.graph.subgraph([*(m for m in free if m not in tests), *tables]).copy()
     isolated = tests | {m for m in free if m not in tests and work.degree(m, weight="weight") == 0}
     work.remove_nodes_from(isolated)
-    work.remove_nodes_from([t for t in tables if work.degree(t) == 0])
+    # a table only one module uses ties nothing together; in the walk it is a trap (the walk bounces between the
+    # module and its table), which leaves the module a group of its own: detection runs without such tables
+    work.remove_nodes_from([t for t in tables if work.degree(t) <= 1])
     contracted, rep = _contract(work, constraints.keep_together)
     return contracted, isolated, rep
 

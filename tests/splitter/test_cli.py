@@ -55,7 +55,7 @@ def test_rerun_keeps_pins_and_renames(project: Path) -> None:
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("shop.catalog.*]", "shop.catalog.*, shop.nothing]"), "matches no module"),
+    (lambda t: t.replace("shop.catalog.*", "shop.catalog.*, shop.nothing", 1), "matches no module"),
     (lambda t: t.replace("  billing:\n    modules: [", "  billing:\n    modules: [shop.catalog.*, "),
      "is in two services"),
     (lambda t: t.replace("services:\n", "services:\n  - [unclosed\n"), "YAML does not parse"),

@@ -369,3 +369,15 @@ class StaffRoster:
 
 def describe() -> str:
     return f"legacy {VERSION}"
+
+
+def headcount(conn: sqlite3.Connection, team: str) -> int:
+    """Old report helpers, still used by the hr scripts."""
+    return len(staff.team(conn, team))
+
+
+def cost_report(conn: sqlite3.Connection, team: str) -> str:
+    slips = payroll.run(conn, team)
+    hours = sum(contracts.hours(conn, p.id) for p in staff.team(conn, team))
+    conn.execute("INSERT INTO payslips (person, amount) VALUES (0, ?)", (str(sum(slips.values())),))
+    return f"{team}: {len(slips)} people, {hours} hours, {sum(slips.values())}"
