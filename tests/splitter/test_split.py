@@ -186,3 +186,19 @@ def test_a_module_only_a_hub_uses_follows_the_hub_instead_of_becoming_a_service(
     assert where["shop.clock"] == where["shop.web"]  # not a service of its own, taking one domain's place
     for domain in DOMAINS:
         assert where[f"shop.{domain}.service"] == where[f"shop.{domain}.db"] == domain
+
+
+def test_leiden_returns_on_a_graph_where_igraph_until_stable_loops() -> None:
+    """igraph 1.0's community_leiden(n_iterations=-1) never returned on this 8-node consensus graph (Wagtail)."""
+    import networkx as nx
+
+    from splitter import detect
+
+    graph = nx.Graph()
+    w = 4.169925001442312
+    for a, b, weight in [(0, 3, w), (0, 5, 1.0), (0, 6, w), (0, 7, 8.0), (1, 3, 3.0), (2, 5, 1.0), (3, 4, w),
+                         (3, 6, 1.0), (3, 7, 8.0)]:
+        graph.add_edge(f"n{a}", f"n{b}", weight=weight)
+    parts = detect.leiden(graph, seed=903170603)
+    assert sorted(n for p in parts for n in p) == sorted(graph.nodes)
+    assert detect.leiden(graph, seed=903170603) == parts
