@@ -24,6 +24,7 @@ import argparse
 import itertools
 import json
 import math
+import os
 import random
 import subprocess
 import sys
@@ -461,7 +462,7 @@ def main() -> None:
     if args.timing_only:
         timing(args.nodes)
         return
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()}}
     django_root = _unpack("[Dd]jango-5.2*.whl", "django==5.2.*", "django")
     wagtail_root = _unpack("wagtail-6.4*.whl", "wagtail==6.4.*", "wagtail")
     graph, source = build_graph(django_root, "django.contrib")
@@ -482,6 +483,9 @@ def main() -> None:
         args.seeds, context=ha_framework)}
     results["shop"] = shop(args.seeds)
     results["timing"] = timing(args.nodes)
+    results["machine"]["load_at_end"] = os.getloadavg()
+    print(f"load average (1, 5, 15 min) at start {results['machine']['load_at_start']}, at end "
+          f"{results['machine']['load_at_end']} on {os.cpu_count()} cores")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "split.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(f"\nwrote {RESULTS / 'split.json'}")

@@ -11,7 +11,7 @@ import pytest
 import splitter
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan, ServicePlan, dump_plan, parse_plan
-from splitter import classes, units
+from splitter import classes, report, units
 from splitter.partition import Proposal
 
 analyzer = pytest.importorskip("analyzer")
@@ -62,6 +62,7 @@ def test_the_module_goes_where_most_of_it_belongs_and_the_other_class_is_advised
     text = dump_plan(plan)
     assert ":StaffRoster" not in "".join(m for s in parse_plan(text).services for m in s.modules)
     assert parse_plan(text).assign(firm.nodes_of_kind("module")) == where
+    assert "class firm.legacy:StaffRoster (114 lines) is tied more to service hr" in report.render(firm, plan)
 
 
 def test_at_module_level_alone_the_module_follows_its_imports_and_nothing_is_advised(firm: CodeGraph) -> None:
