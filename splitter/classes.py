@@ -46,18 +46,20 @@ class Units:
     unit_of: Mapping[str, str]
     module_of: Mapping[str, str]
     lines: Mapping[str, int]
+    members: Mapping[str, tuple[str, ...]]
+    """module -> its units, the remainder (named like the module) first."""
 
     @property
     def split_modules(self) -> frozenset[str]:
         """The modules that were split into units."""
-        return frozenset(self.module_of.values())
+        return frozenset(self.members)
 
     def units(self, module: str) -> list[str]:
         """The units of ``module`` (the remainder, named like the module, first)."""
-        return sorted((u for u, m in self.module_of.items() if m == module), key=lambda u: (u != module, u))
+        return list(self.members.get(module, ()))
 
 
-NO_UNITS = Units(unit_of={}, module_of={}, lines={})
+NO_UNITS = Units(unit_of={}, module_of={}, lines={}, members={})
 
 
 def unit_name(module: str, cls: str) -> str:
@@ -103,7 +105,11 @@ def choose(code_graph: CodeGraph, module_graph: ModuleGraph, granularity: Granul
                 unit_of[node] = unit
                 stack.extend(children.get(node, ()))
         lines[module] = max(1, size - taken)
-    return Units(unit_of=unit_of, module_of=module_of, lines=lines)
+    members: dict[str, list[str]] = defaultdict(list)
+    for unit, module in module_of.items():
+        members[module].append(unit)
+    return Units(unit_of=unit_of, module_of=module_of, lines=lines,
+                 members={m: tuple(sorted(us, key=lambda u: (u != m, u))) for m, us in members.items()})
 
 
 @dataclass(frozen=True)
