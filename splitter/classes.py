@@ -12,8 +12,9 @@ The packager places whole modules (a stub module stands in for a module of anoth
 modules), so a class cannot run apart from its module. The services are therefore detected on the module graph,
 then ``refine`` looks at the large modules unit by unit: each unit is drawn to the service it is tied to beyond
 chance (modularity gain: its edge weight into the service minus its strength times the service's share of all edge
-weight), the module goes to the service most of its lines are drawn to, and each class drawn elsewhere comes back
-as an ``Advice``: moving it there means splitting the module by hand first.
+weight), the module goes to the service most of its lines are drawn to, and each class drawn elsewhere (and not
+tied beyond chance to its module's service) comes back as an ``Advice``: moving it there means splitting the module
+by hand first.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ def refine(proposal: Proposal, units: Units, unit_graph: ModuleGraph,
     where = {m: i for i, g in enumerate(groups) for m in g}
     tables = _group_of_tables(module_graph, where)
     drawn: dict[str, int] = {}
+    gains: dict[str, dict[int, float]] = {}
     total = float(module_graph.graph.size(weight="weight")) or 1.0
     volume = [float(sum(w for _, w in module_graph.graph.degree(g, weight="weight"))) for g in groups]
     for module in sorted(units.split_modules):
@@ -175,9 +177,13 @@ def refine(proposal: Proposal, units: Units, unit_graph: ModuleGraph,
             if gain and gain[best] <= 0:  # drawn nowhere more than chance: it stays with its module
                 best = where[module]
             drawn[unit] = best
+            gains[unit] = gain
             votes[best] += units.lines.get(unit, 1)
         winner = max(votes, key=lambda i: (votes[i], i == where[module], -i))
         if winner != where[module] and len(groups[where[module]]) > 1:
+            degree = float(module_graph.graph.degree(module, weight="weight"))
+            volume[where[module]] -= degree
+            volume[winner] += degree
             groups[where[module]].discard(module)
             groups[winner].add(module)
             where[module] = winner
@@ -187,9 +193,10 @@ def refine(proposal: Proposal, units: Units, unit_graph: ModuleGraph,
     advice = tuple(Advice(cls=unit, module=units.module_of[unit], lines=units.lines.get(unit, 1),
                           group=new_index[group])
                    for unit, group in sorted(drawn.items())
-                   if unit != units.module_of[unit] and group != where[units.module_of[unit]])
-    home = {m: new_index[i] for m, i in proposal.home.items() if i in new_index}
-    return replace(proposal, groups=final, home=home), advice
+                   if unit != units.module_of[unit] and group != (home := where[units.module_of[unit]])
+                   and gains[unit].get(home, 0.0) <= 0)  # only classes not tied to their module's service at all
+    homes = {m: new_index[i] for m, i in proposal.home.items() if i in new_index}
+    return replace(proposal, groups=final, home=homes), advice
 
 
 def propose(code_graph: CodeGraph, module_graph: ModuleGraph, *, k: int | None, seed: int,
