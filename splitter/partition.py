@@ -8,10 +8,11 @@ The order of work:
 2. Pinned services are held out as written.
 3. ``keep_together`` groups are contracted to one node, so detection cannot cut them.
 4. Walktrap's dendrogram (up to 5,000 nodes; deterministic; measured closest to real app boundaries,
-   docs/splitter.md) is cut at ``k`` when exactly ``k`` groups are asked, else where modularity is highest, and
-   tiny groups are absorbed by their best neighbour. Above 5,000 nodes, or with ``Options(exact_k="leiden")`` /
+   docs/splitter.md) is cut at ``k`` when exactly ``k`` groups are asked, else where modularity is highest (then
+   tiny groups are absorbed by their best neighbour). Above 5,000 nodes, or with ``Options(exact_k="leiden")`` /
    ``Options(auto="leiden")``, consensus Leiden instead, merged / split to ``k`` with the least modularity lost.
-   The first such pass also decides which pure modules are hubs (step 1).
+   The first such pass also decides which pure modules are hubs (step 1). Tables only one module uses are left
+   out of the detection (they tie nothing together and trap the walk).
 5. ``keep_apart`` conflicts are repaired by moving the least-attached side to its next best group.
 6. Modules without any edge are placed by package proximity: the group holding most of the modules that share
    the longest dotted prefix with it (the package nesting is read from the node ids, never from files). Test
