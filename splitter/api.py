@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan, Resources, Rules, ServicePlan
-from splitter import boundaries, classes, metrics, naming, partition, patterns, units
+from splitter import boundaries, classes, edge, metrics, naming, partition, patterns, units
 from splitter.errors import SplitterError
 from splitter.gateway import find_entry
 
@@ -37,17 +37,23 @@ def constraints_from(previous: Plan | None, modules: Sequence[str]) -> tuple[par
     return partition.Constraints(pinned=pinned, keep_together=together, keep_apart=apart), assigned
 
 
+def _gateway_package(entry_module: str, modules: Sequence[str]) -> frozenset[str]:
+    """The entry module's package (when the entry module is a package, or sits in a package below the top level),
+    else the entry module alone."""
+    is_package = any(m.startswith(entry_module + ".") for m in modules)
+    package = entry_module if is_package else entry_module.rpartition(".")[0]
+    if "." not in package:
+        return frozenset({entry_module})
+    return frozenset(m for m in modules if m == package or m.startswith(package + "."))
+
+
 def _with_gateway_package(constraints: partition.Constraints, entry_ref: str | None,
                           modules: Sequence[str]) -> partition.Constraints:
-    """The web front stays one service: the entry module's package (when the entry module is a package, or sits
-    in a package below the top level) is kept together, unless the user pinned or ruled any of it."""
+    """The web front stays one service: the entry module's package is kept together, unless the user pinned or
+    ruled any of it."""
     if entry_ref is None:
         return constraints
-    module = entry_ref.partition(":")[0]
-    package = module if any(m.startswith(module + ".") for m in modules) else module.rpartition(".")[0]
-    if "." not in package:
-        return constraints
-    members = frozenset(m for m in modules if m == package or m.startswith(package + "."))
+    members = _gateway_package(entry_ref.partition(":")[0], modules)
     taken = {m for group in constraints.pinned.values() for m in group}
     taken |= {m for group in constraints.keep_together for m in group}
     taken |= {m for groups in constraints.keep_apart for g in groups for m in g}
@@ -124,6 +130,9 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
                                        options=options, weights=weights, granularity=granularity)
 
     entry_module = entry_ref.partition(":")[0] if entry_ref else None
+    if entry_module is not None:
+        proposal = edge.keep_gateway_at_the_edge(proposal, code_graph, module_graph, entry_module,
+                                                 _gateway_package(entry_module, modules), exact=services is not None)
     names = naming.name_groups(proposal.groups, all_modules=modules, taken=proposal.pinned,
                                entry_module=entry_module,
                                wanted=_wanted_names(proposal.groups, assigned, previous, proposal.pinned))

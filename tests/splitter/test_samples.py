@@ -11,6 +11,8 @@ import yaml
 import splitter
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import parse_plan
+from splitter import edge, units
+from splitter.partition import Proposal
 
 analyzer = pytest.importorskip("analyzer")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -57,10 +59,39 @@ def test_shop_domains_are_the_services(shop: CodeGraph) -> None:
     assert min(sum(1 for s in found.values() if s == name) for name in set(found.values()) - {""}) >= 4
     assert len({s.name for s in plan.services} & set(spec["domains"])) >= 9
     assert plan.services[0].name == "web"  # the gateway first
-    auto = splitter.split(shop)  # without a count: consensus Leiden
+    auto = splitter.split(shop)  # without a count: Walktrap cut at its best modularity
     assert len({s.name for s in auto.services} & set(spec["domains"])) >= 9
     for module in ("shop.config", "shop.common.money"):
         assert found[module] == ""  # pure, used everywhere: shared
+
+
+@pytest.mark.parametrize("services", [None, 4, 9, 11])
+def test_no_service_depends_on_the_gateway(shop: CodeGraph, services: int | None) -> None:
+    plan = splitter.split(shop, services=services)
+    service_of = plan.assign(shop.nodes_of_kind("module"))
+    gateway = service_of["shop.web"]
+    users = edge.dependents(shop, units.module_owners(shop))
+    for module in (m for m, s in service_of.items() if s == gateway):
+        outside = {service_of.get(user) for user in users.get(module, ())} - {gateway, ""}
+        assert not outside, f"{module} of the gateway is used by {outside}"
+
+
+def test_a_module_others_use_moves_out_of_the_gateway_to_its_closest_service(shop: CodeGraph) -> None:
+    text = (SAMPLES / "shop" / "DOMAINS.md").read_text()
+    domains = yaml.safe_load(text.split("```yaml", 1)[1].split("```", 1)[0])["domains"]
+    modules = set(shop.nodes_of_kind("module"))
+    groups = {name: frozenset(m for m in mods if m in modules) - {"shop.orders.api"} for name, mods in domains.items()}
+    groups["web"] |= {"shop.orders.api"}  # as a poor cut could leave it: the API the other services call
+    names = sorted(groups)
+    proposal = Proposal(groups=tuple(groups[n] for n in names), pinned={}, shared=frozenset(), home={}, placed={})
+    entry_package = frozenset(m for m in groups["web"] if m.startswith("shop.web"))
+    moved = edge.keep_gateway_at_the_edge(proposal, shop, units.build(shop), "shop.web", entry_package, exact=True)
+    after = dict(zip(names, moved.groups, strict=True))
+    assert "shop.orders.api" in after["orders"] and "shop.orders.api" not in after["web"]
+    assert moved.placed["shop.orders.api"] == "moved out of the gateway to the service it is tied to most"
+    assert after["web"] >= entry_package  # the entry's package never moves
+    assert {n: g for n, g in after.items() if n not in ("web", "orders")} == \
+        {n: g for n, g in groups.items() if n not in ("web", "orders")}
 
 
 def test_shop_plan_is_deterministic(shop: CodeGraph) -> None:
