@@ -254,6 +254,10 @@ def bench_scale_runc(work: Path, base: bytes) -> float:
     return elapsed
 
 
+def _cpu_by_replica(paths: ProjectPaths) -> dict[str, float]:
+    return {r["replica"]: float(r["cpu_seconds"] or 0.0) for r in _request(paths, {"op": "ps"})["replicas"]}
+
+
 @contextlib.contextmanager
 def _own_cgroups() -> Iterator[Callable[[str], Callable[[], None]]]:
     """``joiner(name)``: a preexec function that puts the process in a cgroup of its own (no limits), removed at
@@ -367,6 +371,7 @@ def main() -> None:
                                           "runc": runc_scale}
             print(f"3. throughput, wrk -t2 -c16 on /healthz, {options.rounds} rounds of the three, interleaved")
             rates: dict[str, list[float]] = {"direct": [], "cleave_1": [], "cleave_2": []}
+            spread: list[list[float]] = []
             with _own_cgroups() as joiner, _direct_server(work, joiner("direct")) as (port, direct_pid):
                 client = joiner("wrk")
                 for _ in range(options.rounds):
@@ -374,14 +379,18 @@ def main() -> None:
                     for count in (1, 2):
                         _request(paths, {"op": "scale", "services": {"web": count}})
                         _wait_running(paths, count)
+                        before = _cpu_by_replica(paths)
                         rates[f"cleave_{count}"].append(_wrk(f"{url}/healthz", options.seconds, client))
+                        if count == 2:  # how evenly the accept queue spread wrk's connections: CPU per replica
+                            after = _cpu_by_replica(paths)
+                            spread.append([round(after[r] - before.get(r, 0.0), 2) for r in sorted(after)])
                 rss = _rss(direct_pid)
             medians = {name: statistics.median(values) for name, values in rates.items()}
             print(f"  medians: direct {medians['direct']:.0f} req/s; cleave 1 replica {medians['cleave_1']:.0f}; "
                   f"2 replicas {medians['cleave_2']:.0f} ({medians['cleave_2'] / medians['direct']:.2f}x direct); "
-                  f"all: {rates}")
+                  f"all: {rates}; cpu s of each of the 2 replicas under wrk: {spread}")
             results["throughput_rps"] = {**{name: round(value) for name, value in medians.items()},
-                                         "rounds": rates,
+                                         "rounds": rates, "cpu_s_per_replica_with_2": spread,
                                          "ratio_2_vs_direct": medians["cleave_2"] / medians["direct"]}
             print("4. restart after SIGKILL until listening")
             restart = bench_restart(paths, options.rounds)
