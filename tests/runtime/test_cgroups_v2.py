@@ -7,9 +7,7 @@ and removal on ``down``, and ``cpu.stat`` are tested, and only the controller li
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import time
 import uuid
@@ -22,7 +20,7 @@ from cleave.formats.topology import Limits
 from runtime import cgroups
 from runtime.launch import Launched, LaunchSpec, launch
 from runtime.store import Store
-from tests.runtime.conftest import needs_root
+from tests.runtime.conftest import kill_and_reap, needs_root
 from tests.runtime.images import write_layout
 
 pytestmark = [needs_root]
@@ -70,11 +68,7 @@ def start_in(tmp_path: Path, base_layer: bytes) -> Iterator[Start]:
     try:
         yield run
     finally:
-        for launched in started:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(launched.pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(launched.pid, 0)
+        kill_and_reap(launched.pid for launched in started)
         listener.close()
 
 

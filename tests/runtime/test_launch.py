@@ -19,7 +19,7 @@ from cleave.formats.topology import Limits
 from runtime import cgroups
 from runtime.launch import Launched, LaunchSpec, launch
 from runtime.store import Store
-from tests.runtime.conftest import http_get, needs_root
+from tests.runtime.conftest import http_get, kill_and_reap, needs_root
 from tests.runtime.images import write_layout
 
 pytestmark = [needs_root]
@@ -71,11 +71,7 @@ def start(tmp_path: Path, base_layer: bytes) -> Iterator[Start]:
     try:
         yield run
     finally:
-        for launched in started:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(launched.pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(launched.pid, 0)
+        kill_and_reap(launched.pid for launched in started)
         detected.remove(parent)
         for listener in sockets:
             listener.close()
