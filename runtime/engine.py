@@ -35,7 +35,7 @@ from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, 
 from runtime.paths import ProjectPaths
 from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
 from runtime.readiness import is_listening
-from runtime.replicas import Replica, Service, build_spec, open_listener, zygote_eligible
+from runtime.replicas import Replica, Service, build_spec, check_gateway_callers, open_listener, zygote_eligible
 from runtime.rollout import Retiring, advance_rollouts
 from runtime.stand_in import StandIns
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
@@ -85,7 +85,7 @@ class Engine:
         except BlockingIOError:
             raise RuntimeEngineError("another engine already runs this project", path=self.paths.state_dir,
                                      hint="`cleave ps`, or `cleave down` first") from None
-        self._check_gateway_callers()
+        check_gateway_callers(self.topology, self.isolation, self.build / "topology.json")
         previous = load_state(self.paths.state_file)
         store = Store(self.paths.store, overlay=self.isolation.namespaces and self.isolation.overlay)
         layout = self.build / self.topology.oci_layout
@@ -148,18 +148,6 @@ class Engine:
                         service.listen = previous.listeners[record.service]
                     else:
                         sock.close()
-
-    def _check_gateway_callers(self) -> None:
-        """Replicas in network namespaces reach the services they call through unix sockets; the gateway listens on
-        TCP 127.0.0.1 outside them, so a service that calls it would fail on every such call: refuse at once."""
-        gateway = self.topology.gateway
-        callers = sorted(s.name for s in self.topology.services if gateway in s.calls and s.name != gateway)
-        if callers and self.isolation.namespaces:
-            raise RuntimeEngineError(
-                f"{', '.join(callers)} call(s) the gateway {gateway!r}, which replicas in network namespaces cannot "
-                "reach (it listens on TCP 127.0.0.1 outside them)", path=self.build / "topology.json",
-                hint=f"move what {callers[0]} calls out of {gateway!r} in cleave.yaml and rebuild, or run with "
-                     "CLEAVE_RUNTIME_ISOLATION=none")
 
     # ---- the loop ----------------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cleave.formats.topology import ServiceSpec, service_url_variable
+from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
 from runtime import health
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
@@ -96,6 +96,19 @@ def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tu
     os.chmod(path, 0o666)  # replicas run as the image's user: connecting needs write permission
     sock.listen(4096)
     return sock, ListenRecord("unix", str(path))
+
+
+def check_gateway_callers(topology: Topology, isolation: Isolation, origin: Path) -> None:
+    """Replicas in network namespaces reach the services they call through unix sockets; the gateway listens on
+    TCP 127.0.0.1 outside them, so a service that calls it would fail on every such call: refuse at once."""
+    gateway = topology.gateway
+    callers = sorted(s.name for s in topology.services if gateway in s.calls and s.name != gateway)
+    if callers and isolation.namespaces:
+        raise RuntimeEngineError(
+            f"{', '.join(callers)} call(s) the gateway {gateway!r}, which replicas in network namespaces cannot "
+            "reach (it listens on TCP 127.0.0.1 outside them)", path=origin,
+            hint=f"move what {callers[0]} calls out of {gateway!r} in cleave.yaml and rebuild, or run with "
+                 "CLEAVE_RUNTIME_ISOLATION=none")
 
 
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote_script.py").read_text()
