@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -48,9 +48,10 @@ def module_name(relative: str) -> tuple[str, bool]:
     return ".".join(parts), False
 
 
-def _ignore_lines(folder: str) -> list[str]:
+def _ignore_lines(folder: str, present: Iterable[str] = IGNORE_FILES) -> list[str]:
+    """The patterns of the ignore files in ``folder`` (``present``: those of :data:`IGNORE_FILES` it holds)."""
     lines: list[str] = []
-    for name in IGNORE_FILES:
+    for name in present:
         with contextlib.suppress(OSError), open(os.path.join(folder, name), encoding="utf-8",
                                                  errors="replace") as handle:
             lines.extend(line for line in handle.read().splitlines() if line.strip() and not line.startswith("#"))
@@ -100,7 +101,9 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
         seen.add((info.st_dev, info.st_ino))
         if rel and os.path.exists(folder + "/pyvenv.cfg"):
             continue
-        own = [_rooted(line, rel) for line in _ignore_lines(folder)] if rel else []
+        names = {entry.name for entry in entries} if rel else set()
+        present = [name for name in IGNORE_FILES if name in names]  # listed already: no open() where none is
+        own = [_rooted(line, rel) for line in _ignore_lines(folder, present)] if present else []
         if own:
             lines = [*lines, *own]
             spec = _spec(lines)
