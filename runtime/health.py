@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from runtime import linux
-from runtime.readiness import http_health
+from runtime.readiness import ask_health, http_health, is_success
 
 if TYPE_CHECKING:
     from runtime.replicas import Service
@@ -69,16 +69,14 @@ class NamespaceProbe:
             sock.settimeout(timeout)
             try:
                 sock.connect("\0" + SOCKET_NAME)
-                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: health\r\nConnection: close\r\n\r\n".encode())
-                head = _status_line(sock)
+                head = ask_health(sock, path)
             except TimeoutError:
                 return f"no answer within {timeout:g} s"
             except ConnectionRefusedError:
                 return "nothing listens on its health socket"
             except OSError as error:
                 return f"health socket: {error.strerror or error}"
-        parts = head.split(b" ", 2)
-        if len(parts) >= 2 and parts[0].startswith(b"HTTP/") and parts[1].startswith(b"2"):
+        if is_success(head):
             return None
         if not head:
             return f"closed without an answer after {time.monotonic() - started:.2f} s"
@@ -134,16 +132,6 @@ def _make_socket_and_exit(channel: socket.socket, user: int, net: int) -> None: 
             channel.sendall((error.strerror or str(error)).encode())
     finally:
         os._exit(status)
-
-
-def _status_line(sock: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n" not in data and len(data) < 256:
-        chunk = sock.recv(256)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,25 @@ def http_health(address: str | tuple[str, int], path: str, timeout: float = 1.0)
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             sock.connect(address)
-            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: health\r\nConnection: close\r\n\r\n".encode())
-            head = sock.recv(64)
+            return is_success(ask_health(sock, path))
     except OSError:
         return False
-    parts = head.split(b" ", 2)
+
+
+def ask_health(sock: socket.socket, path: str) -> bytes:
+    """Send ``GET path`` on the connected ``sock``; the answer's status line (empty if it closed without one)."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: health\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while b"\r\n" not in data and len(data) < 256:
+        chunk = sock.recv(256)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+def is_success(status_line: bytes) -> bool:
+    parts = status_line.split(b" ", 2)
     return len(parts) >= 2 and parts[0].startswith(b"HTTP/") and parts[1].startswith(b"2")
 
 
