@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Set
 
 import networkx as nx
 
@@ -46,11 +46,11 @@ def dependents(code_graph: CodeGraph, owner: Mapping[str, str]) -> dict[str, set
     return found
 
 
-def _tie(graph: nx.Graph, module: str, group: Iterable[str]) -> float:
-    members = set(group)
+def _tie(graph: nx.Graph, module: str, group: Set[str]) -> float:
+    """The weight of ``module``'s edges into ``group``."""
     if module not in graph:
         return 0.0
-    return sum(float(data.get("weight", 1.0)) for other, data in graph.adj[module].items() if other in members)
+    return sum(float(data.get("weight", 1.0)) for other, data in graph.adj[module].items() if other in group)
 
 
 def keep_gateway_at_the_edge(proposal: Proposal, code_graph: CodeGraph, module_graph: ModuleGraph,
