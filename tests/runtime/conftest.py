@@ -8,11 +8,15 @@ import signal
 import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from runtime.launch import become_subreaper
 from tests.runtime.images import python_layer
+
+if TYPE_CHECKING:
+    from tests.runtime.project import Project
 
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, cgroups, mounts)")
@@ -53,3 +57,19 @@ def kill_and_reap(pids: Iterable[int]) -> None:
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+@pytest.fixture
+def shop(tmp_path: Path, base_layer: bytes) -> Iterator[Project]:
+    """web (the gateway, 2 replicas, limited) calls api; other is a service web may not call."""
+    from tests.runtime.project import make_project  # project.py imports this module
+
+    project = make_project(tmp_path, base_layer, {
+        "web": {"replicas": 2, "calls": ("api",), "resources": {"cpu": 0.5, "memory_bytes": 64 << 20, "pids": 64}},
+        "api": {"replicas": 1},
+        "other": {"replicas": 1},
+    })
+    try:
+        yield project
+    finally:
+        project.teardown()

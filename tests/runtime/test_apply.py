@@ -6,32 +6,17 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from runtime import cgroups, control, linux
 from runtime.state import load_state
 from tests.runtime.conftest import http_get, needs_root
 from tests.runtime.images import edit_topology, rebuild_image
-from tests.runtime.project import Load, Project, leftover_cgroups, make_project
+from tests.runtime.project import Load, Project, leftover_cgroups
 
 pytestmark = [needs_root]
 
 
-@pytest.fixture
-def shop(tmp_path: Path, base_layer: bytes) -> Iterator[Project]:
-    """web (the gateway, 2 replicas) calls api; other stands by."""
-    project = make_project(tmp_path, base_layer, {
-        "web": {"replicas": 2, "calls": ("api",), "resources": {"cpu": 0.5, "memory_bytes": 64 << 20, "pids": 64}},
-        "api": {"replicas": 1},
-        "other": {"replicas": 1},
-    })
-    try:
-        yield project
-    finally:
-        project.teardown()
 
 
 def _pids(project: Project) -> dict[str, int]:

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,6 @@ from tests.runtime.project import Load, Project, leftover_cgroups, make_project
 pytestmark = [needs_root]
 
 
-@pytest.fixture
-def shop(tmp_path: Path, base_layer: bytes) -> Iterator[Project]:
-    """web (the gateway, 2 replicas, limited) calls api; other is a service web may not call."""
-    project = make_project(tmp_path, base_layer, {
-        "web": {"replicas": 2, "calls": ("api",), "resources": {"cpu": 0.5, "memory_bytes": 64 << 20, "pids": 64}},
-        "api": {"replicas": 1},
-        "other": {"replicas": 1},
-    })
-    try:
-        yield project
-    finally:
-        project.teardown()
 
 
 def _ns_inodes(pid: int) -> set[int]:
