@@ -277,16 +277,24 @@ def _decorator_names(w: Walker, decorators: Any, qual: str) -> tuple[tuple[str, 
     return tuple(written), plain
 
 
-def _h_function(w: Walker, node: cst.FunctionDef) -> None:
+def _enter_def(w: Walker, node: cst.FunctionDef | cst.ClassDef) -> tuple[str, tuple[str, ...], set[str], int]:
+    """What a def and a class share before their own parts: the qualified name, the decorators (written names,
+    plain names), the line of the ``def``/``class`` keyword, and the name bound in the enclosing scope."""
     outer = w.scope
     qual = f"{outer.qual}.{node.name.value}" if outer.qual else node.name.value
-    is_method = outer.kind == "class"
     w.claimed.add(id(node.name))
     w.walk_fields(node, ("leading_lines",))
     written, plain = _decorator_names(w, node.decorators, qual)
     w.walk_fields(node, ("decorators", "lines_after_decorators"))
     line = w.line
     w.bind(node.name.value, ("d", qual, ""), line, variable=False)
+    return qual, written, plain, line
+
+
+def _h_function(w: Walker, node: cst.FunctionDef) -> None:
+    outer = w.scope
+    is_method = outer.kind == "class"
+    qual, written, plain, line = _enter_def(w, node)
     w.walk_fields(node, ("asynchronous", "whitespace_after_def", "name", "whitespace_after_name", "type_parameters",
                          "whitespace_after_type_parameters", "whitespace_before_params", "params", "returns",
                          "whitespace_before_colon"))
@@ -313,13 +321,7 @@ def _h_function(w: Walker, node: cst.FunctionDef) -> None:
 
 def _h_class(w: Walker, node: cst.ClassDef) -> None:
     outer = w.scope
-    qual = f"{outer.qual}.{node.name.value}" if outer.qual else node.name.value
-    w.claimed.add(id(node.name))
-    w.walk_fields(node, ("leading_lines",))
-    written, _ = _decorator_names(w, node.decorators, qual)
-    w.walk_fields(node, ("decorators", "lines_after_decorators"))
-    line = w.line
-    w.bind(node.name.value, ("d", qual, ""), line, variable=False)
+    qual, written, _, line = _enter_def(w, node)
     bases = []
     for arg in node.bases:
         value = arg.value
