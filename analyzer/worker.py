@@ -68,9 +68,9 @@ def _skip_node_validation(node: cst.CSTNode) -> None:
 
 @contextlib.contextmanager
 def _parser_nodes_unchecked() -> Iterator[None]:
-    """libcst checks every new node in ``CSTNode.__post_init__``, a sixth of the parse (Django: 2.48 s -> 2.06 s
-    for a third of its files, bench of session 2). Nodes its own parser makes are valid by construction (libcst's
-    comment there says so too), so the check is off while it parses, and back on for every other use of libcst."""
+    """libcst checks every new node in ``CSTNode.__post_init__``, a visible share of the parse in a profile.
+    Nodes its own parser makes are valid by construction (libcst's comment there says so too), so the check is off
+    while it parses, and back on for every other use of libcst."""
     checked = cst.CSTNode.__dict__.get("__post_init__")
     if checked is None:  # a libcst that no longer checks this way: nothing to skip
         yield

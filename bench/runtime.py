@@ -262,9 +262,8 @@ def _cpu_by_replica(paths: ProjectPaths) -> dict[str, float]:
 def _own_cgroups() -> Iterator[Callable[[str], Callable[[], None]]]:
     """``joiner(name)``: a preexec function that puts the process in a cgroup of its own (no limits), removed at
     the end. The load generator and the direct server get one each, as every replica has: CFS shares CPU between
-    sibling groups, and a plain process in the root group has the weight of a whole group per runnable thread
-    (measured here: the direct server moved into a cpu cgroup of its own, nothing else changed, lost 17 % of its
-    throughput to wrk). Without cgroups: a no-op."""
+    sibling groups, and a plain process in the root group has the weight of a whole group per runnable thread,
+    which would give the direct server and wrk more CPU than a replica gets. Without cgroups: a no-op."""
     found, _ = cgroups.detect()
     parent = f"cleave-bench-load-{os.getpid()}"
 
