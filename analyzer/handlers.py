@@ -1,12 +1,14 @@
 """What the walker does at each kind of libcst node: bindings, references, imports, definitions, strings.
 
+The walker (:mod:`analyzer.walker`) knows nothing of this table: :func:`walker_for` hands it over, so the
+dependency points one way (handlers -> walker).
+
 Every handler must visit (or count the newlines of) all of its node's children, or the line numbers drift.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import libcst as cst
 
@@ -21,10 +23,8 @@ from analyzer.cstutil import (
     dotted_name,
     literal,
 )
+from analyzer.walker import Handler, Walker, _Scope
 from cleave.formats.graph import Diagnostic
-
-if TYPE_CHECKING:
-    from analyzer.walker import Walker, _Scope
 
 
 def _h_name(w: Walker, node: cst.Name) -> None:
@@ -84,14 +84,15 @@ def _special_call(w: Walker, node: cst.Call, name: str) -> None:
     if name in _DYNAMIC_IMPORTS:
         target = _string_arg(node, 0)
         if target is not None and not target.startswith("."):
-            w.imports.append((w.scope.target, w.line, target, None, w.type_checking > 0, w.scope.kind != "module"))
+            w.imports.append(F.Import(w.scope.target, w.line, target, None, w.type_checking > 0,
+                                      w.scope.kind != "module"))
         elif node.args:
             w.diagnostics.append(Diagnostic(w.file, w.line, "dynamic-import",
                                             f"dynamic import of a computed name ({name}(...)): not followed"))
     elif (name == "Table" or name.endswith(".Table")) and len(node.args) >= 2:
         table = _string_arg(node, 0)
         if table:
-            w.tables.append((w.scope.target, table.lower(), "create", w.line))
+            w.tables.append(F.Table(w.scope.target, table.lower(), "create", w.line))
 
 
 def _h_assign(w: Walker, node: cst.Assign) -> None:
@@ -217,7 +218,7 @@ def _h_import(w: Walker, node: cst.Import) -> None:
         name = dotted_name(alias.name)
         if name is None:
             continue
-        w.imports.append((w.scope.target, w.line, name, None, w.type_checking > 0, lazy))
+        w.imports.append(F.Import(w.scope.target, w.line, name, None, w.type_checking > 0, lazy))
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             w.bind(alias.asname.name.value, ("a", name, ""), variable=False)
         else:
@@ -242,7 +243,7 @@ def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
         parts = parts[: len(parts) - (level - 1)]
         base = ".".join([*parts, base] if base else parts)
     if isinstance(node.names, cst.ImportStar):
-        w.imports.append((w.scope.target, w.line, base, ("*",), w.type_checking > 0, lazy))
+        w.imports.append(F.Import(w.scope.target, w.line, base, ("*",), w.type_checking > 0, lazy))
     else:
         names = []
         for alias in node.names:
@@ -253,7 +254,7 @@ def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
             local = alias.asname.name.value if alias.asname is not None and isinstance(
                 alias.asname.name, cst.Name) else name
             w.bind(local, ("a", f"{base}.{name}", ""), variable=False)
-        w.imports.append((w.scope.target, w.line, base, tuple(names), w.type_checking > 0, lazy))
+        w.imports.append(F.Import(w.scope.target, w.line, base, tuple(names), w.type_checking > 0, lazy))
     _quiet(w, node)
 
 
@@ -316,7 +317,7 @@ def _h_function(w: Walker, node: cst.FunctionDef) -> None:
     end = w.block_end if isinstance(node.body, cst.IndentedBlock) else line
     flags = (F.IS_ASYNC if node.asynchronous is not None else 0) | scope.flags | (F.IS_METHOD if is_method else 0)
     w.pop()
-    w.defs.append((qual, "function", line, max(end, line), flags, written, ()))
+    w.defs.append(F.Def(qual, "function", line, max(end, line), flags, written, ()))
 
 
 def _h_class(w: Walker, node: cst.ClassDef) -> None:
@@ -340,7 +341,7 @@ def _h_class(w: Walker, node: cst.ClassDef) -> None:
     w.walk(node.body)
     end = w.block_end if isinstance(node.body, cst.IndentedBlock) else line
     w.pop()
-    w.defs.append((qual, "class", line, max(end, line), 0, written, tuple(bases)))
+    w.defs.append(F.Def(qual, "class", line, max(end, line), 0, written, tuple(bases)))
     _model_hints(w, node, qual)
 
 
@@ -370,9 +371,9 @@ def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
     app_label = hints.get("Meta.app_label")
     abstract = hints.get("Meta.abstract") is True
     if tablename or db_table or app_label or abstract:
-        w.models.append((qual, tablename if isinstance(tablename, str) else "",
-                         db_table if isinstance(db_table, str) else "",
-                         app_label if isinstance(app_label, str) else "", abstract))
+        w.models.append(F.Model(qual, tablename if isinstance(tablename, str) else "",
+                                db_table if isinstance(db_table, str) else "",
+                                app_label if isinstance(app_label, str) else "", abstract))
 
 
 def _h_lambda(w: Walker, node: cst.Lambda) -> None:
@@ -480,7 +481,7 @@ def _h_block(w: Walker, node: cst.IndentedBlock) -> None:
     w.walk_fields(node, ("footer",))
 
 
-HANDLERS: Final[dict[type[cst.CSTNode], Callable[[Walker, Any], None]]] = {
+HANDLERS: Final[dict[type[cst.CSTNode], Handler]] = {
     cst.Name: _h_name, cst.Attribute: _h_attribute, cst.Call: _h_call, cst.Assign: _h_assign,
     cst.AnnAssign: _h_annassign, cst.AugAssign: _h_augassign, cst.For: _h_for, cst.CompFor: _h_for,
     cst.WithItem: _h_with_item, cst.ExceptHandler: _h_except, cst.ExceptStarHandler: _h_except,
@@ -493,3 +494,8 @@ HANDLERS: Final[dict[type[cst.CSTNode], Callable[[Walker, Any], None]]] = {
     cst.FormattedString: _h_joined_string, cst.Expr: _h_expr_statement, cst.SimpleStatementLine: _h_statement_line,
     cst.IndentedBlock: _h_block,
 }
+
+
+def walker_for(module: str, file: str, is_package: bool) -> Walker:
+    """A walker for one module, with these handlers."""
+    return Walker(module, file, is_package, HANDLERS)

@@ -8,13 +8,13 @@ where the walker is when it meets them, which is exact for statements and close 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import libcst as cst
 
 from analyzer import facts as F
 from analyzer.cstutil import _NODE_TYPES, _ORDER, FILE_MARK, _order, dotted_name
-from analyzer.handlers import HANDLERS
 from analyzer.sql import tables_in
 from cleave.formats.graph import Diagnostic
 
@@ -36,11 +36,16 @@ class _Scope:
 
 _MISSING: Final = object()
 
+Handler = Callable[["Walker", Any], None]
+"""What the walker does at one kind of node (:data:`analyzer.handlers.HANDLERS`)."""
+
 
 class Walker:
     """Collects :class:`~analyzer.facts.FileFacts` from one module's tree."""
 
-    def __init__(self, module: str, file: str, is_package: bool) -> None:
+    def __init__(self, module: str, file: str, is_package: bool,
+                 handlers: Mapping[type[cst.CSTNode], Handler]) -> None:
+        self.handlers = handlers
         self.module = module
         self.file = file
         self.is_package = is_package
@@ -73,7 +78,7 @@ class Walker:
             diagnostics=tuple(self.diagnostics))
 
     def walk(self, node: cst.CSTNode) -> None:
-        handler = HANDLERS.get(type(node))
+        handler = self.handlers.get(type(node))
         if handler is not None:
             handler(self, node)
         else:
@@ -85,7 +90,7 @@ class Walker:
 
     def walk_fields(self, node: cst.CSTNode, names: tuple[str, ...]) -> None:
         # The hot loop of the analyzer: exact type tests (CSTNode is an ABC, isinstance on it is slow).
-        handlers = HANDLERS
+        handlers = self.handlers
         nodes = _NODE_TYPES
         for name in names:
             value = getattr(node, name)
@@ -130,7 +135,7 @@ class Walker:
             self.claimed.add(id(node))
 
     def ref(self, kind: str, expr: F.Expr, extra: tuple[object, ...] = ()) -> None:
-        self.scope.pending.append((self.scope.target, kind, expr, self.line, extra))
+        self.scope.pending.append(F.Ref(self.scope.target, kind, expr, self.line, extra))
 
     # -- scopes ------------------------------------------------------------------------------------------------
     def push(self, kind: str, qual: str, cls: str) -> _Scope:
@@ -147,13 +152,13 @@ class Walker:
             while up.kind == "class" and up.parent is not None:
                 up = up.parent
         for ref in scope.pending:
-            expr = self.subst(scope, ref[2], 0)
+            expr = self.subst(scope, ref.expr, 0)
             if expr is _MISSING:
-                up.pending.append((ref[0], ref[1], ref[2], ref[3], self.subst_extra(scope, ref[1], ref[4])))
+                up.pending.append(ref._replace(extra=self.subst_extra(scope, ref.kind, ref.extra)))
             elif expr is not None:
                 assert isinstance(expr, tuple)
                 target = up.pending if expr[0] == "n" else self.refs
-                target.append((ref[0], ref[1], expr, ref[3], self.subst_extra(scope, ref[1], ref[4])))
+                target.append(ref._replace(expr=expr, extra=self.subst_extra(scope, ref.kind, ref.extra)))
         self.scope = parent
 
     def subst(self, scope: _Scope, expr: F.Expr, depth: int) -> Any:
@@ -246,5 +251,5 @@ class Walker:
 
     def add_table(self, text: str) -> None:
         for name, op in tables_in(text):
-            self.tables.append((self.scope.target, name, op, self.line))
+            self.tables.append(F.Table(self.scope.target, name, op, self.line))
 

@@ -30,9 +30,8 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave analyze samples/shop -o .cleave/graph.json
         """
-        from analyzer import AnalyzerError
+        from analyzer import AnalyzerError, render, summarize
         from analyzer import analyze as run
-        from analyzer.summary import render, summarize
         from cleave.formats.graph import save_graph
 
         cache_dir = None if no_cache else out.parent / "cache"
