@@ -154,11 +154,12 @@ class Walker:
         for ref in scope.pending:
             expr = self.subst(scope, ref.expr, 0)
             if expr is _MISSING:
-                up.pending.append(ref._replace(extra=self.subst_extra(scope, ref.kind, ref.extra)))
+                up.pending.append(F.Ref(ref.scope, ref.kind, ref.expr, ref.line,
+                                        self.subst_extra(scope, ref.kind, ref.extra)))
             elif expr is not None:
                 assert isinstance(expr, tuple)
                 target = up.pending if expr[0] == "n" else self.refs
-                target.append(ref._replace(expr=expr, extra=self.subst_extra(scope, ref.kind, ref.extra)))
+                target.append(F.Ref(ref.scope, ref.kind, expr, ref.line, self.subst_extra(scope, ref.kind, ref.extra)))
         self.scope = parent
 
     def subst(self, scope: _Scope, expr: F.Expr, depth: int) -> Any:
