@@ -14,15 +14,15 @@ from typing import Any, Final
 import libcst as cst
 
 from analyzer import facts as F
-from analyzer.cstutil import _NODE_TYPES, _ORDER, FILE_MARK, _order, dotted_name
+from analyzer.cstutil import FILE_MARK, NODE_TYPES, ORDER, dotted_name, field_order
 from analyzer.sql import tables_in
 from cleave.formats.graph import Diagnostic
 
 
-class _Scope:
+class Scope:
     __slots__ = ("cls", "flags", "globals", "kind", "locals", "parent", "pending", "qual", "target")
 
-    def __init__(self, kind: str, qual: str, target: str, parent: _Scope | None, cls: str) -> None:
+    def __init__(self, kind: str, qual: str, target: str, parent: Scope | None, cls: str) -> None:
         self.kind = kind  # module | class | function | lambda | comp
         self.qual = qual  # qualified name of the def this scope belongs to
         self.target = target  # the scope refs are attributed to
@@ -54,7 +54,7 @@ class Walker:
         self.no_sql = 0
         self.type_checking = 0
         self.block_end = 0
-        self.scope = _Scope("module", "", "", None, "")
+        self.scope = Scope("module", "", "", None, "")
         self.defs: list[F.Def] = []
         self.variables: dict[str, list[int]] = {}
         self.bindings: list[F.Binding] = []
@@ -86,12 +86,12 @@ class Walker:
 
     def generic(self, node: cst.CSTNode) -> None:
         kind = type(node)
-        self.walk_fields(node, _ORDER.get(kind) or _order(kind))
+        self.walk_fields(node, ORDER.get(kind) or field_order(kind))
 
     def walk_fields(self, node: cst.CSTNode, names: tuple[str, ...]) -> None:
         # The hot loop of the analyzer: exact type tests (CSTNode is an ABC, isinstance on it is slow).
         handlers = self.handlers
-        nodes = _NODE_TYPES
+        nodes = NODE_TYPES
         for name in names:
             value = getattr(node, name)
             kind = type(value)
@@ -100,7 +100,7 @@ class Walker:
                 if handler is not None:
                     handler(self, value)
                 else:
-                    self.walk_fields(value, _ORDER.get(kind) or _order(kind))
+                    self.walk_fields(value, ORDER.get(kind) or field_order(kind))
             elif kind is list or kind is tuple:
                 for item in value:
                     kind = type(item)
@@ -109,7 +109,7 @@ class Walker:
                         if handler is not None:
                             handler(self, item)
                         else:
-                            self.walk_fields(item, _ORDER.get(kind) or _order(kind))
+                            self.walk_fields(item, ORDER.get(kind) or field_order(kind))
 
     # -- expressions -------------------------------------------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> F.Expr | None:
@@ -138,9 +138,9 @@ class Walker:
         self.scope.pending.append(F.Ref(self.scope.target, kind, expr, self.line, extra))
 
     # -- scopes ------------------------------------------------------------------------------------------------
-    def push(self, kind: str, qual: str, cls: str) -> _Scope:
+    def push(self, kind: str, qual: str, cls: str) -> Scope:
         target = qual if kind in ("class", "function") else self.scope.target
-        self.scope = _Scope(kind, qual, target, self.scope, cls)
+        self.scope = Scope(kind, qual, target, self.scope, cls)
         return self.scope
 
     def pop(self) -> None:
@@ -162,7 +162,7 @@ class Walker:
                 target.append(F.Ref(ref.scope, ref.kind, expr, ref.line, self.subst_extra(scope, ref.kind, ref.extra)))
         self.scope = parent
 
-    def subst(self, scope: _Scope, expr: F.Expr, depth: int) -> Any:
+    def subst(self, scope: Scope, expr: F.Expr, depth: int) -> Any:
         """``expr`` with a head local to ``scope`` replaced by what it is bound to; None: a plain local;
         _MISSING: not local here."""
         kind, head, rest = expr
@@ -177,7 +177,7 @@ class Walker:
             return new if again is _MISSING else again
         return new
 
-    def subst_extra(self, scope: _Scope, kind: str, extra: tuple[object, ...]) -> tuple[object, ...]:
+    def subst_extra(self, scope: Scope, kind: str, extra: tuple[object, ...]) -> tuple[object, ...]:
         if kind != F.CALL or not extra or not extra[1]:
             return extra
         passes = set(extra[0])  # type: ignore[call-overload]
