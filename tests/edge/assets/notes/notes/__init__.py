@@ -1,7 +1,8 @@
 """A tiny WSGI monolith for the edge-seam tests: notes and tags over one SQLite database from DATABASE_URL.
 
 GET /notes, POST /notes (body: the text), GET /notes/<id>, GET /tags, POST /tags (body: the tag), GET / (the
-count of notes and tags), GET /whoami (which service answered, and its SECRET_KEY). The schema is made by ``python -m notes.initdb``.
+count of notes and tags), GET /whoami (which service answered, and its SECRET_KEY).
+The schema is made by ``python -m notes.initdb``.
 """
 
 from __future__ import annotations
