@@ -7,6 +7,7 @@ any step leaves the previous build exactly as it was, never ``services/`` new an
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan
 from cleave.formats.topology import Topology, save_topology
 from cleave.settings import Settings
+from packager import appenv
 from packager.build import BuildResult, build_services, check_blockers
 from packager.deploy import DeployOptions, write_compose, write_k8s
 from packager.oci import ImageInput, build_images
@@ -51,9 +53,11 @@ class BuildOutcome:
 
 def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: bool = True,
             settings: Settings | None = None, deploy: DeployOptions | None = None,
-            progress: StepProgress | None = None) -> BuildOutcome:
+            progress: StepProgress | None = None, python: Path | None = None) -> BuildOutcome:
     """Build ``plan`` into ``out``: service trees, OCI images, compose and k8s, topology.json; all or nothing.
 
+    ``python``: the app's own interpreter, whose environment the images' distributions come from
+    (packager/appenv.py: default SRC/.venv, SRC/venv, else the interpreter running cleave).
     Raises ``BlockedPlanError`` for unaccepted blockers (before anything is written), ``StubError`` and other
     ``PackagerError``s for code that cannot be split as planned.
     """
@@ -63,7 +67,8 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
     out = out.absolute()
     with staged_directory(out) as staging:
         result = build_services(src, plan, code_graph, staging)
-        digests = _images(staging, result, config, report) if images else {}
+        digests = _images(staging, result, config, report, env=appenv.resolve(src, python, code_graph),
+                          code_graph=code_graph) if images else {}
         topology = build_topology(result, plan, src.resolve().name, digests)
         deployed = _deploy(staging, topology, deploy or DeployOptions(), report) if images else []
         save_topology(topology, staging / "topology.json")
@@ -73,12 +78,17 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
     return BuildOutcome(moved, topology, digests, tuple(str(out / path) for path in deployed))
 
 
-def _images(staging: Path, result: BuildResult, settings: Settings, report: StepProgress) -> dict[str, str]:
+def _images(staging: Path, result: BuildResult, settings: Settings, report: StepProgress, *,
+            env: appenv.AppEnvironment, code_graph: CodeGraph) -> dict[str, str]:
     """Build the OCI images from the service trees; the manifest digest per service."""
-    inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(installed_closure(s.distributions)),
+    own = env.python == sys.executable
+    inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(
+                  appenv.image_distributions(env, s.name, s.distributions, code_graph) if result.routing is not None
+                  else installed_closure(s.distributions) if own else env.closure(s.distributions)[0]),
                          env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path)
               for s in result.services]
     built = build_images(inputs, staging / "oci", cache_dir=settings.cache_dir,
+                         search_path=None if own else (*env.search_path, *sys.path),
                          progress=lambda done, total: report("images: layers", done, total))
     return {name: image.manifest_digest for name, image in built.items()}
 
