@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         up: bool = typer.Option(True, "--up/--no-up", help="Run the services once built."),
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
-        python: Path | None = typer.Option(None, "--python", metavar="PATH",
+        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
                                            help="The app's interpreter (default: SRC/.venv, SRC/venv, else cleave's)."),
         seam: str | None = typer.Option(None, "--seam", metavar="edge|interior",
                                         help="Split at the URL routes (default for web apps) or at function calls."),
