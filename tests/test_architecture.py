@@ -18,12 +18,9 @@ MAX_LINES = 400
 
 # being refactored (issue 12): the analyzer, crossings, edge-seam and runtime helpers are splitting these now;
 # the lists only shrink (entries no longer needed are dropped at the end of the session).
-LONG_FILES = {"analyzer/handlers.py", "runtime/engine.py", "packager/resolve.py", "cleave/formats/plan.py"}
-PRIVATE_IMPORTS = {("analyzer/handlers.py", "_DYNAMIC_IMPORTS"), ("analyzer/handlers.py", "_IMPLICIT_CLASSMETHODS"),
-                   ("analyzer/handlers.py", "_SQL_HINT"), ("analyzer/handlers.py", "_order"),
-                   ("analyzer/handlers.py", "_Scope"), ("analyzer/walker.py", "_NODE_TYPES"),
-                   ("analyzer/walker.py", "_ORDER"), ("analyzer/walker.py", "_order")}
-CLI_STAGE_IMPORTS = {("cleave/cli/analyze_cmd.py", "analyzer.summary")}  # until the analyzer facade has summaries
+LONG_FILES = {"runtime/engine.py", "packager/resolve.py", "cleave/formats/plan.py"}
+PRIVATE_IMPORTS: set[tuple[str, str]] = set()
+CLI_STAGE_IMPORTS: set[tuple[str, str]] = set()
 CLI_RUNTIME_OWNER = "cleave/cli/runtime_cmd.py"  # the runtime helper moves it onto the runtime facade
 
 

@@ -33,9 +33,8 @@ def register(app: typer.Typer) -> None:
         project: Path | None = options.project_option(),
     ) -> None:
         """Parse SRC and build its dependency graph (graph.json)."""
-        from analyzer import AnalyzerError
+        from analyzer import AnalyzerError, render, summarize
         from analyzer import analyze as run
-        from analyzer.summary import render, summarize
         from cleave.formats.graph import save_graph
 
         options.enter_project(project)
