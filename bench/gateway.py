@@ -113,7 +113,8 @@ def nginx_config(table: dict[str, Any], sockets: dict[str, str], port: int, pref
         methods = set(route["methods"]) | ({"HEAD"} if "GET" in route["methods"] else set())
         method_re = "(?:" + "|".join(sorted(methods)) + ")" if methods else "[A-Z]+"
         lines.append(f'        "~^{method_re} {_strip_anchors(route["regex"])}$" {route["service"]};')
-    upstreams = "\n".join(f"    upstream {name} {{ server unix:{path}; keepalive 32; }}" for name, path in sockets.items())
+    upstreams = "\n".join(f"    upstream {name} {{ server unix:{path}; keepalive 32; }}"
+                          for name, path in sockets.items())
     return f"""daemon off;
 worker_processes 1;
 pid {prefix}/nginx.pid;
@@ -157,7 +158,8 @@ def haproxy_config(table: dict[str, Any], sockets: dict[str, str], port: int) ->
         rules.append(f"    acl r{index}p path_reg {route['regex']}")
         if methods:
             rules.append(f"    acl r{index}m method {' '.join(methods)}")
-        rules.append(f"    use_backend {route['service']} if {'r%dm ' % index if methods else ''}r{index}p")
+        method_acl = f"r{index}m " if methods else ""
+        rules.append(f"    use_backend {route['service']} if {method_acl}r{index}p")
     backends = "\n".join(f"backend {name}\n    server s1 {path}\n" for name, path in sockets.items())
     return f"""global
     nbthread 1
@@ -247,8 +249,7 @@ def unix_listener(path: Path) -> socket.socket:
 
 
 def tcp_listener() -> socket.socket:
-    sock = socket.create_server(("127.0.0.1", 0), backlog=4096)
-    return sock
+    return socket.create_server(("127.0.0.1", 0), backlog=4096)
 
 
 def start_app(fleet: Fleet, server: str, python: Path, work: Path, where: socket.socket | None,
@@ -311,7 +312,7 @@ def configuration(name: str, server: str, python: Path, work: Path) -> Iterator[
                 port = gateway.getsockname()[1]
                 env = {**os.environ, "CLEAVE_GATEWAY_ROUTES": json.dumps(TABLE),
                        **{f"CLEAVE_SERVICE_{s.upper()}_URL": f"unix:{app_sock}" for s in SERVICES}}
-                count = int(name.split("x")[-1])
+                count = int(name.rsplit("x", maxsplit=1)[-1])
                 shared_socket_processes(fleet, gateway, count, [sys.executable, "-S", "-m", "cleave_kit.gateway"],
                                         work, env)
             elif name == "nginx":

@@ -111,7 +111,7 @@ class GatewayConnection:
         exchange = Exchange(self.sock, buf, request, upstream, self._upstream_head(request),
                             max_body=limits.max_body, keep=keep)
         try:
-            return exchange.run(method in _IDEMPOTENT) and not self.server.draining
+            keep = exchange.run(method in _IDEMPOTENT) and not self.server.draining
         except Unreachable as error:
             return self._unavailable(ServiceUnavailable(error.service, error.reason), exchange)
         except (BlockingIOError, TimeoutError) as error:
@@ -135,7 +135,8 @@ class GatewayConnection:
             exchange.close()
         if exchange.upgraded is not None:
             tunnel(self.sock, exchange.upgraded, buf, exchange.upstream_buf)
-        return False
+            return False
+        return keep
 
     def _upstream_head(self, request: proxy_http.Head) -> bytes:
         method, target, _version = request.first
