@@ -11,11 +11,10 @@ from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
 from packager.deploy.common import (
     PORT,
     CallGraph,
+    DeployOptions,
     callers_of,
     calls_of,
-    default_prefix,
     dump_yaml,
-    image_ref,
     mebibytes,
 )
 
@@ -140,24 +139,26 @@ def network_policy(topology: Topology, spec: ServiceSpec, callers: list[str], po
 
 
 def k8s_documents(topology: Topology, *, calls_graph: CallGraph | None = None, image_prefix: str | None = None,
-                  tag: str = "latest", pin_digest: bool = False, port: int = PORT) -> dict[str, list[dict[str, Any]]]:
+                  tag: str = "latest", pin_digest: bool = False, port: int = PORT,
+                  options: DeployOptions | None = None) -> dict[str, list[dict[str, Any]]]:
     """Manifests per service name: Deployment, Service, HorizontalPodAutoscaler, NetworkPolicy."""
-    prefix = default_prefix(topology) if image_prefix is None else image_prefix
+    naming = options or DeployOptions(image_prefix=image_prefix, tag=tag, pin_digest=pin_digest)
     calls = calls_of(topology, calls_graph)
     callers = callers_of(calls)
     out: dict[str, list[dict[str, Any]]] = {}
     for spec in topology.services:
-        image = image_ref(spec, image_prefix=prefix, tag=tag, pin_digest=pin_digest)
+        image = naming.image(topology, spec)
         out[spec.name] = [deployment(topology, spec, calls[spec.name], image, port), service(topology, spec, port),
                           autoscaler(topology, spec), network_policy(topology, spec, callers[spec.name], port)]
     return out
 
 
 def write_k8s(topology: Topology, out_dir: Path, calls_graph: CallGraph | None = None, *,
-              image_prefix: str | None = None, tag: str = "latest", pin_digest: bool = False) -> list[Path]:
+              image_prefix: str | None = None, tag: str = "latest", pin_digest: bool = False,
+              options: DeployOptions | None = None) -> list[Path]:
     """Write ``<service>.yaml`` per service into ``out_dir`` (replaced as a whole, atomically)."""
     documents = k8s_documents(topology, calls_graph=calls_graph, image_prefix=image_prefix, tag=tag,
-                              pin_digest=pin_digest)
+                              pin_digest=pin_digest, options=options)
     with staged_directory(out_dir) as staging:
         staging.chmod(0o755)
         for name, docs in documents.items():

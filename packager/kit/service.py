@@ -43,14 +43,9 @@ class Service:
         if function is None:
             return 404, f"{qualname} is not in the interface of service {self.name!r}\n".encode()
         try:
-            request = codec.loads(body)
-        except CodecError as error:
-            return 200, _error_body(error, f"decoding the arguments of {qualname}")
-        except ValueError as error:
-            return 400, f"the body is not JSON: {error}\n".encode()
-        args, kwargs = (request.get("args", []), request.get("kwargs", {})) if type(request) is dict else (None, None)
-        if type(args) is not list or type(kwargs) is not dict:
-            return 400, b'the body must be {"args": [...], "kwargs": {...}}\n'
+            args, kwargs = _arguments(qualname, body)
+        except _Answer as answer:
+            return answer.status, answer.body
         try:
             result = function(*args, **kwargs)
             if inspect.iscoroutine(result):  # an async def in the interface: run it to completion here
@@ -64,6 +59,29 @@ class Service:
         except CodecError as error:
             return 200, _error_body(error, qualname)
         return 200, b'{"result":' + encoded.encode() + b"}"
+
+
+class _Answer(Exception):
+    """A request answered before the function runs: the HTTP status and body."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def _arguments(qualname: str, body: bytes) -> tuple[list[Any], dict[str, Any]]:
+    """``args`` and ``kwargs`` of an RPC body, or an :class:`_Answer` saying why there are none."""
+    try:
+        request = codec.loads(body)
+    except CodecError as error:
+        raise _Answer(200, _error_body(error, f"decoding the arguments of {qualname}")) from None
+    except ValueError as error:
+        raise _Answer(400, f"the body is not JSON: {error}\n".encode()) from None
+    args, kwargs = (request.get("args", []), request.get("kwargs", {})) if type(request) is dict else (None, None)
+    if type(args) is not list or type(kwargs) is not dict:
+        raise _Answer(400, b'the body must be {"args": [...], "kwargs": {...}}\n')
+    return args, kwargs
 
 
 def _error_body(error: BaseException, where: str) -> bytes:

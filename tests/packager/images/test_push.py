@@ -113,7 +113,23 @@ def test_missing_layout_and_bad_reference(tmp_path: Path, build_dir: Path) -> No
     done = cleave("push", str(tmp_path), "127.0.0.1:5000")
     assert done.returncode == 1 and "no OCI image layout here" in done.stderr and "Traceback" not in done.stderr
     done = cleave("push", str(build_dir), "127.0.0.1:5000/Not Valid")
-    assert done.returncode == 1 and "is not a registry reference" in done.stderr
+    assert done.returncode == 2 and "is not a registry reference" in done.stderr
+
+
+@pytest.mark.parametrize(("registry", "why"), [
+    ("not a registry", "'not a registry' is not HOST[:PORT]"),
+    ("127.0.0.1:abc/shop", "'127.0.0.1:abc' is not HOST[:PORT]"),
+    ("127.0.0.1:99999/shop", "the port 99999 is not between 1 and 65535"),
+    ("ftp://127.0.0.1:5000/shop", "the scheme 'ftp' is neither http nor https"),
+])
+def test_a_malformed_registry_is_one_usage_line(tmp_path: Path, registry: str, why: str) -> None:
+    """Checked before the build folder is even read: exit 2, one line naming what is wrong, nothing written."""
+    done = cleave("push", str(tmp_path / "no-build"), registry)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: {registry!r} is not a registry reference: {why} (write HOST[:PORT][/PREFIX], e.g. "
+        "127.0.0.1:5000/shop)"]
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture(scope="module")
