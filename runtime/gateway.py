@@ -23,16 +23,14 @@ import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
 from runtime.errors import RuntimeEngineError
 from runtime.launch import LaunchSpec
 from runtime.paths import ProjectPaths
-
-if TYPE_CHECKING:
-    from runtime.replicas import Service
+from runtime.state import ListenRecord
 
 ROUTES_VARIABLE: Final = "CLEAVE_GATEWAY_ROUTES"  # the kit router reads the table from here (packager/kit/routes.py)
 CHOICE_VARIABLE: Final = "CLEAVE_RUNTIME_GATEWAY"
@@ -97,15 +95,16 @@ def runs_on_host(spec: ServiceSpec) -> bool:
     return is_router(spec) and haproxy_binary() is not None
 
 
-def host_launch_spec(service: Service, name: str, services: dict[str, Service], paths: ProjectPaths,
-                     cgroup_procs: tuple[str, ...]) -> LaunchSpec:
-    """The launch of one HAProxy replica: its configuration written under ``.cleave/run/gateway/``."""
+def host_launch_spec(spec: ServiceSpec, name: str, listen_fd: int, listens: dict[str, ListenRecord | None], *,
+                     paths: ProjectPaths, cgroup_procs: tuple[str, ...]) -> LaunchSpec:
+    """The launch of one HAProxy replica on ``listen_fd`` (``listens``: where each service listens), its
+    configuration written under ``.cleave/run/gateway/``."""
     binary = haproxy_binary()
-    assert binary is not None and service.listener is not None
-    table = json.loads(service.spec.env[ROUTES_VARIABLE])
+    assert binary is not None
+    table = json.loads(spec.env[ROUTES_VARIABLE])
     sockets = {}
     for target in dict.fromkeys([table["fallback"], *(r["service"] for r in table["routes"])]):
-        listen = services[target].listen
+        listen = listens.get(target)
         if listen is None or listen.kind != "unix":
             raise RuntimeEngineError(f"the gateway routes to {target!r}, which has no unix socket")
         sockets[target] = listen.address
@@ -118,7 +117,7 @@ def host_launch_spec(service: Service, name: str, services: dict[str, Service], 
     write_text_atomic(config, haproxy_config(table, sockets, folder))
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
     return LaunchSpec(name=name, argv=(binary, "-db", "-f", str(config)), env=tuple(env.items()), workdir="/",
-                      user=service.spec.user, listen_fd=service.listener.fileno(),
+                      user=spec.user, listen_fd=listen_fd,
                       log_path=str(paths.replica_log(name)), cgroup_procs=cgroup_procs, isolate=False,
                       cwd=str(folder))
 

@@ -133,8 +133,10 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
     """The launch spec of one replica: the image's env, the topology's env, then the runtime contract."""
     spec = service.spec
     name = f"{spec.name}-zygote" if zygote else replica.name
-    if gateway.runs_on_host(spec):  # an edge split's router, HAProxy from the host (runtime/gateway.py)
-        return gateway.host_launch_spec(service, name, services, paths, cgroup_procs)
+    if gateway.runs_on_host(spec) and service.listener is not None:  # an edge split's router: HAProxy from the host
+        listens = {other: target.listen for other, target in services.items()}
+        return gateway.host_launch_spec(spec, name, service.listener.fileno(), listens, paths=paths,
+                                        cgroup_procs=cgroup_procs)
     env = dict(service.image.config.env)
     env.update(spec.env)
     env.update(service.resource_env)

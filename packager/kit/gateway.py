@@ -107,36 +107,42 @@ class GatewayConnection:
             self._answer(200, b"" if method == b"HEAD" else b"ok\n", keep)
             return keep
         name = self.server.table.service_for(method.decode("latin-1"), target.decode("latin-1"))
-        upstream = self.server.upstreams[name]
-        exchange = Exchange(self.sock, buf, request, upstream, self._upstream_head(request),
+        exchange = Exchange(self.sock, buf, request, self.server.upstreams[name], self._upstream_head(request),
                             max_body=limits.max_body, keep=keep)
         try:
-            keep = exchange.run(method in _IDEMPOTENT) and not self.server.draining
-        except Unreachable as error:
-            return self._unavailable(ServiceUnavailable(error.service, error.reason), exchange)
-        except (BlockingIOError, TimeoutError) as error:
-            if exchange.upstream_failed:
-                reason = f"no answer within {upstream.timeouts.read:g} s"
-                return self._unavailable(ServiceTimeout(name, reason), exchange)
-            raise ConnectionError("client timed out") from error
-        except ProtocolError as error:
-            if exchange.response_started:
-                return False
-            if error.status == 502:
-                log(f"gateway: {method.decode()} {target[:200].decode('latin-1')}: {name}: {error}")
-                self._answer(502, f"bad gateway: {error}\n".encode(), False)
-                return False
-            raise
-        except OSError as error:
-            if not exchange.upstream_failed:
-                raise ConnectionError("client connection failed") from error
-            return self._unavailable(ServiceUnavailable(name, f"connection lost: {error}"), exchange)
+            keep = self._relay(exchange, name)
         finally:
             exchange.close()
         if exchange.upgraded is not None:
             tunnel(self.sock, exchange.upgraded, buf, exchange.upstream_buf)
             return False
         return keep
+
+    def _relay(self, exchange: Exchange, name: str) -> bool:
+        """Run the exchange; a failure of the service becomes its 503/504/502, one of the client is raised."""
+        method, target, _version = exchange.request.first
+        try:
+            return exchange.run(method in _IDEMPOTENT) and not self.server.draining
+        except Unreachable as error:
+            return self._unavailable(ServiceUnavailable(error.service, error.reason), exchange)
+        except (BlockingIOError, TimeoutError) as error:
+            if not exchange.upstream_failed:
+                raise ConnectionError("client timed out") from error
+            reason = f"no answer within {exchange.upstream.timeouts.read:g} s"
+            return self._unavailable(ServiceTimeout(name, reason), exchange)
+        except ProtocolError as error:
+            if exchange.response_started:  # too late for an error answer: cut the response short
+                log(f"gateway: {method.decode()} {target[:200].decode('latin-1')}: {name}: {error}")
+                return False
+            if error.status != 502:
+                raise
+            log(f"gateway: {method.decode()} {target[:200].decode('latin-1')}: {name}: {error}")
+            self._answer(502, f"bad gateway: {error}\n".encode(), False)
+            return False
+        except OSError as error:
+            if not exchange.upstream_failed:
+                raise ConnectionError("client connection failed") from error
+            return self._unavailable(ServiceUnavailable(name, f"connection lost: {error}"), exchange)
 
     def _upstream_head(self, request: proxy_http.Head) -> bytes:
         method, target, _version = request.first

@@ -106,7 +106,13 @@ def _head(first: tuple[bytes, bytes, bytes], raw_lines: list[bytes], *, request:
         elif key == b"connection":
             connection.update(part.strip(b" \t").lower() for part in value.split(b","))
         lines.append((key, line))
-    chunked = False
+    length, chunked = _framing(first, lengths, codings, request=request)
+    return Head(first, tuple(lines), length, chunked, frozenset(connection))
+
+
+def _framing(first: tuple[bytes, bytes, bytes], lengths: set[bytes], codings: list[bytes], *,
+             request: bool) -> tuple[int | None, bool]:
+    """(Content-Length or None, chunked) from every Content-Length value and transfer coding of a head."""
     if codings:
         if lengths and request:
             raise ProtocolError(400, "both Transfer-Encoding and Content-Length")
@@ -114,14 +120,13 @@ def _head(first: tuple[bytes, bytes, bytes], raw_lines: list[bytes], *, request:
             raise ProtocolError(501 if request else 502, f"unsupported Transfer-Encoding {b', '.join(codings)!r}")
         if request and first[2] == b"HTTP/1.0":
             raise ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
-        chunked = True
-        lengths = set()
-    length = None
-    if lengths:
-        if len(lengths) != 1 or not next(iter(lengths)).isdigit() or len(next(iter(lengths))) > 18:
-            raise ProtocolError(400, f"malformed Content-Length {b','.join(sorted(lengths))[:40]!r}")
-        length = int(next(iter(lengths)))
-    return Head(first, tuple(lines), length, chunked, frozenset(connection))
+        return None, True
+    if not lengths:
+        return None, False
+    text = next(iter(lengths))
+    if len(lengths) != 1 or not text.isdigit() or len(text) > 18:
+        raise ProtocolError(400, f"malformed Content-Length {b','.join(sorted(lengths))[:40]!r}")
+    return int(text), False
 
 
 def read_head(sock: socket.socket, buf: bytearray, limit: int) -> bytes | None:

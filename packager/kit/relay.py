@@ -100,47 +100,18 @@ class Exchange:
         self.upstream_failed = True
 
     def _answer(self, sock: socket.socket, head: bytes) -> bool:
-        client_11 = self.request.version == b"HTTP/1.1"
-        while True:
-            response = proxy_http.parse_response(head)
-            code = int(response.first[1])
-            if code >= 200 or code == 101:
-                break
-            if code != 100 and client_11:  # 103 Early Hints and the like pass on; our own 100 was sent already
-                self._to_client(head + b"\r\n\r\n")
-            next_head = proxy_http.read_head(sock, self.upstream_buf, _MAX_RESPONSE_HEAD)
-            if next_head is None:
-                raise ConnectionAbortedError("the service closed the connection after an interim answer")
-            head = next_head
+        response = self._final_response(sock, head)
+        code = int(response.first[1])
         lines = [b"HTTP/1.1 %b %b" % (response.first[1], response.first[2]),
                  *proxy_http.forwarded_lines(response, lambda key: key != b"content-length")]
         if code == 101:
             return self._upgrade(sock, response, lines)
-        keep = self.keep
-        head_only = self.request.first[0] == b"HEAD" or code in proxy_http.NO_BODY_STATUS
-        mode = "none"
-        if head_only:
-            if response.length is not None:
-                lines.append(b"Content-Length: %d" % response.length)
-        elif response.chunked:
-            mode = "chunked"
-            if client_11:
-                lines.append(b"Transfer-Encoding: chunked")
-            else:
-                keep = False
-        elif response.length is not None:
-            mode = "length"
-            lines.append(b"Content-Length: %d" % response.length)
-        else:
-            mode = "close"
-            if client_11:
-                lines.append(b"Transfer-Encoding: chunked")
-            else:
-                keep = False
+        mode, keep = self._framing(response, code, lines)
         lines.append(b"Connection: keep-alive" if keep else b"Connection: close")
         out = b"\r\n".join(lines) + b"\r\n\r\n"
         self.response_started = True
         buffered = self.upstream_buf
+        client_11 = self.request.version == b"HTTP/1.1"
         if mode == "length" and len(buffered) >= (response.length or 0):
             self._to_client(out + bytes(buffered[:response.length]))
             del buffered[:response.length]
@@ -156,6 +127,37 @@ class Exchange:
             self._sock = None
             self.upstream.put(sock)
         return keep
+
+    def _final_response(self, sock: socket.socket, head: bytes) -> proxy_http.Head:
+        """The answer's final head (or its 101), after passing on interim 1xx answers."""
+        while True:
+            response = proxy_http.parse_response(head)
+            code = int(response.first[1])
+            if code >= 200 or code == 101:
+                return response
+            if code != 100 and self.request.version == b"HTTP/1.1":  # 103 Early Hints pass on; our 100 went out
+                self._to_client(head + b"\r\n\r\n")
+            next_head = proxy_http.read_head(sock, self.upstream_buf, _MAX_RESPONSE_HEAD)
+            if next_head is None:
+                raise ConnectionAbortedError("the service closed the connection after an interim answer")
+            head = next_head
+
+    def _framing(self, response: proxy_http.Head, code: int, lines: list[bytes]) -> tuple[str, bool]:
+        """How the body goes to the client (none, length, chunked, close) and whether the connection stays open;
+        appends the framing header to ``lines``."""
+        client_11 = self.request.version == b"HTTP/1.1"
+        if self.request.first[0] == b"HEAD" or code in proxy_http.NO_BODY_STATUS:
+            if response.length is not None:
+                lines.append(b"Content-Length: %d" % response.length)
+            return "none", self.keep
+        if response.length is not None and not response.chunked:
+            lines.append(b"Content-Length: %d" % response.length)
+            return "length", self.keep
+        mode = "chunked" if response.chunked else "close"
+        if client_11:
+            lines.append(b"Transfer-Encoding: chunked")
+            return mode, self.keep
+        return mode, False  # an HTTP/1.0 client: the end of the body is the end of the connection
 
     def _upgrade(self, sock: socket.socket, response: proxy_http.Head, lines: list[bytes]) -> bool:
         asked = self.request.get(b"upgrade")

@@ -92,7 +92,8 @@ def test_routing_is_ordered_by_method_and_decoded_path() -> None:
     table = parse_table(TABLE, "test")
     assert table.services == ("web", "b", "a")
     cases = [("GET", "/a/special", "b"), ("POST", "/a/special", "a"), ("HEAD", "/a/1?q=1", "a"),
-             ("DELETE", "/a/1", "web"), ("PATCH", "/any", "a"), ("GET", "/a/x%2Fy", "web"), ("GET", "/a/caf%C3%A9", "a"),
+             ("DELETE", "/a/1", "web"), ("PATCH", "/any", "a"), ("GET", "/a/x%2Fy", "web"),
+             ("GET", "/a/caf%C3%A9", "a"),
              ("GET", "http://host/a/1", "a"), ("GET", "/_cleave/healthz", "web"), ("GET", "/", "web")]
     for method, target, service in cases:
         assert table.service_for(method, target) == service, (method, target)
@@ -113,7 +114,7 @@ def test_a_bad_table_is_one_precise_error(document: object, message: str) -> Non
 
 
 def test_the_table_comes_from_the_environment_or_gateway_json(tmp_path: Path) -> None:
-    with pytest.raises(ServiceConfigError, match="CLEAVE_GATEWAY_ROUTES is unset and .*gateway.json cannot be read"):
+    with pytest.raises(ServiceConfigError, match=r"CLEAVE_GATEWAY_ROUTES is unset and .*gateway\.json cannot be read"):
         load_table({}, tmp_path)
     (tmp_path / "gateway.json").write_text(json.dumps(TABLE))
     assert load_table({}, tmp_path).fallback == "web"
