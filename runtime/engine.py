@@ -25,11 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
+from cleave.formats.topology import Limits, ServiceSpec, Topology
 from runtime import health, linux, resources
 from runtime.engine_control import on_control
 from runtime.engine_control import status as engine_status
 from runtime.errors import LaunchError, RuntimeEngineError
+from runtime.gateway import load_runtime_topology
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
@@ -52,7 +53,7 @@ class Engine:
         self.build = build.resolve()
         self.paths = paths
         self.isolation = isolation or detect_isolation()
-        self.topology: Topology = load_topology(self.build / "topology.json")
+        self.topology: Topology = load_runtime_topology(self.build / "topology.json")  # + an edge split's router
         self.parent = paths.cgroup_parent(self.topology.project)
         self.services: dict[str, Service] = {}
         self.phase = "starting"

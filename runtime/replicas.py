@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
-from runtime import health
+from runtime import gateway, health
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.launch import LaunchSpec, PendingLaunch
@@ -124,7 +124,7 @@ def zygote_eligible(service: Service, isolation: Isolation) -> bool:
     return (isolation.namespaces and not isolation.user_namespace
             and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
             and Path(command[0]).name.startswith("python") and uid.isdigit() and uid != "0"
-            and service.zygote_failures < 3)
+            and service.zygote_failures < 3 and not gateway.runs_on_host(service.spec))
 
 
 def build_spec(service: Service, replica: Replica, services: dict[str, Service], paths: ProjectPaths, *,
@@ -133,6 +133,10 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
     """The launch spec of one replica: the image's env, the topology's env, then the runtime contract."""
     spec = service.spec
     name = f"{spec.name}-zygote" if zygote else replica.name
+    if gateway.runs_on_host(spec) and service.listener is not None:  # an edge split's router: HAProxy from the host
+        listens = {other: target.listen for other, target in services.items()}
+        return gateway.host_launch_spec(spec, name, service.listener.fileno(), listens, paths=paths,
+                                        cgroup_procs=cgroup_procs)
     env = dict(service.image.config.env)
     env.update(spec.env)
     env.update(service.resource_env)

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleave.errors import CleaveError
-from cleave.formats.topology import ServiceSpec, load_topology
+from cleave.formats.topology import ServiceSpec
 from runtime import linux
 from runtime.errors import RuntimeEngineError
+from runtime.gateway import load_runtime_topology
 from runtime.processes import START_TIMEOUT, log
 from runtime.replicas import Service, open_listener
 from runtime.store import Store, UnpackedImage
@@ -88,7 +89,7 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
         raise RuntimeEngineError("the engine is stopping", hint="run `cleave up BUILD` again once it is down")
     build = (build or engine.build).resolve()
     try:
-        topology = load_topology(build / "topology.json")
+        topology = load_runtime_topology(build / "topology.json")  # + an edge split's router
         if topology.project != engine.topology.project:
             raise RuntimeEngineError(f"the build is project {topology.project!r}, the engine runs "
                                      f"{engine.topology.project!r}", path=build,
