@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +56,17 @@ def market_graph(market_python: Path, tmp_path_factory: pytest.TempPathFactory) 
     return folder / "graph.json"
 
 
+def running(project: Path, service: str, count: int, timeout: float = 60) -> bool:
+    """Whether ``count`` replicas of ``service`` run within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = json.loads(cleave("ps", "--json", cwd=project).stdout)["replicas"]
+        if len([r for r in rows if r["service"] == service and r["state"] == "running"]) == count:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Path]:
     try:
@@ -83,8 +95,7 @@ def test_market_at_the_edge_answers_like_the_monolith(engine: str, market_python
     assert topology["fallback"] == "catalog" and topology["database"]["engine"] == engine
     url = cleave("up", "build", cwd=project).stdout.strip().splitlines()[-1]
     cleave("scale", "orders=3", cwd=project)
-    rows = json.loads(cleave("ps", "--json", cwd=project).stdout)["replicas"]
-    assert len([r for r in rows if r["service"] == "orders" and r["state"] == "running"]) == 3
+    assert running(project, "orders", 3)
     result = subprocess.run([sys.executable, str(MARKET / "scenario.py"), url], capture_output=True, text=True,
                             timeout=300, check=False)
     assert result.stdout == (MARKET / "expected.txt").read_text(), result.stderr

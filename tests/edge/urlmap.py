@@ -64,5 +64,7 @@ def with_url_map(code_graph: CodeGraph, python: Path, src: Path, framework: str,
         if route["view"] in graph:
             graph.add_edge(node, route["view"], key="handles", kind="handles", weight=1, lines=[])
     meta = {**code_graph.meta, "framework": framework}
+    if entry and not meta.get("entry_candidates"):
+        meta["entry_candidates"] = [{"target": entry, "kind": "wsgi", "framework": framework, "evidence": "test"}]
     return CodeGraph(graph=graph, diagnostics=code_graph.diagnostics, source=code_graph.source,
                      analyzer=code_graph.analyzer, meta=meta)
