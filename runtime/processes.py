@@ -86,7 +86,7 @@ def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> int:
         paths.control_socket.unlink()
     from runtime.resources import stop_postgresql
 
-    stop_postgresql(paths)
+    stop_postgresql(paths, remove=remove_volumes)
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)
     return stopped
