@@ -265,8 +265,9 @@ def run_foreground(build: Path, on_ready: Callable[[UpResult], None]) -> None:
     from types import FrameType
 
     from runtime.engine import Engine
+    from runtime.requests import answer
 
-    engine = Engine(build, ProjectPaths.for_build(build))
+    engine = Engine(build, ProjectPaths.for_build(build), answer)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         engine.begin_stop()

@@ -13,6 +13,7 @@ the loop itself never waits on a client.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import queue
@@ -26,11 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.formats.topology import Topology, load_topology
-from runtime import events, linux, views
+from cleave.formats.topology import Topology
+from runtime import events, linux, resources, views
 from runtime.adoption import prove
 from runtime.control_server import Call, ControlServer
 from runtime.errors import LaunchError, RuntimeEngineError
+from runtime.gateway import load_runtime_topology
 from runtime.health import HealthWatch, Target
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
@@ -67,23 +69,28 @@ from runtime.machine import (
 )
 from runtime.paths import ProjectPaths
 from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
-from runtime.protocol import Down
+from runtime.protocol import Down, Request
 from runtime.readiness import is_listening
-from runtime.replicas import Service, check_gateway_callers, kind_of, new_service, open_listener
+from runtime.replicas import Service, build_spec, check_gateway_callers, kind_of, new_service, open_listener
 from runtime.stand_in import StandIns
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
 from runtime.store import Store
 from runtime.supervisor import busy, initial, live, stands_in, step
 
+Answerer = Callable[["Engine", Request], dict[str, Any]]
+"""How the engine answers a control request (``runtime.requests.answer``)."""
+
 
 class Engine:
     """Runs one build; :meth:`run` returns after ``down`` (or a signal in the foreground)."""
 
-    def __init__(self, build: Path, paths: ProjectPaths, isolation: Isolation | None = None) -> None:
+    def __init__(self, build: Path, paths: ProjectPaths, answer: Answerer, isolation: Isolation | None = None
+                 ) -> None:
         self.build = build.resolve()
+        self.answer = answer  # runtime/requests.py's answer(), passed in by whoever starts the engine
         self.paths = paths
         self.isolation = isolation or detect_isolation()
-        self.topology: Topology = load_topology(self.build / "topology.json")
+        self.topology: Topology = load_runtime_topology(self.build / "topology.json")  # + an edge split's router
         self.parent = paths.cgroup_parent(self.topology.project)
         self.resources: dict[GroupKey, Service] = {}
         self.world = World()
@@ -153,8 +160,8 @@ class Engine:
             desired = previous.desired.get(spec.name, spec.replicas) if previous else spec.replicas
             generation = generations.get(spec.name, 0)
             self.resources[(spec.name, generation)] = new_service(
-                store, spec, image, gateway=spec.name == self.topology.gateway, generation=generation,
-                paths=self.paths, isolation=self.isolation)
+                store, spec, image, topology=self.topology, generation=generation, paths=self.paths,
+                isolation=self.isolation)
             groups.append(Group(spec.name, generation, desired, spec.health_path, kind_of(spec)))
         self.world = initial(tuple(groups), tuple(self.topology.start_order()), now=time.monotonic(),
                              start_timeout=START_TIMEOUT, stop_grace=STOP_GRACE)
@@ -167,6 +174,25 @@ class Engine:
                     port = int(previous.listeners[service.name].address)
                 service.listener, service.listen = open_listener(service, self.paths, port)
         self.gateway_url = self._gateway_url()
+        if previous is None:
+            self._provision()
+
+    def _provision(self) -> None:
+        """The database, then the one-time init, before any replica starts (runtime/resources.py)."""
+        services = self.services()
+        owner = None
+        if self.isolation.namespaces and not self.isolation.user_namespace and services:
+            uid, _, gid = next(iter(services.values())).spec.user.partition(":")
+            owner = (int(uid), int(gid or uid)) if uid.isdigit() and (gid or uid).isdigit() else None
+        resources.provision(self.topology, self.paths, owner)
+        init = self.topology.init
+        if init is None:
+            return
+        service = services[init.service]
+        spec = build_spec(service, f"{service.name}-0", services, self.paths, isolation=self.isolation,
+                          cgroup_procs=())
+        resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
+                                               log_path=str(self.paths.replica_log(f"{service.name}-init"))))
 
     def _gateway_url(self) -> str | None:
         gateway = self.services().get(self.topology.gateway or "")
@@ -261,7 +287,6 @@ class Engine:
 
     def _serve_calls(self) -> None:
         assert self.control is not None
-        from runtime.requests import answer
         for call in self.control.take():
             if isinstance(call.request, Down):
                 self.remove_volumes = self.remove_volumes or call.request.volumes
@@ -269,7 +294,7 @@ class Engine:
                 self._feed(StopAll(time.monotonic()))
                 continue
             try:
-                call.answer(answer(self, call.request))
+                call.answer(self.answer(self, call.request))
             except RuntimeEngineError as error:
                 call.fail(error)
 
@@ -454,6 +479,7 @@ class Engine:
             self.paths.state_file.unlink()
         shutil.rmtree(self.paths.state_dir / "run", ignore_errors=True)
         shutil.rmtree(self.paths.sockets, ignore_errors=True)
+        resources.stop_postgresql(self.paths)
         if self.remove_volumes:
             shutil.rmtree(self.paths.volumes, ignore_errors=True)
 

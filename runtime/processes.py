@@ -138,5 +138,8 @@ def _remove_files(paths: ProjectPaths, remove_volumes: bool) -> None:
     shutil.rmtree(paths.sockets, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         paths.control_socket.unlink()
+    from runtime.resources import stop_postgresql
+
+    stop_postgresql(paths)
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -151,30 +151,37 @@ def parse_request(data: bytes, *, bound: int | None = None) -> Request:
     if not isinstance(message, dict):
         raise ProtocolError(f"control request must be a JSON object, not {type(message).__name__}")
     op = message.get("op")
-    if op == "status":
-        return Status()
-    if op == "ps":
-        return Ps(usage=_flag(message, "usage", True))
-    if op == "scale":
-        services = message.get("services")
-        if not isinstance(services, dict) or not services:
-            raise ProtocolError("scale: 'services' must be an object of service name to replicas")
-        return ScaleRequest(check_counts(services, replica_bound() if bound is None else bound))
-    if op == "apply":
-        build = message.get("build")
-        if not isinstance(build, str) or not build.startswith("/") or "\0" in build:
-            raise ProtocolError("apply: 'build' must be an absolute path")
-        return ApplyRequest(build)
-    if op == "down":
-        return Down(volumes=_flag(message, "volumes", False))
-    if op == "restart":
-        return Restart(_names(message, op))
-    if op == "stop":
-        return StopServices(_names(message, op))
-    if op == "start":
-        return StartServices(_names(message, op))
-    raise ProtocolError(f"unknown control operation {op!r}",
-                        hint="status, ps, scale, apply, down, restart, stop, start")
+    parser = _PARSERS.get(op) if isinstance(op, str) else None
+    if parser is None:
+        raise ProtocolError(f"unknown control operation {op!r}",
+                            hint="status, ps, scale, apply, down, restart, stop, start")
+    return parser(message, replica_bound() if bound is None else bound)
+
+
+def _scale(message: Mapping[str, Any], bound: int) -> Request:
+    services = message.get("services")
+    if not isinstance(services, dict) or not services:
+        raise ProtocolError("scale: 'services' must be an object of service name to replicas")
+    return ScaleRequest(check_counts(services, bound))
+
+
+def _apply(message: Mapping[str, Any], bound: int) -> Request:
+    build = message.get("build")
+    if not isinstance(build, str) or not build.startswith("/") or "\0" in build:
+        raise ProtocolError("apply: 'build' must be an absolute path")
+    return ApplyRequest(build)
+
+
+_PARSERS: dict[str, Callable[[Mapping[str, Any], int], Request]] = {
+    "status": lambda message, bound: Status(),
+    "ps": lambda message, bound: Ps(usage=_flag(message, "usage", True)),
+    "scale": _scale,
+    "apply": _apply,
+    "down": lambda message, bound: Down(volumes=_flag(message, "volumes", False)),
+    "restart": lambda message, bound: Restart(_names(message, "restart")),
+    "stop": lambda message, bound: StopServices(_names(message, "stop")),
+    "start": lambda message, bound: StartServices(_names(message, "start")),
+}
 
 
 def encode_request(request: Request) -> bytes:

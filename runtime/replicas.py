@@ -6,10 +6,11 @@ import contextlib
 import os
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
+from runtime import gateway, resources
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.launch import LaunchSpec
@@ -45,6 +46,8 @@ class Service:
     zygote_pidfd: int = -1
     zygote_control: socket.socket | None = None
     zygote_failures: int = 0
+    resource_env: dict[str, str] = field(default_factory=dict)  # database and secrets (runtime/resources.py)
+    resource_sockets: tuple[tuple[str, str], ...] = ()  # e.g. PostgreSQL's socket, for the services that use it
 
     @property
     def name(self) -> str:
@@ -62,17 +65,21 @@ def kind_of(spec: ServiceSpec) -> GroupKind:
     return GroupKind.JOB if getattr(spec, "job", False) else GroupKind.SERVE
 
 
-def new_service(store: Store, spec: ServiceSpec, image: UnpackedImage, *, gateway: bool, generation: int,
+def new_service(store: Store, spec: ServiceSpec, image: UnpackedImage, *, topology: Topology, generation: int,
                 paths: ProjectPaths, isolation: Isolation) -> Service:
-    """The resources of ``spec`` (its volume made, owned by the image's user when we run rootless)."""
+    """The resources of ``spec`` (its volume made, owned by the image's user when we run rootless; its database
+    and secrets from ``runtime/resources.py``)."""
     rootfs = None if isolation.namespaces and isolation.overlay else store.flatten(image)
-    volume = paths.volumes / spec.name
+    volume = resources.volume_dir(paths, spec)
     volume.mkdir(exist_ok=True)
     if isolation.namespaces and not isolation.user_namespace:  # rootless: we are the image's user
         uid, _, gid = spec.user.partition(":")
         if uid.isdigit():
             os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
-    return Service(spec=spec, image=image, rootfs=rootfs, volume=volume, gateway=gateway, generation=generation)
+    return Service(spec=spec, image=image, rootfs=rootfs, volume=volume, gateway=spec.name == topology.gateway,
+                   generation=generation,
+                   resource_env=resources.replica_env(topology, spec, paths, isolated=isolation.namespaces),
+                   resource_sockets=tuple(resources.replica_sockets(topology, spec, paths)))
 
 
 def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tuple[socket.socket, ListenRecord]:
@@ -125,7 +132,7 @@ def zygote_eligible(service: Service, isolation: Isolation) -> bool:
     return (isolation.namespaces and not isolation.user_namespace
             and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
             and Path(command[0]).name.startswith("python") and uid.isdigit() and uid != "0"
-            and service.zygote_failures < 3)
+            and service.zygote_failures < 3 and not gateway.runs_on_host(service.spec))
 
 
 def build_spec(service: Service, replica: str, services: dict[str, Service], paths: ProjectPaths, *,
@@ -134,12 +141,17 @@ def build_spec(service: Service, replica: str, services: dict[str, Service], pat
     """The launch spec of one replica: the image's env, the topology's env, then the runtime contract."""
     spec = service.spec
     name = f"{spec.name}-zygote" if zygote else replica
+    if gateway.runs_on_host(spec) and service.listener is not None:  # an edge split's router: HAProxy from the host
+        listens = {other: target.listen for other, target in services.items()}
+        return gateway.host_launch_spec(spec, name, service.listener.fileno(), listens, paths=paths,
+                                        cgroup_procs=cgroup_procs)
     env = dict(service.image.config.env)
     env.update(spec.env)
+    env.update(service.resource_env)
     env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": name, "LISTEN_FDNAMES": spec.name})
     if isolation.replica_health_checks:  # the same name in every replica: each has a network namespace of its own
         env[HEALTH_LISTEN_VARIABLE] = HEALTH_LISTEN_VALUE
-    sockets: list[tuple[str, str]] = []
+    sockets: list[tuple[str, str]] = list(service.resource_sockets) if isolation.namespaces else []
     for callee in spec.calls:
         target = services[callee]
         if target.listen is None:

@@ -39,24 +39,35 @@ def _scale(engine: Engine, counts: dict[str, int]) -> dict[str, Any]:
                                     if (g := engine.world.current(name)) is not None}}
 
 
+def _start(engine: Engine, request: StartServices) -> dict[str, Any]:
+    _check_names(engine, request.services)
+    services = engine.services()
+    return _scale(engine, {name: services[name].spec.replicas for name in request.services})
+
+
+def _stop(engine: Engine, request: StopServices) -> dict[str, Any]:
+    _check_names(engine, request.services)
+    return _scale(engine, dict.fromkeys(request.services, 0))
+
+
 def answer(engine: Engine, request: Request) -> dict[str, Any]:
     """The answer to ``request`` (``down`` is answered by the engine once everything stopped)."""
-    if isinstance(request, Status):
-        return views.status(engine)
-    if isinstance(request, Ps):
-        return {**views.status(engine), "replicas": views.rows(engine, usage=request.usage)}
-    if isinstance(request, ScaleRequest):
-        return _scale(engine, request.counts)
-    if isinstance(request, ApplyRequest):
-        return apply_build(engine, Path(request.build)).as_json()
-    if isinstance(request, Restart):
-        return {"ok": True, "restarted": restart(engine, request.services)}
-    if isinstance(request, StopServices):
-        _check_names(engine, request.services)
-        return _scale(engine, dict.fromkeys(request.services, 0))
-    if isinstance(request, StartServices):
-        _check_names(engine, request.services)
-        services = engine.services()
-        return _scale(engine, {name: services[name].spec.replicas for name in request.services})
-    assert not isinstance(request, Down)  # the engine queues it: answered when everything stopped
-    raise RuntimeEngineError(f"unknown request {request!r}")
+    result: dict[str, Any]
+    match request:
+        case Status():
+            result = views.status(engine)
+        case Ps():
+            result = {**views.status(engine), "replicas": views.rows(engine, usage=request.usage)}
+        case ScaleRequest():
+            result = _scale(engine, request.counts)
+        case ApplyRequest():
+            result = apply_build(engine, Path(request.build)).as_json()
+        case Restart():
+            result = {"ok": True, "restarted": restart(engine, request.services)}
+        case StopServices():
+            result = _stop(engine, request)
+        case StartServices():
+            result = _start(engine, request)
+        case Down():
+            raise RuntimeEngineError("down is answered by the engine once everything stopped")
+    return result

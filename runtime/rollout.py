@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleave.errors import CleaveError
-from cleave.formats.topology import ServiceSpec, load_topology
+from cleave.formats.topology import ServiceSpec
 from runtime.errors import RuntimeEngineError
+from runtime.gateway import load_runtime_topology
 from runtime.machine import Apply, Group, Phase
 from runtime.processes import log
 from runtime.replicas import Service, kind_of, new_service, open_listener
@@ -63,7 +64,7 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
         raise RuntimeEngineError("the engine is stopping", hint="run `cleave up BUILD` again once it is down")
     build = (build or engine.build).resolve()
     try:
-        topology = load_topology(build / "topology.json")
+        topology = load_runtime_topology(build / "topology.json")  # + an edge split's router
         if topology.project != engine.topology.project:
             raise RuntimeEngineError(f"the build is project {topology.project!r}, the engine runs "
                                      f"{engine.topology.project!r}", path=build,
@@ -84,7 +85,7 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
             gateway = spec.name == topology.gateway
             if old is not None and same_service(old, spec, images[spec.name], gateway):
                 continue
-            new = new_service(store, spec, images[spec.name], gateway=gateway,
+            new = new_service(store, spec, images[spec.name], topology=topology,
                               generation=engine.next_generation(spec.name), paths=engine.paths,
                               isolation=engine.isolation)
             if old is not None and old.gateway == gateway:

@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from runtime.machine import Group, ReplicaState, Slot
+from cleave.formats.topology import Topology
+from runtime.health import Verdicts
+from runtime.isolation import Isolation
+from runtime.machine import Group, ReplicaState, Slot, World
+from runtime.replicas import Service
 
-if TYPE_CHECKING:
-    from runtime.engine import Engine
+
+class Health(Protocol):
+    """The health thread's per-replica verdicts."""
+
+    @property
+    def verdicts(self) -> Verdicts: ...
+
+
+class Engine(Protocol):
+    """What the views read of the engine (``runtime/engine.py``)."""
+
+    world: World
+    topology: Topology
+    isolation: Isolation
+    gateway_url: str | None
+    adopted: int
+    build: Path
+    parent: str
+
+    @property
+    def health(self) -> Health: ...
+
+    def every_service(self) -> list[tuple[Group, Service]]: ...
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 

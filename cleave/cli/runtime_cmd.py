@@ -144,6 +144,16 @@ def register(app: typer.Typer) -> None:
             return
         output.stderr.print(", ".join(f"{n}={c}" for n, c in wanted.items()))
 
+    _register_changes(app)
+
+    from cleave.cli import runtime_ops_cmd
+
+    runtime_ops_cmd.register(app)
+
+
+def _register_changes(app: typer.Typer) -> None:
+    """``restart``, ``stop``, ``start``, ``down``."""
+
     @app.command("restart")
     def restart(services: list[str] = typer.Argument(..., help="The services to restart."),
                 as_json: bool = _JSON, project: Path = _PROJECT) -> None:
@@ -201,10 +211,6 @@ def register(app: typer.Typer) -> None:
             output.stderr.print(f"no engine was running; stopped {result.stopped_without_engine} replica(s) it left")
         else:
             output.stderr.print("nothing was running")
-
-    from cleave.cli import runtime_ops_cmd
-
-    runtime_ops_cmd.register(app)
 
 
 def _table(rows: list[list[str]]) -> Table:

@@ -110,26 +110,28 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave events --since 10m --json
         """
-        paths = runtime.project(project)
-        after = _since(since)
-        seen = 0
-        while True:
-            found = list(runtime.read_events(paths, after))
-            fresh = found[seen:]
-            seen = len(found)
-            if as_json and not follow:
-                output.print_json(fresh)
+        print_events(runtime.project(project), _since(since), follow=follow, as_json=as_json)
+
+
+def print_events(paths: runtime.ProjectPaths, after: float, *, follow: bool, as_json: bool) -> None:
+    """The events since ``after``: a JSON array, or one line (one JSON object with ``--follow``) per event."""
+    seen = 0
+    while True:
+        found = list(runtime.read_events(paths, after))
+        fresh, seen = found[seen:], len(found)
+        if as_json and not follow:
+            output.print_json(fresh)
+            return
+        for event in fresh:
+            if as_json:
+                sys.stdout.write(json.dumps(event, sort_keys=True) + "\n")
             else:
-                for event in fresh:
-                    if as_json:
-                        sys.stdout.write(json.dumps(event, sort_keys=True) + "\n")
-                    else:
-                        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(event["time"]))
-                        sys.stdout.write(f"{stamp} {event.get('kind', '-')} {event.get('message', '')}\n")
-                sys.stdout.flush()
-            if not follow:
-                return
-            time.sleep(0.5)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(event["time"]))
+                sys.stdout.write(f"{stamp} {event.get('kind', '-')} {event.get('message', '')}\n")
+        sys.stdout.flush()
+        if not follow:
+            return
+        time.sleep(0.5)
 
 
 def _user_of(pid: int) -> tuple[int, int]:

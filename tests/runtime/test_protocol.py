@@ -17,8 +17,19 @@ from runtime import control
 from runtime.control_server import ControlServer
 from runtime.errors import RuntimeEngineError
 from runtime.protocol import (
-    MAX_REQUEST, ApplyRequest, Down, ProtocolError, Ps, Request, Restart, ScaleRequest, StartServices, Status,
-    StopServices, encode_request, parse_request,
+    MAX_REQUEST,
+    ApplyRequest,
+    Down,
+    ProtocolError,
+    Ps,
+    Request,
+    Restart,
+    ScaleRequest,
+    StartServices,
+    Status,
+    StopServices,
+    encode_request,
+    parse_request,
 )
 
 
