@@ -38,6 +38,16 @@ class UpFailed(RuntimeEngineError):
         self.log_tail = log_tail
 
 
+class UpCancelled(RuntimeEngineError):
+    """Ctrl-C while ``up`` waited: a fresh start was stopped (``stopped``), an apply goes on in the background."""
+
+    def __init__(self, *, stopped: bool) -> None:
+        super().__init__("cancelled: nothing of this build runs" if stopped else
+                         "interrupted: the engine goes on applying the build in the background",
+                         hint="`cleave up` starts it again" if stopped else "`cleave ps` shows how far it got")
+        self.stopped = stopped
+
+
 @dataclass(frozen=True)
 class ServiceState:
     """One service as ``up`` and ``ps`` see it: wanted replicas (and the plan's), how many are ready, health."""
@@ -127,14 +137,21 @@ def up(build: Path, *, timeout: float = UP_TIMEOUT, on_progress: Progress | None
     load_topology(build / "topology.json")  # a clear error before anything starts
     paths = ProjectPaths.for_build(build)
     if control.reachable(paths.control_socket):
-        summary, status = control.apply_build(paths.control_socket, build, timeout=timeout)
+        try:
+            summary, status = control.apply_build(paths.control_socket, build, timeout=timeout)
+        except KeyboardInterrupt:
+            raise UpCancelled(stopped=False) from None
         return _result(status, summary)
     paths.logs.mkdir(parents=True, exist_ok=True)
     with open(paths.engine_log, "ab") as log, open(os.devnull, "rb") as null:
         process = subprocess.Popen([sys.executable, "-m", "runtime.engine_main", str(build.resolve()),
                                     str(paths.state_dir)], stdin=null, stdout=log, stderr=log,
                                    start_new_session=True, close_fds=True)
-    return _wait_ready(paths, process, timeout, on_progress)
+    try:
+        return _wait_ready(paths, process, timeout, on_progress)
+    except KeyboardInterrupt:
+        down(paths)
+        raise UpCancelled(stopped=True) from None
 
 
 def _wait_ready(paths: ProjectPaths, process: subprocess.Popen[bytes], timeout: float,
@@ -193,11 +210,6 @@ def _failure(paths: ProjectPaths, answer: Mapping[str, Any]) -> UpFailed:
     service = replica.rsplit("-", 1)[0] if replica else "SERVICE"
     return UpFailed(failure, replica=replica, log_tail=tail,
                     hint=f"`cleave logs {service}` for more; fix and `cleave up` again, or `cleave down`")
-
-
-def cancel(build: Path) -> DownResult:
-    """Stop what a cancelled ``up`` started (Ctrl-C while it waited)."""
-    return down(ProjectPaths.for_build(build))
 
 
 def status(paths: ProjectPaths) -> dict[str, Any]:

@@ -68,10 +68,8 @@ def bring_up(build: Path, *, foreground: bool = False, as_json: bool = False,
                 output.stderr.print(f"  {failure.replica} | {line}", markup=False, soft_wrap=True)
         output.stderr.print(failure.hint or "", markup=False, soft_wrap=True)
         raise typer.Exit(output.EXIT_ERROR) from None
-    except KeyboardInterrupt:
-        output.stderr.print("interrupted: stopping what `up` started ...", soft_wrap=True)
-        runtime.cancel(build)
-        output.stderr.print("cancelled: nothing of this build runs (`cleave up` starts it again)", soft_wrap=True)
+    except runtime.UpCancelled as cancelled:
+        output.stderr.print(str(cancelled), markup=False, soft_wrap=True)
         raise typer.Exit(130) from None
     if announce:
         _announce(result, as_json)

@@ -29,7 +29,7 @@ def _raw(path: Path, data: bytes) -> dict[str, object]:
     return result
 
 
-def test_the_operator_verbs_on_a_running_shop(shop: Project) -> None:  # noqa: PLR0915 (one shop, every verb)
+def test_the_operator_verbs_on_a_running_shop(shop: Project) -> None:
     progress = shop.cli("up", "build")
     for service in ("web", "api", "other"):
         for stage in ("Created", "Started", "Healthy"):
