@@ -216,11 +216,9 @@ class GraphBuilder:
 
     def _refs(self, module: str, file: F.FileFacts) -> None:
         index = self.index
-        for ref in file.refs:
-            kind, expr, line, extra = ref.kind, ref.expr, ref.line, ref.extra
+        for scope, kind, expr, line, extra in file.refs:
             if kind in (F.BASE, F.ATTR):
                 continue
-            scope = ref.scope
             source = self._scope(module, scope)
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)

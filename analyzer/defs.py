@@ -10,6 +10,7 @@ from typing import Any
 import libcst as cst
 
 from analyzer import facts as F
+from analyzer import sites
 from analyzer.cstutil import IMPLICIT_CLASSMETHODS, dotted_name, literal
 from analyzer.walker import Walker
 
@@ -26,6 +27,8 @@ def _decorator_names(w: Walker, decorators: Any, qual: str) -> tuple[tuple[str, 
         written.append(name or "?")
         if name:
             plain.add(name)
+        if called and name and name.rpartition(".")[2] in sites.ROUTE_DECORATORS:
+            sites.record(w, decorator.decorator, name, decorates=qual)
         expr = w.expr(value)
         if expr is not None:
             w.ref(F.DECORATOR, expr, (qual, called))

@@ -32,7 +32,7 @@ def interface(file: F.FileFacts) -> Interface:
         file.module, file.is_package, file.bindings,
         tuple(i for i in file.imports if i.names == ("*",) and i.scope == ""),
         file.all_names,
-        tuple((r.kind, r.expr, r.extra) for r in file.refs if r.kind in (F.BASE, F.ATTR)),
+        tuple((kind, expr, extra) for _, kind, expr, _, extra in file.refs if kind in (F.BASE, F.ATTR)),
         file.models,
     )
     digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
