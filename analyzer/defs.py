@@ -128,7 +128,7 @@ def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
     tablename = hints.get("__tablename__")
     db_table = hints.get("Meta.db_table")
     app_label = hints.get("Meta.app_label")
-    abstract = hints.get("Meta.abstract") is True
+    abstract = hints.get("Meta.abstract") is True or hints.get("__abstract__") is True
     if tablename or db_table or app_label or abstract:
         w.models.append(F.Model(qual, tablename if isinstance(tablename, str) else "",
                                 db_table if isinstance(db_table, str) else "",

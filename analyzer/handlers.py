@@ -99,7 +99,7 @@ def _special_call(w: Walker, node: cst.Call, name: str) -> None:
     elif (name == "Table" or name.endswith(".Table")) and len(node.args) >= 2:
         table = _string_arg(node, 0)
         if table:
-            w.tables.append(F.Table(w.scope.target, table.lower(), "create", w.line))
+            w.tables.append(F.Table(w.scope.target, table.lower(), "declare", w.line))
 
 
 def _h_assign(w: Walker, node: cst.Assign) -> None:

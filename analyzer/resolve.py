@@ -218,6 +218,8 @@ class Index:
             target, _ = self.resolve(module, alias[2], depth + 1)
             return self.attr(target, seg, touched, depth + 1)
         if seg == "()":
+            if kind == "member":
+                return target  # a chained query: Order.objects.filter(...).update(...)
             if kind == "class":
                 return ("instance", target[1])
             if kind == "ext":

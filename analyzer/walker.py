@@ -35,6 +35,9 @@ class Scope:
 
 
 _MISSING: Final = object()
+SESSION_METHODS: Final = frozenset({"add", "add_all", "merge", "delete", "query"})
+LOCAL_HEAD: Final = "<local>"
+"""The head of a call on a plain local kept for the ORM reader (it resolves outside the project)."""
 
 Handler = Callable[["Walker", Any], None]
 """What the walker does at one kind of node (:data:`analyzer.handlers.HANDLERS`)."""
@@ -177,6 +180,11 @@ class Walker:
                 assert isinstance(expr, tuple)
                 target = up.pending if expr[0] == "n" else self.refs
                 target.append((where, kind, expr, line, self.subst_extra(scope, kind, extra)))
+            elif kind == F.CALL and extra and extra[1] and written[2].rpartition(".")[2] in SESSION_METHODS:
+                # a method of a plain local taking something (``session.add(order)`` with ``session`` from a
+                # ``with``): kept, as a call outside the project, for the ORM reader
+                self.refs.append((where, kind, ("a", LOCAL_HEAD, written[2]), line,
+                                  self.subst_extra(scope, kind, extra)))
         self.scope = parent
 
     def subst(self, scope: Scope, expr: F.Expr, depth: int) -> Any:
