@@ -144,8 +144,11 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
 
         edge_builds, routing, notes = build_edge_services(src, plan, code_graph, out, kit=kit,
                                                            kit_package=KIT_PACKAGE)
-        return BuildResult(out=out, services=tuple(b for b in edge_builds if isinstance(b, ServiceBuild)),
-                           gateway=routing.fallback, warnings=tuple(notes), routing=routing)
+        services = tuple(ServiceBuild(name=t.name, path=t.path, modules=t.modules, shared=(), stubs=(), interface=(),
+                                      calls=(), requirements=t.requirements, distributions=t.distributions,
+                                      entry=t.entry, health_path=t.health_path) for t in edge_builds)
+        return BuildResult(out=out, services=services, gateway=routing.fallback, warnings=tuple(notes),
+                           routing=routing)
     index = SourceIndex.scan(src, code_graph)
     owners = plan.assign(index.modules)
     gateway = gateway_of(plan, owners, index)

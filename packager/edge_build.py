@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -19,16 +20,27 @@ TZDATA = "tzdata"
 """Every edge image gets the time-zone database: Django with ``USE_TZ`` fails on every datetime without it."""
 
 
+@dataclass(frozen=True)
+class EdgeTree:
+    """One edge service's tree as written (packager.build turns it into a ServiceBuild)."""
+
+    name: str
+    path: Path
+    modules: tuple[str, ...]
+    requirements: tuple[str, ...]
+    distributions: tuple[str, ...]
+    entry: str | None
+    health_path: str = EDGE_HEALTH_PATH
+
+
 def edge_distributions(code_graph: CodeGraph, modules: list[str]) -> set[str]:
     """Canonical names of what the whole tree imports (settings strings included, as the analyzer marks them)."""
     return package_edges(code_graph, modules) | {TZDATA}
 
 
 def build_edge_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Path, *, kit: Path,
-                        kit_package: str) -> tuple[list[object], EdgeRouting, list[str]]:
-    """Write ``out/services/<name>/`` for every (edge) service: ([ServiceBuild], routing, warnings)."""
-    from packager.build import ServiceBuild
-
+                        kit_package: str) -> tuple[list[EdgeTree], EdgeRouting, list[str]]:
+    """Write ``out/services/<name>/`` for every (edge) service: (trees, routing, warnings)."""
     if code_graph is None:
         raise PackagerError("an edge build needs the analyzer's graph (its routes)", path=plan.origin,
                             hint="run `cleave build SRC` without --graph, or pass the graph.json of SRC")
@@ -42,7 +54,7 @@ def build_edge_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out
     modules = sorted(index.modules)
     distributions = Distributions(src, code_graph)
     names = edge_distributions(code_graph, modules)
-    builds: list[object] = []
+    builds: list[EdgeTree] = []
     with staged_directory(out / "services") as staging:
         for service in plan.services:
             own = names | {canonicalize_name(Requirement(line).name) for line in service.requirements}
@@ -50,9 +62,8 @@ def build_edge_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out
             document = service_json(service.name, plan, routing, database_json(plan, service, code_graph, src),
                                     requirements)
             write_edge_tree(staging / service.name, src, document, kit, kit_package)
-            builds.append(ServiceBuild(
-                name=service.name, path=out / "services" / service.name, modules=tuple(modules), shared=(),
-                stubs=(), interface=(), calls=(), requirements=tuple(requirements), distributions=tuple(sorted(own)),
-                entry=plan.entry, health_path=EDGE_HEALTH_PATH))
+            builds.append(EdgeTree(name=service.name, path=out / "services" / service.name, modules=tuple(modules),
+                                   requirements=tuple(requirements), distributions=tuple(sorted(own)),
+                                   entry=plan.entry))
     warnings = [f"edge services hold the whole source tree of {src} (pruning per service is not proven safe)"]
     return builds, routing, warnings

@@ -33,7 +33,7 @@ PG_VOLUME: Final = "postgresql"
 PG_SOCKET: Final = ".s.PGSQL.5432"
 PG_USER: Final = "postgres"
 PG_ROLE: Final = "app"
-INIT_LOG_LINES: Final = 20
+INIT_LOG_LINES: Final = 5
 _PG_BIN_ROOTS: Final = ("/usr/lib/postgresql",)
 
 
@@ -132,8 +132,8 @@ def _as_postgres(argv: list[str]) -> list[str]:
 def _run(argv: list[str], what: str) -> str:
     result = subprocess.run(_as_postgres(argv), capture_output=True, text=True, check=False, timeout=120)
     if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-INIT_LOG_LINES:])
-        raise RuntimeEngineError(f"PostgreSQL {what} failed:\n{tail}", hint="see the lines above")
+        tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-INIT_LOG_LINES:])
+        raise RuntimeEngineError(f"PostgreSQL {what} failed: {tail}", hint="see .cleave/volumes/postgresql/server.log")
     return result.stdout
 
 
@@ -173,9 +173,9 @@ def init_failure(log_path: Path, command: tuple[str, ...], status: int) -> Runti
         lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-INIT_LOG_LINES:]
     except OSError:
         lines = []
-    shown = "\n".join(f"  | {line}" for line in lines)
-    return RuntimeEngineError(f"the init ({' '.join(command)}) failed with exit status {status}; nothing was "
-                              f"started. Its log:\n{shown}", path=log_path,
+    shown = " | ".join(line.strip() for line in lines if line.strip()) or "(no output)"
+    return RuntimeEngineError(f"the init ({' '.join(command)}) failed with exit status {status}, nothing was "
+                              f"started; its log ends: {shown}", path=log_path,
                               hint="fix the init (the plan's `init:`), then `cleave up` again")
 
 

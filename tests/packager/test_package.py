@@ -69,3 +69,34 @@ def test_ctrl_c_during_the_images_leaves_the_previous_build_whole(tmp_path: Path
     assert _digest(out) == before  # not services/ new and oci/ old: nothing new at all
     assert not (out / "oci").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_images_are_labelled_with_the_sources_git_origin_and_revision(tmp_path: Path) -> None:
+    import subprocess
+
+    from packager.orchestrate import image_labels
+
+    src = tmp_path / "src"
+    shutil.copytree(MINI, src)
+    assert image_labels(src) == {}  # not a checkout: no guessed labels
+    git = ["git", "-C", str(src), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "one"], ["tag", "v1.2.0"],
+                 ["remote", "add", "origin", "https://example.com/shop.git"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    revision = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    assert image_labels(src) == {"org.opencontainers.image.source": "https://example.com/shop.git",
+                                 "org.opencontainers.image.revision": revision,
+                                 "org.opencontainers.image.version": "v1.2.0"}
+
+
+def test_services_that_keep_tables_own_data_unless_the_plan_shares_a_database() -> None:
+    from cleave.formats.plan import ServicePlan
+    from cleave.formats.plan_edge import Database
+    from packager.orchestrate import data_owners
+
+    plan = dataclasses.replace(load_plan(MINI / "cleave.yaml"), metrics={"per_service": {
+        "orders": {"tables": ["orders"]}, "catalog": {"tables": []}, "web": {}}})
+    assert data_owners(plan) == {"orders": ("orders",)}
+    shared = dataclasses.replace(plan, database=Database(engine="postgresql", services=("orders",)))
+    assert data_owners(shared) == {}
+    assert isinstance(plan.services[0], ServicePlan)

@@ -1,7 +1,8 @@
 """A tiny WSGI monolith for the edge-seam tests: notes and tags over one SQLite database from DATABASE_URL.
 
-GET /notes, POST /notes (body: the text), GET /notes/<id>, GET /tags, POST /tags (body: the tag), GET / (index),
-GET /whoami (which process answered). The schema is made by ``python -m notes.initdb``.
+GET /notes, POST /notes (body: the text), GET /notes/<id>, GET /tags, POST /tags (body: the tag), GET / (the
+count of notes and tags), GET /whoami (which service answered, and its SECRET_KEY).
+The schema is made by ``python -m notes.initdb``.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def route(method: str, path: str, body: str) -> tuple[str, object]:
     """Dispatch one request; 404 and 405 as a framework would."""
     with _connect() as db:
         if path == "/":
-            return "200 OK", {"app": "notes"}
+            counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("notes", "tags")}
+            return "200 OK", {"app": "notes", **counts}
         if path == "/whoami":
-            return "200 OK", {"service": os.environ.get("CLEAVE_SERVICE"), "pid": os.getpid()}
+            return "200 OK", {"service": os.environ.get("CLEAVE_SERVICE"), "secret": os.environ.get("SECRET_KEY")}
         if path in ("/notes", "/tags"):
             table = path[1:]
             if method == "GET":
