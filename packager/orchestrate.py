@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan
 from cleave.formats.topology import Topology, save_topology
 from cleave.settings import Settings
+from packager import appenv
 from packager.build import BuildResult, build_services, check_blockers
 from packager.deploy import DeployOptions, write_compose, write_k8s
 from packager.deploy.k8s_workloads import scaling_refusal
@@ -50,9 +52,11 @@ class BuildOutcome:
 
 def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: bool = True,
             settings: Settings | None = None, deploy: DeployOptions | None = None,
-            progress: StepProgress | None = None) -> BuildOutcome:
+            progress: StepProgress | None = None, python: Path | None = None) -> BuildOutcome:
     """Build ``plan`` into ``out``: service trees, OCI images, compose and k8s, topology.json; all or nothing.
 
+    ``python``: the app's own interpreter, whose environment the images' distributions come from
+    (packager/appenv.py: default SRC/.venv, SRC/venv, else the interpreter running cleave).
     Raises ``BlockedPlanError`` for unaccepted blockers (before anything is written), ``StubError`` and other
     ``PackagerError``s for code that cannot be split as planned.
     """
@@ -62,7 +66,9 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
     out = out.absolute()
     with staged_directory(out) as staging:
         result = build_services(src, plan, code_graph, staging)
-        digests = _images(staging, result, config, report, image_labels(src)) if images else {}
+        env = appenv.resolve(src, python, code_graph) if images else None
+        digests = _images(staging, result, config, report, image_labels(src), env=env,
+                          code_graph=code_graph) if env is not None else {}
         topology = build_topology(result, plan, src.resolve().name, digests)
         options = replace(deploy or DeployOptions(), stateful=data_owners(plan))
         deployed = _deploy(staging, topology, options, report) if images else []
@@ -109,12 +115,17 @@ def image_labels(src: Path) -> dict[str, str]:
 
 
 def _images(staging: Path, result: BuildResult, settings: Settings, report: StepProgress,
-            labels: Mapping[str, str]) -> dict[str, str]:
-    """Build the OCI images from the service trees; the manifest digest per service."""
-    inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(installed_closure(s.distributions)),
+            labels: Mapping[str, str], *, env: appenv.AppEnvironment, code_graph: CodeGraph) -> dict[str, str]:
+    """Build the OCI images from the service trees; the manifest digest per service. Distributions come from the
+    app's environment (packager/appenv.py); an edge image missing one it imports stops the build."""
+    own = env.python == sys.executable
+    inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(
+                  appenv.image_distributions(env, s.name, s.distributions, code_graph) if result.routing is not None
+                  else installed_closure(s.distributions) if own else env.closure(s.distributions)[0]),
                          env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path, labels=dict(labels))
               for s in result.services]
     built = build_images(inputs, staging / "oci", cache_dir=settings.cache_dir,
+                         search_path=None if own else (*env.search_path, *sys.path),
                          progress=lambda done, total: report("images: layers", done, total))
     return {name: image.manifest_digest for name, image in built.items()}
 

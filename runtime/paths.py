@@ -68,11 +68,14 @@ class ProjectPaths:
 
 
 def find_project(start: Path | None = None) -> ProjectPaths:
-    """The nearest ``.cleave`` folder with runtime state, from ``start`` upwards (like git)."""
+    """The nearest ``.cleave`` folder, from ``start`` upwards (like git); the search stops at the first ``.cleave``
+    even when nothing runs there, so commands never act on an enclosing project."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for candidate in (folder / ".cleave", folder):
             if (candidate / "runtime-state.json").exists() or (candidate / "engine.sock").exists():
                 return ProjectPaths(candidate)
+        if (folder / ".cleave").is_dir():  # a project with nothing running: never walk on into an enclosing one
+            return ProjectPaths(folder / ".cleave")
     raise EngineNotRunning(f"no running cleave project here or above {here}",
                            hint="run `cleave up BUILD` first, or pass --project DIR")

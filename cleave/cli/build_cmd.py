@@ -31,8 +31,8 @@ def code_graph_for(src: Path, graph: Path | None, out: Path) -> CodeGraph:
 
 
 def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None, images: bool = True,
-              settings: Settings | None = None, registry: str | None = None, show_progress: bool = True
-              ) -> BuildOutcome:
+              settings: Settings | None = None, registry: str | None = None, show_progress: bool = True,
+              python: Path | None = None) -> BuildOutcome:
     """Build ``plan`` into ``out`` (what ``build`` and ``migrate`` call); blockers are refused before analysis."""
     import packager
 
@@ -43,7 +43,7 @@ def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | Non
     code_graph = graph if isinstance(graph, CodeGraph) else code_graph_for(src, graph, out)
     with output.step_progress(enabled=show_progress) as report:
         outcome = packager.package(src, plan, out, code_graph, images=images, settings=settings, deploy=deploy,
-                                   progress=report)
+                                   progress=report, python=python)
     for warning in outcome.warnings:
         output.warn(warning)
     return outcome
@@ -69,6 +69,8 @@ def register(app: typer.Typer) -> None:
                                                  "by digest (then `cleave push` them there)."),
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
+        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
+                                           help="The app's interpreter (default: SRC/.venv, SRC/venv, else cleave's)."),
     ) -> None:
         """Write one source tree per service (own code, shared code, RPC stubs), images and topology.json.
 
@@ -78,7 +80,7 @@ def register(app: typer.Typer) -> None:
         plan = load_plan(plan_path)
         source = source_of(src, plan)
         outcome = run_build(source, plan, out, graph=graph, images=images, settings=Settings.from_env(),
-                            registry=registry, show_progress=not as_json)
+                            registry=registry, show_progress=not as_json, python=python)
         result = outcome.result
         if as_json:
             output.print_json({**result.to_json(), "topology": str(out / "topology.json"),

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from cleave.cli import options, output
-from cleave.errors import CleaveError
+from cleave.errors import CleaveError, UsageError
 from cleave.formats.plan import Plan, load_plan, save_plan
 from cleave.settings import Settings
 
@@ -54,6 +52,12 @@ def register(app: typer.Typer) -> None:
         up: bool = typer.Option(True, "--up/--no-up", help="Run the services once built."),
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
+        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
+                                           help="The app's interpreter (default: SRC/.venv, SRC/venv, else cleave's)."),
+        seam: str | None = typer.Option(None, "--seam", metavar="edge|interior",
+                                        help="Split at the URL routes (default for web apps) or at function calls."),
+        database: str | None = typer.Option(None, "--database", metavar="sqlite|postgresql",
+                                            help="The shared database cleave provisions (default: sqlite)."),
     ) -> None:
         """Analyze SRC, propose services, build them and run them: the whole migration in one command."""
         from analyzer import analyze
@@ -64,6 +68,10 @@ def register(app: typer.Typer) -> None:
         from splitter import split
 
         options.enter_project(project)
+        for value, allowed, flag in ((seam, ("edge", "interior"), "--seam"),
+                                     (database, ("sqlite", "postgresql"), "--database")):
+            if value is not None and value not in allowed:
+                raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
         wanted = output.parse_counts(replicas, "cleave migrate SRC --replicas catalog=3")
         state = state_dir(out)
 
@@ -80,8 +88,10 @@ def register(app: typer.Typer) -> None:
         _stage(f"split -> {plan_path}")
         previous = load_plan(plan_path) if plan_path.exists() else None
         plan = split(code_graph, services=services, entry=entry, previous=previous,
-                     seed=previous.seed if previous else 42)
+                     seed=previous.seed if previous else 42, seam=seam)
         plan = with_replicas(plan, wanted)
+        if database is not None and plan.database is not None:
+            plan = dataclasses.replace(plan, database=dataclasses.replace(plan.database, engine=database))
         save_plan(plan, plan_path)
         blockers = plan.blockers(unaccepted_only=True)
         output.stderr.print(f"    {len(plan.services)} services, {len(plan.shared)} shared patterns, "
@@ -89,7 +99,7 @@ def register(app: typer.Typer) -> None:
 
         _stage(f"build -> {out}")
         outcome = run_build(src, plan, out, graph=code_graph, images=True, settings=Settings.from_env(),
-                            show_progress=not as_json)
+                            show_progress=not as_json, python=python)
         output.stderr.print(f"    {len(outcome.result.services)} service trees and images, gateway "
                             f"{outcome.result.gateway or '-'}")
 
@@ -103,14 +113,12 @@ def register(app: typer.Typer) -> None:
                 output.print_json(summary)
             return
         _stage("up")
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):  # `up` prints the gateway URL; --json wants one document
-            bring_up(out)
-        gateway_url = (printed.getvalue().strip().splitlines() or [""])[-1]
+        started = bring_up(out, announce=False)
+        gateway_url = started.gateway_url if started is not None else None
         if as_json:
             output.print_json({**summary, "gateway_url": gateway_url})
             return
-        output.stdout.print(gateway_url, markup=False, highlight=False)
+        output.stdout.print(gateway_url or "ready (no gateway service)", markup=False, highlight=False)
         output.stderr.print("")
         for service in plan.services:
             role = " (gateway)" if service.name == outcome.result.gateway else ""
