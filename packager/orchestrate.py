@@ -68,7 +68,7 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
         result = build_services(src, plan, code_graph, staging)
         env = appenv.resolve(src, python, code_graph) if images else None
         digests = _images(staging, result, config, report, image_labels(src), env=env,
-                          code_graph=code_graph) if env is not None else {}
+                          code_graph=code_graph, plan=plan) if env is not None else {}
         topology = build_topology(result, plan, src.resolve().name, digests)
         options = replace(deploy or DeployOptions(), stateful=data_owners(plan))
         deployed = _deploy(staging, topology, options, report) if images else []
@@ -115,12 +115,16 @@ def image_labels(src: Path) -> dict[str, str]:
 
 
 def _images(staging: Path, result: BuildResult, settings: Settings, report: StepProgress,
-            labels: Mapping[str, str], *, env: appenv.AppEnvironment, code_graph: CodeGraph) -> dict[str, str]:
+            labels: Mapping[str, str], *, env: appenv.AppEnvironment, code_graph: CodeGraph, plan: Plan
+            ) -> dict[str, str]:
     """Build the OCI images from the service trees; the manifest digest per service. Distributions come from the
     app's environment (packager/appenv.py); an edge image missing one it imports stops the build."""
     own = env.python == sys.executable
+    engines = {name: db.engine for db in [plan.database] if db is not None
+               for name in (db.services or [s.name for s in plan.services])}
     inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(
-                  appenv.image_distributions(env, s.name, s.distributions, code_graph) if result.routing is not None
+                  appenv.image_distributions(env, s.name, s.distributions, code_graph, engine=engines.get(s.name))
+                  if result.routing is not None
                   else installed_closure(s.distributions) if own else env.closure(s.distributions)[0]),
                          env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path, labels=dict(labels))
               for s in result.services]

@@ -192,8 +192,12 @@ class Engine:
         service = services[init.service]
         spec = build_spec(service, f"{service.name}-0", services, self.paths, isolation=self.isolation,
                           cgroup_procs=())
-        resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
-                                               log_path=str(self.paths.replica_log(f"{service.name}-init"))))
+        try:
+            resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
+                                                   log_path=str(self.paths.replica_log(f"{service.name}-init"))))
+        except Exception:
+            resources.stop_postgresql(self.paths)  # nothing runs after a failed init, the database neither
+            raise
 
     def _gateway_url(self) -> str | None:
         gateway = self.services().get(self.topology.gateway or "")
@@ -480,7 +484,7 @@ class Engine:
             self.paths.state_file.unlink()
         shutil.rmtree(self.paths.state_dir / "run", ignore_errors=True)
         shutil.rmtree(self.paths.sockets, ignore_errors=True)
-        resources.stop_postgresql(self.paths)
+        resources.stop_postgresql(self.paths, remove=self.remove_volumes)
         if self.remove_volumes:
             shutil.rmtree(self.paths.volumes, ignore_errors=True)
 

@@ -139,6 +139,6 @@ def _remove_files(paths: ProjectPaths, remove_volumes: bool) -> None:
         paths.control_socket.unlink()
     from runtime.resources import stop_postgresql
 
-    stop_postgresql(paths)
+    stop_postgresql(paths, remove=remove_volumes)
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)

@@ -63,8 +63,9 @@ def register(app: typer.Typer) -> None:
         if follow:
             runtime.follow_logs(paths, names, sys.stdout, tail=tail)
             return
-        if runtime.print_logs(paths, names, sys.stdout, tail=tail, previous=previous) == 0 and previous:
-            output.stderr.print("no previous process wrote anything (a replica that never restarted has none)")
+        if runtime.print_logs(paths, names, sys.stdout, tail=tail, previous=previous) == 0:
+            output.stderr.print("no previous process wrote anything (a replica that never restarted has none)"
+                                if previous else "no output yet: the replicas have written nothing")
 
     @app.command("exec")
     def exec_(

@@ -49,8 +49,10 @@ from cleave.formats.errors import FormatError
 
 FORMAT: Final = "cleave.graph/1"
 
-NODE_KINDS: Final = ("module", "class", "function", "variable", "table", "package")
-EDGE_KINDS: Final = ("contains", "imports", "calls", "inherits", "reads", "writes", "uses_table", "uses_package")
+NODE_KINDS: Final = ("module", "class", "function", "variable", "table", "package", "route", "env")
+EDGE_KINDS: Final = ("contains", "imports", "calls", "inherits", "reads", "writes", "uses_table", "uses_package",
+                     "handles", "references", "reads_env")
+# route, env, handles, references, reads_env: CONTRACTS.md's graph.json additions (issue 14)
 
 TABLE_PREFIX: Final = "table:"
 PACKAGE_PREFIX: Final = "package:"
