@@ -21,9 +21,9 @@ from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirem
 from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
-ANALYZER_VERSION: Final = "0.1.0+facts3"
+ANALYZER_VERSION: Final = "0.2.0+facts4"
 """Changes whenever the facts a file produces could change: part of every cache key."""
-BUILD_VERSION: Final = "2"
+BUILD_VERSION: Final = "3"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
@@ -62,7 +62,7 @@ def _environment(src: Path, tree: SourceTree, exclude: Sequence[str]) -> bytes:
     digest.update(f"{ANALYZER_VERSION}/{BUILD_VERSION}".encode())
     for job in tree.jobs:
         digest.update(job.rel.encode() + b"\0")
-    for name in tree.namespace_packages:
+    for name in (*tree.namespace_packages, "", *tree.excluded_tests):
         digest.update(name.encode() + b"\0")
     for diagnostic in tree.diagnostics:
         digest.update(repr(diagnostic).encode())
@@ -169,7 +169,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             files[result.module] = result
             diagnostics.extend(result.diagnostics)
     distributions = DistributionMap(read_requirements(tree.root))
-    builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
+    builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
     path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
     code_graph = None
     snapshot = cache.load_graph(None) if not failed else None
@@ -179,19 +179,20 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST:
             code_graph = patch(snapshot, builder, changed, environment, keys=path_keys, known=known)
             if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
-                builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
+                builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
     earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
     if code_graph is None:
         graph, more = builder.build()
         diagnostics.extend(more)
         code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
                                analyzer=ANALYZER_VERSION,
-                               meta={"files": total, "lines": sum(f.lines - 1 for f in files.values())})
+                               meta={"files": total, "lines": sum(f.lines - 1 for f in files.values()),
+                                     "excluded_tests": list(tree.excluded_tests), **builder.meta})
     code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
     if cache.directory is not None:
         cache.save_graph(fingerprint, Snapshot(
             code_graph=code_graph, environment=environment, keys=path_keys,
-            model_tables=builder.model_tables,
+            model_tables=builder.model_info,
             lines={f.file: f.lines - 1 for f in files.values()},
             misses=frozenset(builder.index.misses) | earlier_misses))
     return code_graph

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cleave.formats.topology import Topology
+from cleave.settings import Settings
 from runtime import events, linux, resources, views
 from runtime.adoption import prove
 from runtime.control_server import Call, ControlServer
@@ -68,7 +69,7 @@ from runtime.machine import (
     World,
 )
 from runtime.paths import ProjectPaths
-from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
+from runtime.processes import STOP_GRACE, log, reap
 from runtime.protocol import Down, Request
 from runtime.readiness import is_listening
 from runtime.replicas import Service, build_spec, check_gateway_callers, kind_of, new_service, open_listener
@@ -164,7 +165,7 @@ class Engine:
                 isolation=self.isolation)
             groups.append(Group(spec.name, generation, desired, spec.health_path, kind_of(spec)))
         self.world = initial(tuple(groups), tuple(self.topology.start_order()), now=time.monotonic(),
-                             start_timeout=START_TIMEOUT, stop_grace=STOP_GRACE)
+                             start_timeout=Settings.from_env().start_timeout, stop_grace=STOP_GRACE)
         if previous is not None:
             self._adopt(previous)
         for service in self.resources.values():

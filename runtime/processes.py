@@ -20,7 +20,6 @@ from runtime.isolation import detect as detect_isolation
 from runtime.paths import ProjectPaths
 from runtime.state import EngineState, StateError, load_state
 
-START_TIMEOUT: Final = float(os.environ.get("CLEAVE_START_TIMEOUT", "60"))
 STOP_GRACE: Final = 10.0
 
 
