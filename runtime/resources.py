@@ -20,11 +20,14 @@ import hashlib
 import os
 import pwd
 import shutil
+import socket
 import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Final
+from urllib.parse import unquote, urlsplit
 
+from cleave.formats.plan_edge import redact_url
 from cleave.formats.topology import ServiceSpec, Topology
 from runtime.errors import RuntimeEngineError
 from runtime.launch import LaunchSpec, launch
@@ -36,6 +39,7 @@ PG_SOCKET: Final = ".s.PGSQL.5432"
 PG_USER: Final = "postgres"
 PG_ROLE: Final = "app"
 INIT_LOG_LINES: Final = 5
+DEFAULT_PORTS: Final = {"postgresql": 5432, "postgres": 5432, "mysql": 3306, "mariadb": 3306}
 _PG_BIN_ROOTS: Final = ("/usr/lib/postgresql",)
 
 
@@ -121,6 +125,7 @@ def _secret(name: str, ref: str) -> str:
 
 def provision(topology: Topology, paths: ProjectPaths, owner: tuple[int, int] | None) -> None:
     """Create (or start again) the database before any replica starts. ``owner``: the replicas' uid and gid."""
+    check_external(topology)
     database = topology.database
     if database is None:
         return
@@ -136,6 +141,32 @@ def provision(topology: Topology, paths: ProjectPaths, owner: tuple[int, int] | 
         return
     if database.engine == "postgresql":
         start_postgresql(paths, database.name)
+
+
+def check_external(topology: Topology, timeout: float = 3.0) -> None:
+    """The user's own database (``CLEAVE_DATABASE_URL``) must answer before anything starts: one line naming its
+    URL without the password when it does not."""
+    variable = "CLEAVE_DATABASE_URL"
+    urls = {spec.env.get(variable) or (_secret(variable, spec.secret_env[variable]) if variable in spec.secret_env
+                                       else None) for spec in topology.services}
+    for url in sorted(u for u in urls if u):
+        parts = urlsplit(url)
+        if parts.scheme.startswith("sqlite"):
+            continue
+        query = dict(item.partition("=")[::2] for item in parts.query.split("&") if item)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.split("+")[0], 5432)
+        try:
+            if parts.hostname and not parts.hostname.startswith("/"):
+                socket.create_connection((parts.hostname, port), timeout=timeout).close()
+            else:
+                folder = unquote(parts.hostname or "") or query.get("host") or "/var/run/postgresql"
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(timeout)
+                    sock.connect(f"{folder}/.s.PGSQL.{port}")
+        except OSError as error:
+            raise RuntimeEngineError(f"the database {redact_url(url)} is unreachable: "
+                                     f"{error.strerror or error}; nothing was started",
+                                     hint="start it, or fix the plan's database.url") from None
 
 
 def _as_postgres(argv: list[str]) -> list[str]:

@@ -129,7 +129,12 @@ def _entry(code_graph: CodeGraph, entry: str | None) -> str | None:
         target = candidate.get("target") if isinstance(candidate, dict) else None
         if isinstance(target, str) and ":" in target:
             return target
-    return find_entry(code_graph, None)
+    found = find_entry(code_graph, None)
+    if found is not None and found.partition(":")[0].endswith(".asgi"):
+        wsgi = found.partition(":")[0].removesuffix(".asgi") + ".wsgi"
+        if wsgi in code_graph.nodes_of_kind("module"):
+            return f"{wsgi}:application"  # the kit serves WSGI natively; Django has both
+    return found
 
 
 def _database(code_graph: CodeGraph, previous: Plan | None, edge_names: tuple[str, ...]) -> Database | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import socket
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,22 @@ def test_database_urls_per_framework() -> None:
 ])
 def test_path_regex(path: str, regex: str) -> None:
     assert path_regex(path) == regex
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleave.formats.topology import ServiceSpec, Topology
+    from runtime.errors import RuntimeEngineError
+    from runtime.resources import check_external
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://shop:s3cret@127.0.0.1:{port}/shop"
+    spec = ServiceSpec(name="web", image="web", manifest_digest="", source_dir="services/web", command=("x",),
+                       secret_env={"CLEAVE_DATABASE_URL": "env:SHOP_DB"})
+    monkeypatch.setenv("SHOP_DB", url)
+    with pytest.raises(RuntimeEngineError) as caught:
+        check_external(Topology(project="shop", services=(spec,)))
+    message = str(caught.value)
+    assert f"the database postgresql://shop@127.0.0.1:{port}/shop is unreachable: " in message
+    assert "s3cret" not in message and "\n" not in message
