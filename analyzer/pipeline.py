@@ -15,6 +15,7 @@ from typing import Final
 from analyzer.build import GraphBuilder
 from analyzer.cache import Cache, file_key
 from analyzer.discover import SourceTree, discover
+from analyzer.environment import environment
 from analyzer.facts import FileFacts, FileFailure, FileResult, Job
 from analyzer.incremental import Snapshot, patch
 from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirements
@@ -99,21 +100,25 @@ def _gc_paused() -> Iterator[None]:
 
 
 def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = None, jobs: int | None = None,
-            progress: Callable[[int, int], None] | None = None, include_tests: bool = False) -> CodeGraph:
+            progress: Callable[[int, int], None] | None = None, include_tests: bool = False,
+            python: Path | None = None) -> CodeGraph:
     """Analyze the Python tree under ``src`` into a :class:`CodeGraph`.
 
     Bad files become diagnostics; raises :class:`analyzer.errors.SourceError` only when ``src`` is missing or
     holds no Python. ``cache_dir`` (None: no cache) keeps each file's facts by content hash, and the last graph.
     Test code (``tests/``, ``test_*.py``, ``conftest.py``, ...) is left out unless ``include_tests``.
+    ``python``: the monolith's interpreter, whose installed distributions name the third-party imports (default
+    ``SRC/.venv`` or ``SRC/venv`` when present, else the running one); part of the cache key.
     """
     with _gc_paused():
-        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests)
+        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests, python=python)
 
 
 def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: int | None,
-             progress: Callable[[int, int], None] | None, *, include_tests: bool) -> CodeGraph:
+             progress: Callable[[int, int], None] | None, *, include_tests: bool, python: Path | None) -> CodeGraph:
     report = progress or (lambda done, total: None)
     tree = discover(src, exclude, include_tests=include_tests)
+    env = environment(tree.root, python)
     cache = Cache(cache_dir, ANALYZER_VERSION)
     total = len(tree.jobs)
     keys: list[bytes] = []
@@ -125,8 +130,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             keys.append(job.rel.encode() + b"\0unreadable")
         else:
             keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
-    environment = _environment(src, tree, exclude)
-    fingerprint = _fingerprint(environment, keys)
+    environment_key = _environment(src, tree, exclude) + env.fingerprint.encode()
+    fingerprint = _fingerprint(environment_key, keys)
     if cache.graph_matches(fingerprint):
         snapshot = cache.load_graph(fingerprint)
         if isinstance(snapshot, Snapshot):
@@ -168,7 +173,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         else:
             files[result.module] = result
             diagnostics.extend(result.diagnostics)
-    distributions = DistributionMap(read_requirements(tree.root))
+    distributions = DistributionMap(read_requirements(tree.root), env)
     builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
     path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
     code_graph = None
@@ -177,7 +182,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         paths = [path for path, key in path_keys.items() if snapshot.keys.get(path) != key]
         changed = [r for r in (results[path_keys[p]] for p in paths) if isinstance(r, FileFacts)]
         if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST:
-            code_graph = patch(snapshot, builder, changed, environment, keys=path_keys, known=known)
+            code_graph = patch(snapshot, builder, changed, environment_key, keys=path_keys, known=known)
             if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
                 builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
     earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
@@ -187,11 +192,12 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
                                analyzer=ANALYZER_VERSION,
                                meta={"files": total, "lines": sum(f.lines - 1 for f in files.values()),
-                                     "excluded_tests": list(tree.excluded_tests), **builder.meta})
+                                     "excluded_tests": list(tree.excluded_tests), "python": env.python,
+                                     **builder.meta})
     code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
     if cache.directory is not None:
         cache.save_graph(fingerprint, Snapshot(
-            code_graph=code_graph, environment=environment, keys=path_keys,
+            code_graph=code_graph, environment=environment_key, keys=path_keys,
             model_tables=builder.model_info,
             lines={f.file: f.lines - 1 for f in files.values()},
             misses=frozenset(builder.index.misses) | earlier_misses))
