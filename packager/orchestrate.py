@@ -89,6 +89,13 @@ def data_owners(plan: Plan) -> dict[str, tuple[str, ...]]:
     in_database: set[str] = set()
     if plan.database is not None:
         in_database = set(plan.database.services) or {s.name for s in plan.services}
+    planned = plan.metrics.get("tables")
+    if isinstance(planned, dict) and planned:  # the splitter's ownership: the owner of each table keeps it
+        owned: dict[str, list[str]] = {}
+        for table, entry in sorted(planned.items()):
+            owned.setdefault(str(entry.get("owner")), []).append(str(table))
+        return {name: tuple(tables) for name, tables in owned.items()
+                if name not in in_database and name in {s.name for s in plan.services}}
     per_service = plan.metrics.get("per_service", {})
     owners = {}
     for service in plan.services:

@@ -97,6 +97,12 @@ def _groups(code_graph: CodeGraph, plan: Plan | None, service_of: Mapping[str, s
     return {k: v for k, v in groups.items() if v}
 
 
+def _planned(plan: Plan) -> bool:
+    """Whether the plan carries the splitter's table ownership (``metrics.tables``, with file:line per use)."""
+    tables = plan.metrics.get("tables")
+    return isinstance(tables, dict) and bool(tables)
+
+
 def context(code_graph: CodeGraph, plan: Plan | None) -> dict[str, Any]:
     """Everything the template shows (``plan`` None: the module graph, tables and diagnostics only)."""
     the_plan = plan or Plan(services=())
@@ -132,8 +138,10 @@ def context(code_graph: CodeGraph, plan: Plan | None) -> dict[str, Any]:
         "boxes": boxes, "arrows": arrows, "graph_size": report_data.GRAPH_SIZE, "box_height": report_data.BOX_HEIGHT,
         "crossings": crossings, "rows": rows, "blockers": blockers,
         "open_blockers": sum(1 for row in blockers if not row["accepted"]),
-        "tables": report_data.data_ownership(code_graph, service_of if plan is not None else member_of,
-                                             module_graph.owner),
+        "tables": report_data.planned_ownership(the_plan.metrics["tables"])
+        if _planned(the_plan) else
+        report_data.data_ownership(code_graph, service_of if plan is not None else member_of, module_graph.owner),
+        "planned_tables": _planned(the_plan),
         "diagnostics": code_graph.diagnostics, "modules": len(code_graph.nodes_of_kind("module")),
     }
 

@@ -36,7 +36,13 @@ METRICS: Final = {
                       "owner that serves the others."),
     "shared_globals": ("Module globals written across services", "fewer is better",
                        "State that each service would hold its own copy of once split."),
+    "cross_service_writes": ("Writes into another service's tables", "fewer is better",
+                             "Each must become a call to the owner before the owner can have a database of its own."),
+    "cross_service_fks": ("Foreign keys across services", "fewer is better",
+                          "References between tables of different owners: joins and constraints a split database "
+                          "cannot keep."),
 }
+NOT_METRICS: Final = frozenset({"per_service", "tables"})
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def metric_rows(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each plan metric with its name in words, what it means and which way is better."""
     rows = []
     for key, value in metrics.items():
-        if key == "per_service":
+        if key in NOT_METRICS:
             continue
         title, direction, meaning = METRICS.get(key, (key, "", ""))
         shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
@@ -148,9 +154,27 @@ def metric_rows(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _where(uses: Mapping[str, Sequence[str]]) -> list[str]:
+    return [f"{service} ({', '.join(places[:3])}{' ...' if len(places) > 3 else ''})"
+            for service, places in sorted(uses.items())]
+
+
+def planned_ownership(tables: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plan's ``metrics.tables`` (the splitter's ownership: owner, reads/writes from other services with
+    file:line, foreign keys to other owners) as report rows, tables used across services first."""
+    rows = []
+    for table, entry in tables.items():
+        foreign_keys = [f"{target} (owner {info.get('owner')})" for target, info
+                        in sorted(entry.get("foreign_keys_to", {}).items())]
+        rows.append({"table": table, "owner": entry.get("owner"), "writers": _where(entry.get("writes_from", {})),
+                     "readers": _where(entry.get("reads_from", {})), "foreign_keys": foreign_keys,
+                     "shared": bool(entry.get("writes_from") or entry.get("reads_from") or foreign_keys)})
+    return sorted(rows, key=lambda r: (not r["shared"], r["table"]))
+
+
 def data_ownership(code_graph: CodeGraph, service_of: Mapping[str, str], owner: Mapping[str, str]
                    ) -> list[dict[str, Any]]:
-    """Per table: which services read it, which write it, and whether one service owns it."""
+    """Per table, from the graph alone: which services (or packages) read it, which write it, whether one owns it."""
     readers: dict[str, set[str]] = defaultdict(set)
     writers: dict[str, set[str]] = defaultdict(set)
     for user, table, data in code_graph.edges_of_kind("uses_table"):
@@ -171,5 +195,6 @@ def data_ownership(code_graph: CodeGraph, service_of: Mapping[str, str], owner: 
         owned = len(writers[table]) == 1 and users == writers[table]
         rows.append({"table": table.removeprefix("table:"), "writers": sorted(writers[table]),
                      "readers": sorted(readers[table] - writers[table]),
-                     "owner": next(iter(writers[table])) if owned else None, "shared": len(users) > 1})
+                     "owner": next(iter(writers[table])) if owned else None, "shared": len(users) > 1,
+                     "foreign_keys": []})
     return sorted(rows, key=lambda r: (not r["shared"], r["table"]))

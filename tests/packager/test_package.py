@@ -133,3 +133,12 @@ def test_ctrl_c_in_cleave_build_exits_130_and_keeps_the_old_build(tmp_path: Path
     assert "Exception ignored" not in stderr
     assert _digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".cleave", "build"]  # .cleave: the analysis cache
+
+
+def test_the_splitters_table_owners_get_the_volumes() -> None:
+    from packager.orchestrate import data_owners
+
+    plan = dataclasses.replace(load_plan(MINI / "cleave.yaml"), metrics={"tables": {
+        "orders": {"owner": "orders", "reads_from": {"web": ["mini/web.py:3"]}}, "lines": {"owner": "orders"},
+        "products": {"owner": "catalog"}}})
+    assert data_owners(plan) == {"catalog": ("products",), "orders": ("lines", "orders")}

@@ -136,3 +136,19 @@ def test_a_report_before_a_plan_exists(tmp_path: Path) -> None:
     assert "no plan yet" in page and 'id="boundaries"' not in page
     checks = _dom(tmp_path, tmp_path / "r.html", 800)
     assert checks["ready"] == str(len(graph.nodes_of_kind("module"))) and checks["overflowing-sections"] == "0"
+
+
+def test_the_splitters_table_ownership_is_shown_with_file_and_line() -> None:
+    import dataclasses
+
+    graph, plan = _blocked_plan()
+    owned = dataclasses.replace(plan, metrics={**plan.metrics, "tables": {
+        "orders": {"owner": "orders", "writes_from": {"billing": ["shop/billing/service.py:7"]},
+                   "foreign_keys_to": {"customers": {"owner": "customers", "where": ["shop/orders/models.py:4"]}}},
+        "catalog": {"owner": "catalog"}}})
+    rows = splitter.report_facts(graph, owned)["tables"]
+    assert rows[0] == {"table": "orders", "owner": "orders", "writers": ["billing (shop/billing/service.py:7)"],
+                       "readers": [], "foreign_keys": ["customers (owner customers)"], "shared": True}
+    assert rows[1]["table"] == "catalog" and not rows[1]["shared"]
+    page = render(graph, owned)
+    assert "written from other services" in page and "shop/<wbr>billing/<wbr>service.py:7" in page
