@@ -30,6 +30,7 @@ def compose_document(topology: Topology, *, calls_graph: CallGraph | None = None
         spec = topology.service(name)
         volume = f"{name}-data"
         volumes[volume] = {}
+        volumes.update({f"shared-{v.name}": {} for v in spec.volumes})
         service: dict[str, Any] = {
             "image": naming.image(topology, spec),
             "user": spec.user,
@@ -38,7 +39,7 @@ def compose_document(topology: Topology, *, calls_graph: CallGraph | None = None
             "tmpfs": ["/tmp"],
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges:true"],
-            "volumes": [f"{volume}:{spec.data_dir}"],
+            "volumes": [f"{volume}:{spec.data_dir}", *(f"shared-{v.name}:{v.target}" for v in spec.volumes)],
             "healthcheck": {"test": health_command(spec.health_path, port), "interval": "5s", "timeout": "3s",
                             "retries": 5, "start_period": "10s"},
             "deploy": {"replicas": spec.replicas, **_resources(spec)},
@@ -61,6 +62,9 @@ def compose_document(topology: Topology, *, calls_graph: CallGraph | None = None
 def _environment(spec: ServiceSpec, callees: list[str], port: int) -> dict[str, str]:
     env = {"CLEAVE_SERVICE": spec.name, "CLEAVE_LISTEN": f"0.0.0.0:{port}", "DATA_DIR": spec.data_dir}
     env.update(spec.env)
+    for variable, source in spec.secret_env.items():  # from the shell that runs compose, never written down
+        kind, _, value = source.partition(":")
+        env[variable] = f"${{{value}:?set {value}}}" if kind == "env" else f"${{{variable}:?set {variable}}}"
     for callee in callees:
         env[service_url_variable(callee)] = f"http://{callee}:{port}"
     return env
