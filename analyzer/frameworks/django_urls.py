@@ -25,8 +25,21 @@ def routes(ctx: Context) -> list[R.Route]:
         roots = sorted(m for m in lists if m.rpartition(".")[2] == "urls" and m not in included)
     found: list[R.Route] = []
     for root in roots:
-        _walk(ctx, lists, root, lists[root].get("urlpatterns", []), parts=[], depth=0, found=found)
+        _walk(ctx, lists, root, _root_patterns(lists[root]), parts=[], depth=0, found=found)
     return found
+
+
+def _root_patterns(named: dict[str, list[tuple[int, Call]]]) -> list[tuple[int, Call]]:
+    """A URL module's ``urlpatterns`` with the other pattern lists it adds by name (``urlpatterns +=
+    KB_PATTERNS``, often under an ``if``); lists that an ``include(NAME)`` in the module uses are left to it."""
+    included = {inner.arg(0)[1][1] for calls in named.values() for _, call in calls  # type: ignore[index]
+                if (inner := call_of(call.arg(1, "view"))) is not None and inner.last == "include"
+                and inner.arg(0) is not None and inner.arg(0)[0] == "x"}  # type: ignore[index]
+    out = list(named.get("urlpatterns", []))
+    for name, calls in named.items():
+        if name != "urlpatterns" and name not in included:
+            out.extend(calls)
+    return out
 
 
 def _root_urlconfs(ctx: Context) -> list[str]:
