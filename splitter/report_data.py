@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from cleave.formats.graph import CodeGraph
@@ -68,6 +68,8 @@ class Arrow:
     label_y: float
     count: int
     blockers: int
+    curve: tuple[tuple[float, float], tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0), (0, 0))
+    """Start, control and end point of the quadratic curve (where a label may slide along it)."""
 
 
 def services_of(plan: Plan, code_graph: CodeGraph) -> tuple[dict[str, str], Callable[[str], str]]:
@@ -107,7 +109,38 @@ def service_graph(plan: Plan, edges: Sequence[ServiceEdge], colours: Mapping[str
         a, b = boxes[edge.source], boxes[edge.target]
         bend = 0.18 if (edge.target, edge.source) in pairs else 0.07  # a slight bend keeps crossing labels apart
         arrows.append(_arrow(edge, a, b, bend))
-    return list(boxes.values()), arrows
+    return list(boxes.values()), _place_labels(arrows, list(boxes.values()))
+
+
+Rect = tuple[float, float, float, float]
+
+
+def _label_rect(arrow: Arrow, x: float, y: float) -> Rect:
+    width = 9.0 * len(f"{arrow.count}" + (f" ({arrow.blockers}!)" if arrow.blockers else "")) + 6
+    return x - width / 2, y - 10, x + width / 2, y + 10
+
+
+def _hits(rect: Rect, others: Sequence[Rect]) -> bool:
+    return any(rect[0] < o[2] and o[0] < rect[2] and rect[1] < o[3] and o[1] < rect[3] for o in others)
+
+
+def _place_labels(arrows: list[Arrow], boxes: Sequence[ServiceBox]) -> list[Arrow]:
+    """Slide each count label along its curve until it covers no box and no label placed before it."""
+    taken: list[Rect] = [(b.x - b.width / 2 - 2, b.y - BOX_HEIGHT / 2 - 2, b.x + b.width / 2 + 2,
+                          b.y + BOX_HEIGHT / 2 + 2) for b in boxes]
+    placed = []
+    for arrow in sorted(arrows, key=lambda a: -a.count):
+        (x0, y0), (cx, cy), (x1, y1) = arrow.curve
+        best = (arrow.label_x, arrow.label_y)
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.35, 0.65, 0.15, 0.85):
+            x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t ** 2 * x1
+            y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t ** 2 * y1
+            if not _hits(_label_rect(arrow, x, y), taken):
+                best = (round(x, 1), round(y, 1))
+                break
+        taken.append(_label_rect(arrow, *best))
+        placed.append(replace(arrow, label_x=best[0], label_y=best[1]))
+    return placed
 
 
 def _arrow(edge: ServiceEdge, a: ServiceBox, b: ServiceBox, bend: float) -> Arrow:
@@ -121,7 +154,8 @@ def _arrow(edge: ServiceEdge, a: ServiceBox, b: ServiceBox, bend: float) -> Arro
     cx, cy = mx + nx * bend * length, my + ny * bend * length
     path = f"M{start[0]:.1f},{start[1]:.1f} Q{cx:.1f},{cy:.1f} {end[0]:.1f},{end[1]:.1f}"
     lx, ly = (mx + cx) / 2 + nx * 12, (my + cy) / 2 + ny * 12
-    return Arrow(edge.source, edge.target, path, round(lx, 1), round(ly, 1), edge.count, edge.blockers)
+    return Arrow(edge.source, edge.target, path, round(lx, 1), round(ly, 1), edge.count, edge.blockers,
+                 (start, (cx, cy), end))
 
 
 def _border(box: ServiceBox, ux: float, uy: float) -> tuple[float, float]:

@@ -152,3 +152,21 @@ def test_the_splitters_table_ownership_is_shown_with_file_and_line() -> None:
     assert rows[1]["table"] == "catalog" and not rows[1]["shared"]
     page = render(graph, owned)
     assert "written from other services" in page and "shop/<wbr>billing/<wbr>service.py:7" in page
+
+
+@pytest.fixture(scope="module")
+def shop_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of the shop sample's default plan (10 services, ~170 boundaries): a dense service graph."""
+    from analyzer import analyze
+
+    shop = Path(__file__).resolve().parents[2] / "samples" / "shop"
+    graph = analyze(shop)
+    page = tmp_path_factory.mktemp("shop-report") / "r.html"
+    page.write_text(render(graph, splitter.split(graph)))
+    return page
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_a_dense_service_graph_keeps_its_labels_apart(shop_report: Path, tmp_path: Path, width: int) -> None:
+    checks = _dom(tmp_path, shop_report, width)
+    assert checks["overlaps"] == "0" and float(checks["min-font"]) >= 12 and checks["overflowing-sections"] == "0"
