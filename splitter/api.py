@@ -190,7 +190,8 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
         shared=tuple(patterns.compress(proposal.shared, service_of, "")),
         rules=previous.rules if previous else Rules(),
         boundaries=found,
-        metrics={**scores, **ownership.table_ownership(code_graph, service_of)},
+        metrics={**scores, **ownership.table_ownership(code_graph, service_of),
+                 "env": ownership.env_needs(code_graph, service_of)},
         origin=previous.origin if previous else "<plan>",
     )
 

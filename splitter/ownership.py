@@ -98,3 +98,14 @@ def migration_groups(code_graph: CodeGraph) -> tuple[frozenset[str], ...]:
         if anchor:
             out.append(frozenset(members | anchor))
     return tuple(out)
+
+
+def env_needs(code_graph: CodeGraph, service_of: Mapping[str, str]) -> dict[str, list[str]]:
+    """Per service, the environment variables its code reads (``reads_env``); "" = shared modules."""
+    find = _service_finder(service_of)
+    needs: dict[str, set[str]] = defaultdict(set)
+    for source, variable, _ in code_graph.edges_of_kind("reads_env"):
+        service = find(source)
+        if service is not None:
+            needs[service].add(variable.removeprefix("env:"))
+    return {service: sorted(names) for service, names in sorted(needs.items())}

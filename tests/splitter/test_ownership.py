@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from splitter import split
-from splitter.ownership import migration_groups, table_ownership
+from splitter.ownership import env_needs, migration_groups, table_ownership
 from tests.analyzer._util import run
 
 
@@ -36,3 +36,9 @@ def test_migrations_stay_with_their_models() -> None:
     assert {"blog.migrations", "blog.migrations.*"} <= set(home.modules)
     assert set(plan.metrics["tables"]) == {"accounts_member", "blog_comment", "blog_entries", "blog_entries_tags",
                                            "blog_tag"}
+
+
+def test_environment_variables_each_service_needs() -> None:
+    graph = run("fw_django")
+    service_of = {"mysite": "web", "manage": "web", "blog": "posts"}
+    assert env_needs(graph, service_of) == {"web": ["DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"]}
