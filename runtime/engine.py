@@ -32,7 +32,7 @@ from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
-from runtime.paths import ProjectPaths
+from runtime.paths import ProjectPaths, artifact_path
 from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
 from runtime.readiness import is_listening
 from runtime.replicas import Replica, Service, build_spec, check_gateway_callers, open_listener, zygote_eligible
@@ -88,7 +88,7 @@ class Engine:
         check_gateway_callers(self.topology, self.isolation, self.build / "topology.json")
         previous = load_state(self.paths.state_file)
         store = Store(self.paths.store, overlay=self.isolation.namespaces and self.isolation.overlay)
-        layout = self.build / self.topology.oci_layout
+        layout = artifact_path(self.build, self.topology.oci_layout, "topology.json oci_layout")
         generations = previous.extra.get("generations", {}) if previous else {}
         for spec in self.topology.services:
             image = store.unpack(layout, spec.image, spec.manifest_digest or None)

@@ -8,6 +8,7 @@ import fcntl
 import os
 import platform
 import socket
+import stat
 import struct
 from typing import Final
 
@@ -39,8 +40,10 @@ PR_SET_NO_NEW_PRIVS: Final = 38
 CAP_LAST_CAP_FILE: Final = "/proc/sys/kernel/cap_last_cap"
 
 _SYSCALLS: Final = {
-    "x86_64": {"pivot_root": 155, "capset": 126, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438},
-    "aarch64": {"pivot_root": 41, "capset": 91, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438},
+    "x86_64": {"pivot_root": 155, "capset": 126, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+               "openat2": 437, "landlock_create_ruleset": 444, "landlock_restrict_self": 446},
+    "aarch64": {"pivot_root": 41, "capset": 91, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+                "openat2": 437, "landlock_create_ruleset": 444, "landlock_restrict_self": 446},
 }
 _NR: Final = _SYSCALLS.get(platform.machine(), _SYSCALLS["x86_64"])
 
@@ -102,6 +105,54 @@ def pidfd_send_signal(pidfd: int, sig: int) -> None:
     """pidfd_send_signal(2): signal a process without the risk of pid reuse."""
     _check(_libc.syscall(_NR["pidfd_send_signal"], ctypes.c_int(pidfd), ctypes.c_int(sig), None, ctypes.c_uint(0)),
            "pidfd_send_signal")
+
+
+RESOLVE_NO_MAGICLINKS: Final = 0x02
+RESOLVE_BENEATH: Final = 0x08
+RESOLVE_IN_ROOT: Final = 0x10
+
+
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+def openat2(dirfd: int, path: str, flags: int, resolve: int) -> int:
+    """openat2(2) (Linux >= 5.6): ``OSError`` with ENOSYS where the kernel lacks it, EXDEV for an escape."""
+    how = _OpenHow(flags | os.O_CLOEXEC, 0, resolve)
+    return _check(_libc.syscall(_NR["openat2"], ctypes.c_int(dirfd), path.encode("utf-8", "surrogateescape"),
+                                ctypes.byref(how), ctypes.c_size_t(ctypes.sizeof(how))), f"openat2 {path}")
+
+
+def resolve_beneath(root: str, relative: str) -> str:
+    """The real path of ``root/relative`` when resolving it never leaves ``root`` (symlinks included): openat2 with
+    RESOLVE_BENEATH, or, on kernels without it, each component opened with O_NOFOLLOW (no symlink at all).
+    Raises ``OSError`` (EXDEV or ELOOP) for an escape, ENOENT when missing."""
+    base = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fd = openat2(base, relative, os.O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+        except OSError as error:
+            if error.errno != 38:  # ENOSYS
+                raise
+            fd = os.dup(base)
+            for part in [p for p in relative.split("/") if p not in ("", ".")]:
+                if part == "..":
+                    os.close(fd)
+                    raise OSError(18, f"{relative}: '..' leaves {root}") from None
+                try:
+                    following = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+                finally:
+                    os.close(fd)
+                fd = following
+                if stat.S_ISLNK(os.fstat(fd).st_mode):
+                    os.close(fd)
+                    raise OSError(40, f"{relative}: {part} is a symlink") from None
+        try:
+            return os.readlink(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+    finally:
+        os.close(base)
 
 
 def last_capability() -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.errors import EngineNotRunning
+from runtime import linux
+from runtime.errors import EngineNotRunning, RuntimeEngineError
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,29 @@ class ProjectPaths:
         return f"cleave-{safe}-{digest}"
 
 
+def artifact_path(build: Path, relative: str, what: str) -> Path:
+    """``build/relative`` resolved without leaving ``build`` (openat2 RESOLVE_BENEATH: no ``..``, no symlink out);
+    ``what`` names the entry in the refusal (``topology.json oci_layout``)."""
+    try:
+        return Path(linux.resolve_beneath(str(build), relative))
+    except OSError as error:
+        reason = "does not exist" if error.errno == errno.ENOENT else "leaves the build folder"
+        raise RuntimeEngineError(f"{what} {relative!r} {reason}", path=build,
+                                 hint="the build is corrupt or hand-edited: run `cleave build` again") from error
+
+
 def find_project(start: Path | None = None) -> ProjectPaths:
-    """The nearest ``.cleave`` folder with runtime state, from ``start`` upwards (like git)."""
+    """The nearest ``.cleave`` folder with runtime state, from ``start`` upwards (like git). A ``.cleave`` folder
+    without state ends the search: its project is not running, and an enclosing project is someone else's."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for candidate in (folder / ".cleave", folder):
             if (candidate / "runtime-state.json").exists() or (candidate / "engine.sock").exists():
                 return ProjectPaths(candidate)
+        own = folder if folder.name == ".cleave" else folder / ".cleave"
+        if own.is_dir():
+            raise EngineNotRunning(f"the project of {own} is not running (its .cleave has no runtime state; "
+                                   "folders above it are other projects)",
+                                   hint="run `cleave up BUILD` first, or pass --project DIR")
     raise EngineNotRunning(f"no running cleave project here or above {here}",
                            hint="run `cleave up BUILD` first, or pass --project DIR")

@@ -20,6 +20,7 @@ from cleave.errors import CleaveError
 from cleave.formats.topology import ServiceSpec, load_topology
 from runtime import linux
 from runtime.errors import RuntimeEngineError
+from runtime.paths import artifact_path
 from runtime.processes import START_TIMEOUT, log
 from runtime.replicas import Service, open_listener
 from runtime.store import Store, UnpackedImage
@@ -94,7 +95,7 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
                                      f"{engine.topology.project!r}", path=build,
                                      hint="`cleave down` first to run another project here")
         store = Store(engine.paths.store, overlay=engine.isolation.namespaces and engine.isolation.overlay)
-        layout = build / topology.oci_layout
+        layout = artifact_path(build, topology.oci_layout, "topology.json oci_layout")
         images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest or None)
                   for spec in topology.services}
     except RuntimeEngineError:
