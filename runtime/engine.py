@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
+from cleave.formats.topology import ServiceSpec, Topology, load_topology
 from runtime import health, linux
 from runtime.engine_control import on_control
 from runtime.engine_control import status as engine_status
@@ -77,8 +77,7 @@ class Engine:
     def prepare(self) -> None:
         """Unpack images, open or recover listening sockets, re-adopt replicas of a previous engine."""
         become_subreaper()
-        for folder in (self.paths.logs, self.paths.sockets, self.paths.stage, self.paths.volumes):
-            folder.mkdir(parents=True, exist_ok=True)
+        self.paths.make_private()
         self.lock = open(self.paths.state_dir / "engine.lock", "w")  # held for the engine's life  # noqa: SIM115
         try:
             fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,7 +90,7 @@ class Engine:
         layout = artifact_path(self.build, self.topology.oci_layout, "topology.json oci_layout")
         generations = previous.extra.get("generations", {}) if previous else {}
         for spec in self.topology.services:
-            image = store.unpack(layout, spec.image, spec.manifest_digest or None)
+            image = store.unpack(layout, spec.image, spec.manifest_digest)
             desired = previous.desired.get(spec.name, spec.replicas) if previous else spec.replicas
             self.services[spec.name] = self._new_service(store, spec, image, desired, self.topology)
             self.services[spec.name].generation = int(generations.get(spec.name, 0))
@@ -112,7 +111,8 @@ class Engine:
                      topology: Topology) -> Service:
         rootfs = None if self.isolation.namespaces and self.isolation.overlay else store.flatten(image)
         volume = self.paths.volumes / spec.name
-        volume.mkdir(exist_ok=True)
+        volume.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(volume, 0o700)  # only the service's own user, inside its replicas
         if self.isolation.namespaces and not self.isolation.user_namespace:  # rootless: we are the image's user
             uid, _, gid = spec.user.partition(":")
             if uid.isdigit():
@@ -295,7 +295,7 @@ class Engine:
         group = self._cgroup(service, "zygote")
         try:
             cgroups = self.isolation.cgroups
-            procs = cgroups.create(group, Limits()) if cgroups is not None else ()
+            procs = cgroups.create(group, service.spec.resources) if cgroups is not None else ()  # a replica's limits
             spec = build_spec(service, Replica(service.name, -1, group), self.services, self.paths,
                               isolation=self.isolation, cgroup_procs=procs, zygote=True,
                               control_fd=child_end.fileno())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
@@ -155,6 +156,18 @@ def resolve_beneath(root: str, relative: str) -> str:
         os.close(base)
 
 
+def landlock_create_ruleset(attr: object, size: int, flags: int) -> int:
+    """landlock_create_ruleset(2); with ``flags`` 1 (and no attr) it returns the ABI version."""
+    return _check(_libc.syscall(_NR["landlock_create_ruleset"], attr, ctypes.c_size_t(size), ctypes.c_uint32(flags)),
+                  "landlock_create_ruleset")
+
+
+def landlock_restrict_self(ruleset_fd: int) -> None:
+    """landlock_restrict_self(2): enter the ruleset's domain (for good, inherited across fork and exec)."""
+    _check(_libc.syscall(_NR["landlock_restrict_self"], ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
+           "landlock_restrict_self")
+
+
 def last_capability() -> int:
     try:
         with open(CAP_LAST_CAP_FILE) as handle:
@@ -191,6 +204,32 @@ def drop_capabilities(keep: frozenset[int]) -> None:
         data[i].permitted = word
         data[i].inheritable = 0
     _check(_libc.syscall(_NR["capset"], ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+PR_CAP_AMBIENT: Final = 47
+PR_CAP_AMBIENT_RAISE: Final = 2
+CAP_NET_ADMIN: Final = 12
+CAP_SYS_ADMIN: Final = 21
+
+
+def keep_ambient(keep: frozenset[int]) -> None:
+    """Keep only ``keep`` (bounding, effective, permitted, inheritable) and raise them as ambient capabilities, so
+    that they survive an exec as a non-root user. Meant for a user namespace of our own: they act only there."""
+    for cap in range(last_capability() + 1):
+        if cap not in keep:
+            with contextlib.suppress(OSError):
+                prctl(PR_CAPBSET_DROP, cap)
+    mask = 0
+    for cap in keep:
+        mask |= 1 << cap
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    for i in range(2):
+        word = (mask >> (32 * i)) & 0xFFFFFFFF
+        data[i].effective, data[i].permitted, data[i].inheritable = word, word, word
+    _check(_libc.syscall(_NR["capset"], ctypes.byref(header), ctypes.byref(data)), "capset")
+    for cap in sorted(keep):
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap)
 
 
 def loopback_up() -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from runtime import linux
 from runtime.errors import EngineNotRunning, RuntimeEngineError
+
+SOCKET_GROUP_BASE = 0x7F000000
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,26 @@ class ProjectPaths:
 
     def service_socket(self, service: str) -> Path:
         return self.sockets / f"{service}.sock"
+
+    def make_private(self) -> None:
+        """Create the engine's folders readable only by the engine's user (0700; log files 0600): other local
+        users reach no socket, log, volume or layer through them. Replicas never walk these paths: root mounts
+        what each needs into its own root (rootless, they run as the engine's user)."""
+        for folder in (self.logs, self.sockets, self.stage, self.volumes, self.store):
+            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (self.logs, self.sockets, self.state_dir / "run", self.volumes, self.store):
+            with contextlib.suppress(PermissionError):
+                os.chmod(folder, 0o700)
+        for log in self.logs.glob("*.log*"):
+            with contextlib.suppress(OSError):
+                os.chmod(log, 0o600)
+
+    def socket_group(self, service: str) -> int:
+        """The group that may connect to ``service``'s socket (as root: the socket is ``root:<this> 0660`` and
+        only the replicas of the services that call it get the group): one per project checkout and service,
+        drawn from a range no distribution allocates (2130706432 + 24 bits of a hash)."""
+        digest = hashlib.sha256(f"{self.state_dir}\0{service}".encode()).digest()
+        return SOCKET_GROUP_BASE + int.from_bytes(digest[:3], "big")
 
     def cgroup_parent(self, project: str) -> str:
         """``cleave-<project>-<hash of the state folder>``: one parent per project checkout."""

@@ -93,9 +93,19 @@ def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tu
         path.unlink()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(str(path))
-    os.chmod(path, 0o666)  # replicas run as the image's user: connecting needs write permission
+    restrict_socket(path, paths.socket_group(service.name))
     sock.listen(4096)
     return sock, ListenRecord("unix", str(path))
+
+
+def restrict_socket(path: Path, group: int) -> None:
+    """As root: ``root:<group> 0660``, the group given only to the replicas of the services that call this one;
+    otherwise ``0600`` (rootless and plain replicas run as the engine's own user)."""
+    if os.geteuid() == 0:
+        os.chown(path, 0, group)
+        os.chmod(path, 0o660)
+    else:
+        os.chmod(path, 0o600)
 
 
 def check_gateway_callers(topology: Topology, isolation: Isolation, origin: Path) -> None:
@@ -112,6 +122,7 @@ def check_gateway_callers(topology: Topology, isolation: Isolation, origin: Path
 
 
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote_script.py").read_text()
+ZYGOTE_UNSET = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONINSPECT", "PYTHONEXECUTABLE")
 
 
 def zygote_eligible(service: Service, isolation: Isolation) -> bool:
@@ -155,14 +166,16 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
     argv = spec.command or service.image.config.command
     if isolation.namespaces:
         env["DATA_DIR"] = spec.data_dir
-        if zygote:
-            argv = (argv[0], "-c", ZYGOTE_SOURCE, *argv)
+        if zygote:  # -s and no PYTHONPATH: the zygote's path starts with the stdlib (see zygote_script.py)
+            argv = (argv[0], "-s", "-c", ZYGOTE_SOURCE, *argv)
+            env = {k: v for k, v in env.items() if k not in ZYGOTE_UNSET}
         return LaunchSpec(name=name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
                           user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
                           cgroup_procs=cgroup_procs, isolate=True, layers=tuple(map(str, service.image.layers)),
                           staging_dir=str(paths.stage), volume=str(service.volume), data_dir=spec.data_dir,
                           sockets=tuple(sockets), zygote=zygote, control_fd=control_fd,
                           user_namespace=isolation.user_namespace,
+                          groups=tuple(paths.socket_group(callee) for callee in spec.calls),
                           rootfs=str(service.rootfs) if service.rootfs is not None else "")
     assert service.rootfs is not None
     env["DATA_DIR"] = str(service.volume)

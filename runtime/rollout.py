@@ -96,7 +96,7 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
                                      hint="`cleave down` first to run another project here")
         store = Store(engine.paths.store, overlay=engine.isolation.namespaces and engine.isolation.overlay)
         layout = artifact_path(build, topology.oci_layout, "topology.json oci_layout")
-        images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest or None)
+        images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest)
                   for spec in topology.services}
     except RuntimeEngineError:
         raise

@@ -65,7 +65,7 @@ def test_a_layout_symlinked_out_of_the_build_is_refused(tmp_path: Path) -> None:
     (tmp_path / "other" / "oci").mkdir(parents=True)
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "oci").symlink_to(tmp_path / "other" / "oci")
-    with pytest.raises(RuntimeEngineError, match="topology.json oci_layout 'oci' leaves the build folder"):
+    with pytest.raises(RuntimeEngineError, match=r"topology\.json oci_layout 'oci' leaves the build folder"):
         artifact_path(tmp_path / "build", "oci", "topology.json oci_layout")
     (tmp_path / "build" / "own").mkdir()
     assert artifact_path(tmp_path / "build", "own", "x") == tmp_path / "build" / "own"
@@ -98,7 +98,7 @@ def test_down_in_a_project_that_does_not_run_never_stops_the_enclosing_one(tmp_p
     (outer / "runtime-state.json").write_text("{}")  # the enclosing project runs
     inner = tmp_path / "sub" / "inner"
     (inner / ".cleave").mkdir(parents=True)          # this one was built but is not running
-    with pytest.raises(EngineNotRunning, match="inner/.cleave is not running"):
+    with pytest.raises(EngineNotRunning, match=r"inner/\.cleave is not running"):
         find_project(inner)
     with pytest.raises(EngineNotRunning):
         find_project(inner / ".cleave")
