@@ -32,6 +32,7 @@ from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
+from runtime.logs import start_rotation
 from runtime.paths import ProjectPaths, artifact_path
 from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
 from runtime.readiness import is_listening
@@ -159,6 +160,7 @@ class Engine:
             for replica in service.replicas.values():
                 self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
         self.health.start()
+        start_rotation(self.paths.logs, self.done)
         announced = False
         try:
             while not self.done.is_set():

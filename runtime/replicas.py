@@ -132,7 +132,8 @@ def zygote_eligible(service: Service, isolation: Isolation) -> bool:
     uid = service.spec.user.partition(":")[0]
     return (isolation.namespaces and not isolation.user_namespace
             and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
-            and Path(command[0]).name.startswith("python") and uid.isdigit() and uid != "0"
+            and Path(command[0]).name.startswith("python") and (command[1] == "-m" or not command[1].startswith("-"))
+            and uid.isdigit() and uid != "0"
             and service.zygote_failures < 3)
 
 
