@@ -11,6 +11,8 @@ if [ "${1:-}" = "--dev" ]; then
     extras="[dev]"
     # the real tools the tests check cleave against: image tools, a registry, containers, a browser
     system_packages+=(podman runc skopeo umoci docker-registry buildah chromium iproute2 procps)
+    # PostgreSQL 15: the framework samples' tests start a throwaway server on a unix socket (tests/pg.py)
+    system_packages+=(postgresql)
 fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

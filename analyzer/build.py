@@ -75,25 +75,40 @@ class GraphBuilder:
         self.tops = {m.split(".")[0] for m in self.index.modules}
         self.model_tables: dict[str, str] = {}
 
+    def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
+        """The whole graph."""
+        for failure in self.failures:
+            self.nodes[failure.module] = {"kind": "module", "file": failure.file, "line": 1, "end_line": 1,
+                                          "is_package": failure.is_package, "analyzed": False}
+        for name in self.namespaces:
+            self.nodes.setdefault(name, {"kind": "module", "is_package": True, "namespace": True})
+        self.model_tables = self._model_tables()
+        nodes, edges, diagnostics = self.build_modules(list(self.files))
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from(nodes.items())
+        graph.add_edges_from(edges)
+        return graph, diagnostics
+
     def build_modules(self, modules: list[str]) -> tuple[dict[str, dict[str, Any]],
                                                           list[tuple[str, str, str, dict[str, Any]]],
                                                           list[Diagnostic]]:
-        """Nodes and edges that start in ``modules`` only (``model_tables`` must be set): for a patch."""
+        """Nodes and edges that start in ``modules`` (``model_tables`` must be set): all of them for
+        :meth:`build`, the changed files' for a patch (:mod:`analyzer.incremental`)."""
         for module in modules:
             self._nodes(module, self.files[module])
         for module in modules:
             file = self.files[module]
+            for definition in file.defs:
+                if definition.kind == "class":
+                    node = f"{module}.{definition.qual}"
+                    if node in self.model_tables:
+                        self._table(node, self.model_tables[node], ("create",), definition.line)
+                    for base in self.index.bases(node)[0]:
+                        self.edges.add(node, base, "inherits", definition.line)
             self._imports(module, file)
             self._refs(module, file)
-            for scope, table, op, line in file.tables:
-                self._table(self._scope(module, scope), table, (op,), line)
-            for qual, kind, *_ in file.defs:
-                node = f"{module}.{qual}"
-                if kind == "class":
-                    if node in self.model_tables:
-                        self._table(node, self.model_tables[node], ("create",), self.nodes[node]["line"])
-                    for base in self.index.bases(node)[0]:
-                        self.edges.add(node, base, "inherits", self.nodes[node]["line"])
+            for table in file.tables:
+                self._table(self._scope(module, table.scope), table.name, (table.op,), table.line)
         for node, names in self.decorators.items():
             self.nodes[node]["decorators"] = names
         for dist in self.dists.describe():
@@ -104,34 +119,6 @@ class GraphBuilder:
     def _package(dist: Distribution) -> dict[str, Any]:
         return {"kind": "package", "version": dist.version, "requirement": dist.requirement,
                 "import_names": list(dist.import_names)}
-
-    def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
-        for module, file in self.files.items():
-            self._nodes(module, file)
-        for failure in self.failures:
-            self.nodes[failure.module] = {"kind": "module", "file": failure.file, "line": 1, "end_line": 1,
-                                          "is_package": failure.is_package, "analyzed": False}
-        for name in self.namespaces:
-            if name not in self.nodes:
-                self.nodes[name] = {"kind": "module", "is_package": True, "namespace": True}
-        self._models()
-        for node, (kind, _, _, _) in self.index.defs.items():
-            if kind == "class":
-                for base in self.index.bases(node)[0]:
-                    self.edges.add(node, base, "inherits", self.nodes[node]["line"])
-        for module, file in self.files.items():
-            self._imports(module, file)
-            self._refs(module, file)
-            for scope, table, op, line in file.tables:
-                self._table(self._scope(module, scope), table, (op,), line)
-        for node, names in self.decorators.items():
-            self.nodes[node]["decorators"] = names
-        for dist in self.dists.describe():
-            self.nodes[PACKAGE_PREFIX + dist.name] = self._package(dist)
-        graph = nx.MultiDiGraph()
-        graph.add_nodes_from(self.nodes.items())
-        graph.add_edges_from(self.edges.finish())
-        return graph, self.diagnostics
 
     @staticmethod
     def _scope(module: str, scope: str) -> str:
@@ -159,24 +146,27 @@ class GraphBuilder:
             self.nodes[node] = {"kind": "variable", "file": file.file, "line": line, "end_line": max(line, end)}
             self.edges.add(module, node, "contains", line)
 
-    def _models(self) -> None:
-        hints = {f"{m}.{h[0]}": h for m, file in self.files.items() for h in file.models}
-        for node, (kind, module, qual, _) in self.index.defs.items():
-            if kind != "class":
+    def _model_tables(self) -> dict[str, str]:
+        """Class id -> the table its ORM model declares."""
+        hints = {f"{m}.{h.qual}": h for m, file in self.files.items() for h in file.models}
+        found: dict[str, str] = {}
+        for node, info in self.index.defs.items():
+            if info.kind != "class":
                 continue
             hint = hints.get(node)
             table = ""
-            if hint is not None and hint[1]:
-                table = hint[1]  # SQLAlchemy __tablename__
+            if hint is not None and hint.tablename:
+                table = hint.tablename  # SQLAlchemy __tablename__
             elif any(_DJANGO_MODEL.search(b) for b in self.index.all_external_bases(node)) or any(
                     _DJANGO_MODEL.search(c) for c in self.index.mro(node)[1:]):  # Django's own models
-                if hint is not None and hint[4]:
-                    continue  # abstract
-                name = qual.rpartition(".")[2]
-                table = hint[2] if hint is not None and hint[2] else f"{_app_label(module, hint)}_{name.lower()}"
+                if hint is not None and hint.abstract:
+                    continue
+                name = info.qual.rpartition(".")[2]
+                table = hint.db_table if hint is not None and hint.db_table else (
+                    f"{_app_label(info.module, hint)}_{name.lower()}")
             if table:
-                self.model_tables[node] = table.lower()
-                self._table(node, table, ("create",), self.nodes[node]["line"])
+                found[node] = table.lower()
+        return found
 
     def _table(self, source: str, table: str, ops: tuple[str, ...], line: int) -> None:
         node = TABLE_PREFIX + table.lower()
@@ -186,8 +176,9 @@ class GraphBuilder:
 
     def _imports(self, module: str, file: F.FileFacts) -> None:
         modules = self.index.modules
-        for _, line, target, names, type_checking, lazy in file.imports:
-            flags = {"type_checking": type_checking, "lazy": lazy}
+        for imported in file.imports:
+            line, target, names = imported.line, imported.module, imported.names
+            flags = {"type_checking": imported.type_checking, "lazy": imported.lazy}
             if names is None:
                 found = _longest(target, modules)
                 if found is not None:
@@ -225,9 +216,11 @@ class GraphBuilder:
 
     def _refs(self, module: str, file: F.FileFacts) -> None:
         index = self.index
-        for scope, kind, expr, line, extra in file.refs:
+        for ref in file.refs:
+            kind, expr, line, extra = ref.kind, ref.expr, ref.line, ref.extra
             if kind in (F.BASE, F.ATTR):
                 continue
+            scope = ref.scope
             source = self._scope(module, scope)
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)
@@ -272,7 +265,7 @@ class GraphBuilder:
             return set()
         if not called:
             return {"callable"}
-        flags = self.index.defs[target[1]][3]
+        flags = self.index.defs[target[1]].flags
         return {"generator"} if flags & F.IS_GENERATOR else set()
 
     def _member(self, source: str, target: Target, line: int) -> None:
@@ -300,9 +293,9 @@ def _longest(dotted: str, modules: set[str]) -> str | None:
     return None
 
 
-def _app_label(module: str, hint: tuple[Any, ...] | None) -> str:
-    if hint is not None and hint[3]:
-        return str(hint[3])
+def _app_label(module: str, hint: F.Model | None) -> str:
+    if hint is not None and hint.app_label:
+        return hint.app_label
     parts = module.split(".")
     if "models" in parts:
         at = len(parts) - 1 - parts[::-1].index("models")

@@ -33,20 +33,20 @@ _EXPLICIT: Final[dict[type[cst.CSTNode], tuple[str, ...]]] = {
     cst.MatchCase: ("leading_lines", "whitespace_after_case", "pattern", "whitespace_before_if", "whitespace_after_if",
                     "guard", "whitespace_before_colon", "body"),
 }
-_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 _SKIP_FIELDS: Final = frozenset({"value", "encoding", "default_indent", "default_newline", "has_trailing_newline"})
 
 MUTATORS: Final = frozenset({
     "append", "extend", "insert", "remove", "pop", "clear", "update", "add", "discard", "setdefault", "popitem",
     "sort", "reverse", "appendleft", "extendleft", "popleft", "set", "__setitem__", "__delitem__",
 })
-_DYNAMIC_IMPORTS: Final = frozenset({"importlib.import_module", "import_module", "__import__"})
-_SQL_HINT: Final = re.compile(r"select|insert|update|delete|create|replace", re.I)
-_IMPLICIT_CLASSMETHODS: Final = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
+DYNAMIC_IMPORTS: Final = frozenset({"importlib.import_module", "import_module", "__import__"})
+SQL_HINT: Final = re.compile(r"select|insert|update|delete|create|replace", re.I)
+IMPLICIT_CLASSMETHODS: Final = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
 
 
-def _order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
-    order = _ORDER.get(kind)
+def field_order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    order = ORDER.get(kind)
     if order is None:
         names = [f.name for f in dataclasses.fields(kind)]
         explicit = _EXPLICIT.get(kind)
@@ -58,7 +58,7 @@ def _order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
             order = (*front, *[n for n in names if n not in front and n not in back], *back)
         if kind in (cst.SimpleString, cst.FormattedStringText, cst.Integer, cst.Float, cst.Imaginary):
             order = tuple(n for n in order if n not in _SKIP_FIELDS)
-        _ORDER[kind] = order
+        ORDER[kind] = order
     return order
 
 
@@ -70,7 +70,7 @@ def _subclasses(kind: type) -> set[type]:
     return found
 
 
-_NODE_TYPES: Final = frozenset(_subclasses(cst.CSTNode))
+NODE_TYPES: Final = frozenset(_subclasses(cst.CSTNode))
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -12,7 +12,7 @@ from typing import Final
 import pathspec
 
 from analyzer.errors import SourceError
-from analyzer.worker import Job
+from analyzer.facts import Job
 from cleave.formats.graph import Diagnostic
 
 EXCLUDED_DIRS: Final = frozenset({
@@ -132,11 +132,11 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
             if is_package:
                 packages.add(name)
             dirs_with_py.add(rel)
-            jobs.append((entry.path, path, name, is_package))
+            jobs.append(Job(entry.path, path, name, is_package))
     if not jobs:
         raise SourceError("no Python files found", path=src,
                           hint="pass the folder that holds your top-level package, and check --exclude")
-    if any(job[1] == "__init__.py" for job in jobs):
+    if any(job.rel == "__init__.py" for job in jobs):
         diagnostics.append(Diagnostic("__init__.py", 0, "source-is-package",
                                       "SRC is itself a package: module names start below it (pass its parent "
                                       "folder to keep the package's name)"))
@@ -147,6 +147,6 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
             name = ".".join(parts[:depth])
             if name not in packages:
                 namespaces.add(name)
-    jobs.sort(key=lambda job: job[1])
+    jobs.sort(key=lambda job: job.rel)
     return SourceTree(root=root, jobs=tuple(jobs), namespace_packages=tuple(sorted(namespaces)),
                       diagnostics=tuple(diagnostics))

@@ -2,7 +2,8 @@
 
 A worker turns a file into :class:`FileFacts` (or :class:`FileFailure`); the global phase
 (:mod:`analyzer.resolve`) joins all files' facts into the graph. Facts are plain tuples inside frozen dataclasses,
-so they pickle fast between processes and into the cache.
+so they pickle fast between processes and into the cache; the records are NamedTuples (named fields, tuple
+speed).
 
 A reference to a name is an *expression* ``(head_kind, head, rest)``:
 
@@ -17,9 +18,19 @@ A reference to a name is an *expression* ``(head_kind, head, rest)``:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from cleave.formats.graph import Diagnostic
+
+
+class Job(NamedTuple):
+    """One file to analyze."""
+
+    path: str  # absolute
+    rel: str  # relative to SRC, POSIX separators
+    module: str
+    is_package: bool
+
 
 Expr = tuple[str, str, str]
 """``(head_kind, head, rest)``: see the module docstring."""
@@ -32,31 +43,71 @@ DECORATOR: Final = "decorator"  # a decorator applied to the def in ``extra`` (i
 BASE: Final = "base"  # a base class of the class in ``extra``
 ATTR: Final = "attr"  # ``self.<extra[1]> = <expr>`` inside a method of class ``extra[0]``
 
-Ref = tuple[str, str, Expr, int, tuple[object, ...]]
-"""``(scope, kind, expr, line, extra)``; scope is the qualified name inside the module ("" = module level).
+class Ref(NamedTuple):
+    """A reference made in ``scope`` (the qualified name inside the module; "" = module level).
 
-For a call, ``extra`` is ``(passes, args)``: ``passes`` what the worker already knows crosses (``callable``,
-``file``, ``generator``), ``args`` the expressions passed that name something (checked in the global phase).
-"""
+    For a call, ``extra`` is ``(passes, args)``: ``passes`` what the worker already knows crosses (``callable``,
+    ``file``, ``generator``), ``args`` the expressions passed that name something (checked in the global phase).
+    For a decorator ``(decorated qualname, called)``; a base ``(class qualname,)``; an attribute
+    ``(class qualname, attribute)``.
+    """
 
-Def = tuple[str, str, int, int, int, tuple[str, ...], tuple[str, ...]]
-"""``(qualname, kind, line, end_line, flags, decorators as written, bases as written)``; kind class|function."""
+    scope: str
+    kind: str
+    expr: Expr
+    line: int
+    extra: tuple[object, ...]
+
+
+class Def(NamedTuple):
+    """A class or function definition."""
+
+    qual: str
+    kind: str  # class | function
+    line: int
+    end_line: int
+    flags: int  # IS_ASYNC | IS_GENERATOR | IS_METHOD
+    decorators: tuple[str, ...]  # as written
+    bases: tuple[str, ...]  # as written (classes)
+
 
 IS_ASYNC: Final = 1
 IS_GENERATOR: Final = 2
 IS_METHOD: Final = 4
 
-Import = tuple[str, int, str, tuple[str, ...] | None, bool, bool]
-"""``(scope, line, absolute module, names or None for `import m`, type_checking, lazy)``; names ``("*",)`` = star."""
+
+class Import(NamedTuple):
+    """An import statement (or ``importlib.import_module("literal")``)."""
+
+    scope: str
+    line: int
+    module: str  # absolute
+    names: tuple[str, ...] | None  # None for ``import m``; ``("*",)`` for a star import
+    type_checking: bool
+    lazy: bool
+
 
 Binding = tuple[str, Expr]
 """A module-level name bound by an import or a simple assignment: ``(name, expr)``."""
 
-Table = tuple[str, str, str, int]
-"""``(scope, table name, op, line)``: an SQL statement in a string literal or a ``Table("name", ...)`` call."""
 
-Model = tuple[str, str, str, str, bool]
-"""``(class qualname, __tablename__, Meta.db_table, Meta.app_label, Meta.abstract)`` ("" when absent)."""
+class Table(NamedTuple):
+    """An SQL statement in a string literal or a ``Table("name", ...)`` call."""
+
+    scope: str
+    name: str
+    op: str
+    line: int
+
+
+class Model(NamedTuple):
+    """What a class body says about its table ("" when absent)."""
+
+    qual: str
+    tablename: str  # SQLAlchemy ``__tablename__``
+    db_table: str  # Django ``Meta.db_table``
+    app_label: str  # Django ``Meta.app_label``
+    abstract: bool  # Django ``Meta.abstract``
 
 
 @dataclass(frozen=True)
@@ -86,6 +137,8 @@ class FileFailure:
     file: str
     is_package: bool
     diagnostic: Diagnostic
+    traceback: str = ""
+    """For an ``internal`` failure (a bug of the analyzer's): the formatted traceback, to report."""
 
 
 FileResult = FileFacts | FileFailure

@@ -1,30 +1,30 @@
 """What the walker does at each kind of libcst node: bindings, references, imports, definitions, strings.
 
+The walker (:mod:`analyzer.walker`) knows nothing of this table: :func:`walker_for` hands it over, so the
+dependency points one way (handlers -> walker).
+
 Every handler must visit (or count the newlines of) all of its node's children, or the line numbers drift.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import libcst as cst
 
 from analyzer import facts as F
 from analyzer.cstutil import (
-    _DYNAMIC_IMPORTS,
-    _IMPLICIT_CLASSMETHODS,
-    _SQL_HINT,
+    DYNAMIC_IMPORTS,
     FILE_MARK,
     MUTATORS,
-    _order,
+    SQL_HINT,
     dotted_name,
+    field_order,
     literal,
 )
+from analyzer.defs import h_class, h_comprehension, h_function, h_lambda
+from analyzer.walker import Handler, Scope, Walker
 from cleave.formats.graph import Diagnostic
-
-if TYPE_CHECKING:
-    from analyzer.walker import Walker, _Scope
 
 
 def _h_name(w: Walker, node: cst.Name) -> None:
@@ -81,17 +81,18 @@ def _string_arg(node: cst.Call, index: int) -> str | None:
 
 
 def _special_call(w: Walker, node: cst.Call, name: str) -> None:
-    if name in _DYNAMIC_IMPORTS:
+    if name in DYNAMIC_IMPORTS:
         target = _string_arg(node, 0)
         if target is not None and not target.startswith("."):
-            w.imports.append((w.scope.target, w.line, target, None, w.type_checking > 0, w.scope.kind != "module"))
+            w.imports.append(F.Import(w.scope.target, w.line, target, None, w.type_checking > 0,
+                                      w.scope.kind != "module"))
         elif node.args:
             w.diagnostics.append(Diagnostic(w.file, w.line, "dynamic-import",
                                             f"dynamic import of a computed name ({name}(...)): not followed"))
     elif (name == "Table" or name.endswith(".Table")) and len(node.args) >= 2:
         table = _string_arg(node, 0)
         if table:
-            w.tables.append((w.scope.target, table.lower(), "create", w.line))
+            w.tables.append(F.Table(w.scope.target, table.lower(), "create", w.line))
 
 
 def _h_assign(w: Walker, node: cst.Assign) -> None:
@@ -202,7 +203,7 @@ def _quiet(w: Walker, node: cst.CSTNode) -> None:
         if isinstance(item, (cst.Name, cst.Attribute)):
             w.claimed.add(id(item))
         if isinstance(item, cst.CSTNode):
-            for name in _order(type(item)):
+            for name in field_order(type(item)):
                 stack.append(getattr(item, name))
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
@@ -217,7 +218,7 @@ def _h_import(w: Walker, node: cst.Import) -> None:
         name = dotted_name(alias.name)
         if name is None:
             continue
-        w.imports.append((w.scope.target, w.line, name, None, w.type_checking > 0, lazy))
+        w.imports.append(F.Import(w.scope.target, w.line, name, None, w.type_checking > 0, lazy))
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             w.bind(alias.asname.name.value, ("a", name, ""), variable=False)
         else:
@@ -242,7 +243,7 @@ def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
         parts = parts[: len(parts) - (level - 1)]
         base = ".".join([*parts, base] if base else parts)
     if isinstance(node.names, cst.ImportStar):
-        w.imports.append((w.scope.target, w.line, base, ("*",), w.type_checking > 0, lazy))
+        w.imports.append(F.Import(w.scope.target, w.line, base, ("*",), w.type_checking > 0, lazy))
     else:
         names = []
         for alias in node.names:
@@ -253,146 +254,8 @@ def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
             local = alias.asname.name.value if alias.asname is not None and isinstance(
                 alias.asname.name, cst.Name) else name
             w.bind(local, ("a", f"{base}.{name}", ""), variable=False)
-        w.imports.append((w.scope.target, w.line, base, tuple(names), w.type_checking > 0, lazy))
+        w.imports.append(F.Import(w.scope.target, w.line, base, tuple(names), w.type_checking > 0, lazy))
     _quiet(w, node)
-
-
-def _decorator_names(w: Walker, decorators: Any, qual: str) -> tuple[tuple[str, ...], set[str]]:
-    written = []
-    plain = set()
-    for decorator in decorators:
-        value = decorator.decorator
-        called = isinstance(value, cst.Call)
-        if called:
-            value = value.func
-        name = dotted_name(value)
-        written.append(name or "?")
-        if name:
-            plain.add(name)
-        expr = w.expr(value)
-        if expr is not None:
-            w.ref(F.DECORATOR, expr, (qual, called))
-            if not called:
-                w.claim_chain(value)
-    return tuple(written), plain
-
-
-def _enter_def(w: Walker, node: cst.FunctionDef | cst.ClassDef) -> tuple[str, tuple[str, ...], set[str], int]:
-    """What a def and a class share before their own parts: the qualified name, the decorators (written names,
-    plain names), the line of the ``def``/``class`` keyword, and the name bound in the enclosing scope."""
-    outer = w.scope
-    qual = f"{outer.qual}.{node.name.value}" if outer.qual else node.name.value
-    w.claimed.add(id(node.name))
-    w.walk_fields(node, ("leading_lines",))
-    written, plain = _decorator_names(w, node.decorators, qual)
-    w.walk_fields(node, ("decorators", "lines_after_decorators"))
-    line = w.line
-    w.bind(node.name.value, ("d", qual, ""), line, variable=False)
-    return qual, written, plain, line
-
-
-def _h_function(w: Walker, node: cst.FunctionDef) -> None:
-    outer = w.scope
-    is_method = outer.kind == "class"
-    qual, written, plain, line = _enter_def(w, node)
-    w.walk_fields(node, ("asynchronous", "whitespace_after_def", "name", "whitespace_after_name", "type_parameters",
-                         "whitespace_after_type_parameters", "whitespace_before_params", "params", "returns",
-                         "whitespace_before_colon"))
-    cls = outer.qual if is_method else outer.cls
-    scope = w.push("function", qual, cls)
-    params = node.params
-    positional = [*params.posonly_params, *params.params]
-    for param in (*positional, *params.kwonly_params):
-        scope.locals[param.name.value] = None
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            scope.locals[star.name.value] = None
-    if is_method and positional and "staticmethod" not in plain:
-        first = positional[0].name.value
-        is_cls = "classmethod" in plain or node.name.value in _IMPLICIT_CLASSMETHODS
-        scope.locals[first] = ("d", outer.qual, "" if is_cls else "()")
-    w.block_end = line
-    w.walk(node.body)
-    end = w.block_end if isinstance(node.body, cst.IndentedBlock) else line
-    flags = (F.IS_ASYNC if node.asynchronous is not None else 0) | scope.flags | (F.IS_METHOD if is_method else 0)
-    w.pop()
-    w.defs.append((qual, "function", line, max(end, line), flags, written, ()))
-
-
-def _h_class(w: Walker, node: cst.ClassDef) -> None:
-    outer = w.scope
-    qual, written, _, line = _enter_def(w, node)
-    bases = []
-    for arg in node.bases:
-        value = arg.value
-        if isinstance(value, cst.Subscript):
-            value = value.value
-        bases.append(dotted_name(value) or "?")
-        expr = w.expr(value)
-        if expr is not None:
-            w.ref(F.BASE, expr, (qual,))
-            w.claim_chain(value)
-    w.walk_fields(node, ("whitespace_after_class", "name", "whitespace_after_name", "type_parameters",
-                         "whitespace_after_type_parameters", "lpar", "bases", "keywords", "rpar",
-                         "whitespace_before_colon"))
-    w.push("class", qual, outer.cls)
-    w.block_end = line
-    w.walk(node.body)
-    end = w.block_end if isinstance(node.body, cst.IndentedBlock) else line
-    w.pop()
-    w.defs.append((qual, "class", line, max(end, line), 0, written, tuple(bases)))
-    _model_hints(w, node, qual)
-
-
-def _class_strings(body: cst.BaseSuite) -> dict[str, object]:
-    found: dict[str, object] = {}
-    if not isinstance(body, cst.IndentedBlock):
-        return found
-    for statement in body.body:
-        if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
-            found.update({f"Meta.{k}": v for k, v in _class_strings(statement.body).items()})
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
-                        small.targets[0].target, cst.Name):
-                    value = small.value
-                    if isinstance(value, cst.SimpleString):
-                        found[small.targets[0].target.value] = literal(value)
-                    elif isinstance(value, cst.Name) and value.value in ("True", "False"):
-                        found[small.targets[0].target.value] = value.value == "True"
-    return found
-
-
-def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
-    hints = _class_strings(node.body)
-    tablename = hints.get("__tablename__")
-    db_table = hints.get("Meta.db_table")
-    app_label = hints.get("Meta.app_label")
-    abstract = hints.get("Meta.abstract") is True
-    if tablename or db_table or app_label or abstract:
-        w.models.append((qual, tablename if isinstance(tablename, str) else "",
-                         db_table if isinstance(db_table, str) else "",
-                         app_label if isinstance(app_label, str) else "", abstract))
-
-
-def _h_lambda(w: Walker, node: cst.Lambda) -> None:
-    w.walk_fields(node, ("lpar", "whitespace_after_lambda", "params"))
-    scope = w.push("lambda", w.scope.qual, w.scope.cls)
-    params = node.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        scope.locals[param.name.value] = None
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            scope.locals[star.name.value] = None
-    w.walk_fields(node, ("colon", "body"))
-    w.pop()
-    w.walk_fields(node, ("rpar",))
-
-
-def _h_comprehension(w: Walker, node: cst.CSTNode) -> None:
-    w.push("comp", w.scope.qual, w.scope.cls)
-    w.generic(node)
-    w.pop()
 
 
 def _h_if(w: Walker, node: cst.If) -> None:
@@ -406,7 +269,7 @@ def _h_if(w: Walker, node: cst.If) -> None:
 
 
 def _h_yield(w: Walker, node: cst.CSTNode) -> None:
-    scope: _Scope | None = w.scope
+    scope: Scope | None = w.scope
     while scope is not None and scope.kind in ("comp", "lambda"):
         scope = scope.parent
     if scope is not None and scope.kind == "function":
@@ -424,7 +287,7 @@ def _h_whitespace(w: Walker, node: cst.SimpleWhitespace) -> None:
 
 
 def _h_string(w: Walker, node: cst.SimpleString) -> None:
-    if w.no_sql == 0 and _SQL_HINT.search(node.value):
+    if w.no_sql == 0 and SQL_HINT.search(node.value):
         value = literal(node)
         if value is not None:
             w.add_table(value)
@@ -480,16 +343,21 @@ def _h_block(w: Walker, node: cst.IndentedBlock) -> None:
     w.walk_fields(node, ("footer",))
 
 
-HANDLERS: Final[dict[type[cst.CSTNode], Callable[[Walker, Any], None]]] = {
+HANDLERS: Final[dict[type[cst.CSTNode], Handler]] = {
     cst.Name: _h_name, cst.Attribute: _h_attribute, cst.Call: _h_call, cst.Assign: _h_assign,
     cst.AnnAssign: _h_annassign, cst.AugAssign: _h_augassign, cst.For: _h_for, cst.CompFor: _h_for,
     cst.WithItem: _h_with_item, cst.ExceptHandler: _h_except, cst.ExceptStarHandler: _h_except,
     cst.NamedExpr: _h_named, cst.Del: _h_del, cst.Global: _h_global, cst.Nonlocal: _h_global, cst.Arg: _h_arg,
-    cst.Param: _h_param, cst.Import: _h_import, cst.ImportFrom: _h_import_from, cst.FunctionDef: _h_function,
-    cst.ClassDef: _h_class, cst.Lambda: _h_lambda, cst.ListComp: _h_comprehension, cst.SetComp: _h_comprehension,
-    cst.DictComp: _h_comprehension, cst.GeneratorExp: _h_comprehension, cst.If: _h_if, cst.Yield: _h_yield,
+    cst.Param: _h_param, cst.Import: _h_import, cst.ImportFrom: _h_import_from, cst.FunctionDef: h_function,
+    cst.ClassDef: h_class, cst.Lambda: h_lambda, cst.ListComp: h_comprehension, cst.SetComp: h_comprehension,
+    cst.DictComp: h_comprehension, cst.GeneratorExp: h_comprehension, cst.If: _h_if, cst.Yield: _h_yield,
     cst.Newline: _h_newline, cst.SimpleWhitespace: _h_whitespace, cst.SimpleString: _h_string,
     cst.FormattedStringText: _h_fstring_text, cst.ConcatenatedString: _h_joined_string,
     cst.FormattedString: _h_joined_string, cst.Expr: _h_expr_statement, cst.SimpleStatementLine: _h_statement_line,
     cst.IndentedBlock: _h_block,
 }
+
+
+def walker_for(module: str, file: str, is_package: bool) -> Walker:
+    """A walker for one module, with these handlers."""
+    return Walker(module, file, is_package, HANDLERS)

@@ -30,13 +30,13 @@ def interface(file: F.FileFacts) -> Interface:
     """What other files can see of ``file``."""
     shape = (
         file.module, file.is_package, file.bindings,
-        tuple(i for i in file.imports if i[3] == ("*",) and i[0] == ""),
+        tuple(i for i in file.imports if i.names == ("*",) and i.scope == ""),
         file.all_names,
-        tuple((r[1], r[2], r[4]) for r in file.refs if r[1] in (F.BASE, F.ATTR)),
+        tuple((r.kind, r.expr, r.extra) for r in file.refs if r.kind in (F.BASE, F.ATTR)),
         file.models,
     )
     digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
-    return (digest, frozenset((d[0], d[1], d[4]) for d in file.defs), frozenset(v[0] for v in file.variables))
+    return (digest, frozenset((d.qual, d.kind, d.flags) for d in file.defs), frozenset(v[0] for v in file.variables))
 
 
 def _compatible(old: Interface, new: Interface, file: F.FileFacts, misses: frozenset[tuple[str, str]]) -> bool:

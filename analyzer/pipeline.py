@@ -15,10 +15,10 @@ from typing import Final
 from analyzer.build import GraphBuilder
 from analyzer.cache import Cache, file_key
 from analyzer.discover import SourceTree, discover
-from analyzer.facts import FileFacts, FileFailure, FileResult
+from analyzer.facts import FileFacts, FileFailure, FileResult, Job
 from analyzer.incremental import Snapshot, patch
 from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirements
-from analyzer.worker import Job, analyze_file, read_source
+from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
 ANALYZER_VERSION: Final = "0.1.0+facts3"
@@ -43,9 +43,9 @@ def _parse_all(todo: list[Job], jobs: int) -> Iterator[FileResult]:
             yield analyze_file(job)
         return
     # Biggest files first so no worker is left with a large one at the end.
-    todo = sorted(todo, key=lambda job: -_size(job[0]))
+    todo = sorted(todo, key=lambda job: -_size(job.path))
     chunk = max(1, min(16, len(todo) // (jobs * 16)))
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=own_process) as pool:
         yield from pool.imap_unordered(analyze_file, todo, chunksize=chunk)
 
 
@@ -61,7 +61,7 @@ def _environment(src: Path, tree: SourceTree, exclude: Sequence[str]) -> bytes:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{ANALYZER_VERSION}/{BUILD_VERSION}".encode())
     for job in tree.jobs:
-        digest.update(job[1].encode() + b"\0")
+        digest.update(job.rel.encode() + b"\0")
     for name in tree.namespace_packages:
         digest.update(name.encode() + b"\0")
     for diagnostic in tree.diagnostics:
@@ -86,8 +86,8 @@ def _fingerprint(environment: bytes, keys: Sequence[bytes]) -> bytes:
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while millions of small objects are made (unpickling a graph: 9x faster).
 
-    On the way out the objects made meanwhile (the graph) move to the permanent generation, or the collector's
-    next full pass walks them all (0.3 s at a million lines); reference counting still frees them.
+    The collector is put back as the caller had it. (An earlier version also called ``gc.freeze()`` on the way
+    out to spare the next full pass the graph; that changed the caller's whole process for good, so it went.)
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -95,7 +95,6 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()
             gc.enable()
 
 
@@ -122,10 +121,10 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     for job in tree.jobs:
         data = read_source(job)
         if isinstance(data, FileFailure):
-            failures[job[1]] = data
-            keys.append(job[1].encode() + b"\0unreadable")
+            failures[job.rel] = data
+            keys.append(job.rel.encode() + b"\0unreadable")
         else:
-            keys.append(file_key(data, job[2], job[3], ANALYZER_VERSION))
+            keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
     environment = _environment(src, tree, exclude)
     fingerprint = _fingerprint(environment, keys)
     if cache.graph_matches(fingerprint):
@@ -139,13 +138,13 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     todo: list[Job] = []
     by_path: dict[str, bytes] = {}
     for job, key in zip(tree.jobs, keys, strict=True):
-        if job[1] in failures:
-            results[key] = failures[job[1]]
+        if job.rel in failures:
+            results[key] = failures[job.rel]
         elif key in known:
             results[key] = known[key]
         else:
             todo.append(job)
-            by_path[job[1]] = key
+            by_path[job.rel] = key
     done = len(results)
     report(done, total)
     for result in _parse_all(todo, jobs or _default_jobs()):
@@ -171,7 +170,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             diagnostics.extend(result.diagnostics)
     distributions = DistributionMap(read_requirements(tree.root))
     builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
-    path_keys = {job[1]: key for job, key in zip(tree.jobs, keys, strict=True)}
+    path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
     code_graph = None
     snapshot = cache.load_graph(None) if not failed else None
     if isinstance(snapshot, Snapshot):

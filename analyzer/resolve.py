@@ -9,13 +9,22 @@ Targets are small tuples:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from analyzer import facts as F
 
 Target = tuple[str, ...]
 
 _MAX_DEPTH: Final = 24
+
+
+class DefInfo(NamedTuple):
+    """A definition as the index knows it (its id is the key)."""
+
+    kind: str  # class | function
+    module: str
+    qual: str
+    flags: int
 
 
 def segments(rest: str) -> list[str]:
@@ -31,7 +40,7 @@ class Index:
     def __init__(self, files: Mapping[str, F.FileFacts], namespace_packages: Iterable[str]) -> None:
         self.files = files
         self.modules: set[str] = set(files) | set(namespace_packages)
-        self.defs: dict[str, tuple[str, str, str, int]] = {}  # id -> (kind, module, qual, flags)
+        self.defs: dict[str, DefInfo] = {}
         self.members: dict[str, dict[str, str]] = {}  # class id -> member name -> def id
         self.ns: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.stars: dict[str, list[str]] = {}
@@ -59,30 +68,31 @@ class Index:
         for name, exprs in values.items():
             if name in ns and ns[name][0] == "var" and len(exprs) == 1:
                 ns[name] = ("var", ns[name][1], next(iter(exprs)))
-        for qual, kind, _, _, flags, _, _ in file.defs:
+        for definition in file.defs:
+            qual = definition.qual
             node = f"{module}.{qual}"
-            self.defs[node] = (kind, module, qual, flags)
+            self.defs[node] = DefInfo(definition.kind, module, qual, definition.flags)
             parent, _, name = qual.rpartition(".")
             if parent:
                 self.members.setdefault(f"{module}.{parent}", {})[name] = node
             else:
                 ns[name] = ("def", node)
         self.ns[module] = ns
-        stars = [imp[2] for imp in file.imports if imp[3] == ("*",) and imp[0] == ""]
+        stars = [imp.module for imp in file.imports if imp.names == ("*",) and imp.scope == ""]
         if stars:
             self.stars[module] = stars
-        for _, kind, expr, _, extra in file.refs:
-            if kind == F.BASE:
-                self.base_exprs.setdefault(f"{module}.{extra[0]}", []).append(expr)
-            elif kind == F.ATTR:
-                self.attr_exprs.setdefault(f"{module}.{extra[0]}", {}).setdefault(str(extra[1]), expr)
+        for ref in file.refs:
+            if ref.kind == F.BASE:
+                self.base_exprs.setdefault(f"{module}.{ref.extra[0]}", []).append(ref.expr)
+            elif ref.kind == F.ATTR:
+                self.attr_exprs.setdefault(f"{module}.{ref.extra[0]}", {}).setdefault(str(ref.extra[1]), ref.expr)
 
     # -- definitions -------------------------------------------------------------------------------------------
     def def_target(self, node: str) -> Target | None:
         found = self.defs.get(node)
         if found is None:
             return None
-        return (found[0], node)
+        return (found.kind, node)
 
     def bases(self, cls: str) -> tuple[list[str], list[str]]:
         """(project base class ids, qualified names of the other bases)."""
@@ -90,7 +100,7 @@ class Index:
         if known is not None:
             return known
         self._bases[cls] = ([], [])
-        module = self.defs[cls][1]
+        module = self.defs[cls].module
         project: list[str] = []
         external: list[str] = []
         for expr in self.base_exprs.get(cls, []):
@@ -224,7 +234,7 @@ class Index:
                 for klass in self.mro(target[1]):
                     expr = self.attr_exprs.get(klass, {}).get(seg)
                     if expr is not None:
-                        value, _ = self.resolve(self.defs[klass][1], expr, depth + 1)
+                        value, _ = self.resolve(self.defs[klass].module, expr, depth + 1)
                         if value is not None:
                             return value
             return ("member", target[1], seg)

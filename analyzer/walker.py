@@ -8,21 +8,21 @@ where the walker is when it meets them, which is exact for statements and close 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import libcst as cst
 
 from analyzer import facts as F
-from analyzer.cstutil import _NODE_TYPES, _ORDER, FILE_MARK, _order, dotted_name
-from analyzer.handlers import HANDLERS
+from analyzer.cstutil import FILE_MARK, NODE_TYPES, ORDER, dotted_name, field_order
 from analyzer.sql import tables_in
 from cleave.formats.graph import Diagnostic
 
 
-class _Scope:
+class Scope:
     __slots__ = ("cls", "flags", "globals", "kind", "locals", "parent", "pending", "qual", "target")
 
-    def __init__(self, kind: str, qual: str, target: str, parent: _Scope | None, cls: str) -> None:
+    def __init__(self, kind: str, qual: str, target: str, parent: Scope | None, cls: str) -> None:
         self.kind = kind  # module | class | function | lambda | comp
         self.qual = qual  # qualified name of the def this scope belongs to
         self.target = target  # the scope refs are attributed to
@@ -36,11 +36,16 @@ class _Scope:
 
 _MISSING: Final = object()
 
+Handler = Callable[["Walker", Any], None]
+"""What the walker does at one kind of node (:data:`analyzer.handlers.HANDLERS`)."""
+
 
 class Walker:
     """Collects :class:`~analyzer.facts.FileFacts` from one module's tree."""
 
-    def __init__(self, module: str, file: str, is_package: bool) -> None:
+    def __init__(self, module: str, file: str, is_package: bool,
+                 handlers: Mapping[type[cst.CSTNode], Handler]) -> None:
+        self.handlers = handlers
         self.module = module
         self.file = file
         self.is_package = is_package
@@ -49,7 +54,7 @@ class Walker:
         self.no_sql = 0
         self.type_checking = 0
         self.block_end = 0
-        self.scope = _Scope("module", "", "", None, "")
+        self.scope = Scope("module", "", "", None, "")
         self.defs: list[F.Def] = []
         self.variables: dict[str, list[int]] = {}
         self.bindings: list[F.Binding] = []
@@ -73,7 +78,7 @@ class Walker:
             diagnostics=tuple(self.diagnostics))
 
     def walk(self, node: cst.CSTNode) -> None:
-        handler = HANDLERS.get(type(node))
+        handler = self.handlers.get(type(node))
         if handler is not None:
             handler(self, node)
         else:
@@ -81,12 +86,12 @@ class Walker:
 
     def generic(self, node: cst.CSTNode) -> None:
         kind = type(node)
-        self.walk_fields(node, _ORDER.get(kind) or _order(kind))
+        self.walk_fields(node, ORDER.get(kind) or field_order(kind))
 
     def walk_fields(self, node: cst.CSTNode, names: tuple[str, ...]) -> None:
         # The hot loop of the analyzer: exact type tests (CSTNode is an ABC, isinstance on it is slow).
-        handlers = HANDLERS
-        nodes = _NODE_TYPES
+        handlers = self.handlers
+        nodes = NODE_TYPES
         for name in names:
             value = getattr(node, name)
             kind = type(value)
@@ -95,7 +100,7 @@ class Walker:
                 if handler is not None:
                     handler(self, value)
                 else:
-                    self.walk_fields(value, _ORDER.get(kind) or _order(kind))
+                    self.walk_fields(value, ORDER.get(kind) or field_order(kind))
             elif kind is list or kind is tuple:
                 for item in value:
                     kind = type(item)
@@ -104,7 +109,7 @@ class Walker:
                         if handler is not None:
                             handler(self, item)
                         else:
-                            self.walk_fields(item, _ORDER.get(kind) or _order(kind))
+                            self.walk_fields(item, ORDER.get(kind) or field_order(kind))
 
     # -- expressions -------------------------------------------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> F.Expr | None:
@@ -130,12 +135,12 @@ class Walker:
             self.claimed.add(id(node))
 
     def ref(self, kind: str, expr: F.Expr, extra: tuple[object, ...] = ()) -> None:
-        self.scope.pending.append((self.scope.target, kind, expr, self.line, extra))
+        self.scope.pending.append(F.Ref(self.scope.target, kind, expr, self.line, extra))
 
     # -- scopes ------------------------------------------------------------------------------------------------
-    def push(self, kind: str, qual: str, cls: str) -> _Scope:
+    def push(self, kind: str, qual: str, cls: str) -> Scope:
         target = qual if kind in ("class", "function") else self.scope.target
-        self.scope = _Scope(kind, qual, target, self.scope, cls)
+        self.scope = Scope(kind, qual, target, self.scope, cls)
         return self.scope
 
     def pop(self) -> None:
@@ -147,16 +152,17 @@ class Walker:
             while up.kind == "class" and up.parent is not None:
                 up = up.parent
         for ref in scope.pending:
-            expr = self.subst(scope, ref[2], 0)
+            expr = self.subst(scope, ref.expr, 0)
             if expr is _MISSING:
-                up.pending.append((ref[0], ref[1], ref[2], ref[3], self.subst_extra(scope, ref[1], ref[4])))
+                up.pending.append(F.Ref(ref.scope, ref.kind, ref.expr, ref.line,
+                                        self.subst_extra(scope, ref.kind, ref.extra)))
             elif expr is not None:
                 assert isinstance(expr, tuple)
                 target = up.pending if expr[0] == "n" else self.refs
-                target.append((ref[0], ref[1], expr, ref[3], self.subst_extra(scope, ref[1], ref[4])))
+                target.append(F.Ref(ref.scope, ref.kind, expr, ref.line, self.subst_extra(scope, ref.kind, ref.extra)))
         self.scope = parent
 
-    def subst(self, scope: _Scope, expr: F.Expr, depth: int) -> Any:
+    def subst(self, scope: Scope, expr: F.Expr, depth: int) -> Any:
         """``expr`` with a head local to ``scope`` replaced by what it is bound to; None: a plain local;
         _MISSING: not local here."""
         kind, head, rest = expr
@@ -171,7 +177,7 @@ class Walker:
             return new if again is _MISSING else again
         return new
 
-    def subst_extra(self, scope: _Scope, kind: str, extra: tuple[object, ...]) -> tuple[object, ...]:
+    def subst_extra(self, scope: Scope, kind: str, extra: tuple[object, ...]) -> tuple[object, ...]:
         if kind != F.CALL or not extra or not extra[1]:
             return extra
         passes = set(extra[0])  # type: ignore[call-overload]
@@ -246,5 +252,5 @@ class Walker:
 
     def add_table(self, text: str) -> None:
         for name, op in tables_in(text):
-            self.tables.append((self.scope.target, name, op, self.line))
+            self.tables.append(F.Table(self.scope.target, name, op, self.line))
 

@@ -7,30 +7,29 @@ import contextlib
 import io
 import os
 import tokenize
-from collections.abc import Iterator
+import traceback
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 import libcst as cst
 
-from analyzer.facts import FileFailure, FileResult
-from analyzer.walker import Walker
+from analyzer.facts import FileFailure, FileResult, Job
+from analyzer.handlers import HANDLERS
+from analyzer.walker import Handler, Walker
 from cleave.formats.graph import Diagnostic
 
 MAX_FILE_BYTES: Final = 4 * 1024 * 1024
 """Files above this size are skipped (generated code, data): parsing them would dominate the run."""
 
-Job = tuple[str, str, str, bool]
-"""``(absolute path, path relative to SRC, module name, is_package)``."""
 
-
-def _failure(job: Job, line: int, code: str, message: str) -> FileFailure:
-    return FileFailure(module=job[2], file=job[1], is_package=job[3],
-                       diagnostic=Diagnostic(file=job[1], line=line, code=code, message=message))
+def _failure(job: Job, line: int, code: str, message: str, trace: str = "") -> FileFailure:
+    return FileFailure(module=job.module, file=job.rel, is_package=job.is_package,
+                       diagnostic=Diagnostic(file=job.rel, line=line, code=code, message=message), traceback=trace)
 
 
 def read_source(job: Job) -> bytes | FileFailure:
     """The file's bytes, or why they cannot be analyzed."""
-    path = job[0]
+    path = job.path
     try:
         size = os.stat(path).st_size
         if size > MAX_FILE_BYTES:
@@ -66,13 +65,25 @@ def _skip_node_validation(node: cst.CSTNode) -> None:
     return None
 
 
+_OWN_PROCESSES: Final[set[int]] = set()
+"""Ids of the worker processes :func:`analyzer.pipeline.analyze` forked for itself (see :func:`own_process`)."""
+
+
+def own_process() -> None:
+    """Mark this process as one of the analyzer's own workers (a pool initializer): only there may the parse
+    skip libcst's node checks, since only there can nobody else be using libcst at the same time."""
+    _OWN_PROCESSES.add(os.getpid())
+
+
 @contextlib.contextmanager
 def _parser_nodes_unchecked() -> Iterator[None]:
-    """libcst checks every new node in ``CSTNode.__post_init__``, a visible share of the parse in a profile.
-    Nodes its own parser makes are valid by construction (libcst's comment there says so too), so the check is off
-    while it parses, and back on for every other use of libcst."""
+    """libcst checks every new node in ``CSTNode.__post_init__``, a visible share of the parse in a profile
+    (about 10 % of a cold run). Nodes its own parser makes are valid by construction (libcst's comment there says
+    so too), so the check is off while it parses, and back on after. The switch is a class attribute, seen by
+    every thread, so it is made only in the analyzer's own worker processes, never in the caller's process (the
+    serial path for small trees keeps the check)."""
     checked = cst.CSTNode.__dict__.get("__post_init__")
-    if checked is None:  # a libcst that no longer checks this way: nothing to skip
+    if checked is None or os.getpid() not in _OWN_PROCESSES:  # a libcst that checks no more, or not our process
         yield
         return
     type.__setattr__(cst.CSTNode, "__post_init__", _skip_node_validation)
@@ -82,8 +93,11 @@ def _parser_nodes_unchecked() -> Iterator[None]:
         type.__setattr__(cst.CSTNode, "__post_init__", checked)
 
 
-def analyze_source(job: Job, text: str) -> FileResult:
-    """Parse and walk one module's text."""
+def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Handler] = HANDLERS) -> FileResult:
+    """Parse and walk one module's text (``handlers``: what the walker does per node kind).
+
+    A syntax error is a ``syntax`` failure; an exception in the walker is a bug of ours: an ``internal`` failure
+    that keeps its traceback, so it costs one file, not the run, and is never mistaken for bad input."""
     try:
         with _parser_nodes_unchecked():
             tree = cst.parse_module(text)
@@ -100,12 +114,12 @@ def analyze_source(job: Job, text: str) -> FileResult:
     except BaseException as error:  # the native parser can panic (a BaseException); one file only
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
-        return Walker(job[2], job[1], job[3]).run(tree)
+        return Walker(job.module, job.rel, job.is_package, handlers).run(tree)
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
     except Exception as error:  # a bug of ours must cost one file, not the run
         return _failure(job, 1, "internal", f"analyzer error on this file ({type(error).__name__}: {error}): "
-                        "skipped; please report it")
+                        "skipped; please report it", traceback.format_exc())
 
 
 def analyze_file(job: Job) -> FileResult:

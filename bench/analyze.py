@@ -1,6 +1,11 @@
 """Benchmark: cleave's analyzer against pyan3 (symbol level) and grimp (imports only), side by side.
 
     .venv/bin/python bench/analyze.py [--only django|homeassistant] [--timeout 300] [--jobs 2]
+    .venv/bin/python bench/analyze.py --compare REV [--only django] [--rounds 5]
+
+``--compare REV`` measures only cleave cold, this tree against git revision REV (checked out under
+bench/.cache/rev-<sha>), alternating A B A B ... in one run so both see the same machine load; it prints the
+medians and their ratio and writes bench/results/analyze-compare.json.
 
 Downloads Django 5.2 and homeassistant 2024.3 from PyPI (wheels, no dependencies) into bench/.cache/, installs
 pyan3 into its own virtualenv there, then measures in one run, each in a fresh process: cleave cold (empty
@@ -175,6 +180,41 @@ def bench(name: str, timeout: float, jobs: int, peers: Path) -> dict[str, Any]:
     return row
 
 
+def _checkout(rev: str) -> Path:
+    """A detached worktree of ``rev`` under bench/.cache (made once per commit)."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", rev], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    tree = CACHE / f"rev-{sha[:12]}"
+    if not (tree / "analyzer").is_dir():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), sha], check=True,
+                       capture_output=True)
+    return tree
+
+
+def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict[str, Any]:
+    """Cold runs of this tree and of ``rev`` alternated, ``rounds`` each: medians and ratio."""
+    src = fetch(name, str(TARGETS[name]["spec"]))
+    trees = {"this": ROOT, rev: _checkout(rev)}
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
+    for round_ in range(rounds):
+        for label, tree in trees.items():
+            cache = CACHE / f"cleave-cache-compare-{name}"
+            shutil.rmtree(cache, ignore_errors=True)
+            result = measure([PYTHON, "-c", CLEAVE_RUN, str(src), str(cache), str(jobs)], timeout, cwd=tree)
+            runs[label].append(result)
+            print(f"round {round_ + 1} {label:>10}: {_cell(result)}", flush=True)
+    row: dict[str, Any] = {"rounds": rounds, "runs": runs}
+    for label, results in runs.items():
+        times = sorted(r["analyze_s"] for r in results if r.get("status") == "ok")
+        cpus = sorted(r["cpu_s"] for r in results if r.get("status") == "ok")
+        row[f"median_{label}_s"] = times[len(times) // 2] if times else None
+        row[f"median_cpu_{label}_s"] = cpus[len(cpus) // 2] if cpus else None
+    if row["median_this_s"] and row[f"median_{rev}_s"]:
+        row["ratio_this_over_rev"] = round(row["median_this_s"] / row[f"median_{rev}_s"], 3)
+        row["cpu_ratio_this_over_rev"] = round(row["median_cpu_this_s"] / row[f"median_cpu_{rev}_s"], 3)
+    return row
+
+
 def _cell(result: dict[str, Any]) -> str:
     if result.get("status") != "ok":
         return str(result.get("status"))
@@ -188,8 +228,22 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(TARGETS))
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--compare", metavar="REV", help="cleave cold only: this tree against git revision REV")
+    parser.add_argument("--rounds", type=int, default=5, help="with --compare: cold runs of each, alternated")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
+    if args.compare:
+        report = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "against": args.compare,
+                  "jobs": args.jobs, "results": {}}
+        for name in [args.only] if args.only else ["django"]:
+            row = compare(name, args.compare, args.rounds, args.timeout, args.jobs)
+            report["results"][name] = row
+            print({k: v for k, v in row.items() if k != "runs"}, flush=True)
+        report["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        target = RESULTS.with_name("analyze-compare.json")
+        target.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        print(f"results written to {target.relative_to(ROOT)}")
+        return
     peers = peers_python()
     load = os.getloadavg()
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),

@@ -9,8 +9,11 @@ Each stage has one exception module whose base derives from :class:`CleaveError`
     ├── PackagerError          (packager.errors)
     └── RuntimeEngineError     (runtime.errors)
 
-The CLI catches ``CleaveError`` and prints ``str(error)`` on stderr with exit code 1, never a traceback, so
-messages must say what went wrong, where (file and line when there is one) and what to do.
+    UsageError                 a command-line value the command cannot take (a mixin: exit code 2)
+
+The CLI catches ``CleaveError`` and prints ``str(error)`` on stderr with exit code 1 (2 for a
+:class:`UsageError`), never a traceback, so messages must say what went wrong, where (file and line when there is
+one) and what to do.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from pathlib import Path
 
 class CleaveError(Exception):
     """An error with a message fit for a user: what, where, what to do."""
+
+    exit_code = 1
+    """The CLI's exit status for this error."""
 
     def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
                  hint: str | None = None) -> None:
@@ -37,3 +43,9 @@ class CleaveError(Exception):
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+
+class UsageError(CleaveError):
+    """A command-line value the command cannot take (exit code 2, like click's own usage errors)."""
+
+    exit_code = 2

@@ -1,5 +1,24 @@
 """Stage 3: plan + source -> build directory (per-service code, RPC stubs, OCI images, compose, k8s).
 
-``build_services`` writes one source tree per service; the images, compose and Kubernetes steps
-(``packager.oci``, ``packager.deploy``) read those trees.
+The facade (what the CLI and other callers use; everything else is internal)::
+
+    package(src, plan, out, code_graph, *, images=True, settings=None, deploy=None, progress=None) -> BuildOutcome
+    check_blockers(plan)                        # raises BlockedPlanError before anything is analyzed or written
+    push(build, registry, *, tag, plain_http, tls_verify, settings=None) -> list[PushResult]
+    registry_reference(registry) -> str         # validated HOST[:PORT][/PREFIX]; RegistryReferenceError (exit 2)
+
+:mod:`packager.build` writes the service trees, :mod:`packager.oci` the images, :mod:`packager.deploy` compose and
+Kubernetes, :mod:`packager.topology` topology.json; :mod:`packager.orchestrate` runs them in order, aside, and swaps
+the finished build in whole.
 """
+
+from packager.build import BuildResult, ServiceBuild, check_blockers
+from packager.deploy import DeployOptions
+from packager.errors import BlockedPlanError, PackagerError, StubError
+from packager.oci.errors import PushError, RegistryReferenceError
+from packager.orchestrate import BuildOutcome, package
+from packager.publish import PushResult, push, registry_reference
+
+__all__ = ["BlockedPlanError", "BuildOutcome", "BuildResult", "DeployOptions", "PackagerError", "PushError",
+           "PushResult", "RegistryReferenceError", "ServiceBuild", "StubError", "check_blockers",
+           "package", "push", "registry_reference"]

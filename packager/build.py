@@ -21,6 +21,7 @@ from cleave.formats.atomic import staged_directory
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, Plan
 from packager.dockerfile import render_dockerfile
+from packager.edge import EdgeRouting
 from packager.errors import BlockedPlanError, PackagerError, StubError
 from packager.requirements import Distributions, package_edges, service_requirements
 from packager.resolve import Resolver, ServiceCode, Symbols
@@ -72,6 +73,8 @@ class BuildResult:
     services: tuple[ServiceBuild, ...]
     gateway: str | None
     warnings: tuple[str, ...] = ()
+    routing: EdgeRouting | None = None
+    """An edge split's routing (packager/edge.py); ``gateway`` is then its fallback service."""
 
     def service(self, name: str) -> ServiceBuild:
         for service in self.services:
@@ -136,6 +139,16 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
     services that cannot be stubbed safely, and ``FormatError`` for a plan naming a missing module.
     """
     check_blockers(plan)
+    if any(service.is_edge for service in plan.services):
+        from packager.edge_build import build_edge_services
+
+        edge_builds, routing, notes = build_edge_services(src, plan, code_graph, out, kit=kit,
+                                                           kit_package=KIT_PACKAGE)
+        services = tuple(ServiceBuild(name=t.name, path=t.path, modules=t.modules, shared=(), stubs=(), interface=(),
+                                      calls=(), requirements=t.requirements, distributions=t.distributions,
+                                      entry=t.entry, health_path=t.health_path) for t in edge_builds)
+        return BuildResult(out=out, services=services, gateway=routing.fallback, warnings=tuple(notes),
+                           routing=routing)
     index = SourceIndex.scan(src, code_graph)
     owners = plan.assign(index.modules)
     gateway = gateway_of(plan, owners, index)

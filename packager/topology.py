@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from cleave.formats.plan import Plan
 from cleave.formats.topology import Limits, ServiceSpec, Topology
@@ -22,4 +23,10 @@ def build_topology(result: BuildResult, plan: Plan, project: str,
             env={"CLEAVE_SERVICE": service.name}, replicas=planned.replicas,
             resources=Limits(cpu=resources.cpu, memory_bytes=resources.memory_bytes, pids=resources.pids),
             calls=service.calls, health_path=service.health_path))
-    return Topology(project=project, services=tuple(specs), gateway=result.gateway)
+    topology = Topology(project=project, services=tuple(specs), gateway=result.gateway)
+    if result.routing is not None:
+        from packager.edge_topology import with_edge
+
+        plan_dir = Path(plan.origin).parent if plan.origin != "<plan>" else Path.cwd()
+        topology = with_edge(topology, plan, result.routing, plan_dir)
+    return topology

@@ -11,6 +11,7 @@ on ``.cleave/engine.sock`` and keeps ``runtime-state.json`` current so that the 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cleave.formats.topology import ServiceSpec, Topology, load_topology
-from runtime import health, linux
+from runtime import health, linux, resources
 from runtime.engine_control import on_control
 from runtime.engine_control import status as engine_status
 from runtime.errors import LaunchError, RuntimeEngineError
@@ -106,20 +107,41 @@ class Engine:
         gateway = self.services.get(self.topology.gateway or "")
         if gateway is not None and gateway.listen is not None:
             self.gateway_url = f"http://127.0.0.1:{gateway.listen.address}"
+        if previous is None:
+            self._provision()
         self.startup_deadline = time.monotonic() + START_TIMEOUT
+
+    def _provision(self) -> None:
+        """The database, then the one-time init, before any replica starts (runtime/resources.py)."""
+        owner = None
+        if self.isolation.namespaces and not self.isolation.user_namespace:
+            uid, _, gid = next(iter(self.services.values())).spec.user.partition(":") if self.services else ("", "", "")
+            owner = (int(uid), int(gid or uid)) if uid.isdigit() and (gid or uid).isdigit() else None
+        resources.provision(self.topology, self.paths, owner)
+        init = self.topology.init
+        if init is None:
+            return
+        service = self.services[init.service]
+        spec = build_spec(service, Replica(service.name, 0, ""), self.services, self.paths,
+                          isolation=self.isolation, cgroup_procs=())
+        resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
+                                               log_path=str(self.paths.replica_log(f"{service.name}-init"))))
 
     def _new_service(self, store: Store, spec: ServiceSpec, image: UnpackedImage, desired: int,
                      topology: Topology) -> Service:
         rootfs = None if self.isolation.namespaces and self.isolation.overlay else store.flatten(image)
-        volume = self.paths.volumes / spec.name
+        volume = resources.volume_dir(self.paths, spec)
         volume.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(volume, 0o700)  # only the service's own user, inside its replicas
+        os.chmod(volume, 0o700)  # only the services' own user, inside their replicas
         if self.isolation.namespaces and not self.isolation.user_namespace:  # rootless: we are the image's user
             uid, _, gid = spec.user.partition(":")
             if uid.isdigit():
                 os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
         return Service(spec=spec, image=image, rootfs=rootfs, volume=volume, desired=desired,
-                       gateway=spec.name == topology.gateway)
+                       gateway=spec.name == topology.gateway,
+                       resource_env=resources.replica_env(topology, spec, self.paths,
+                                                          isolated=self.isolation.namespaces),
+                       resource_sockets=tuple(resources.replica_sockets(topology, spec, self.paths)))
 
     def _adopt(self, previous: EngineState) -> None:
         for record in previous.replicas:
@@ -493,6 +515,7 @@ class Engine:
             self.paths.state_file.unlink()
         shutil.rmtree(self.paths.state_dir / "run", ignore_errors=True)
         shutil.rmtree(self.paths.sockets, ignore_errors=True)
+        resources.stop_postgresql(self.paths)
         if self.remove_volumes:
             shutil.rmtree(self.paths.volumes, ignore_errors=True)
 

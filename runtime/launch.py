@@ -26,6 +26,7 @@ from typing import Final
 
 from runtime import confine, linux
 from runtime.errors import LaunchError
+from runtime.rootfs import make_dir_in_root, mount_dev, mount_empty_proc
 
 NAMESPACES: Final = (linux.CLONE_NEWNS | linux.CLONE_NEWPID | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
                      | linux.CLONE_NEWNET)
@@ -33,7 +34,6 @@ NAMESPACES: Final = (linux.CLONE_NEWNS | linux.CLONE_NEWPID | linux.CLONE_NEWUTS
 # namespace's init would inherit them instead, and kill them all when it exits); /proc shows it nothing, and a
 # Landlock domain keeps its signals to its own replicas.
 ZYGOTE_NAMESPACES: Final = linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC | linux.CLONE_NEWNET
-DEVICES: Final = ("null", "zero", "full", "random", "urandom", "tty")
 _HIGH_FD: Final = 64
 
 
@@ -245,21 +245,12 @@ def _build_root(spec: LaunchSpec) -> None:
                     f"lowerdir={lower},upperdir={stage}/upper,workdir={stage}/work{userxattr}")
     os.chdir("/")
     for folder in ("proc", "dev", "tmp", "run/cleave", spec.data_dir.lstrip("/"), spec.workdir.lstrip("/")):
-        os.makedirs(f"{root}/{folder}", exist_ok=True)
+        make_dir_in_root(root, folder)
     if spec.zygote:
-        _mount_empty_proc(f"{root}/proc")
+        mount_empty_proc(f"{root}/proc")
     else:
         linux.mount("proc", f"{root}/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-    linux.mount("tmpfs", f"{root}/dev", "tmpfs", linux.MS_NOSUID | linux.MS_NOEXEC, "mode=755,size=64k")
-    for device in DEVICES:
-        if os.path.exists(f"/dev/{device}"):
-            open(f"{root}/dev/{device}", "w").close()
-            linux.mount(f"/dev/{device}", f"{root}/dev/{device}", None, linux.MS_BIND)
-    for index, stream in enumerate(("stdin", "stdout", "stderr")):
-        os.symlink(f"/proc/self/fd/{index}", f"{root}/dev/{stream}")
-    os.symlink("/proc/self/fd", f"{root}/dev/fd")
-    os.mkdir(f"{root}/dev/shm")
-    linux.mount("tmpfs", f"{root}/dev/shm", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "mode=1777,size=16m")
+    mount_dev(root)
     linux.mount("tmpfs", f"{root}/tmp", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"mode=1777,size={spec.tmpfs_size}")
     if spec.volume:
         linux.mount(spec.volume, f"{root}/{spec.data_dir.lstrip('/')}", None, linux.MS_BIND)
@@ -277,28 +268,6 @@ def _build_root(spec: LaunchSpec) -> None:
     linux.pivot_root(".", ".")
     linux.umount2(".", linux.MNT_DETACH)
     os.chdir("/")
-
-
-def _mount_empty_proc(target: str) -> None:
-    """Mount at ``target`` the /proc of a pid namespace that held one process, gone by now: the zygote sees no
-    process through it, and its replicas may mount their own /proc (the kernel allows that in a user namespace only
-    where a full /proc is already mounted)."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            linux.unshare(linux.CLONE_NEWPID)
-            inner = os.fork()
-            if inner == 0:
-                try:
-                    linux.mount("proc", target, "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-                finally:
-                    os._exit(0 if os.path.exists(f"{target}/self") else 1)
-            code = os.waitstatus_to_exitcode(os.waitpid(inner, 0)[1])
-        finally:
-            os._exit(code)
-    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
-        raise OSError(f"could not mount an empty /proc on {target}")
 
 
 def zygote_confinement(spec: LaunchSpec, proc_fd: int) -> None:

@@ -124,25 +124,32 @@ class _Unpacking:
 
 
 def _extract_member(archive: tarfile.TarFile, member: tarfile.TarInfo, job: _Unpacking) -> None:
-    destination, layer, overlay, as_root = job.destination, job.layer, job.overlay, job.as_root
-    whiteouts, opaque = job.whiteouts, job.opaque
-    relative = safe_relative(member.name, layer)
+    relative = safe_relative(member.name, job.layer)
     if relative is None:
         return
-    target = prepare_parents(destination, relative, layer)
-    base = relative.name
-    if base == OPAQUE_MARKER:
-        opaque.append(str(relative.parent))
-        if overlay:
-            os.setxattr(target.parent, OPAQUE_XATTR if as_root else USER_OPAQUE_XATTR, b"y")
+    target = prepare_parents(job.destination, relative, job.layer)
+    if relative.name == OPAQUE_MARKER:
+        job.opaque.append(str(relative.parent))
+        if job.overlay:
+            os.setxattr(target.parent, OPAQUE_XATTR if job.as_root else USER_OPAQUE_XATTR, b"y")
         return
-    if base.startswith(WHITEOUT_PREFIX):
-        hidden = _whiteout(relative, layer, member.name)
-        whiteouts.append(str(hidden))
-        if overlay:
-            clear(destination / hidden)
-            os.mknod(destination / hidden, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+    if relative.name.startswith(WHITEOUT_PREFIX):
+        hidden = _whiteout(relative, job.layer, member.name)
+        job.whiteouts.append(str(hidden))
+        if job.overlay:
+            clear(job.destination / hidden)
+            os.mknod(job.destination / hidden, stat.S_IFCHR | 0o000, os.makedev(0, 0))
         return
+    if not _write_entry(archive, member, target, job):
+        return
+    if job.as_root:
+        os.lchown(target, member.uid, member.gid)
+    if not member.issym():  # timestamp-checked .pyc files stay valid only with their sources' mtimes
+        os.utime(target, (member.mtime, member.mtime))
+
+
+def _write_entry(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path, job: _Unpacking) -> bool:
+    """Write a folder, file, symlink or hard link at ``target``; ``False`` for what is skipped."""
     if member.isdir():
         if not target.is_dir() or target.is_symlink():
             clear(target)
@@ -156,27 +163,29 @@ def _extract_member(archive: tarfile.TarFile, member: tarfile.TarInfo, job: _Unp
             shutil.copyfileobj(source, handle)
         os.chmod(target, member.mode & MODE_MASK)
     elif member.issym():
-        _check_link_target(member.linkname, layer, member.name)
+        _check_link_target(member.linkname, job.layer, member.name)
         clear(target)
         os.symlink(member.linkname, target)
     elif member.islnk():
-        link = safe_relative(member.linkname, layer)
-        if link is None:
-            raise _refuse(layer, f"hard-links {member.name!r} to the root folder")
-        source_path = prepare_parents(destination, link, layer)
-        if not source_path.is_file() or source_path.is_symlink():
-            raise _refuse(layer, f"hard-links {member.name!r} to {member.linkname!r}, which is not a regular file "
-                                 "of this layer")
-        if source_path == target:
-            return
-        clear(target)
-        os.link(source_path, target)
+        return _hard_link(member, target, job)
     else:
-        return  # devices and fifos: the runtime provides /dev itself
-    if as_root:
-        os.lchown(target, member.uid, member.gid)
-    if not member.issym():  # timestamp-checked .pyc files stay valid only with their sources' mtimes
-        os.utime(target, (member.mtime, member.mtime))
+        return False  # devices and fifos: the runtime provides /dev itself
+    return True
+
+
+def _hard_link(member: tarfile.TarInfo, target: Path, job: _Unpacking) -> bool:
+    link = safe_relative(member.linkname, job.layer)
+    if link is None:
+        raise _refuse(job.layer, f"hard-links {member.name!r} to the root folder")
+    source_path = prepare_parents(job.destination, link, job.layer)
+    if not source_path.is_file() or source_path.is_symlink():
+        raise _refuse(job.layer, f"hard-links {member.name!r} to {member.linkname!r}, which is not a regular file "
+                                 "of this layer")
+    if source_path == target:
+        return False
+    clear(target)
+    os.link(source_path, target)
+    return True
 
 
 def fingerprint(root: Path) -> str:

@@ -84,6 +84,9 @@ def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> int:
     shutil.rmtree(paths.sockets, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         paths.control_socket.unlink()
+    from runtime.resources import stop_postgresql
+
+    stop_postgresql(paths)
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)
     return stopped

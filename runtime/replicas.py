@@ -66,6 +66,8 @@ class Service:
     zygote_control: socket.socket | None = None
     zygote_failures: int = 0
     generation: int = 0  # bumped by each rolling replacement: new cgroups never collide with draining ones
+    resource_env: dict[str, str] = field(default_factory=dict)  # database and secrets (runtime/resources.py)
+    resource_sockets: tuple[tuple[str, str], ...] = ()  # e.g. PostgreSQL's socket, for the services that use it
 
     @property
     def name(self) -> str:
@@ -145,10 +147,11 @@ def build_spec(service: Service, replica: Replica, services: dict[str, Service],
     name = f"{spec.name}-zygote" if zygote else replica.name
     env = dict(service.image.config.env)
     env.update(spec.env)
+    env.update(service.resource_env)
     env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": name, "LISTEN_FDNAMES": spec.name})
     if isolation.replica_health_checks:  # the same name in every replica: each has a network namespace of its own
         env[health.LISTEN_VARIABLE] = health.LISTEN_VALUE
-    sockets: list[tuple[str, str]] = []
+    sockets: list[tuple[str, str]] = list(service.resource_sockets) if isolation.namespaces else []
     for callee in spec.calls:
         target = services[callee]
         if target.listen is None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan, Resources, Rules, ServicePlan
-from splitter import boundaries, classes, edge, metrics, naming, partition, patterns, units
+from splitter import boundaries, classes, edge, edge_plan, metrics, naming, partition, patterns, units
 from splitter.errors import SplitterError
 from splitter.gateway import find_entry
 
@@ -104,7 +104,8 @@ def _advice(advice: Sequence[classes.Advice], names: Sequence[str]) -> str:
 
 def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | None = None,
           previous: Plan | None = None, seed: int = 42, weights: units.Weights | None = None,
-          options: partition.Options | None = None, granularity: classes.Granularity | None = None) -> Plan:
+          options: partition.Options | None = None, granularity: classes.Granularity | None = None,
+          seam: str | None = None) -> Plan:
     """Propose services for ``code_graph``.
 
     ``services``: exactly that many services (pinned ones included). ``previous``: the user's plan; its pinned
@@ -112,7 +113,11 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
     (keep_together / keep_apart) and accepted blockers hold. Deterministic for a given ``seed``.
     ``granularity``: when a large module is detected as class units (splitter/classes.py); a class drawn to another
     service than its module's is reported in that service's ``why``.
+    ``seam``: ``edge`` (URL routes to services, splitter/edge_plan.py; the default for framework apps with routes)
+    or ``interior`` (modules to services, calls over RPC).
     """
+    if edge_plan.wants_edge(code_graph, previous, seam):
+        return edge_plan.split_edge(code_graph, services=services, entry=entry, previous=previous, seed=seed)
     modules = code_graph.nodes_of_kind("module")
     if not modules:
         raise SplitterError("the graph has no modules", path=code_graph.source,

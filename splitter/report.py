@@ -114,8 +114,24 @@ def context(code_graph: CodeGraph, plan: Plan) -> dict[str, Any]:
     }
 
 
-def render(code_graph: CodeGraph, plan: Plan) -> str:
-    """The report page for ``plan`` over ``code_graph``."""
+def facts(code_graph: CodeGraph, plan: Plan | None) -> dict[str, Any]:
+    """What the page shows, as JSON-able data (``cleave report --json``)."""
+    the_plan = plan or Plan(services=())
+    blockers = the_plan.blockers()
+    return {
+        "services": {s.name: {"modules": list(s.modules), "replicas": s.replicas} for s in the_plan.services},
+        "boundaries": [b.to_dict() for b in the_plan.boundaries],
+        "blockers": [b.to_dict() for b in blockers],
+        "open_blockers": sum(1 for b in blockers if not b.accepted),
+        "metrics": dict(the_plan.metrics),
+        "modules": len(code_graph.nodes_of_kind("module")),
+        "diagnostics": [d.render() for d in code_graph.diagnostics],
+    }
+
+
+def render(code_graph: CodeGraph, plan: Plan | None) -> str:
+    """The report page for ``plan`` over ``code_graph`` (``None``: before a plan exists)."""
+    plan = plan or Plan(services=())
     template_text = resources.files("splitter").joinpath("report.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)

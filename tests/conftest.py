@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.pg import postgres  # noqa: F401  (the session's throwaway PostgreSQL server: tests/pg.py)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def image_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

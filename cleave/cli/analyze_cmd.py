@@ -8,35 +8,38 @@ from pathlib import Path
 
 import typer
 
-from cleave.cli import output
+from cleave.cli import options, output
 
 
 def register(app: typer.Typer) -> None:
     """Add ``analyze`` to the app."""
 
-    @app.command("analyze")
+    @app.command("analyze", **options.command_settings(
+        "cleave analyze samples/shop                  # -> .cleave/graph.json",
+        "cleave analyze . --exclude 'migrations/' -j 2",
+        "cleave analyze . --json | jq .modules"))
     def analyze(  # noqa: PLR0917 (typer: one parameter per option)
-        src: Path = typer.Argument(..., help="The monolith's root folder (the one holding its top-level package)."),
-        out: Path = typer.Option(Path(".cleave/graph.json"), "-o", "--output", help="Where to write graph.json."),
-        exclude: list[str] = typer.Option([], "--exclude", help="Skip paths matching this .gitignore-style "
-                                          "pattern (repeatable)."),
-        as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON document."),
+        src: Path = typer.Argument(..., metavar="SRC",
+                                   help="The monolith's root folder (the one holding its top-level package)."),
+        out: Path = options.output_option(Path(".cleave/graph.json"), "Where to write graph.json."),
+        exclude: list[str] = typer.Option([], "--exclude", metavar="PATTERN", help="Skip paths matching this "
+                                          ".gitignore-style pattern (repeatable)."),
+        as_json: bool = options.json_option(),
         no_cache: bool = typer.Option(False, "--no-cache", help="Reparse every file (ignore and keep no cache)."),
-        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
+                                        help="Worker processes (default: all cores)."),
         include_tests: bool = typer.Option(False, "--include-tests", help="Also analyze test code (tests/, "
                                            "test_*.py, conftest.py), left out by default."),
+        project: Path | None = options.project_option(),
     ) -> None:
-        """Parse SRC and build its dependency graph.
-
-        Example: cleave analyze samples/shop -o .cleave/graph.json
-        """
-        from analyzer import AnalyzerError
+        """Parse SRC and build its dependency graph (graph.json)."""
+        from analyzer import AnalyzerError, render, summarize
         from analyzer import analyze as run
-        from analyzer.summary import render, summarize
         from cleave.formats.graph import save_graph
 
+        options.enter_project(project)
         cache_dir = None if no_cache else out.parent / "cache"
-        with output.progress("analyzing") as report:
+        with output.progress("analyzing", "files", enabled=not as_json) as report:
             graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report,
                         include_tests=include_tests)
         for diagnostic in graph.diagnostics:
@@ -55,8 +58,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.print_json(summary)
         else:
-            output.stdout.print(render(summary), markup=False, highlight=False, soft_wrap=True)
-            output.stdout.print(f"graph written to {out}", markup=False, highlight=False)
+            output.say(render(summary))
+            output.say(f"graph written to {out}")
 
 
 def _identity(out: Path, fingerprint: object) -> dict[str, object] | None:

@@ -1,30 +1,27 @@
-"""``cleave build``: per-service source trees, then images, compose and Kubernetes manifests, then topology.json."""
+"""``cleave build [SRC]``: per-service source trees, images, compose and Kubernetes manifests, topology.json.
+
+The packager does the work (:func:`packager.package`: written aside, swapped in whole); this module reads the
+options, the plan and the graph, and prints the summary.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from cleave.cli import output
+from cleave.cli import options, output
+from cleave.cli.project import source_of, state_dir
 from cleave.formats.graph import CodeGraph, load_graph
 from cleave.formats.plan import Plan, load_plan
-from cleave.formats.topology import Topology, save_topology
-from runtime.paths import ProjectPaths
+from cleave.settings import Settings
 
-if TYPE_CHECKING:
-    from packager.build import BuildResult  # the packager loads lazily: `cleave --help` stays fast
-
-
-def state_dir(build: Path) -> Path:
-    """The project's ``.cleave/`` folder for a build folder (where the graph, caches and runtime state live)."""
-    return ProjectPaths.for_build(build).state_dir
+if TYPE_CHECKING:  # the packager loads lazily: `cleave --help` stays fast
+    from packager import BuildOutcome
 
 
-def _analyze(src: Path, graph: Path | None, out: Path) -> CodeGraph:
+def code_graph_for(src: Path, graph: Path | None, out: Path) -> CodeGraph:
     """The given graph.json, or an analysis of SRC through the same per-file cache `cleave analyze` keeps."""
     if graph is not None:
         return load_graph(graph)
@@ -33,89 +30,64 @@ def _analyze(src: Path, graph: Path | None, out: Path) -> CodeGraph:
     return analyze(src, cache_dir=state_dir(out) / "cache")
 
 
-def _images(out: Path, result: object, enabled: bool) -> dict[str, str]:
-    """Build the OCI images from the service trees when the image step is installed; the manifest digests."""
-    if not enabled:
-        return {}
-    from packager.build import BuildResult
-    from packager.oci import ImageInput, build_images, default_cache_dir
-    from packager.requirements import installed_closure
+def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None, images: bool = True,
+              settings: Settings | None = None, registry: str | None = None, show_progress: bool = True,
+              python: Path | None = None) -> BuildOutcome:
+    """Build ``plan`` into ``out`` (what ``build`` and ``migrate`` call); blockers are refused before analysis."""
+    import packager
 
-    assert isinstance(result, BuildResult)
-    inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(installed_closure(s.distributions)),
-                         env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path)
-              for s in result.services]
-    with output.progress("images") as report:
-        images = build_images(inputs, out / "oci", cache_dir=default_cache_dir(), progress=report)
-    return {name: image.manifest_digest for name, image in images.items()}
-
-
-def _deploy(out: Path, topology: Topology, enabled: bool) -> list[str]:
-    """compose.yaml and k8s/ from the topology (packager.deploy); the files written."""
-    if not enabled:
-        return []
-    from packager.deploy import write_compose, write_k8s
-
-    with output.progress("manifests") as report:
-        report(0, 2)
-        written = [write_compose(topology, out / "compose.yaml")]
-        report(1, 2)
-        written += write_k8s(topology, out / "k8s")
-        report(2, 2)
-    return [str(path) for path in written]
-
-
-@dataclass(frozen=True)
-class BuildOutcome:
-    """What a build wrote: the service trees, the topology, image digests and deployment files."""
-
-    result: BuildResult
-    topology: Topology
-    digests: Mapping[str, str]
-    deployed: tuple[str, ...]
-
-
-def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None,
-              images: bool = True) -> BuildOutcome:
-    """Build ``plan`` into ``out``: service trees, images, compose and k8s, topology.json (used by migrate too)."""
-    from packager.build import build_services, check_blockers
-    from packager.topology import build_topology
-
-    check_blockers(plan)  # before the analysis: a blocked plan writes nothing
-    code_graph = graph if isinstance(graph, CodeGraph) else _analyze(src, graph, out)
-    result = build_services(src, plan, code_graph, out)
-    for warning in result.warnings:
+    packager.check_blockers(plan)
+    deploy = None
+    if registry is not None:
+        deploy = packager.DeployOptions(image_prefix=packager.registry_reference(registry), pin_digest=True)
+    code_graph = graph if isinstance(graph, CodeGraph) else code_graph_for(src, graph, out)
+    with output.step_progress(enabled=show_progress) as report:
+        outcome = packager.package(src, plan, out, code_graph, images=images, settings=settings, deploy=deploy,
+                                   progress=report, python=python)
+    for warning in outcome.warnings:
         output.warn(warning)
-    digests: Mapping[str, str] = _images(out, result, images)
-    topology = build_topology(result, plan, src.resolve().name, digests)
-    deployed = _deploy(out, topology, images)
-    save_topology(topology, out / "topology.json")
-    return BuildOutcome(result, topology, digests, tuple(deployed))
+    return outcome
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("build")
+    """Add ``build`` to the app."""
+
+    @app.command("build", **options.command_settings(
+        "cleave build                      # SRC from the plan's source:, plan cleave.yaml",
+        "cleave build samples/shop -p cleave.yaml -o .cleave/build",
+        "cleave build --registry registry.example.com/shop   # manifests pull by digest from there"))
     def build(  # noqa: PLR0917 (typer maps parameters to options)
-        src: Path = typer.Argument(..., help="The monolith's root folder (the one that holds its top package)."),
-        plan_path: Path = typer.Option(Path("cleave.yaml"), "--plan", "-p", help="The plan to build."),
-        out: Path = typer.Option(Path(".cleave/build"), "--out", "-o", help="The build directory."),
-        graph: Path | None = typer.Option(None, "--graph", help="Use this graph.json instead of analyzing SRC."),
+        src: Path | None = typer.Argument(None, metavar="[SRC]", show_default=False,
+                                          help="The monolith's root folder (default: the plan's source:)."),
+        plan_path: Path = options.plan_option(help_text="The plan to build."),
+        out: Path = options.output_option(Path(".cleave/build"), "The build folder (replaced whole at the end).",
+                                          metavar="DIR"),
+        graph: Path | None = options.graph_option(None, "Use this graph.json instead of analyzing SRC."),
         images: bool = typer.Option(True, "--images/--no-images", help="Also build OCI images, compose and k8s."),
-        json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+        registry: str | None = typer.Option(None, "--registry", metavar="HOST[:PORT][/PREFIX]",
+                                            help="Name the images in compose and k8s after this registry, pinned "
+                                                 "by digest (then `cleave push` them there)."),
+        as_json: bool = options.json_option(),
+        project: Path | None = options.project_option(),
+        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
+                                           help="The app's interpreter (default: SRC/.venv, SRC/venv, else cleave's)."),
     ) -> None:
         """Write one source tree per service (own code, shared code, RPC stubs), images and topology.json.
 
-        Example: cleave build samples/shop --plan cleave.yaml -o .cleave/build
+        Nothing changes in the build folder unless the whole build succeeds (Ctrl-C included).
         """
+        options.enter_project(project)
         plan = load_plan(plan_path)
-        outcome = run_build(src, plan, out, graph=graph, images=images)
+        source = source_of(src, plan)
+        outcome = run_build(source, plan, out, graph=graph, images=images, settings=Settings.from_env(),
+                            registry=registry, show_progress=not as_json, python=python)
         result = outcome.result
-        if json_output:
+        if as_json:
             output.print_json({**result.to_json(), "topology": str(out / "topology.json"),
                                "images": dict(outcome.digests), "deployment": list(outcome.deployed)})
             return
         for service in result.services:
             role = " (gateway)" if service.name == result.gateway else ""
-            output.stdout.print(f"{service.name}{role}: {len(service.modules)} modules, {len(service.stubs)} stubs, "
-                                f"{len(service.interface)} exposed, calls {', '.join(service.calls) or 'nothing'}")
-        output.stdout.print(f"wrote {out / 'services'} and {out / 'topology.json'}")
+            output.say(f"{service.name}{role}: {len(service.modules)} modules, {len(service.stubs)} stubs, "
+                       f"{len(service.interface)} exposed, calls {', '.join(service.calls) or 'nothing'}")
+        output.say(f"wrote {out / 'services'} and {out / 'topology.json'}")

@@ -6,6 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    """Add every command to ``app``."""
     from cleave.cli import analyze_cmd, build_cmd, report_cmd, split_cmd
 
     analyze_cmd.register(app)
@@ -24,3 +25,13 @@ def register(app: typer.Typer) -> None:
     from cleave.cli import migrate_cmd
 
     migrate_cmd.register(app)  # last: it reuses the commands registered above
+
+    from cleave.cli import check_cmd
+
+    check_cmd.register(app)
+
+    from cleave.cli.options import EXIT_CODES
+
+    for info in app.registered_commands:  # every --help ends with the exit codes
+        if not info.epilog:
+            info.epilog = EXIT_CODES

@@ -10,9 +10,10 @@ from typing import Any
 
 import typer
 
-from cleave.cli import output
-from cleave.errors import CleaveError
+from cleave.cli import options, output
+from cleave.errors import CleaveError, UsageError
 from cleave.formats.plan import Plan, load_plan, save_plan
+from cleave.settings import Settings
 
 
 class MigrateError(CleaveError):
@@ -35,33 +36,49 @@ def _stage(title: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("migrate")
+    @app.command("migrate", **options.command_settings(
+        "cleave migrate samples/shop",
+        "cleave migrate samples/shop --replicas catalog=3 --replicas orders=3",
+        "cleave migrate . --no-up --json"))
     def migrate(  # noqa: PLR0917 (typer: one parameter per option)
-        src: Path = typer.Argument(..., help="The monolith's root folder (the one holding its top-level package)."),
-        services: int | None = typer.Option(None, "--services", "-n", min=1, help="Exactly this many services."),
-        replicas: list[str] = typer.Option([], "--replicas", "-r", help="SERVICE=N replicas (repeatable)."),
-        entry: str | None = typer.Option(None, "--entry", help="The WSGI/ASGI app, module:attr (default: found)."),
-        plan_path: Path = typer.Option(Path("cleave.yaml"), "--plan", "-p",
-                                       help="The plan: reused (pins, names, edits kept) when it exists."),
-        out: Path = typer.Option(Path(".cleave/build"), "--out", "-o", help="The build directory."),
+        src: Path = typer.Argument(..., metavar="SRC",
+                                   help="The monolith's root folder (the one holding its top-level package)."),
+        services: int | None = typer.Option(None, "--services", "-n", min=1, metavar="N",
+                                            help="Exactly this many services."),
+        replicas: list[str] = typer.Option([], "--replicas", "-r", metavar="SERVICE=N",
+                                           help="Replicas of a service (repeatable)."),
+        entry: str | None = typer.Option(None, "--entry", metavar="MODULE:ATTR",
+                                         help="The WSGI/ASGI app (default: found)."),
+        plan_path: Path = options.plan_option(help_text="The plan: reused (pins, names, edits kept) when it exists."),
+        out: Path = options.output_option(Path(".cleave/build"), "The build folder.", metavar="DIR"),
         up: bool = typer.Option(True, "--up/--no-up", help="Run the services once built."),
-        as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON document."),
+        as_json: bool = options.json_option(),
+        project: Path | None = options.project_option(),
+        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
+                                           help="The app's interpreter (default: SRC/.venv, SRC/venv, else cleave's)."),
+        seam: str | None = typer.Option(None, "--seam", metavar="edge|interior",
+                                        help="Split at the URL routes (default for web apps) or at function calls."),
+        database: str | None = typer.Option(None, "--database", metavar="sqlite|postgresql",
+                                            help="The shared database cleave provisions (default: sqlite)."),
     ) -> None:
-        """Analyze SRC, propose services, build them and run them: the whole migration in one command.
-
-        Example: cleave migrate samples/shop --replicas catalog=3 --replicas orders=3
-        """
+        """Analyze SRC, propose services, build them and run them: the whole migration in one command."""
         from analyzer import analyze
-        from cleave.cli.build_cmd import run_build, state_dir
+        from cleave.cli.build_cmd import run_build
+        from cleave.cli.project import state_dir
         from cleave.cli.runtime_cmd import bring_up
         from cleave.formats.graph import save_graph
         from splitter import split
 
+        options.enter_project(project)
+        for value, allowed, flag in ((seam, ("edge", "interior"), "--seam"),
+                                     (database, ("sqlite", "postgresql"), "--database")):
+            if value is not None and value not in allowed:
+                raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
         wanted = output.parse_counts(replicas, "cleave migrate SRC --replicas catalog=3")
         state = state_dir(out)
 
         _stage(f"analyze {src}")
-        with output.progress("analyzing") as report:
+        with output.progress("analyzing", "files", enabled=not as_json) as report:
             code_graph = analyze(src, cache_dir=state / "cache", progress=report)
         save_graph(code_graph, state / "graph.json")
         for diagnostic in code_graph.diagnostics:
@@ -73,15 +90,18 @@ def register(app: typer.Typer) -> None:
         _stage(f"split -> {plan_path}")
         previous = load_plan(plan_path) if plan_path.exists() else None
         plan = split(code_graph, services=services, entry=entry, previous=previous,
-                     seed=previous.seed if previous else 42)
+                     seed=previous.seed if previous else 42, seam=seam)
         plan = with_replicas(plan, wanted)
+        if database is not None and plan.database is not None:
+            plan = dataclasses.replace(plan, database=dataclasses.replace(plan.database, engine=database))
         save_plan(plan, plan_path)
         blockers = plan.blockers(unaccepted_only=True)
         output.stderr.print(f"    {len(plan.services)} services, {len(plan.shared)} shared patterns, "
                             f"{len(plan.boundaries)} boundaries ({len(blockers)} blockers)")
 
         _stage(f"build -> {out}")
-        outcome = run_build(src, plan, out, graph=code_graph, images=True)
+        outcome = run_build(src, plan, out, graph=code_graph, images=True, settings=Settings.from_env(),
+                            show_progress=not as_json, python=python)
         output.stderr.print(f"    {len(outcome.result.services)} service trees and images, gateway "
                             f"{outcome.result.gateway or '-'}")
 

@@ -1,4 +1,4 @@
-"""``cleave report``: the plan as one offline HTML page (graph by service, blockers first, metrics)."""
+"""``cleave report``: the plan as one offline HTML page (service graph, blockers first, boundaries, metrics, data)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,40 @@ from pathlib import Path
 
 import typer
 
-from cleave.cli import output
+from cleave.cli import options, output
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.graph import load_graph
 from cleave.formats.plan import load_plan
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("report")
+    """Add ``report`` to the app."""
+
+    @app.command("report", **options.command_settings(
+        "cleave report && xdg-open .cleave/report.html",
+        "cleave report -g .cleave/graph.json -p cleave.yaml -o report.html",
+        "cleave report --json | jq .blockers     # the same facts, for a script"))
     def report(
-        graph: Path = typer.Option(Path(".cleave/graph.json"), "--graph", "-g", help="The analyzer's graph."),
-        plan: Path = typer.Option(Path("cleave.yaml"), "--plan", "-p", help="The plan to show."),
-        out: Path = typer.Option(Path(".cleave/report.html"), "--output", "-o", help="The HTML file to write."),
+        graph: Path = options.graph_option(),
+        plan: Path = options.plan_option(help_text="The plan to show (without one: the graph and its tables)."),
+        out: Path = options.output_option(Path(".cleave/report.html"), "The HTML file to write."),
+        as_json: bool = options.json_option(),
+        project: Path | None = options.project_option(),
     ) -> None:
-        """Write one self-contained HTML page: services, boundaries (blockers first), metrics, the graph.
+        """Write one self-contained HTML page: the service graph, blockers, the boundary table, metrics explained,
+        data ownership. Before a plan exists it shows the module graph and the tables."""
+        from splitter import render_report, report_facts
 
-        Example: cleave report -o .cleave/report.html && xdg-open .cleave/report.html
-        """
-        from splitter.report import render
-
-        page = render(load_graph(graph), load_plan(plan))
-        write_text_atomic(out, page)
-        output.stderr.print(f"wrote {out}")
+        options.enter_project(project)
+        code_graph = load_graph(graph)
+        the_plan = load_plan(plan) if plan.exists() else None
+        write_text_atomic(out, render_report(code_graph, the_plan))
+        facts = report_facts(code_graph, the_plan)
+        if as_json:
+            output.print_json({**facts, "output": str(out)})
+            return
+        services = facts["services"]
+        output.say(f"{len(services)} services, {len(facts['boundaries'])} boundaries "
+                   f"({facts['open_blockers']} open blockers)" if the_plan is not None
+                   else f"no plan at {plan}: the report shows the module graph only")
+        output.say(f"wrote {out}")

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from cleave.cli import output
+from cleave.cli import options, output
 from cleave.formats.graph import load_graph
 from cleave.formats.plan import Plan, load_plan, plan_to_dict, save_plan
 
 
 def _summary(plan: Plan) -> None:
     metrics = plan.metrics
-    out = output.stderr
+    out = output.stdout
     for service in plan.services:
         pin = " (pinned)" if service.pinned else ""
         out.print(f"  {service.name}{pin}: {', '.join(service.modules)}", highlight=False, soft_wrap=True)
@@ -30,21 +30,28 @@ def _summary(plan: Plan) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("split")
-    def split(  # noqa: PLR0917 (typer options)
-        graph: Path = typer.Option(Path(".cleave/graph.json"), "--graph", "-g", help="The analyzer's graph."),
-        out: Path = typer.Option(Path("cleave.yaml"), "--output", "-o", help="The plan to write (or update)."),
-        services: int | None = typer.Option(None, "--services", "-n", min=1, help="Exactly this many services."),
-        entry: str | None = typer.Option(None, "--entry", help="The WSGI/ASGI app, module:attr (default: found)."),
-        seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the plan's, else 42)."),
-        as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
-    ) -> None:
-        """Propose services and write the plan; pinned services, names and rules of an existing plan survive.
+    """Add ``split`` to the app."""
 
-        Example: cleave split --services 4 -o cleave.yaml
-        """
+    @app.command("split", **options.command_settings(
+        "cleave split                          # .cleave/graph.json -> cleave.yaml",
+        "cleave split --services 4 -o cleave.yaml",
+        "cleave split --json | jq '.services | keys'"))
+    def split(  # noqa: PLR0917 (typer options)
+        graph: Path = options.graph_option(),
+        out: Path = options.output_option(Path("cleave.yaml"), "The plan to write (or update)."),
+        services: int | None = typer.Option(None, "--services", "-n", min=1, metavar="N",
+                                            help="Exactly this many services."),
+        entry: str | None = typer.Option(None, "--entry", metavar="MODULE:ATTR",
+                                         help="The WSGI/ASGI app (default: found)."),
+        seed: int | None = typer.Option(None, "--seed", metavar="N",
+                                         help="Random seed (default: the plan's, else 42)."),
+        as_json: bool = options.json_option(),
+        project: Path | None = options.project_option(),
+    ) -> None:
+        """Propose services and write the plan; pinned services, names and rules of an existing plan survive."""
         from splitter import split as propose
 
+        options.enter_project(project)
         code_graph = load_graph(graph)
         previous = load_plan(out) if out.exists() else None
         chosen_seed = seed if seed is not None else (previous.seed if previous else 42)
@@ -54,4 +61,4 @@ def register(app: typer.Typer) -> None:
             output.print_json(plan_to_dict(plan))
         else:
             _summary(plan)
-            output.stderr.print(f"wrote {out}")
+            output.say(f"wrote {out}")

@@ -39,6 +39,7 @@ import yaml
 
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.errors import FormatError
+from cleave.formats.plan_edge import SEAMS, Database, EnvValue, env_dict, parse_database, parse_env, parse_route_claim
 from cleave.formats.yamlnodes import Located, load_located, plain
 
 FORMAT: Final = "cleave.plan/1"
@@ -89,9 +90,24 @@ class ServicePlan:
     requirements: tuple[str, ...] = ()
     why: str | None = None
     line: int | None = None
+    routes: tuple[str, ...] = ()
+    """Edge seam: ``[METHODS ]PATTERN`` claims over the app's routes (cleave/formats/plan_edge.py)."""
+    seam: str | None = None
+    """``edge`` (runs the monolith's own app, serves its routes) or ``interior`` (its modules, over RPC)."""
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
+
+    @property
+    def is_edge(self) -> bool:
+        return self.seam == "edge" or (self.seam is None and bool(self.routes))
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"modules": list(self.modules)}
+        out: dict[str, Any] = {}
+        if self.seam:
+            out["seam"] = self.seam
+        if self.routes or self.is_edge:
+            out["routes"] = list(self.routes)
+        if self.modules or not self.is_edge:
+            out["modules"] = list(self.modules)
         if self.why:
             out["why"] = self.why
         if self.pinned:
@@ -101,6 +117,8 @@ class ServicePlan:
             out["resources"] = self.resources.to_dict()
         if self.requirements:
             out["requirements"] = list(self.requirements)
+        if self.env:
+            out["env"] = env_dict(self.env)
         return out
 
 
@@ -155,6 +173,11 @@ class Plan:
     boundaries: tuple[Boundary, ...] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
     origin: str = "<plan>"
+    database: Database | None = None
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
+    init: str | None = None
+    notes: tuple[str, ...] = ()
+    """What the user should know about this plan (e.g. that edge services hold the whole source tree)."""
 
     def service(self, name: str) -> ServicePlan:
         for service in self.services:
@@ -232,12 +255,20 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
         raise FormatError(f"service name {name!r} must be lower-case letters, digits and '-', starting with a "
                           "letter (it becomes a hostname and an image tag)", path=origin, line=located.where)
     body = _expect(located, dict, f"service {name!r}", origin)
-    known = {"modules", "pinned", "replicas", "resources", "requirements", "why"}
+    known = {"modules", "pinned", "replicas", "resources", "requirements", "why", "routes", "seam", "env"}
     for key, value in body.items():
         if key not in known:
             raise FormatError(f"service {name!r} has unknown field {key!r} (known: {', '.join(sorted(known))})",
                               path=origin, line=value.line)
-    if "modules" not in body:
+    seam = body.get("seam")
+    if seam is not None and seam.value not in SEAMS:
+        raise FormatError(f"seam of {name!r} must be one of {', '.join(SEAMS)}, not {seam.value!r}", path=origin,
+                          line=seam.line)
+    routes = _strings(body["routes"], f"routes of {name!r}", origin) if "routes" in body else ()
+    for route in routes:
+        parse_route_claim(route, f"service {name!r}", origin, body["routes"].line)
+    edge = (seam is not None and seam.value == "edge") or (seam is None and "routes" in body)
+    if "modules" not in body and not edge:
         raise FormatError(f"service {name!r} lists no modules", path=origin, line=located.where)
     replicas = body.get("replicas", Located(1, located.line))
     if not isinstance(replicas.value, int) or isinstance(replicas.value, bool) or replicas.value < 0:
@@ -251,7 +282,7 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
     why = body.get("why")
     return ServicePlan(
         name=name,
-        modules=_strings(body["modules"], f"modules of {name!r}", origin),
+        modules=_strings(body["modules"], f"modules of {name!r}", origin) if "modules" in body else (),
         pinned=pinned.value,
         replicas=replicas.value,
         resources=resources,
@@ -259,6 +290,9 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
         if "requirements" in body else (),
         why=str(why.value) if why is not None else None,
         line=located.where,
+        routes=routes,
+        seam=str(seam.value) if seam is not None else None,
+        env=parse_env(body.get("env"), f"env of {name!r}", origin),
     )
 
 
@@ -317,7 +351,8 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
     if fmt is None or fmt.value != FORMAT:
         raise FormatError(f"not a cleave plan (format {fmt.value if fmt else None!r}, expected {FORMAT!r})",
                           path=origin, line=fmt.line if fmt else 1, hint="run `cleave split` to make one")
-    known = {"format", "source", "entry", "seed", "services", "shared", "rules", "boundaries", "metrics"}
+    known = {"format", "source", "entry", "seed", "services", "shared", "rules", "boundaries", "metrics",
+             "database", "env", "init", "notes"}
     for key, value in body.items():
         if key not in known:
             raise FormatError(f"unknown field {key!r} (known: {', '.join(sorted(known))})", path=origin,
@@ -336,6 +371,14 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
     seed = body.get("seed", Located(42, 1))
     _expect(seed, int, "seed", origin)
     metrics = body.get("metrics")
+    database = parse_database(body["database"], origin) if "database" in body else None
+    for user in database.services if database else ():
+        if user not in {s.name for s in services}:
+            raise FormatError(f"database.services names no such service: {user!r}", path=origin,
+                              line=body["database"].where)
+    init = body.get("init")
+    if init is not None and init.value is not None and not isinstance(init.value, str):
+        raise FormatError("init must be a shell command (text)", path=origin, line=init.line)
     return Plan(
         services=services,
         source=str(body["source"].value) if "source" in body else ".",
@@ -349,6 +392,10 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
         if "boundaries" in body else (),
         metrics=_plain_metrics(metrics) if metrics is not None else {},
         origin=origin,
+        database=database,
+        env=parse_env(body.get("env"), "env", origin),
+        init=init.value if init is not None and init.value else None,
+        notes=_strings(body["notes"], "notes", origin) if "notes" in body else (),
     )
 
 
@@ -386,6 +433,14 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     out["shared"] = list(plan.shared)
     if plan.rules.to_dict():
         out["rules"] = plan.rules.to_dict()
+    if plan.database is not None:
+        out["database"] = plan.database.to_dict()
+    if plan.env:
+        out["env"] = env_dict(plan.env)
+    if plan.init:
+        out["init"] = plan.init
+    if plan.notes:
+        out["notes"] = list(plan.notes)
     out["boundaries"] = [b.to_dict() for b in plan.boundaries]
     if plan.metrics:
         out["metrics"] = dict(plan.metrics)

@@ -51,6 +51,49 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class RouteRule:
+    """One row of an edge split's routing: requests whose method is in ``methods`` (empty: any) and whose path
+    matches ``regex`` (anchored) go to ``service``; ``prefix`` is the literal start of every such path."""
+
+    methods: tuple[str, ...]
+    regex: str
+    prefix: str = ""
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A named volume (``.cleave/volumes/<name>``) mounted read-write at ``target``, shared by services."""
+
+    name: str
+    target: str
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    """The database the runtime provisions before services start (runtime/resources.py)."""
+
+    engine: str
+    services: tuple[str, ...] = ()
+    volume: str | None = None
+    """sqlite: the shared volume holding the file"""
+    file: str | None = None
+    """sqlite: the database file inside the volume"""
+    socket_dir: str | None = None
+    """postgresql: where the server's unix socket appears inside the replicas"""
+    name: str = "app"
+    """postgresql: the database (and role) name"""
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """A command run once, in ``service``'s image against the shared database, before any service starts."""
+
+    service: str
+    command: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """One service as the runtime runs it."""
 
@@ -67,6 +110,13 @@ class ServiceSpec:
     calls: tuple[str, ...] = ()
     health_path: str = "/healthz"
     data_dir: str = "/data"
+    seam: str = "interior"
+    routes: tuple[RouteRule, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    resources_needed: tuple[str, ...] = ()
+    secret_env: Mapping[str, str] = field(default_factory=dict)
+    """Variables the runtime reads when it starts a replica, never written down: ``env:NAME`` (cleave's own
+    environment) or ``file:/abs/path``."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +127,11 @@ class Topology:
     services: tuple[ServiceSpec, ...]
     gateway: str | None = None
     oci_layout: str = "oci"
+    gateway_routes: tuple[RouteRule, ...] = ()
+    fallback: str | None = None
+    """edge split: the service that answers every request no row of ``gateway_routes`` matches"""
+    database: DatabaseSpec | None = None
+    init: InitSpec | None = None
 
     def service(self, name: str) -> ServiceSpec:
         for spec in self.services:
@@ -104,16 +159,45 @@ class Topology:
         return order
 
 
+def _lists(value: Any) -> Any:
+    """asdict's output with tuples as lists (JSON arrays)."""
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_lists(v) for v in value]
+    return value
+
+
 def to_json(topology: Topology) -> dict[str, Any]:
     services = []
     for spec in topology.services:
-        item = asdict(spec)
-        item["command"] = list(spec.command)
-        item["calls"] = list(spec.calls)
+        item = _lists(asdict(spec))
         item["env"] = dict(spec.env)
+        item["secret_env"] = dict(spec.secret_env)
         services.append(item)
-    return {"format": FORMAT, "project": topology.project, "gateway": topology.gateway,
-            "oci_layout": topology.oci_layout, "services": services}
+    out = {"format": FORMAT, "project": topology.project, "gateway": topology.gateway,
+           "oci_layout": topology.oci_layout, "services": services}
+    if topology.gateway_routes or topology.fallback:
+        out["gateway_routes"] = _lists([asdict(rule) for rule in topology.gateway_routes])
+        out["fallback"] = topology.fallback
+    if topology.database is not None:
+        out["database"] = _lists(asdict(topology.database))
+    if topology.init is not None:
+        out["init"] = _lists(asdict(topology.init))
+    return out
+
+
+def _rule(item: Mapping[str, Any]) -> RouteRule:
+    return RouteRule(**{**item, "methods": tuple(item.get("methods", ()))})
+
+
+def _service_spec(item: Mapping[str, Any]) -> ServiceSpec:
+    return ServiceSpec(**{**item, "command": tuple(item["command"]), "calls": tuple(item.get("calls", ())),
+                          "env": dict(item.get("env", {})), "resources": Limits(**item.get("resources", {})),
+                          "secret_env": dict(item.get("secret_env", {})),
+                          "routes": tuple(_rule(r) for r in item.get("routes", ())),
+                          "volumes": tuple(Volume(**v) for v in item.get("volumes", ())),
+                          "resources_needed": tuple(item.get("resources_needed", ()))})
 
 
 def from_json(document: Mapping[str, Any], origin: str = "<topology>") -> Topology:
@@ -124,13 +208,16 @@ def from_json(document: Mapping[str, Any], origin: str = "<topology>") -> Topolo
                           hint="run `cleave build` to make one")
     validate_document(document, origin)
     try:
-        services = tuple(
-            ServiceSpec(**{**item, "command": tuple(item["command"]), "calls": tuple(item.get("calls", ())),
-                           "env": dict(item.get("env", {})), "resources": Limits(**item.get("resources", {}))})
-            for item in document["services"]
-        )
+        services = tuple(_service_spec(item) for item in document["services"])
+        database = document.get("database")
+        init = document.get("init")
         topology = Topology(project=str(document["project"]), services=services,
-                            gateway=document.get("gateway"), oci_layout=str(document.get("oci_layout", "oci")))
+                            gateway=document.get("gateway"), oci_layout=str(document.get("oci_layout", "oci")),
+                            gateway_routes=tuple(_rule(r) for r in document.get("gateway_routes", ())),
+                            fallback=document.get("fallback"),
+                            database=DatabaseSpec(**{**database, "services": tuple(database.get("services", ()))})
+                            if database else None,
+                            init=InitSpec(service=init["service"], command=tuple(init["command"])) if init else None)
     except (KeyError, TypeError) as error:
         raise FormatError(f"malformed topology: {error}", path=origin,
                           hint="run `cleave build` again to regenerate it") from error
@@ -143,6 +230,10 @@ def from_json(document: Mapping[str, Any], origin: str = "<topology>") -> Topolo
                 raise FormatError(f"service {spec.name!r} calls unknown service {callee!r}", path=origin)
     if topology.gateway is not None and topology.gateway not in names:
         raise FormatError(f"gateway {topology.gateway!r} is not a service", path=origin)
+    for what, name in [("fallback", topology.fallback), ("init service", topology.init and topology.init.service),
+                       *[("route target", rule.service) for rule in topology.gateway_routes]]:
+        if name is not None and name not in names:
+            raise FormatError(f"{what} {name!r} is not a service", path=origin)
     return topology
 
 

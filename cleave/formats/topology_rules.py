@@ -143,8 +143,85 @@ RESOURCE_RULES: Final[dict[str, Check]] = {
     "disk": optional_number(1 << 20, 1 << 50, whole=True),
 }
 
+METHOD: Final = re.compile(r"[A-Z]{1,16}")
+SECRET_REF: Final = re.compile(r"env:[A-Za-z_][A-Za-z0-9_]{0,255}|file:/[^\x00]{1,4095}")
+
+
+def one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+    return check
+
+
+def optional(rule: Check) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value is None else rule(value)
+    return check
+
+
+def record(rules: Mapping[str, Check], required: tuple[str, ...] = ()) -> Check:
+    """An object whose fields each have a rule (the same table-driven check, one level down)."""
+    def check(value: Any) -> str | None:
+        if not isinstance(value, Mapping):
+            return "must be an object"
+        for key in required:
+            if key not in value:
+                return f"lacks {key!r}"
+        for key, item in value.items():
+            rule = rules.get(key)
+            if rule is None:
+                return f"has an unknown field {str(key)[:40]!r} (known: {', '.join(sorted(rules))})"
+            problem = rule(item)
+            if problem:
+                return f"{key} {problem}"
+        return None
+    return check
+
+
+def regex(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > 4096:
+        return "must be a regular expression of at most 4096 characters"
+    try:
+        re.compile(value)
+    except re.error as error:
+        return f"is not a valid regular expression ({error})"
+    return None
+
+
+def secret_env(value: Any) -> str | None:
+    if not isinstance(value, Mapping):
+        return "must be an object of NAME: env:VARIABLE or file:/absolute/path"
+    for key, item in value.items():
+        if not isinstance(key, str) or not ENV_NAME.fullmatch(key):
+            return f"has an invalid variable name {str(key)[:60]!r}"
+        if not isinstance(item, str) or not SECRET_REF.fullmatch(item):
+            return f"{key} must be env:VARIABLE or file:/absolute/path"
+        if item.startswith("file:") and (container_path(item[5:]) or item[5:].startswith(("/proc/", "/sys/", "/dev/"))):
+            return f"{key}: the file must be a plain absolute path outside /proc, /sys and /dev"
+    return None
+
+
+SERVICE_NAME_RULE: Final = pattern(NAME, "a service name: letters, digits, '-' and '_', at most 63, no dots or slashes")
+ROUTE_RULE: Final = record({
+    "methods": string_list(pattern(METHOD, "an upper-case HTTP method")),
+    "regex": regex,
+    "prefix": lambda value: None if value == "" else pattern(HTTP_PATH, "an HTTP path prefix or empty")(value),
+    "service": lambda value: None if value == "" else SERVICE_NAME_RULE(value),
+}, required=("regex",))
+VOLUME_RULE: Final = record({"name": SERVICE_NAME_RULE, "target": data_dir}, required=("name", "target"))
+DATABASE_RULE: Final = record({
+    "engine": one_of("sqlite", "postgresql"),
+    "services": string_list(SERVICE_NAME_RULE),
+    "volume": optional(SERVICE_NAME_RULE),
+    "file": optional(relative_path),
+    "socket_dir": optional(data_dir),
+    "name": SERVICE_NAME_RULE,
+}, required=("engine",))
+INIT_RULE: Final = record({"service": SERVICE_NAME_RULE, "command": string_list(plain_string, non_empty=True)},
+                          required=("service", "command"))
+
 SERVICE_RULES: Final[dict[str, Check]] = {
-    "name": pattern(NAME, "a service name: letters, digits, '-' and '_', at most 63, no dots or slashes"),
+    "name": SERVICE_NAME_RULE,
     "image": pattern(IMAGE, "an image name of letters, digits and ._:@/- (at most 255)"),
     "manifest_digest": lambda value: None if value == "" else pattern(DIGEST, "sha256:<64 lower-case hex digits> "
                                                                       "(or empty for a build without images)")(value),
@@ -158,6 +235,11 @@ SERVICE_RULES: Final[dict[str, Check]] = {
     "calls": string_list(pattern(NAME, "a service name")),
     "health_path": pattern(HTTP_PATH, "an HTTP path starting with '/'"),
     "data_dir": data_dir,
+    "seam": one_of("interior", "edge"),
+    "routes": string_list(ROUTE_RULE),
+    "volumes": string_list(VOLUME_RULE),
+    "resources_needed": string_list(pattern(NAME, "a resource name (e.g. database)")),
+    "secret_env": secret_env,
 }
 
 TOP_RULES: Final[dict[str, Check]] = {
@@ -166,6 +248,10 @@ TOP_RULES: Final[dict[str, Check]] = {
     "gateway": pattern(NAME, "a service name or null", optional=True),
     "oci_layout": relative_path,
     "services": lambda value: None if isinstance(value, list) else "must be a list",
+    "gateway_routes": string_list(ROUTE_RULE),
+    "fallback": optional(SERVICE_NAME_RULE),
+    "database": optional(DATABASE_RULE),
+    "init": optional(INIT_RULE),
 }
 
 

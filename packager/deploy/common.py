@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import yaml
@@ -16,12 +17,53 @@ CallGraph = Mapping[str, Iterable[str]]
 """``caller -> services it calls``; defaults to each service's ``calls`` in the topology."""
 
 
+@dataclass(frozen=True)
+class DeployOptions:
+    """How the manifests name images: ``{image_prefix}/{service}:{tag}``, or ``@digest`` when ``pin_digest``.
+
+    ``image_prefix`` None means ``localhost/<project>`` (what a local ``podman load`` names them); a build or push
+    with ``--registry`` sets it to the registry's ``HOST[:PORT]/PREFIX`` and pins digests.
+    """
+
+    image_prefix: str | None = None
+    tag: str = "latest"
+    pin_digest: bool = False
+    namespace: str | None = None
+    """The Kubernetes namespace (default: the project's name, cleaned to a DNS label)."""
+    stateful: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Services that own data (service -> its tables): a StatefulSet with a volume claim, one replica, no HPA."""
+    storage: str = "1Gi"
+    """The size each data volume claim asks for."""
+    gateway_name: str = "gateway"
+    """The Gateway (Gateway API) the HTTPRoute attaches to: the cluster's own, in the same namespace."""
+    host: str | None = None
+    """The host name the Ingress and HTTPRoute answer (default: any)."""
+
+    def namespace_for(self, topology: Topology) -> str:
+        """The namespace every manifest goes to."""
+        return self.namespace or dns_label(topology.project)
+
+    def prefix_for(self, topology: Topology) -> str:
+        """The image prefix for ``topology``'s images."""
+        return default_prefix(topology) if self.image_prefix is None else self.image_prefix
+
+    def image(self, topology: Topology, spec: ServiceSpec) -> str:
+        """The image reference of ``spec``."""
+        return image_ref(spec, image_prefix=self.prefix_for(topology), tag=self.tag, pin_digest=self.pin_digest)
+
+
 def image_ref(spec: ServiceSpec, *, image_prefix: str, tag: str, pin_digest: bool) -> str:
     """``prefix/name:tag``, or ``prefix/name@sha256:...`` when pinned to the built manifest."""
     base = f"{image_prefix.rstrip('/')}/{spec.image}" if image_prefix else spec.image
     if pin_digest and spec.manifest_digest:
         return f"{base}@{spec.manifest_digest}"
     return f"{base}:{tag}"
+
+
+def dns_label(text: str) -> str:
+    """``text`` as an RFC 1123 label (lower-case alphanumerics and ``-``, at most 63, never empty)."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:63].strip("-")
+    return cleaned or "cleave"
 
 
 def default_prefix(topology: Topology) -> str:

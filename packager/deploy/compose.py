@@ -8,7 +8,7 @@ from typing import Any
 
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
-from packager.deploy.common import PORT, CallGraph, calls_of, default_prefix, dump_yaml, image_ref, mebibytes
+from packager.deploy.common import PORT, CallGraph, DeployOptions, calls_of, dump_yaml, mebibytes
 
 
 def health_command(path: str, port: int = PORT) -> list[str]:
@@ -19,9 +19,9 @@ def health_command(path: str, port: int = PORT) -> list[str]:
 
 def compose_document(topology: Topology, *, calls_graph: CallGraph | None = None, image_prefix: str | None = None,
                      tag: str = "latest", pin_digest: bool = False, port: int = PORT,
-                     gateway_port: int = PORT) -> dict[str, Any]:
-    """The compose file as a dict."""
-    prefix = default_prefix(topology) if image_prefix is None else image_prefix
+                     gateway_port: int = PORT, options: DeployOptions | None = None) -> dict[str, Any]:
+    """The compose file as a dict (``options``, when given, replaces ``image_prefix``/``tag``/``pin_digest``)."""
+    naming = options or DeployOptions(image_prefix=image_prefix, tag=tag, pin_digest=pin_digest)
     calls = calls_of(topology, calls_graph)
     order = topology.start_order()
     services: dict[str, Any] = {}
@@ -31,7 +31,7 @@ def compose_document(topology: Topology, *, calls_graph: CallGraph | None = None
         volume = f"{name}-data"
         volumes[volume] = {}
         service: dict[str, Any] = {
-            "image": image_ref(spec, image_prefix=prefix, tag=tag, pin_digest=pin_digest),
+            "image": naming.image(topology, spec),
             "user": spec.user,
             "environment": _environment(spec, calls[name], port),
             "read_only": True,
@@ -84,10 +84,11 @@ def _project_name(project: str) -> str:
 
 
 def write_compose(topology: Topology, out_path: Path, *, calls_graph: CallGraph | None = None,
-                  image_prefix: str | None = None, tag: str = "latest", pin_digest: bool = False) -> Path:
+                  image_prefix: str | None = None, tag: str = "latest", pin_digest: bool = False,
+                  options: DeployOptions | None = None) -> Path:
     """Write ``compose.yaml`` atomically; images are ``{image_prefix}/{service}:{tag}`` (default prefix
     ``localhost/<project>``, what `cleave push REGISTRY/<prefix>` makes them)."""
     document = compose_document(topology, calls_graph=calls_graph, image_prefix=image_prefix, tag=tag,
-                                pin_digest=pin_digest)
+                                pin_digest=pin_digest, options=options)
     write_text_atomic(out_path, dump_yaml([document]))
     return out_path

@@ -24,10 +24,18 @@ from .wsgi import health_fallback, unavailable_middleware
 
 
 def main() -> int:
-    """Load the service, open the socket, serve until SIGTERM, drain, return the exit status."""
+    """Load the service, open the socket, serve until SIGTERM, drain, return the exit status.
+
+    ``python -m cleave_kit init CMD...`` instead runs an edge service's one-time init (cleave_kit.edge)."""
     root = Path.cwd()
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the service's own modules live beside service.json
+    if sys.argv[1:2] == ["init"]:
+        import json
+
+        from .edge import run_init
+
+        return run_init(json.loads((root / "service.json").read_text(encoding="utf-8")), sys.argv[2:])
     try:
         service = load_service(root)
         limits = Limits.from_env(os.environ)
@@ -43,6 +51,10 @@ def main() -> int:
     bridge = None
     if service.app is not None:
         app = service.app
+        if service.spec.get("seam") == "edge":
+            from .edge import asgi_route_filter, wsgi_route_filter
+
+            app = asgi_route_filter(app, service.spec) if is_asgi(app) else wsgi_route_filter(app, service.spec)
         if is_asgi(app):
             bridge = ASGIBridge(app)
             try:

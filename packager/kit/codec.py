@@ -164,6 +164,11 @@ def _children(value: Any) -> list[tuple[str, Any]]:
         return [(f"{{item {index}}}", item) for index, item in enumerate(value)]
     if kind is dict:
         return [pair for key, item in value.items() for pair in ((f"[key {key!r}]", key), (f"[{key!r}]", item))]
+    return _object_children(value, kind)
+
+
+def _object_children(value: Any, kind: type) -> list[tuple[str, Any]]:
+    """The parts of an exception, an enum member or a dataclass instance, labelled as attribute accesses."""
     if isinstance(value, BaseException):
         return [*((f".args[{index}]", item) for index, item in enumerate(value.args)),
                 *((f".{key}", item) for key, item in vars(value).items())]

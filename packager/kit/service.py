@@ -34,6 +34,8 @@ class Service:
     functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
     app: WSGIApp | None = None
     health_path: str = "/healthz"
+    spec: dict[str, Any] = field(default_factory=dict)
+    """The whole ``service.json`` (an edge service's routes and database: cleave_kit.edge)."""
 
     def call(self, qualname: str, body: bytes) -> tuple[int, bytes]:
         """Run one RPC: (HTTP status, JSON body). Exceptions of the function are answers (200), not failures."""
@@ -41,14 +43,9 @@ class Service:
         if function is None:
             return 404, f"{qualname} is not in the interface of service {self.name!r}\n".encode()
         try:
-            request = codec.loads(body)
-        except CodecError as error:
-            return 200, _error_body(error, f"decoding the arguments of {qualname}")
-        except ValueError as error:
-            return 400, f"the body is not JSON: {error}\n".encode()
-        args, kwargs = (request.get("args", []), request.get("kwargs", {})) if type(request) is dict else (None, None)
-        if type(args) is not list or type(kwargs) is not dict:
-            return 400, b'the body must be {"args": [...], "kwargs": {...}}\n'
+            args, kwargs = _arguments(qualname, body)
+        except _Answer as answer:
+            return answer.status, answer.body
         try:
             result = function(*args, **kwargs)
             if inspect.iscoroutine(result):  # an async def in the interface: run it to completion here
@@ -62,6 +59,29 @@ class Service:
         except CodecError as error:
             return 200, _error_body(error, qualname)
         return 200, b'{"result":' + encoded.encode() + b"}"
+
+
+class _Answer(Exception):
+    """A request answered before the function runs: the HTTP status and body."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def _arguments(qualname: str, body: bytes) -> tuple[list[Any], dict[str, Any]]:
+    """``args`` and ``kwargs`` of an RPC body, or an :class:`_Answer` saying why there are none."""
+    try:
+        request = codec.loads(body)
+    except CodecError as error:
+        raise _Answer(200, _error_body(error, f"decoding the arguments of {qualname}")) from None
+    except ValueError as error:
+        raise _Answer(400, f"the body is not JSON: {error}\n".encode()) from None
+    args, kwargs = (request.get("args", []), request.get("kwargs", {})) if type(request) is dict else (None, None)
+    if type(args) is not list or type(kwargs) is not dict:
+        raise _Answer(400, b'the body must be {"args": [...], "kwargs": {...}}\n')
+    return args, kwargs
 
 
 def _error_body(error: BaseException, where: str) -> bytes:
@@ -97,10 +117,16 @@ def load_service(root: Path) -> Service:
     health = spec.get("health_path") or "/healthz"
     if not isinstance(health, str) or not health.startswith("/"):
         raise ServiceConfigError(f"{path}: 'health_path' must be a path starting with '/', not {health!r}")
+    if spec.get("seam") == "edge":
+        import os
+
+        from .edge import prepare_environment
+
+        prepare_environment(spec, os.environ)  # before the app is imported: it reads its database URL then
     functions = {name: _import_function(name, path) for name in interface}
     entry = spec.get("entry")
     app = _import_entry(entry, path) if entry else None
-    return Service(name=spec["name"], functions=functions, app=app, health_path=health)
+    return Service(name=spec["name"], functions=functions, app=app, health_path=health, spec=spec)
 
 
 def _import_function(dotted: str, path: Path) -> Callable[..., Any]:
@@ -131,6 +157,8 @@ def _import_entry(entry: object, path: Path) -> WSGIApp:
     if not isinstance(entry, str) or entry.count(":") != 1:
         raise ServiceConfigError(f"{path}: 'entry' must be 'module:attribute', not {entry!r}")
     module_name, attribute = entry.split(":")
+    factory = attribute.endswith("()")  # ``app:create_app()``: an app factory, called without arguments
+    attribute = attribute.removesuffix("()")
     try:
         module = importlib.import_module(module_name)
     except (Exception, ServiceUnavailable) as error:
@@ -139,6 +167,12 @@ def _import_entry(entry: object, path: Path) -> WSGIApp:
     app: Any = module
     for part in attribute.split("."):
         app = getattr(app, part, None)
+    if factory and callable(app):
+        try:
+            app = app()
+        except (Exception, ServiceUnavailable) as error:
+            raise ServiceConfigError(f"{path}: the app factory {entry} failed: {type(error).__name__}: "
+                                     f"{error}") from None
     if not callable(app):
         raise ServiceConfigError(f"{path}: entry {entry!r} is not a callable WSGI application")
     return app  # type: ignore[no-any-return]

@@ -28,35 +28,40 @@ def app_sources(app_dir: Path, image_dir: str = APP_DIR, *, exclude: frozenset[s
         prefix = image_dir if relative_dir == "." else f"{image_dir}/{relative_dir}"
         if relative_dir != ".":
             sources.append(Source(prefix, "dir", mode=0o755))
-        kept_dirs = []
-        for name in sorted(dirs):
-            if name in _SKIP or (relative_dir == "." and name in exclude):
-                continue
-            if (here / name).is_symlink():
-                files.append(name)
-            else:
-                kept_dirs.append(name)
-        dirs[:] = kept_dirs
-        for name in sorted(files):
-            if name.endswith((".pyc", ".pyo")):
-                continue
-            host = here / name
-            image_path = f"{prefix}/{name}"
-            try:
-                info = host.lstat()
-            except OSError as error:
-                raise ImageError(f"cannot read: {error.strerror}", path=host) from error
-            if stat.S_ISLNK(info.st_mode):
-                sources.append(_symlink(host, image_path, root))
-            elif stat.S_ISREG(info.st_mode):
-                if not os.access(host, os.R_OK):
-                    raise ImageError("the file is not readable", path=host,
-                                     hint="make it readable (chmod a+r) or remove it from the source tree")
-                sources.append(Source(image_path, host=host, compile=name.endswith(".py")))
-            else:
-                raise ImageError("not a regular file, folder or symlink (a socket, pipe or device?)", path=host,
-                                 hint="remove it from the source tree")
+        dirs[:] = _descend(here, dirs, files, exclude if relative_dir == "." else frozenset())
+        sources.extend(_file_source(here / name, f"{prefix}/{name}", root) for name in sorted(files)
+                       if not name.endswith((".pyc", ".pyo")))
     return sources
+
+
+def _descend(here: Path, dirs: list[str], files: list[str], exclude: frozenset[str]) -> list[str]:
+    """The folders to walk into; symlinks to folders move to ``files`` (kept as links, not followed)."""
+    kept = []
+    for name in sorted(dirs):
+        if name in _SKIP or name in exclude:
+            continue
+        if (here / name).is_symlink():
+            files.append(name)
+        else:
+            kept.append(name)
+    return kept
+
+
+def _file_source(host: Path, image_path: str, root: Path) -> Source:
+    """A regular file or an inner symlink; anything else (or unreadable) is an :class:`ImageError`."""
+    try:
+        info = host.lstat()
+    except OSError as error:
+        raise ImageError(f"cannot read: {error.strerror}", path=host) from error
+    if stat.S_ISLNK(info.st_mode):
+        return _symlink(host, image_path, root)
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageError("not a regular file, folder or symlink (a socket, pipe or device?)", path=host,
+                         hint="remove it from the source tree")
+    if not os.access(host, os.R_OK):
+        raise ImageError("the file is not readable", path=host,
+                         hint="make it readable (chmod a+r) or remove it from the source tree")
+    return Source(image_path, host=host, compile=host.name.endswith(".py"))
 
 
 def _symlink(host: Path, image_path: str, root: Path) -> Source:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cleave.formats.atomic import write_bytes_atomic
+from cleave.settings import Settings
 from packager.oci.errors import ImageError
 from packager.oci.tarwriter import gzip_bytes
 
@@ -22,10 +23,7 @@ def default_cache_dir() -> Path:
     """A cache shared by every build of this user: ``$CLEAVE_CACHE_DIR``, else ``$XDG_CACHE_HOME/cleave/oci``, else
     ``~/.cache/cleave/oci``. The runtime layer is the same for every project on a machine, so sharing it saves the
     cold build (about 9 s) in each new build folder."""
-    if os.environ.get("CLEAVE_CACHE_DIR"):
-        return Path(os.environ["CLEAVE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cleave" / "oci"
+    return Settings.from_env().cache_dir
 
 
 @dataclass(frozen=True)

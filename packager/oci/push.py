@@ -20,10 +20,13 @@ from typing import Final
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from cleave.formats.oci import MANIFEST_MEDIA_TYPE, ImageLayout, descriptor_from_json
-from packager.oci.errors import PushError
+from cleave.settings import Settings
+from packager.oci.errors import PushError, RegistryReferenceError
 from packager.oci.verify import verify_layout
 
 _LOCAL_HOSTS: Final = ("localhost", "127.0.0.1", "[::1]")
+_NETLOC: Final = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::(?P<port>[0-9]{1,5}))?$")
 _REPOSITORY: Final = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 
 
@@ -50,14 +53,19 @@ class Target:
 
     @classmethod
     def parse(cls, registry: str, *, plain_http: bool | None = None) -> Target:
+        """``[scheme://]host[:port][/prefix]``; anything else is a :class:`RegistryReferenceError` (exit 2)."""
         text = registry.strip().rstrip("/")
         scheme = ""
         if "://" in text:
             scheme, _, text = text.partition("://")
         netloc, _, prefix = text.partition("/")
-        if not netloc or (prefix and not _REPOSITORY.match(prefix)):
-            raise PushError(f"{registry!r} is not a registry reference",
-                            hint="write HOST[:PORT][/PREFIX], e.g. 127.0.0.1:5000/shop (lower-case prefix)")
+        problem = _netloc_problem(netloc) or (
+            "the prefix must be lower-case path components" if prefix and not _REPOSITORY.match(prefix) else "")
+        if not problem and scheme not in {"", "http", "https"}:
+            problem = f"the scheme {scheme!r} is neither http nor https"
+        if problem:
+            raise RegistryReferenceError(f"{registry!r} is not a registry reference: {problem}",
+                                         hint="write HOST[:PORT][/PREFIX], e.g. 127.0.0.1:5000/shop")
         if not scheme:
             local = netloc.split(":")[0] in _LOCAL_HOSTS or netloc.startswith("[::1]")
             scheme = "http" if (plain_http if plain_http is not None else local) else "https"
@@ -65,6 +73,19 @@ class Target:
 
     def repository(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
+
+
+def _netloc_problem(netloc: str) -> str:
+    """What is wrong with ``host[:port]`` (a host name, an IPv4 address or a bracketed IPv6 one), or ``""``."""
+    if not netloc:
+        return "no host"
+    match = _NETLOC.match(netloc)
+    if match is None:
+        return f"{netloc!r} is not HOST[:PORT]"
+    port = match.group("port")
+    if port is not None and not 0 < int(port) <= 65535:
+        return f"the port {port} is not between 1 and 65535"
+    return ""
 
 
 class _Client:
@@ -156,8 +177,7 @@ def _login(client: _Client, credentials: tuple[str, str] | None) -> None:
 
 def credentials_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
     """``(user, password)`` from ``CLEAVE_REGISTRY_USER`` and ``CLEAVE_REGISTRY_PASSWORD``, when both are set."""
-    user, password = environ.get("CLEAVE_REGISTRY_USER"), environ.get("CLEAVE_REGISTRY_PASSWORD")
-    return (user, password) if user and password is not None else None
+    return Settings.from_env(environ).registry_credentials
 
 
 def push_layout(layout: Path, registry: str, *, tag: str = "latest", plain_http: bool | None = None,

@@ -1,27 +1,61 @@
-"""Whatever the source, the per-file phase returns facts or a failure: it never raises."""
+"""Whatever the source, the per-file phase returns facts or a failure for bad input; a bug of ours surfaces.
+
+An exception in the walker is an ``internal`` failure with its traceback, never a syntax error: these tests fail
+when generated source makes the walker raise.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import hypothesmith
+import libcst as cst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.facts import FileFacts, FileFailure
+from analyzer.facts import FileFacts, FileFailure, FileResult, Job
+from analyzer.handlers import HANDLERS
+from analyzer.walker import Walker
 from analyzer.worker import analyze_source, decode
 
-JOB = ("/dev/null", "pkg/mod.py", "pkg.mod", False)
+JOB = Job("/dev/null", "pkg/mod.py", "pkg.mod", False)
+_BAD_INPUT = {"syntax", "encoding", "binary", "too-deep"}
+
+
+def _no_bug(result: FileResult) -> None:
+    if isinstance(result, FileFailure):
+        assert result.diagnostic.code in _BAD_INPUT, result.traceback or result.diagnostic.message
+    else:
+        assert isinstance(result, FileFacts)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_grammar())
 def test_generated_source_never_crashes(source: str) -> None:
-    result = analyze_source(JOB, source)
-    assert isinstance(result, (FileFacts, FileFailure))
+    _no_bug(analyze_source(JOB, source))
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     text = decode(JOB, data)
-    result = text if isinstance(text, FileFailure) else analyze_source(JOB, text)
-    assert isinstance(result, (FileFacts, FileFailure))
+    _no_bug(text if isinstance(text, FileFailure) else analyze_source(JOB, text))
+
+
+def _broken_call(walker: Walker, node: Any) -> None:
+    raise KeyError("a bug in a handler")
+
+
+def test_a_bug_in_the_walker_is_internal_with_its_traceback() -> None:
+    handlers = {**HANDLERS, cst.Call: _broken_call}
+    result = analyze_source(JOB, "x = 1\nprint(x)\n", handlers)
+    assert isinstance(result, FileFailure)
+    assert result.diagnostic.code == "internal"
+    assert "KeyError: 'a bug in a handler'" in result.traceback
+    assert "_broken_call" in result.traceback
+
+
+def test_a_syntax_error_is_not_internal() -> None:
+    result = analyze_source(JOB, "def f(:\n")
+    assert isinstance(result, FileFailure)
+    assert (result.diagnostic.code, result.diagnostic.line, result.traceback) == ("syntax", 1, "")

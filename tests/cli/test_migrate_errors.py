@@ -1,4 +1,4 @@
-"""`cleave migrate` and `cleave scale` on bad input: one line on stderr, exit 1, no traceback, nothing written."""
+"""`cleave migrate` and `cleave scale` on bad input: one line on stderr, exit 1 (2: usage), no traceback."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("item", ["catalog", "catalog=three", "=2", "catalog=-1"])
 def test_malformed_replicas(tmp_path: Path, item: str) -> None:
     result = run("migrate", str(SHOP), "--replicas", item, cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert result.stderr.strip().splitlines() == [
         f"error: {item!r}: expected SERVICE=N with N a whole number (example: cleave migrate SRC --replicas "
         "catalog=3)"]
@@ -44,6 +44,6 @@ def test_missing_source(tmp_path: Path) -> None:
 
 def test_scale_with_a_malformed_count(tmp_path: Path) -> None:
     result = run("scale", "orders=many", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert result.stderr.strip() == ("error: 'orders=many': expected SERVICE=N with N a whole number "
                                      "(example: cleave scale orders=3 catalog=1)")

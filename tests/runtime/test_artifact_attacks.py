@@ -14,8 +14,9 @@ import pytest
 
 from cleave.formats.errors import FormatError
 from cleave.formats.topology import FORMAT, from_json
-from runtime.errors import EngineNotRunning, RuntimeEngineError
+from runtime.errors import EngineNotRunning, LaunchError, RuntimeEngineError
 from runtime.paths import artifact_path, find_project
+from runtime.rootfs import make_dir_in_root
 from runtime.store import Store
 from tests.runtime.images import write_layout
 from tests.runtime.project import CLEAVE
@@ -106,3 +107,16 @@ def test_down_in_a_project_that_does_not_run_never_stops_the_enclosing_one(tmp_p
     result = subprocess.run([CLEAVE, "down"], cwd=inner, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode != 0 and "is not running" in result.stderr
     assert (outer / "runtime-state.json").exists()
+
+
+def test_an_image_symlink_on_the_way_to_a_mount_point_never_leads_to_the_host(tmp_path: Path) -> None:
+    host = tmp_path / "host"
+    host.mkdir()
+    image = tmp_path / "image"
+    image.mkdir()
+    (image / "app").symlink_to(host)  # the image's /app leads to a host folder before the replica pivots
+    with pytest.raises(LaunchError, match="symlink or a file at /app"):
+        make_dir_in_root(str(image), "app/sub")
+    assert list(host.iterdir()) == []
+    make_dir_in_root(str(image), "data/deeper")
+    assert (image / "data" / "deeper").is_dir()

@@ -78,3 +78,36 @@ def run_shop(data_dir: Path, log: Path) -> Iterator[RunningShop]:
         yield running
     finally:
         running.stop()
+
+
+@contextlib.contextmanager
+def run_wsgi(python: Path, cwd: Path, target: str, env: dict[str, str], log: Path) -> Iterator[RunningShop]:
+    """Serve ``target`` (``module:attr`` or ``module:factory()``) from ``cwd`` with ``python`` on 127.0.0.1."""
+    serve = Path(__file__).resolve().parent / "wsgi_serve.py"
+    full_env = {**os.environ, **env, "PYTHONDONTWRITEBYTECODE": "1"}
+    with log.open("w") as errors:
+        process = subprocess.Popen(
+            [str(python), str(serve), target], cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=errors,
+            text=True,
+        )
+    running = RunningShop("", process, log)
+    try:
+        line = _read_line(process, START_TIMEOUT)
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"{target} did not start: {line!r}\n{log.read_text()}")
+        running.url = line.split()[-1]
+        yield running
+    finally:
+        running.stop()
+
+
+def run_scenario(scenario: Path, url: str) -> subprocess.CompletedProcess[str]:
+    """``python scenario.py URL`` (stdlib only, so cleave's interpreter runs it), bounded in time."""
+    return subprocess.run(
+        [sys.executable, str(scenario), url], capture_output=True, text=True, timeout=180, check=False,
+    )
+
+
+def status_codes(lines: list[str]) -> set[int]:
+    """The statuses of a scenario's output lines (``METHOD PATH -> STATUS ...``)."""
+    return {int(line.split(" -> ", 1)[1][:3]) for line in lines}

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from cleave.formats.topology import Limits, ServiceSpec, Topology
-from packager.deploy import write_compose, write_k8s
+from cleave.formats.topology import Limits, RouteRule, ServiceSpec, Topology
+from packager.deploy import DeployOptions, write_compose, write_k8s
 
 BIN = Path(sys.executable).parent
 
@@ -68,18 +68,26 @@ def test_compose_is_valid_under_the_compose_spec(topology: Topology, tmp_path: P
 
 
 def load_manifests(out: Path) -> list[dict[str, Any]]:
+    """Every Kubernetes object in ``out`` (not the kustomization, not the Gateway API routes)."""
     documents: list[dict[str, Any]] = []
     for path in sorted(out.glob("*.yaml")):
-        documents += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+        if path.name != "kustomization.yaml":
+            documents += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
     return documents
+
+
+def validate(paths: list[Path]) -> None:
+    """kubernetes-validate --strict on the core objects (it has no schema for kustomizations or Gateway API CRDs)."""
+    core = [p for p in paths if p.name != "kustomization.yaml" and p.parent.name != "gateway-api"]
+    done = subprocess.run([tool("kubernetes-validate"), "--strict", "-k", "1.37.0", *map(str, core)],
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_k8s_is_valid_for_a_current_kubernetes(topology: Topology, tmp_path: Path) -> None:
     paths = write_k8s(topology, tmp_path / "k8s", image_prefix="registry.example/shop")
     assert "&id" not in paths[0].read_text(), "no YAML anchors: people read these files"
-    done = subprocess.run([tool("kubernetes-validate"), "--strict", "-k", "1.37.0", *map(str, paths)],
-                          capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    validate(paths)
 
 
 def test_k8s_manifests_agree_with_each_other(topology: Topology, tmp_path: Path) -> None:
@@ -129,6 +137,7 @@ def test_network_policies_follow_the_call_graph(topology: Topology, tmp_path: Pa
                 for rule in policies[name]["spec"]["ingress"] for peer in rule.get("from", [])}
 
     assert policies["web"]["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+    assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     assert callers("orders") == {"web", "catalog"}
     assert callers("catalog") == {"web", "orders"}
     assert policies["audit"]["spec"]["ingress"] == []
@@ -138,3 +147,86 @@ def test_an_explicit_call_graph_overrides_the_topology(topology: Topology, tmp_p
     write_k8s(topology, tmp_path / "k8s", {"web": ["orders"], "orders": []})
     policies = {d["metadata"]["name"]: d for d in load_manifests(tmp_path / "k8s") if d["kind"] == "NetworkPolicy"}
     assert policies["catalog"]["spec"]["ingress"] == []
+
+
+def by_kind_and_name(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(doc["kind"], doc["metadata"]["name"]): doc for doc in load_manifests(out)}
+
+
+def test_egress_goes_only_to_callees_and_dns(topology: Topology, tmp_path: Path) -> None:
+    write_k8s(topology, tmp_path / "k8s")
+    policy = by_kind_and_name(tmp_path / "k8s")[("NetworkPolicy", "orders")]["spec"]
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
+    dns, callees = policy["egress"]
+    assert dns["ports"] == [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
+    assert [peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for peer in callees["to"]] == ["catalog"]
+    audit = by_kind_and_name(tmp_path / "k8s")[("NetworkPolicy", "audit")]["spec"]
+    assert len(audit["egress"]) == 1  # calls nobody: DNS only
+
+
+def test_every_object_is_namespaced_spread_and_budgeted(topology: Topology, tmp_path: Path) -> None:
+    write_k8s(topology, tmp_path / "k8s")
+    objects = by_kind_and_name(tmp_path / "k8s")
+    namespace = objects[("Namespace", "shop")]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert {doc["metadata"].get("namespace") for key, doc in objects.items() if key[0] != "Namespace"} == {"shop"}
+    for name in ("web", "orders", "catalog", "audit"):
+        budget = objects[("PodDisruptionBudget", name)]["spec"]
+        assert budget["maxUnavailable"] == 1
+        assert budget["selector"]["matchLabels"]["app.kubernetes.io/name"] == name
+        pod = objects[("Deployment", name)]["spec"]["template"]["spec"]
+        keys = [c["topologyKey"] for c in pod["topologySpreadConstraints"]]
+        assert keys == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]
+
+
+def test_the_kustomization_lists_every_file_namespace_first(topology: Topology, tmp_path: Path) -> None:
+    paths = write_k8s(topology, tmp_path / "k8s")
+    kustomization = yaml.safe_load((tmp_path / "k8s" / "kustomization.yaml").read_text())
+    assert kustomization["kind"] == "Kustomization" and kustomization["namespace"] == "shop"
+    resources = kustomization["resources"]
+    assert resources[0] == "namespace.yaml"
+    assert all((tmp_path / "k8s" / name).is_file() for name in resources)
+    assert set(resources) == {p.relative_to(tmp_path / "k8s").as_posix() for p in paths} - {
+        "kustomization.yaml", "gateway-api/route.yaml"}
+
+
+def test_a_service_that_owns_data_is_a_statefulset_that_does_not_scale(topology: Topology, tmp_path: Path) -> None:
+    options = DeployOptions(stateful={"orders": ("orders", "order_lines")}, storage="2Gi")
+    paths = write_k8s(topology, tmp_path / "k8s", options=options)
+    validate(paths)
+    objects = by_kind_and_name(tmp_path / "k8s")
+    assert ("Deployment", "orders") not in objects and ("HorizontalPodAutoscaler", "orders") not in objects
+    stateful = objects[("StatefulSet", "orders")]
+    assert stateful["spec"]["replicas"] == 1  # the plan asks for 2: refused, and said why
+    assert "the plan asks for 2" in stateful["metadata"]["annotations"]["cleave.dev/scaling"]
+    claim = stateful["spec"]["volumeClaimTemplates"][0]
+    assert claim["metadata"]["name"] == "data" and claim["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    pod = stateful["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp"]  # data comes from the claim, not an emptyDir
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts["data"] == "/data"
+
+
+def test_ingress_and_httproute_follow_the_plans_routes(tmp_path: Path) -> None:
+    topology = Topology(project="notes", gateway="web", fallback="web", services=(
+        spec("web"), spec("api"), spec("admin")), gateway_routes=(
+        RouteRule(methods=("GET", "POST"), regex="^/api/notes/(?P<id>[0-9]+)$", prefix="/api/notes/", service="api"),
+        RouteRule(methods=(), regex="^/admin/.*$", prefix="/admin/", service="admin")))
+    paths = write_k8s(topology, tmp_path / "k8s", options=DeployOptions(host="notes.example.com"))
+    validate(paths)
+    ingress = by_kind_and_name(tmp_path / "k8s")[("Ingress", "notes")]["spec"]["rules"][0]
+    assert ingress["host"] == "notes.example.com"
+    assert [(p["path"], p["backend"]["service"]["name"]) for p in ingress["http"]["paths"]] == [
+        ("/api/notes/", "api"), ("/admin/", "admin"), ("/", "web")]
+    (route,) = list(yaml.safe_load_all((tmp_path / "k8s" / "gateway-api" / "route.yaml").read_text()))[:1]
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1" and route["kind"] == "HTTPRoute"
+    assert route["spec"]["parentRefs"] == [{"name": "gateway"}]
+    first, second, fallback = route["spec"]["rules"]
+    assert first["matches"] == [
+        {"path": {"type": "RegularExpression", "value": "/api/notes/(?P<id>[0-9]+)"}, "method": "GET"},
+        {"path": {"type": "RegularExpression", "value": "/api/notes/(?P<id>[0-9]+)"}, "method": "POST"}]
+    assert first["backendRefs"] == [{"name": "api", "port": 8000}]
+    assert second["matches"] == [{"path": {"type": "RegularExpression", "value": "/admin/.*"}}]
+    assert fallback["backendRefs"] == [{"name": "web", "port": 8000}]
+    services = {name for kind, name in by_kind_and_name(tmp_path / "k8s") if kind == "Service"}
+    assert {ref["name"] for rule in route["spec"]["rules"] for ref in rule["backendRefs"]} <= services

@@ -79,6 +79,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_push_then_skopeo_sees_the_local_digests(built: Built, build_dir: Path, registry: str) -> None:
+    from cleave.formats.topology import ServiceSpec, Topology, save_topology
+    from packager.deploy import write_compose, write_k8s
+
+    topology = Topology(project="shop", gateway="alpha", services=tuple(
+        ServiceSpec(name=name, image=name, manifest_digest=result.manifest_digest, source_dir=f"services/{name}",
+                    command=("python3", "-m", "cleave_kit")) for name, result in sorted(built.results.items())))
+    save_topology(topology, build_dir / "topology.json")
+    write_compose(topology, build_dir / "compose.yaml")
+    write_k8s(topology, build_dir / "k8s")
     done = cleave("push", str(build_dir), f"{registry}/shop", "--json")
     assert done.returncode == 0, done.stderr
     images = {item["name"]: item for item in json.loads(done.stdout)["images"]}
@@ -92,6 +101,10 @@ def test_push_then_skopeo_sees_the_local_digests(built: Built, build_dir: Path, 
                                  capture_output=True, text=True, timeout=60, check=True)
         assert json.loads(inspect.stdout)["Digest"] == result.manifest_digest
         assert images[name]["digest"] == result.manifest_digest
+        # the build's manifests now pull what was pushed, by digest
+        pulled = f"{registry}/shop/{name}@{result.manifest_digest}"
+        assert f"image: {pulled}" in (build_dir / "k8s" / f"{name}.yaml").read_text()
+        assert f"image: {pulled}" in (build_dir / "compose.yaml").read_text()
 
 
 def test_second_push_skips_every_blob(build_dir: Path, registry: str) -> None:
@@ -113,7 +126,23 @@ def test_missing_layout_and_bad_reference(tmp_path: Path, build_dir: Path) -> No
     done = cleave("push", str(tmp_path), "127.0.0.1:5000")
     assert done.returncode == 1 and "no OCI image layout here" in done.stderr and "Traceback" not in done.stderr
     done = cleave("push", str(build_dir), "127.0.0.1:5000/Not Valid")
-    assert done.returncode == 1 and "is not a registry reference" in done.stderr
+    assert done.returncode == 2 and "is not a registry reference" in done.stderr
+
+
+@pytest.mark.parametrize(("registry", "why"), [
+    ("not a registry", "'not a registry' is not HOST[:PORT]"),
+    ("127.0.0.1:abc/shop", "'127.0.0.1:abc' is not HOST[:PORT]"),
+    ("127.0.0.1:99999/shop", "the port 99999 is not between 1 and 65535"),
+    ("ftp://127.0.0.1:5000/shop", "the scheme 'ftp' is neither http nor https"),
+])
+def test_a_malformed_registry_is_one_usage_line(tmp_path: Path, registry: str, why: str) -> None:
+    """Checked before the build folder is even read: exit 2, one line naming what is wrong, nothing written."""
+    done = cleave("push", str(tmp_path / "no-build"), registry)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: {registry!r} is not a registry reference: {why} (write HOST[:PORT][/PREFIX], e.g. "
+        "127.0.0.1:5000/shop)"]
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture(scope="module")

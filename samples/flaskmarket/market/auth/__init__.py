@@ -1,0 +1,7 @@
+"""Accounts and API tokens."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402,F401  (registers the views on bp)

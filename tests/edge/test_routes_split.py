@@ -1,0 +1,68 @@
+"""The splitter's edge seam: routes grouped by blueprint / Django app, merged by the tables they write."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from cleave.formats import FormatError
+from cleave.formats.plan import parse_plan
+from splitter import split
+from splitter.routes import group_routes, routes_of
+from tests.edge.graphs import django_site, flask_market
+
+
+def test_flask_blueprints_become_services_merged_by_written_tables() -> None:
+    plan = split(flask_market())
+    names = [s.name for s in plan.services]
+    # orders writes products (stock), which catalog writes too: they go together; auth and reviews stay apart.
+    assert sorted(names) == ["auth", "catalog", "reviews"]
+    first = plan.services[0]
+    assert first.name == "catalog" and "/" in first.routes, "the service holding / is the fallback, listed first"
+    assert set(first.routes) == {"/api/catalog/*", "/api/orders/*", "/"}
+    assert plan.service("reviews").routes == ("/api/reviews/*",)
+    assert all(s.is_edge and s.modules == () for s in plan.services)
+    assert plan.entry == "market:create_app()"
+    assert plan.database is not None and plan.database.engine == "sqlite"
+    assert plan.database.variable == "DATABASE_URL" and set(plan.database.services) == set(names)
+    assert any("whole source tree" in note for note in plan.notes)
+
+
+def test_exact_service_count_merges_the_most_alike() -> None:
+    assert len(split(flask_market(), services=2).services) == 2
+    assert len(split(flask_market(), services=1).services) == 1
+
+
+def test_django_apps_become_services() -> None:
+    plan = split(django_site())
+    assert sorted(s.name for s in plan.services) == ["blog", "polls"]
+    assert plan.service("blog").routes == ("/blog/*",)
+    assert plan.entry == "mysite.wsgi:application"
+
+
+def test_pinned_edge_service_is_kept_and_names_survive() -> None:
+    first = split(flask_market())
+    renamed = [dataclasses.replace(s, name="shop", pinned=True) if s.name == "catalog" else s
+               for s in first.services]
+    again = split(flask_market(), previous=dataclasses.replace(first, services=tuple(renamed)))
+    shop = again.service("shop")
+    assert shop.pinned and shop.routes == first.service("catalog").routes
+    assert sorted(s.name for s in again.services) == ["auth", "reviews", "shop"]
+
+
+def test_interior_seam_still_available() -> None:
+    plan = split(flask_market(), seam="interior")
+    assert not any(s.is_edge for s in plan.services)
+
+
+def test_a_stale_route_claim_stops_the_split() -> None:
+    previous = parse_plan('format: cleave.plan/1\nservices:\n  a:\n    routes: ["/api/gone/*"]\n', "cleave.yaml")
+    with pytest.raises(FormatError, match=r"cleave.yaml:3: route pattern '/api/gone/\*' of service 'a' matches no"):
+        split(flask_market(), previous=previous)
+
+
+def test_groups_are_deterministic() -> None:
+    graph = flask_market()
+    first = group_routes(graph, routes_of(graph))
+    assert first == group_routes(graph, routes_of(graph))
