@@ -126,7 +126,8 @@ _ENTRY = st.tuples(st.sampled_from(["file", "dir", "symlink", "hardlink", "mode"
                    st.one_of(_NAMES, st.sampled_from(["/etc", "../..", "/", "a"]), st.integers(0, 0o7777)))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(entries=st.lists(_ENTRY, max_size=8))
 def test_fuzz_the_unpacker_writes_nothing_outside_its_folder(tmp_path: Path, entries: list[tuple[str, str, object]],
                                                              ) -> None:
