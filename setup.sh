@@ -7,10 +7,12 @@ cd "$(dirname "$0")"
 
 extras=""
 system_packages=(binutils)            # strip, for deterministic runtime layers
+system_packages+=(haproxy)            # the gateway of an edge split (runtime/gateway.py; chosen by bench/gateway.py)
 if [ "${1:-}" = "--dev" ]; then
     extras="[dev]"
     # the real tools the tests check cleave against: image tools, a registry, containers, a browser
     system_packages+=(podman runc skopeo umoci docker-registry buildah chromium iproute2 procps)
+    system_packages+=(wrk nginx-light)  # bench/: load generator; nginx measured against the gateway (bench/gateway.py)
     # PostgreSQL 15: the framework samples' tests start a throwaway server on a unix socket (tests/pg.py)
     system_packages+=(postgresql)
 fi

@@ -46,6 +46,7 @@ from cleave.formats.topology import Limits  # noqa: E402
 from runtime import cgroups, control  # noqa: E402
 from runtime.launch import LaunchSpec, become_subreaper, launch  # noqa: E402
 from runtime.paths import ProjectPaths  # noqa: E402
+from runtime.protocol import parse_request  # noqa: E402
 from runtime.readiness import http_health, is_listening  # noqa: E402
 from runtime.store import Store  # noqa: E402
 from tests.runtime.images import python_layer, write_layout  # noqa: E402
@@ -175,7 +176,7 @@ def _kit_files() -> dict[str, bytes]:
 
 
 def _request(paths: ProjectPaths, message: dict[str, Any]) -> dict[str, Any]:
-    return control.request(paths.control_socket, message)
+    return control.request(paths.control_socket, parse_request(json.dumps(message).encode()))
 
 
 def _wait_running(paths: ProjectPaths, count: int, timeout: float = 60.0) -> float:

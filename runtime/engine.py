@@ -1,11 +1,13 @@
-"""The engine: one process per project that runs, scales, heals and re-adopts the replicas of a build.
+"""The engine: the shell around the supervisor (``runtime/supervisor.py``) for one project.
 
 It owns each service's listening socket (a unix socket; TCP on 127.0.0.1 for the gateway) and passes it to every
-replica as fd 3, so the kernel's accept queue balances and a replica that stops accepting loses no request. It
-watches replicas through pidfds, replaces those that exit or fail their own health checks (runtime/health.py;
-exponential backoff, reported in ``ps``), answers the CLI
-on ``.cleave/engine.sock`` and keeps ``runtime-state.json`` current so that the next engine, after a restart or a
-``kill -9``, re-adopts the replicas (``pidfd_open`` + start time) and their sockets (``pidfd_getfd``).
+replica as fd 3, so the kernel's accept queue balances and a replica that stops accepting loses no request. Its loop
+turns what happens to processes into supervisor events (a launch completed, a pidfd became readable, a replica
+listens, the health thread's verdicts, control requests) and performs the actions the supervisor returns (start,
+signal, kill, adopt, release, retire). It keeps ``runtime-state.json`` current so that the next engine, after a
+restart or a ``kill -9``, re-adopts the replicas it can prove are its own (``runtime/adoption.py``) and their
+sockets (``pidfd_getfd``). Control requests are read and written by threads (``runtime/control_server.py``);
+the loop itself never waits on a client.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
-import json
 import os
+import queue
 import selectors
 import shutil
 import signal
@@ -25,54 +27,115 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleave.formats.topology import ServiceSpec, Topology, load_topology
-from runtime import health, linux, resources
-from runtime.engine_control import on_control
-from runtime.engine_control import status as engine_status
+from cleave.formats.topology import Topology
+from runtime import events, linux, resources, views
+from runtime.adoption import prove
+from runtime.control_server import Call, ControlServer
 from runtime.errors import LaunchError, RuntimeEngineError
+from runtime.gateway import load_runtime_topology
+from runtime.health import HealthWatch, Target
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
-from runtime.launch import become_subreaper, begin_launch, begin_zygote_launch, feed, launch
+from runtime.launch import PendingLaunch, become_subreaper, feed
 from runtime.logs import start_rotation
+from runtime.logview import record_start
+from runtime.machine import (
+    Action,
+    Adopt,
+    Adopted,
+    AllStopped,
+    Apply,
+    Dismiss,
+    Event,
+    Exited,
+    Group,
+    GroupKey,
+    GroupKind,
+    Kill,
+    Launched,
+    LaunchFailed,
+    Listening,
+    Log,
+    Phase,
+    Release,
+    ReplicaState,
+    Retired,
+    Scale,
+    Signal,
+    SlotKey,
+    Start,
+    StopAll,
+    Tick,
+    World,
+)
 from runtime.paths import ProjectPaths, artifact_path
 from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
+from runtime.protocol import Down, Request
 from runtime.readiness import is_listening
-from runtime.replicas import Replica, Service, build_spec, check_gateway_callers, open_listener, zygote_eligible
-from runtime.rollout import Retiring, advance_rollouts
+from runtime.replicas import Service, build_spec, check_gateway_callers, kind_of, new_service, open_listener
 from runtime.stand_in import StandIns
 from runtime.state import EngineState, ReplicaRecord, load_state, save_state
-from runtime.store import Store, UnpackedImage
+from runtime.store import Store
+from runtime.supervisor import busy, initial, live, stands_in, step
 
-STABLE_AFTER = 10.0
+Answerer = Callable[["Engine", Request], dict[str, Any]]
+"""How the engine answers a control request (``runtime.requests.answer``)."""
 
 
 class Engine:
     """Runs one build; :meth:`run` returns after ``down`` (or a signal in the foreground)."""
 
-    def __init__(self, build: Path, paths: ProjectPaths, isolation: Isolation | None = None) -> None:
+    def __init__(self, build: Path, paths: ProjectPaths, answer: Answerer, isolation: Isolation | None = None
+                 ) -> None:
         self.build = build.resolve()
+        self.answer = answer  # runtime/requests.py's answer(), passed in by whoever starts the engine
         self.paths = paths
         self.isolation = isolation or detect_isolation()
-        self.topology: Topology = load_topology(self.build / "topology.json")
+        self.topology: Topology = load_runtime_topology(self.build / "topology.json")  # + an edge split's router
         self.parent = paths.cgroup_parent(self.topology.project)
-        self.services: dict[str, Service] = {}
-        self.phase = "starting"
-        self.error: str | None = None
+        self.resources: dict[GroupKey, Service] = {}
+        self.world = World()
         self.gateway_url: str | None = None
         self.selector = selectors.DefaultSelector()
         self.stand_ins = StandIns(self.selector)
         self.done = threading.Event()
-        self.dirty = True
         self.remove_volumes = False
-        self.waiting_down: list[socket.socket] = []
-        self.released: set[str] = set()
-        self.startup_deadline = 0.0
+        self.waiting_down: list[Call] = []
         self.adopted = 0
-        self.retiring: list[Retiring] = []
-        self.health = health.HealthWatch(lambda: list(self.services.values()), lambda: self.phase == "starting",
-                                         self.done, per_replica=self.isolation.replica_health_checks,
-                                         user_namespace=self.isolation.user_namespace)
-        self.kill_reasons: dict[int, str] = {}  # pid -> why the engine killed it, for its exit reason
+        self.pidfds: dict[SlotKey, int] = {}
+        self.pending: dict[SlotKey, PendingLaunch] = {}
+        self._proven: dict[tuple[int, int], int] = {}  # adoption: (pid, start time) -> pidfd
+        self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._detaching = False
+        self._saved: object = None
+        self.control: ControlServer | None = None
+        self.health = HealthWatch(self._targets, lambda: self.world.phase is Phase.STARTING, self.done, self.post,
+                                  per_replica=self.isolation.replica_health_checks,
+                                  user_namespace=self.isolation.user_namespace)
+        from runtime.starter import Starter
+        self.starter = Starter(paths, self.isolation, self.parent, self.selector, self.services)
+
+    # ---- what runs ---------------------------------------------------------------------------------------------
+
+    def services(self) -> dict[str, Service]:
+        """The current (not retiring) generation of every service, by name, in the topology's order."""
+        current = {g.name: self.resources[g.key] for g in self.world.groups.values()
+                   if not g.retiring and g.key in self.resources}
+        return {name: current[name] for name in self.world.order if name in current}
+
+    def every_service(self) -> list[tuple[Group, Service]]:
+        """Every group with its resources: the current ones in start order, then those retiring."""
+        groups = sorted(self.world.groups.values(), key=lambda g: (g.retiring, self._rank(g.name), g.generation))
+        return [(g, self.resources[g.key]) for g in groups if g.key in self.resources]
+
+    def _rank(self, name: str) -> int:
+        return self.world.order.index(name) if name in self.world.order else len(self.world.order)
+
+    def next_generation(self, name: str) -> int:
+        """A generation no group of ``name`` has used (cgroups of draining replicas never collide)."""
+        used = [key[1] for key in self.resources if key[0] == name]
+        return max(used) + 1 if used else 0
 
     # ---- preparation -------------------------------------------------------------------------------------------
 
@@ -87,425 +150,327 @@ class Engine:
             raise RuntimeEngineError("another engine already runs this project", path=self.paths.state_dir,
                                      hint="`cleave ps`, or `cleave down` first") from None
         check_gateway_callers(self.topology, self.isolation, self.build / "topology.json")
-        previous = load_state(self.paths.state_file)
+        previous = load_state(self.paths.state_file, self.parent)
         store = Store(self.paths.store, overlay=self.isolation.namespaces and self.isolation.overlay)
         layout = artifact_path(self.build, self.topology.oci_layout, "topology.json oci_layout")
-        generations = previous.extra.get("generations", {}) if previous else {}
+        generations = previous.generations if previous else {}
+        groups = []
         for spec in self.topology.services:
             image = store.unpack(layout, spec.image, spec.manifest_digest)
             desired = previous.desired.get(spec.name, spec.replicas) if previous else spec.replicas
-            self.services[spec.name] = self._new_service(store, spec, image, desired, self.topology)
-            self.services[spec.name].generation = int(generations.get(spec.name, 0))
+            generation = generations.get(spec.name, 0)
+            self.resources[(spec.name, generation)] = new_service(
+                store, spec, image, topology=self.topology, generation=generation, paths=self.paths,
+                isolation=self.isolation)
+            groups.append(Group(spec.name, generation, desired, spec.health_path, kind_of(spec)))
+        self.world = initial(tuple(groups), tuple(self.topology.start_order()), now=time.monotonic(),
+                             start_timeout=START_TIMEOUT, stop_grace=STOP_GRACE)
         if previous is not None:
             self._adopt(previous)
-        for service in self.services.values():
+        for service in self.resources.values():
             if service.listener is None:
                 port = None
                 if previous is not None and service.name in previous.listeners and service.gateway:
                     port = int(previous.listeners[service.name].address)
                 service.listener, service.listen = open_listener(service, self.paths, port)
-        gateway = self.services.get(self.topology.gateway or "")
-        if gateway is not None and gateway.listen is not None:
-            self.gateway_url = f"http://127.0.0.1:{gateway.listen.address}"
+        self.gateway_url = self._gateway_url()
         if previous is None:
             self._provision()
-        self.startup_deadline = time.monotonic() + START_TIMEOUT
 
     def _provision(self) -> None:
         """The database, then the one-time init, before any replica starts (runtime/resources.py)."""
+        services = self.services()
         owner = None
-        if self.isolation.namespaces and not self.isolation.user_namespace:
-            uid, _, gid = next(iter(self.services.values())).spec.user.partition(":") if self.services else ("", "", "")
+        if self.isolation.namespaces and not self.isolation.user_namespace and services:
+            uid, _, gid = next(iter(services.values())).spec.user.partition(":")
             owner = (int(uid), int(gid or uid)) if uid.isdigit() and (gid or uid).isdigit() else None
         resources.provision(self.topology, self.paths, owner)
         init = self.topology.init
         if init is None:
             return
-        service = self.services[init.service]
-        spec = build_spec(service, Replica(service.name, 0, ""), self.services, self.paths,
-                          isolation=self.isolation, cgroup_procs=())
+        service = services[init.service]
+        spec = build_spec(service, f"{service.name}-0", services, self.paths, isolation=self.isolation,
+                          cgroup_procs=())
         resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
                                                log_path=str(self.paths.replica_log(f"{service.name}-init"))))
 
-    def _new_service(self, store: Store, spec: ServiceSpec, image: UnpackedImage, desired: int,
-                     topology: Topology) -> Service:
-        rootfs = None if self.isolation.namespaces and self.isolation.overlay else store.flatten(image)
-        volume = resources.volume_dir(self.paths, spec)
-        volume.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(volume, 0o700)  # only the services' own user, inside their replicas
-        if self.isolation.namespaces and not self.isolation.user_namespace:  # rootless: we are the image's user
-            uid, _, gid = spec.user.partition(":")
-            if uid.isdigit():
-                os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
-        return Service(spec=spec, image=image, rootfs=rootfs, volume=volume, desired=desired,
-                       gateway=spec.name == topology.gateway,
-                       resource_env=resources.replica_env(topology, spec, self.paths,
-                                                          isolated=self.isolation.namespaces),
-                       resource_sockets=tuple(resources.replica_sockets(topology, spec, self.paths)))
+    def _gateway_url(self) -> str | None:
+        gateway = self.services().get(self.topology.gateway or "")
+        return f"http://127.0.0.1:{gateway.listen.address}" if gateway and gateway.listen else None
 
     def _adopt(self, previous: EngineState) -> None:
         for record in previous.replicas:
-            service = self.services.get(record.service)
-            if service is None or linux.process_start_time(record.pid) != record.start_time:
+            pidfd = prove(record, self.paths, self.parent, self.isolation)
+            if pidfd is None:
                 continue
-            try:
-                pidfd = linux.pidfd_open(record.pid)
-            except OSError:
-                continue
-            if record.index in service.replicas:  # an old replica that was draining when the engine went away
-                with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(pidfd, signal.SIGTERM)
-                os.close(pidfd)
-                continue
-            replica = Replica(service=record.service, index=record.index, cgroup=record.cgroup, pid=record.pid,
-                              pidfd=pidfd, start_time=record.start_time, restarts=record.restarts,
-                              state="running", adopted=True, started_at=time.monotonic() - STABLE_AFTER)
-            service.replicas[record.index] = replica
-            self.adopted += 1
-            if service.listener is None:
-                with contextlib.suppress(OSError):
-                    fd = linux.pidfd_getfd(pidfd, 3)
-                    sock = socket.socket(fileno=fd)
-                    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-                        service.listener = sock
-                        service.listen = previous.listeners[record.service]
-                    else:
-                        sock.close()
+            self._proven[(record.pid, record.start_time)] = pidfd
+            self._feed(Adopted((record.service, record.generation, record.index), record.pid, record.start_time,
+                               record.restarts, time.monotonic()))
+            if record.service in previous.listeners:
+                self._recover_listener((record.service, record.generation, record.index), pidfd, previous)
+        for pidfd in self._proven.values():
+            os.close(pidfd)
+        self._proven.clear()
+
+    def _recover_listener(self, key: SlotKey, pidfd: int, previous: EngineState) -> None:
+        """The listening socket of an adopted replica's service, taken from the replica (its fd 3)."""
+        name = key[0]
+        service = self.resources.get((name, key[1]))
+        if service is None or service.listener is not None or key not in self.pidfds:
+            return
+        with contextlib.suppress(OSError):
+            sock = socket.socket(fileno=linux.pidfd_getfd(pidfd, 3))
+            if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                service.listener, service.listen = sock, previous.listeners[name]
+            else:
+                sock.close()
 
     # ---- the loop ----------------------------------------------------------------------------------------------
 
     def run(self, on_ready: Callable[[Engine], None] | None = None) -> None:
         """Serve the control socket, start services in dependency order, supervise until ``down``."""
-        control = self._open_control()
-        self.selector.register(control, selectors.EVENT_READ, lambda key: on_control(self, key))
-        for service in self.services.values():
-            for replica in service.replicas.values():
-                self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
+        self.control = ControlServer(self.paths.control_socket, self.wake)
+        self.selector.register(self._wake_read, selectors.EVENT_READ, self._drain_wake)
+        for key, pidfd in self.pidfds.items():
+            slot = self.world.slots[key]
+            self.selector.register(pidfd, selectors.EVENT_READ, self._exit_handler(key, slot.pid, pidfd))
+        self.control.start()
         self.health.start()
         start_rotation(self.paths.logs, self.done)
         announced = False
         try:
             while not self.done.is_set():
-                busy = self.phase == "starting" or any(r.state in ("launching", "starting", "stopping")
-                                                       for s in self.services.values()
-                                                       for r in s.replicas.values())
-                for key, _ in self.selector.select(0.01 if busy else 0.1):
-                    key.data(key)
-                self._tick()
-                if self.phase == "ready" and not announced:
+                for ready, _ in self.selector.select(0.01 if busy(self.world) else 0.1):
+                    ready.data(ready)
+                self._take_events()
+                self._serve_calls()
+                self._probe_listening()
+                self._feed(Tick(time.monotonic()))
+                self._sync_stand_ins()
+                if self.world.phase is Phase.READY and not announced:
                     announced = True
                     if on_ready is not None:
                         on_ready(self)
-                if self.dirty and self.phase != "stopped":
+                if self._detaching:
                     self._save()
+                    self.done.set()
+                elif self.world.phase is not Phase.STOPPED:
+                    self._save_if_changed()
         finally:
+            self.done.set()
             self.selector.close()
-            control.close()
-            with contextlib.suppress(FileNotFoundError):
-                self.paths.control_socket.unlink()
+            self.control.close()
+            for call in self.waiting_down:
+                call.answer({"ok": True, "stopped": self.world.phase is Phase.STOPPED})
 
-    def _open_control(self) -> socket.socket:
-        path = self.paths.control_socket
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(str(path))
-        os.chmod(path, 0o600)
-        sock.listen(64)
-        sock.setblocking(False)
-        return sock
+    def wake(self) -> None:
+        """Make the loop look at once (from any thread)."""
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wake_write, b"!")
 
-    def _tick(self) -> None:
-        now = time.monotonic()
-        self._kill_unhealthy()
-        if self.phase == "stopping":
-            self.stand_ins.release_all()
-            self._advance_stop(now)
-            return
-        self._advance_startup(now)
-        advance_rollouts(self, now)
-        self.stand_ins.sync(s for s in self.services.values() if s.name in self.released)
-        for service in self.services.values():
-            if service.name not in self.released:
-                continue
-            for index in range(service.desired):
-                if index not in service.replicas:
-                    service.replicas[index] = Replica(service=service.name, index=index,
-                                                      cgroup=self._cgroup(service, str(index)))
-                    self._start(service, service.replicas[index])
-            for index, replica in list(service.replicas.items()):
-                if index >= service.desired and replica.state not in ("stopping",):
-                    self._stop(service, replica)
-                elif replica.state == "backoff" and now >= replica.retry_at:
-                    self._start(service, replica)
-                elif replica.state == "starting":
-                    if is_listening(replica.pid):
-                        replica.state = "running"
-                        self.dirty = True
-                    elif now - replica.started_at > START_TIMEOUT:
-                        self.kill_reasons[replica.pid] = f"not listening after {START_TIMEOUT:g} s"
-                        self._kill(replica)
-                elif replica.state == "stopping" and now > replica.stop_deadline:
-                    self._kill(replica)
+    def post(self, event: Event) -> None:
+        """Queue ``event`` for the loop (the health thread's verdicts, signals)."""
+        self._events.put(event)
+        self.wake()
 
-    def _advance_startup(self, now: float) -> None:
-        """Release services one by one in dependency order, each once the ones before it answer their health."""
-        if self.phase not in ("starting", "failed"):
-            return
-        released: set[str] = set()
-        for name in self.topology.start_order():
-            released.add(name)
-            service = self.services[name]
-            if service.desired > 0 and not service.healthy:
-                if now > self.startup_deadline and self.phase == "starting":
-                    self.phase = "failed"
-                    self.error = (f"service {name!r} did not answer {service.spec.health_path} within "
-                                  f"{START_TIMEOUT:.0f} s; see `cleave logs {name}`, stop with `cleave down`")
-                self.released = released
+    def _drain_wake(self, key: selectors.SelectorKey) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._wake_read, 4096):
+                pass
+
+    def _take_events(self) -> None:
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
                 return
-        self.released = released
-        self.phase = "ready"
-        self.error = None
-        self.dirty = True
+            self._feed(event)
 
-    def _kill_unhealthy(self) -> None:
-        """SIGKILL the replicas the health thread found unhealthy, if the same process still runs in their slot."""
-        for pid, start_time, why in self.health.take_unhealthy():
-            for service in self.services.values():
-                for replica in service.replicas.values():
-                    if (replica.pid, replica.start_time) == (pid, start_time) and replica.state == "running":
-                        log(f"{replica.name} (pid {pid}) {why}: killed, to be replaced")
-                        self.kill_reasons[pid] = why
-                        self._kill(replica)
+    def _serve_calls(self) -> None:
+        assert self.control is not None
+        for call in self.control.take():
+            if isinstance(call.request, Down):
+                self.remove_volumes = self.remove_volumes or call.request.volumes
+                self.waiting_down.append(call)
+                self._feed(StopAll(time.monotonic()))
+                continue
+            try:
+                call.answer(self.answer(self, call.request))
+            except RuntimeEngineError as error:
+                call.fail(error)
 
-    # ---- replicas ----------------------------------------------------------------------------------------------
+    def _probe_listening(self) -> None:
+        for slot in list(self.world.slots.values()):
+            if slot.state is ReplicaState.STARTING and is_listening(slot.pid):
+                self._feed(Listening(slot.key, slot.pid))
 
-    def _start(self, service: Service, replica: Replica) -> None:
-        """Fork the replica's helper; the replica sets itself up while the engine goes on (see _launched)."""
-        cgroups = self.isolation.cgroups
-        procs: tuple[str, ...] = ()
-        try:
-            if cgroups is not None:
-                if cgroups.exists(replica.cgroup):
-                    cgroups.remove(replica.cgroup)
-                procs = cgroups.create(replica.cgroup, service.spec.resources)
-            spec = build_spec(service, replica, self.services, self.paths, isolation=self.isolation,
-                              cgroup_procs=procs)
-            pending = None
-            if self._zygote(service) is not None:
-                assert service.zygote_control is not None
-                try:
-                    pending = begin_zygote_launch(service.zygote_control, spec)
-                except OSError as error:
-                    log(f"{service.name}: the zygote did not take the request ({error}); launching directly")
-                    self._zygote_gone(service)
-            if pending is None:
-                pending = begin_launch(spec)
-        except (LaunchError, OSError) as error:
-            self._failed(service, replica, str(error))
+    def _sync_stand_ins(self) -> None:
+        if self.world.phase in (Phase.STOPPING, Phase.STOPPED):
+            self.stand_ins.release_all()
             return
-        replica.pending = pending
-        replica.state = "launching"
-        replica.started_at = time.monotonic()
-        self.selector.register(pending.fd, selectors.EVENT_READ, lambda key: self._launched(service, replica))
+        standing = {name: service.listener for name, service in self.services().items()
+                    if service.listener is not None and name in self.world.released and stands_in(self.world, name)}
+        self.stand_ins.sync(standing)
 
-    def _zygote(self, service: Service) -> int | None:
-        """The service's zygote (started on first use), or None when it has none (then replicas exec directly)."""
-        if service.zygote_pid:
-            return service.zygote_pid
-        if not zygote_eligible(service, self.isolation):
-            return None
-        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        group = self._cgroup(service, "zygote")
+    def _targets(self) -> list[Target]:
+        """What the health thread checks (read from its thread: the world is an immutable value)."""
+        world, targets = self.world, []
+        for group in world.groups.values():
+            service = self.resources.get(group.key)
+            if service is None or group.kind is GroupKind.JOB:
+                continue
+            listen = service.listen
+            address = None if listen is None else listen.address if listen.kind == "unix" else (
+                "127.0.0.1", int(listen.address))
+            slots = world.slots_of(group.key)
+            targets.append(Target(group.key, address, group.health_path,
+                                  tuple((s.pid, s.start_time) for s in slots
+                                        if s.state is ReplicaState.RUNNING and s.pid),
+                                  any(s.pid for s in slots)))
+        return targets
+
+    # ---- events in, actions out --------------------------------------------------------------------------------
+
+    def scale(self, event: Scale) -> None:
+        """New desired counts (checked by ``runtime/requests.py``)."""
+        self._feed(event)
+
+    def apply(self, event: Apply) -> None:
+        """A new build or a restart (``runtime/rollout.py`` made the new generations' resources)."""
+        self._feed(event)
+        self.gateway_url = self._gateway_url()
+
+    def _feed(self, event: Event) -> None:
+        before = self.world.phase
+        self.world, actions = step(self.world, event)
+        if self.world.phase is not before:
+            events.append(self.paths, "phase", f"phase {self.world.phase.value}"
+                          + (f": {self.world.error}" if self.world.error else ""))
+        for action in actions:
+            self._perform(action)
+
+    def _perform(self, action: Action) -> None:
+        if isinstance(action, Start):
+            self._start(action.key)
+        elif isinstance(action, (Signal, Kill)):
+            pidfd = self.pidfds.get(action.key)
+            if pidfd is not None:
+                with contextlib.suppress(OSError):
+                    linux.pidfd_send_signal(pidfd, signal.SIGKILL if isinstance(action, Kill) else signal.SIGTERM)
+        elif isinstance(action, Adopt):
+            self.pidfds[action.key] = os.dup(self._proven[(action.pid, self.world.slots[action.key].start_time)])
+            self.adopted += 1
+        elif isinstance(action, Dismiss):
+            pidfd = self._proven.get((action.pid, action.start_time))
+            if pidfd is not None:
+                with contextlib.suppress(OSError):
+                    linux.pidfd_send_signal(pidfd, signal.SIGTERM)
+        elif isinstance(action, Release):
+            service = self.resources.get((action.key[0], action.key[1]))
+            if self.isolation.cgroups is not None and service is not None:
+                with contextlib.suppress(OSError):
+                    self.isolation.cgroups.remove(service.cgroup(self.parent, str(action.key[2])))
+        elif isinstance(action, Retired):
+            self._retired(action.key)
+        elif isinstance(action, Log):
+            log(action.line)
+            events.append(self.paths, "replica", action.line)
+        elif isinstance(action, AllStopped):
+            self._cleanup()
+            for call in self.waiting_down:
+                call.answer({"ok": True, "stopped": True})
+            self.waiting_down.clear()
+            self.done.set()
+
+    def _start(self, key: SlotKey) -> None:
+        service = self.resources[(key[0], key[1])]
         try:
-            cgroups = self.isolation.cgroups
-            procs = cgroups.create(group, service.spec.resources) if cgroups is not None else ()  # a replica's limits
-            spec = build_spec(service, Replica(service.name, -1, group), self.services, self.paths,
-                              isolation=self.isolation, cgroup_procs=procs, zygote=True,
-                              control_fd=child_end.fileno())
-            launched = launch(spec)
-            service.zygote_pidfd = linux.pidfd_open(launched.pid)
+            pending = self.starter.begin(service, key[2])
         except (LaunchError, OSError) as error:
-            log(f"{service.name}: no zygote ({error}); replicas exec directly")
-            service.zygote_failures += 1
-            parent_end.close()
-            return None
-        finally:
-            child_end.close()
-        service.zygote_pid = launched.pid
-        service.zygote_control = parent_end
-        self.selector.register(service.zygote_pidfd, selectors.EVENT_READ, lambda key: self._zygote_exited(service))
-        return launched.pid
+            self._feed(LaunchFailed(key, str(error), time.monotonic()))
+            return
+        self.pending[key] = pending
+        self.selector.register(pending.fd, selectors.EVENT_READ, lambda _: self._launched(key))
 
-    def _zygote_exited(self, service: Service) -> None:
-        log(f"{service.name}: the zygote (pid {service.zygote_pid}) {reap(service.zygote_pid)}")
-        service.zygote_failures += 1
-        self._zygote_gone(service)
-
-    def _zygote_gone(self, service: Service) -> None:
-        if service.zygote_pidfd >= 0:
-            self.selector.unregister(service.zygote_pidfd)
-            os.close(service.zygote_pidfd)
-        if service.zygote_control is not None:
-            service.zygote_control.close()
-        service.zygote_pid, service.zygote_pidfd, service.zygote_control = 0, -1, None
-
-    def _launched(self, service: Service, replica: Replica) -> None:
-        pending = replica.pending
-        assert pending is not None
+    def _launched(self, key: SlotKey) -> None:
+        pending = self.pending[key]
         try:
             launched = feed(pending)
         except (LaunchError, OSError) as error:
-            self.selector.unregister(pending.fd)
-            os.close(pending.fd)
-            replica.pending = None
-            if replica.state == "stopping" or replica.index >= service.desired:
-                service.replicas.pop(replica.index, None)
-            else:
-                self._failed(service, replica, str(error))
+            self._forget_pending(key)
+            self._feed(LaunchFailed(key, str(error), time.monotonic()))
             return
         if launched is None:
             return
-        self.selector.unregister(pending.fd)  # before closing: see feed()
-        os.close(pending.fd)
-        replica.pending = None
-        replica.pid = launched.pid
-        replica.start_time = launched.start_time
-        replica.adopted = False
+        self._forget_pending(key)
         try:
-            replica.pidfd = linux.pidfd_open(launched.pid)
+            pidfd = linux.pidfd_open(launched.pid)
         except OSError as error:
-            replica.pid = 0
-            self._failed(service, replica, f"gone right after exec: {error}")
+            self._feed(LaunchFailed(key, f"gone right after exec: {error}", time.monotonic()))
             return
-        self.selector.register(replica.pidfd, selectors.EVENT_READ, self._exit_handler(service, replica))
-        self.dirty = True
-        if replica.state == "stopping" or replica.index >= service.desired or self.phase == "stopping":
-            self._stop(service, replica)
-        else:
-            replica.state = "starting"
+        self.pidfds[key] = pidfd
+        self.selector.register(pidfd, selectors.EVENT_READ, self._exit_handler(key, launched.pid, pidfd))
+        replica = f"{key[0]}-{key[2]}"
+        with contextlib.suppress(OSError):
+            record_start(self.paths, replica, launched.pid)
+        events.append(self.paths, "started", f"{replica} started (pid {launched.pid})", replica=replica)
+        self._feed(Launched(key, launched.pid, launched.start_time, time.monotonic()))
 
-    def _failed(self, service: Service, replica: Replica, reason: str) -> None:
-        log(f"{replica.name}: {reason}")
-        replica.last_exit = reason
-        lived = time.monotonic() - replica.started_at if replica.started_at else 0.0
-        replica.failures = 1 if lived > STABLE_AFTER else replica.failures + 1
-        replica.state = "backoff"
-        delay = 0.0 if replica.failures == 1 else min(0.1 * 2 ** (replica.failures - 2), 30.0)
-        replica.retry_at = time.monotonic() + delay  # a first failure is replaced at once
-        self.dirty = True
+    def _forget_pending(self, key: SlotKey) -> None:
+        pending = self.pending.pop(key)
+        self.selector.unregister(pending.fd)  # before closing: see launch.feed()
+        os.close(pending.fd)
 
-    def _exit_handler(self, service: Service, replica: Replica) -> Callable[[selectors.SelectorKey], None]:
-        pid, pidfd = replica.pid, replica.pidfd
-
-        def handle(key: selectors.SelectorKey) -> None:
-            self.selector.unregister(key.fileobj)
+    def _exit_handler(self, key: SlotKey, pid: int, pidfd: int) -> Callable[[selectors.SelectorKey], None]:
+        def handle(selector_key: selectors.SelectorKey) -> None:
+            self.selector.unregister(pidfd)
             os.close(pidfd)
-            reason = reap(pid)
-            if pid in self.kill_reasons:
-                reason = f"{self.kill_reasons.pop(pid)}: {reason}"
-            if replica.pid != pid:  # a stale event: the slot already runs another process
-                log(f"stale exit event for pid {pid} in slot {replica.name} (now pid {replica.pid})")
-                return
-            replica.pidfd = -1
+            if self.pidfds.get(key) == pidfd:
+                del self.pidfds[key]
+            reason, code = reap(pid)
+            service = self.resources.get((key[0], key[1]))
             cgroups = self.isolation.cgroups
-            if cgroups is not None and cgroups.usage(replica.cgroup).oom_kills:
+            if cgroups is not None and service is not None and \
+                    cgroups.usage(service.cgroup(self.parent, str(key[2]))).oom_kills:
                 reason += " (out of memory)"
-            replica.pid = 0
-            self.dirty = True
-            if replica.state == "stopping" or replica.index >= service.desired or self.phase == "stopping":
-                service.replicas.pop(replica.index, None)
-                if cgroups is not None:
-                    with contextlib.suppress(OSError):
-                        cgroups.remove(replica.cgroup)
-                return
-            replica.restarts += 1
-            self._failed(service, replica, reason)
+            self._feed(Exited(key, pid, reason, time.monotonic(), code))
         return handle
 
-    def _stop(self, service: Service, replica: Replica) -> None:
-        if replica.pending is not None:
-            replica.state = "stopping"  # signalled as soon as its launch completes
-            replica.stop_deadline = time.monotonic() + STOP_GRACE
+    def _retired(self, key: GroupKey) -> None:
+        """A retiring group has no replica left: stop its zygote, close a listener no current service uses."""
+        old = self.resources.pop(key, None)
+        if old is None:
             return
-        if replica.pid == 0 or replica.pidfd < 0:
-            service.replicas.pop(replica.index, None)
-            return
-        replica.state = "stopping"
-        replica.stop_deadline = time.monotonic() + STOP_GRACE
-        with contextlib.suppress(OSError):
-            linux.pidfd_send_signal(replica.pidfd, signal.SIGTERM)
-        self.dirty = True
+        self.starter.stop_zygote(old)
+        if old.listener is not None and all(s.listener is not old.listener for s in self.resources.values()):
+            old.listener.close()
+            in_use = {s.listen.address for s in self.resources.values() if s.listen is not None}
+            if old.listen is not None and old.listen.kind == "unix" and old.listen.address not in in_use:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(old.listen.address)
 
-    def _kill(self, replica: Replica) -> None:
-        if replica.pidfd >= 0:
-            with contextlib.suppress(OSError):
-                linux.pidfd_send_signal(replica.pidfd, signal.SIGKILL)
-
-    # ---- applying a new build ----------------------------------------------------------------------------------
-
-    def _cgroup(self, service: Service, slot: str) -> str:
-        """``<parent>/<service>-<slot>``, suffixed by the generation once the service was replaced."""
-        suffix = f"-g{service.generation}" if service.generation else ""
-        return f"{self.parent}/{service.name}-{slot}{suffix}"
-
-    def _every_service(self) -> list[Service]:
-        """The services of the build that runs, then those being replaced or removed."""
-        return [*self.services.values(), *(item.service for item in self.retiring)]
+    # ---- status, stopping, the state file ----------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         """What ``cleave up`` and ``ps`` print at the top: phase, gateway, isolation, services."""
-        return engine_status(self)
-
-    # ---- stopping ----------------------------------------------------------------------------------------------
+        return views.status(self)
 
     def detach(self) -> None:
         """Leave the replicas running and exit: the next engine re-adopts them from the state file."""
-        self._save()
-        self.phase = "stopped"
-        self.done.set()
+        self._detaching = True
+        self.wake()
 
     def begin_stop(self) -> None:
         """Stop every replica (SIGTERM, then SIGKILL after the grace period); :meth:`run` returns when done."""
-        if self.phase == "stopping":
-            return
-        self.phase = "stopping"
-        for service in self._every_service():
-            service.desired = 0
-            for replica in list(service.replicas.values()):
-                if replica.state != "stopping":
-                    self._stop(service, replica)
-
-    def _advance_stop(self, now: float) -> None:
-        remaining = False
-        for service in self._every_service():
-            for replica in list(service.replicas.values()):
-                if replica.pid == 0 and replica.pending is None:
-                    service.replicas.pop(replica.index, None)
-                    continue
-                remaining = True
-                if now > replica.stop_deadline:
-                    self._kill(replica)
-        if remaining:
-            return
-        self._cleanup()
-        self.phase = "stopped"
-        for conn in self.waiting_down:
-            with contextlib.suppress(OSError):
-                conn.sendall(json.dumps({"ok": True, "stopped": True}).encode())
-                conn.close()
-        self.done.set()
+        self.post(StopAll(time.monotonic()))
 
     def _cleanup(self) -> None:
-        for service in self._every_service():
-            if service.zygote_pid:
-                with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(service.zygote_pidfd, signal.SIGKILL)
-                self._zygote_gone(service)
+        for _, service in self.every_service():
+            self.starter.stop_zygote(service)
         if self.isolation.cgroups is not None:
             with contextlib.suppress(OSError):
                 self.isolation.cgroups.remove(self.parent)
-        for service in self._every_service():
+        for service in self.resources.values():
             if service.listener is not None:
                 service.listener.close()
             if service.listen is not None and service.listen.kind == "unix":
@@ -519,14 +484,26 @@ class Engine:
         if self.remove_volumes:
             shutil.rmtree(self.paths.volumes, ignore_errors=True)
 
-    def _save(self) -> None:
-        self.dirty = False
-        replicas = tuple(ReplicaRecord(r.service, r.index, r.pid, r.start_time, r.restarts, r.cgroup)
-                         for s in self._every_service() for r in s.replicas.values() if r.pid)
-        listeners = {n: s.listen for n, s in self.services.items() if s.listen is not None}
-        save_state(self.paths.state_file, EngineState(
+    def _snapshot(self) -> EngineState:
+        replicas = tuple(ReplicaRecord(s.service, s.index, s.pid, s.start_time, s.restarts,
+                                       self.resources[s.group].cgroup(self.parent, str(s.index)), s.generation)
+                         for s in sorted(live(self.world), key=lambda s: s.key) if s.group in self.resources)
+        current = self.services()
+        return EngineState(
             engine_pid=os.getpid(), engine_start_time=linux.process_start_time(os.getpid()) or 0,
             build=str(self.build), project=self.topology.project, cgroup_parent=self.parent,
-            isolation=self.isolation.describe(), desired={n: s.desired for n, s in self.services.items()},
-            listeners=listeners, replicas=replicas, gateway_url=self.gateway_url,
-            extra={"generations": {n: s.generation for n, s in self.services.items() if s.generation}}))
+            isolation=self.isolation.describe(), desired={g.name: g.desired for g in self.world.groups.values()
+                                                          if not g.retiring},
+            listeners={n: s.listen for n, s in current.items() if s.listen is not None}, replicas=replicas,
+            gateway_url=self.gateway_url, generations={n: s.generation for n, s in current.items() if s.generation})
+
+    def _save_if_changed(self) -> None:
+        snapshot = self._snapshot()
+        if snapshot != self._saved:
+            save_state(self.paths.state_file, snapshot)
+            self._saved = snapshot
+
+    def _save(self) -> None:
+        snapshot = self._snapshot()
+        save_state(self.paths.state_file, snapshot)
+        self._saved = snapshot

@@ -15,13 +15,14 @@ from types import FrameType
 from cleave.errors import CleaveError
 from runtime.engine import Engine
 from runtime.paths import ProjectPaths
+from runtime.requests import answer
 
 
 def main(argv: list[str]) -> int:
     """Run the engine until ``down``; errors go to stderr (the engine log) with exit code 1."""
     build, state_dir = Path(argv[0]), Path(argv[1])
     try:
-        engine = Engine(build, ProjectPaths(state_dir))
+        engine = Engine(build, ProjectPaths(state_dir), answer)
 
         def leave(signum: int, frame: FrameType | None) -> None:
             engine.detach()

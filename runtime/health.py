@@ -19,24 +19,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from runtime import linux
+from runtime.machine import Event, ServiceHealth, Unhealthy
 from runtime.readiness import ask_health, http_health, is_success
-
-if TYPE_CHECKING:
-    from runtime.replicas import Service
+from runtime.replicas import HEALTH_LISTEN_VALUE, HEALTH_LISTEN_VARIABLE
 
 SOCKET_NAME: Final = "cleave-health"
-LISTEN_VARIABLE: Final = "CLEAVE_HEALTH_LISTEN"
-LISTEN_VALUE: Final = f"unix:@{SOCKET_NAME}"
-"""``CLEAVE_HEALTH_LISTEN`` for a replica in a network namespace of its own."""
+LISTEN_VARIABLE: Final = HEALTH_LISTEN_VARIABLE
+LISTEN_VALUE: Final = HEALTH_LISTEN_VALUE
+"""``CLEAVE_HEALTH_LISTEN`` for a replica in a network namespace of its own (defined beside the launch spec)."""
 CHECK_TIMEOUT: Final = 2.0
 FAILURES_BEFORE_UNHEALTHY: Final = 3
 
@@ -180,34 +178,37 @@ class Verdicts:
             del self._by_replica[replica]
 
 
-Unhealthy = tuple[int, int, str]
-"""``(pid, start time, why)`` of a replica to kill."""
+@dataclass(frozen=True)
+class Target:
+    """What the health thread checks of one service generation: its shared socket (``address``: a unix socket path
+    or TCP ``(host, port)``), its health path, and the ``(pid, start time)`` of its running replicas."""
+
+    key: tuple[str, int]
+    address: str | tuple[str, int] | None
+    health_path: str
+    running: tuple[tuple[int, int], ...]
+    any_process: bool
 
 
 class HealthWatch:
-    """The engine's health thread. It only reads the engine's services; what it decides, the engine's loop does."""
+    """The engine's health thread. It reads immutable :class:`Target` snapshots and only reports: what it finds goes
+    to ``emit`` as supervisor events (:class:`~runtime.machine.ServiceHealth`, :class:`~runtime.machine.Unhealthy`),
+    which the engine's loop applies."""
 
-    def __init__(self, services: Callable[[], list[Service]], starting: Callable[[], bool], done: threading.Event,
-                 *, per_replica: bool, user_namespace: bool = False) -> None:
-        self.services = services
+    def __init__(self, targets: Callable[[], list[Target]], starting: Callable[[], bool], done: threading.Event,
+                 emit: Callable[[Event], None], *, per_replica: bool, user_namespace: bool = False) -> None:
+        self.targets = targets
         self.starting = starting
         self.done = done
+        self.emit = emit
         self.per_replica = per_replica
         self.user_namespace = user_namespace
         self.verdicts = Verdicts()
-        self._unhealthy: queue.SimpleQueue[Unhealthy] = queue.SimpleQueue()
+        self._service_failures: dict[tuple[str, int], int] = {}
+        self._healthy: dict[tuple[str, int], bool] = {}
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="health", daemon=True).start()
-
-    def take_unhealthy(self) -> list[Unhealthy]:
-        """The replicas found unhealthy since the last call (each reported once)."""
-        found: list[Unhealthy] = []
-        while True:
-            try:
-                found.append(self._unhealthy.get_nowait())
-            except queue.Empty:
-                return found
 
     def _run(self) -> None:
         probe = NamespaceProbe(join_user_namespace=self.user_namespace) if self.per_replica else None
@@ -215,37 +216,39 @@ class HealthWatch:
         try:
             while not self.done.is_set():
                 fast = self.starting()
+                targets = self.targets()
                 if probe is not None:
-                    reported = self._check_replicas(probe, reported)
-                self._check_services(fast)
+                    reported = self._check_replicas(probe, targets, reported)
+                self._check_services(targets, fast)
                 self.done.wait(0.05 if fast else 1.0)
         finally:
             if probe is not None:
                 probe.close()
 
-    def _check_replicas(self, probe: NamespaceProbe, reported: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    def _check_replicas(self, probe: NamespaceProbe, targets: list[Target],
+                        reported: set[tuple[int, int]]) -> set[tuple[int, int]]:
         running: set[tuple[int, int]] = set()
-        for service in self.services():
-            for replica in list(service.replicas.values()):
-                key = (replica.pid, replica.start_time)
-                if replica.state != "running" or not key[0]:
-                    continue
+        for target in targets:
+            for key in target.running:
                 running.add(key)
-                verdict = self.verdicts.record(key, probe.check(key[0], service.spec.health_path, CHECK_TIMEOUT))
+                verdict = self.verdicts.record(key, probe.check(key[0], target.health_path, CHECK_TIMEOUT))
                 if verdict.unhealthy and key not in reported:
                     reported.add(key)
-                    self._unhealthy.put((*key, f"failed {verdict.failures} health checks in a row "
-                                               f"({verdict.reason})"))
+                    self.emit(Unhealthy(*key, f"failed {verdict.failures} health checks in a row "
+                                              f"({verdict.reason})"))
         self.verdicts.forget_all_but(running)
         return reported & running
 
-    def _check_services(self, fast: bool) -> None:
-        for service in self.services():
-            if service.listen is None or not any(r.pid for r in service.replicas.values()):
-                service.healthy = False
-                continue
-            address: str | tuple[str, int] = service.listen.address if service.listen.kind == "unix" \
-                else ("127.0.0.1", int(service.listen.address))
-            ok = http_health(address, service.spec.health_path, timeout=1.0 if fast else CHECK_TIMEOUT)
-            service.health_failures = 0 if ok else service.health_failures + 1
-            service.healthy = ok or (service.healthy and service.health_failures < FAILURES_BEFORE_UNHEALTHY)
+    def _check_services(self, targets: list[Target], fast: bool) -> None:
+        for target in targets:
+            before = self._healthy.get(target.key, False)
+            if target.address is None or not target.any_process:
+                healthy = False
+            else:
+                ok = http_health(target.address, target.health_path, timeout=1.0 if fast else CHECK_TIMEOUT)
+                failures = 0 if ok else self._service_failures.get(target.key, 0) + 1
+                self._service_failures[target.key] = failures
+                healthy = ok or (before and failures < FAILURES_BEFORE_UNHEALTHY)
+            if healthy != before or target.key not in self._healthy:
+                self.emit(ServiceHealth(target.key, healthy))
+            self._healthy[target.key] = healthy

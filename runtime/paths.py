@@ -105,17 +105,14 @@ def artifact_path(build: Path, relative: str, what: str) -> Path:
 
 
 def find_project(start: Path | None = None) -> ProjectPaths:
-    """The nearest ``.cleave`` folder with runtime state, from ``start`` upwards (like git). A ``.cleave`` folder
-    without state ends the search: its project is not running, and an enclosing project is someone else's."""
+    """The nearest ``.cleave`` folder, from ``start`` upwards (like git); the search stops at the first ``.cleave``
+    even when nothing runs there, so commands never act on an enclosing project."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for candidate in (folder / ".cleave", folder):
             if (candidate / "runtime-state.json").exists() or (candidate / "engine.sock").exists():
                 return ProjectPaths(candidate)
-        own = folder if folder.name == ".cleave" else folder / ".cleave"
-        if own.is_dir():
-            raise EngineNotRunning(f"the project of {own} is not running (its .cleave has no runtime state; "
-                                   "folders above it are other projects)",
-                                   hint="run `cleave up BUILD` first, or pass --project DIR")
+        if (folder / ".cleave").is_dir():  # a project with nothing running: never walk on into an enclosing one
+            return ProjectPaths(folder / ".cleave")
     raise EngineNotRunning(f"no running cleave project here or above {here}",
                            hint="run `cleave up BUILD` first, or pass --project DIR")

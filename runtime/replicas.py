@@ -1,4 +1,4 @@
-"""The engine's view of services and replicas, and how one replica's launch spec is made from the topology."""
+"""The resources of a running service (image, listener, zygote) and how one replica's launch spec is made."""
 
 from __future__ import annotations
 
@@ -10,68 +10,77 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
-from runtime import health
+from runtime import gateway, resources
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
-from runtime.launch import LaunchSpec, PendingLaunch
+from runtime.launch import LaunchSpec
+from runtime.machine import GroupKind
 from runtime.paths import ProjectPaths
 from runtime.state import ListenRecord
-from runtime.store import UnpackedImage
+from runtime.store import Store, UnpackedImage
 
 SOCKETS_INSIDE = "/run/cleave"
-
-
-@dataclass
-class Replica:
-    """One slot of a service (``<service>-<index>``): the process in it changes on restarts, the name does not."""
-
-    service: str
-    index: int
-    cgroup: str
-    pid: int = 0
-    pidfd: int = -1
-    start_time: int = 0
-    state: str = "pending"  # pending, launching, starting, running, backoff, stopping
-    restarts: int = 0
-    failures: int = 0
-    started_at: float = 0.0
-    retry_at: float = 0.0
-    stop_deadline: float = 0.0
-    last_exit: str = ""
-    adopted: bool = False
-    pending: PendingLaunch | None = None
-
-    @property
-    def name(self) -> str:
-        return f"{self.service}-{self.index}"
+HEALTH_LISTEN_VARIABLE = "CLEAVE_HEALTH_LISTEN"
+HEALTH_LISTEN_VALUE = "unix:@cleave-health"
+"""``CLEAVE_HEALTH_LISTEN`` of a replica in a network namespace of its own (served by the kit like fd 3; checked
+by ``runtime/health.py``, which asks the same abstract socket)."""
 
 
 @dataclass
 class Service:
-    """A service as the engine runs it: its image, its listening socket and its replicas by index."""
+    """The resources of one generation of a service: its image, root, volume, listening socket and zygote.
+
+    What runs in it (replicas, desired count, health) is the supervisor's (``runtime/machine.py``); this holds only
+    what the engine must open, pass to replicas and close.
+    """
 
     spec: ServiceSpec
     image: UnpackedImage
     rootfs: Path | None
     volume: Path
-    desired: int
     gateway: bool = False
+    generation: int = 0  # bumped by each rolling replacement: new cgroups never collide with draining ones
     listener: socket.socket | None = None
     listen: ListenRecord | None = None
-    healthy: bool = False
-    health_failures: int = 0
-    replicas: dict[int, Replica] = field(default_factory=dict)
     zygote_pid: int = 0
     zygote_pidfd: int = -1
     zygote_control: socket.socket | None = None
     zygote_failures: int = 0
-    generation: int = 0  # bumped by each rolling replacement: new cgroups never collide with draining ones
     resource_env: dict[str, str] = field(default_factory=dict)  # database and secrets (runtime/resources.py)
     resource_sockets: tuple[tuple[str, str], ...] = ()  # e.g. PostgreSQL's socket, for the services that use it
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def cgroup(self, parent: str, slot: str) -> str:
+        """``<parent>/<service>-<slot>``, suffixed by the generation once the service was replaced."""
+        suffix = f"-g{self.generation}" if self.generation else ""
+        return f"{parent}/{self.name}-{slot}{suffix}"
+
+
+def kind_of(spec: ServiceSpec) -> GroupKind:
+    """A one-shot job (an init: its replica must exit 0 before its dependents start) or a long-running service
+    (``job: true`` on the service's topology entry, when the topology has it)."""
+    return GroupKind.JOB if getattr(spec, "job", False) else GroupKind.SERVE
+
+
+def new_service(store: Store, spec: ServiceSpec, image: UnpackedImage, *, topology: Topology, generation: int,
+                paths: ProjectPaths, isolation: Isolation) -> Service:
+    """The resources of ``spec`` (its volume made, owned by the image's user when we run rootless; its database
+    and secrets from ``runtime/resources.py``)."""
+    rootfs = None if isolation.namespaces and isolation.overlay else store.flatten(image)
+    volume = resources.volume_dir(paths, spec)
+    volume.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(volume, 0o700)  # only the services' own user, inside their replicas
+    if isolation.namespaces and not isolation.user_namespace:  # rootless: we are the image's user
+        uid, _, gid = spec.user.partition(":")
+        if uid.isdigit():
+            os.chown(volume, int(uid), int(gid or uid) if (gid or uid).isdigit() else int(uid))
+    return Service(spec=spec, image=image, rootfs=rootfs, volume=volume, gateway=spec.name == topology.gateway,
+                   generation=generation,
+                   resource_env=resources.replica_env(topology, spec, paths, isolated=isolation.namespaces),
+                   resource_sockets=tuple(resources.replica_sockets(topology, spec, paths)))
 
 
 def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tuple[socket.socket, ListenRecord]:
@@ -136,21 +145,25 @@ def zygote_eligible(service: Service, isolation: Isolation) -> bool:
             and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
             and Path(command[0]).name.startswith("python") and (command[1] == "-m" or not command[1].startswith("-"))
             and uid.isdigit() and uid != "0"
-            and service.zygote_failures < 3)
+            and service.zygote_failures < 3 and not gateway.runs_on_host(service.spec))
 
 
-def build_spec(service: Service, replica: Replica, services: dict[str, Service], paths: ProjectPaths, *,
+def build_spec(service: Service, replica: str, services: dict[str, Service], paths: ProjectPaths, *,
                isolation: Isolation, cgroup_procs: tuple[str, ...], zygote: bool = False,
                control_fd: int = -1) -> LaunchSpec:
     """The launch spec of one replica: the image's env, the topology's env, then the runtime contract."""
     spec = service.spec
-    name = f"{spec.name}-zygote" if zygote else replica.name
+    name = f"{spec.name}-zygote" if zygote else replica
+    if gateway.runs_on_host(spec) and service.listener is not None:  # an edge split's router: HAProxy from the host
+        listens = {other: target.listen for other, target in services.items()}
+        return gateway.host_launch_spec(spec, name, service.listener.fileno(), listens, paths=paths,
+                                        cgroup_procs=cgroup_procs)
     env = dict(service.image.config.env)
     env.update(spec.env)
     env.update(service.resource_env)
     env.update({"CLEAVE_SERVICE": spec.name, "CLEAVE_REPLICA": name, "LISTEN_FDNAMES": spec.name})
     if isolation.replica_health_checks:  # the same name in every replica: each has a network namespace of its own
-        env[health.LISTEN_VARIABLE] = health.LISTEN_VALUE
+        env[HEALTH_LISTEN_VARIABLE] = HEALTH_LISTEN_VALUE
     sockets: list[tuple[str, str]] = list(service.resource_sockets) if isolation.namespaces else []
     for callee in spec.calls:
         target = services[callee]

@@ -8,35 +8,24 @@ new replicas start beside the old ones on the same listening socket, and the old
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleave.errors import CleaveError
-from cleave.formats.topology import ServiceSpec, load_topology
-from runtime import linux
+from cleave.formats.topology import ServiceSpec
 from runtime.errors import RuntimeEngineError
+from runtime.gateway import load_runtime_topology
+from runtime.machine import Apply, Group, Phase
 from runtime.paths import artifact_path
-from runtime.processes import START_TIMEOUT, log
-from runtime.replicas import Service, open_listener
+from runtime.processes import log
+from runtime.replicas import Service, kind_of, new_service, open_listener
 from runtime.store import Store, UnpackedImage
 
 if TYPE_CHECKING:
     from runtime.engine import Engine
 
-
-@dataclass
-class Retiring:
-    """A service on its way out: replaced by ``successor`` (same name, new build) or removed (``None``)."""
-
-    service: Service
-    successor: Service | None
-    keep_listener: bool
-    draining: bool = False
 
 
 @dataclass
@@ -65,31 +54,18 @@ def same_service(running: Service, spec: ServiceSpec, image: UnpackedImage, gate
             and running.image.layers == image.layers and running.image.config == image.config)
 
 
-def describe(summary: dict[str, Any]) -> list[str]:
-    """One line per changed service, then one line naming the unchanged ones."""
-    lines = [f"{name}: restarted (rolling: new replicas listen, then the old ones drain)"
-             for name in summary.get("restarted", [])]
-    lines += [f"{name}: started" for name in summary.get("started", [])]
-    lines += [f"{name}: stopped (its volume is kept)" for name in summary.get("stopped", [])]
-    lines += [f"{name}: scaled to {count}" for name, count in summary.get("scaled", {}).items()]
-    unchanged = summary.get("unchanged", [])
-    if unchanged:
-        lines.append(f"unchanged: {', '.join(unchanged)}")
-    return lines
-
-
 def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
     """Run ``build`` (default: the same folder, re-read) in place of what runs, touching only what changed.
 
     Every image is unpacked before anything changes, so a bad build leaves the running one alone. A changed
-    service gets a new :class:`Service` on the same listening socket; the old one drains once the new
-    replicas listen (:func:`advance_rollouts`).
+    service gets a new generation on the same listening socket; the supervisor drains the old one once the new
+    replicas listen.
     """
-    if engine.phase in ("stopping", "stopped"):
+    if engine.world.phase in (Phase.STOPPING, Phase.STOPPED):
         raise RuntimeEngineError("the engine is stopping", hint="run `cleave up BUILD` again once it is down")
     build = (build or engine.build).resolve()
     try:
-        topology = load_topology(build / "topology.json")
+        topology = load_runtime_topology(build / "topology.json")  # + an edge split's router
         if topology.project != engine.topology.project:
             raise RuntimeEngineError(f"the build is project {topology.project!r}, the engine runs "
                                      f"{engine.topology.project!r}", path=build,
@@ -102,15 +78,17 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
         raise
     except CleaveError as error:
         raise RuntimeEngineError(error.message, path=error.path, line=error.line, hint=error.hint) from error
+    running = engine.services()
     replacements: dict[str, Service] = {}  # built (listeners open) before anything changes
     try:
         for spec in topology.services:
-            old = engine.services.get(spec.name)
+            old = running.get(spec.name)
             gateway = spec.name == topology.gateway
             if old is not None and same_service(old, spec, images[spec.name], gateway):
                 continue
-            desired = spec.replicas if old is None or old.spec.replicas != spec.replicas else old.desired
-            new = engine._new_service(store, spec, images[spec.name], desired, topology)
+            new = new_service(store, spec, images[spec.name], topology=topology,
+                              generation=engine.next_generation(spec.name), paths=engine.paths,
+                              isolation=engine.isolation)
             if old is not None and old.gateway == gateway:
                 new.listener, new.listen = old.listener, old.listen  # callers never see a gap
             else:
@@ -118,22 +96,20 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
             replacements[spec.name] = new
     except (RuntimeEngineError, OSError) as error:
         for name, new in replacements.items():
-            if new.listener is not None and (name not in engine.services or
-                                             new.listener is not engine.services[name].listener):
+            if new.listener is not None and (name not in running or new.listener is not running[name].listener):
                 new.listener.close()
         if isinstance(error, RuntimeEngineError):
             raise
         raise RuntimeEngineError(f"cannot apply {build}: {error}", path=build) from error
-    summary = ApplySummary()
-    for name in [n for n in engine.services if n not in images]:
-        retire(engine, engine.services.pop(name), None)
-        summary.stopped.append(name)
+    summary = ApplySummary(stopped=[name for name in running if name not in images])
+    groups: list[Group] = []
+    desired: dict[str, int] = {}
     for spec in topology.services:
-        old = engine.services.get(spec.name)
-        replacement = replacements.get(spec.name)
+        old, replacement = running.get(spec.name), replacements.get(spec.name)
+        group = engine.world.current(spec.name)
         if old is not None and replacement is None:
             if spec.replicas != old.spec.replicas:
-                old.desired = spec.replicas
+                desired[spec.name] = spec.replicas
                 summary.scaled[spec.name] = spec.replicas
             else:
                 summary.unchanged.append(spec.name)
@@ -141,69 +117,36 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
             continue
         assert replacement is not None
         new = replacement
-        if old is None:
-            summary.started.append(spec.name)
-        else:
-            summary.restarted.append(spec.name)
-            new.generation = old.generation + 1
-            new.healthy = old.healthy
-            retire(engine, old, new)
-        engine.services[spec.name] = new
+        count = spec.replicas if old is None or group is None or old.spec.replicas != spec.replicas \
+            else group.desired
+        (summary.started if old is None else summary.restarted).append(spec.name)
+        engine.resources[(spec.name, new.generation)] = new
+        groups.append(Group(spec.name, new.generation, count, spec.health_path, kind_of(spec)))
     engine.topology, engine.build = topology, build
-    gateway_service = engine.services.get(topology.gateway or "")
-    engine.gateway_url = (f"http://127.0.0.1:{gateway_service.listen.address}"
-                        if gateway_service is not None and gateway_service.listen is not None else None)
-    if summary.started or summary.restarted:
-        engine.phase = "starting"  # new replicas start in dependency order, as at `up`
-        engine.startup_deadline = time.monotonic() + START_TIMEOUT
-    engine.dirty = True
+    engine.apply(Apply(tuple(groups), tuple(summary.stopped), desired, tuple(topology.start_order()),
+                       time.monotonic()))
     log(f"applied {build}: {summary.as_json()}")
     return summary
 
 
-def retire(engine: Engine, service: Service, successor: Service | None) -> None:
-    service.desired = 0
-    keep = successor is not None and successor.listener is service.listener
-    engine.retiring.append(Retiring(service=service, successor=successor, keep_listener=keep))
-
-
-def advance_rollouts(engine: Engine, now: float) -> None:
-    """Drain a replaced service once its successor's replicas all listen; finish when its replicas are gone."""
-    for item in list(engine.retiring):
-        old = item.service
-        if not item.draining:
-            current = engine.services.get(old.name) if item.successor is not None else None
-            ready = current is None or sum(r.state == "running" for r in current.replicas.values()) \
-                >= current.desired
-            if ready:
-                item.draining = True
-                for replica in list(old.replicas.values()):
-                    engine._stop(old, replica)
-            continue
-        for replica in list(old.replicas.values()):
-            if replica.pid == 0 and replica.pending is None:
-                old.replicas.pop(replica.index, None)
-            elif replica.state == "stopping" and now > replica.stop_deadline:
-                engine._kill(replica)
-        if not old.replicas:
-            finish_retiring(engine, item)
-
-
-def finish_retiring(engine: Engine, item: Retiring) -> None:
-    """The old replicas are gone: stop the old zygote, remove its cgroup, close a listener nobody uses."""
-    engine.retiring.remove(item)
-    old = item.service
-    if old.zygote_pid:
-        with contextlib.suppress(OSError):
-            linux.pidfd_send_signal(old.zygote_pidfd, signal.SIGKILL)  # reaped by _zygote_exited
-    if engine.isolation.cgroups is not None:
-        with contextlib.suppress(OSError):
-            engine.isolation.cgroups.remove(engine._cgroup(old, "zygote"))
-    if not item.keep_listener and old.listener is not None:
-        old.listener.close()
-        in_use = {s.listen.address for s in engine._every_service() if s.listen is not None}
-        if old.listen is not None and old.listen.kind == "unix" and old.listen.address not in in_use:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(old.listen.address)
-    engine.dirty = True
-    log(f"{old.name}: the replicas of the previous build are gone")
+def restart(engine: Engine, names: tuple[str, ...]) -> list[str]:
+    """Replace every replica of the services, like an apply of the same build with them changed: new replicas on
+    the same listening socket, the old ones drain once the new listen (no request lost)."""
+    running = engine.services()
+    unknown = sorted(set(names) - set(running))
+    if unknown:
+        raise RuntimeEngineError(f"no such service: {', '.join(unknown)}",
+                                 hint=f"services: {', '.join(running)}")
+    if engine.world.phase in (Phase.STOPPING, Phase.STOPPED):
+        raise RuntimeEngineError("the engine is stopping")
+    groups = []
+    for name in dict.fromkeys(names):
+        old, current = running[name], engine.world.current(name)
+        assert current is not None
+        new = replace(old, generation=engine.next_generation(name), zygote_pid=0, zygote_pidfd=-1,
+                      zygote_control=None, zygote_failures=0)
+        engine.resources[(name, new.generation)] = new
+        groups.append(Group(name, new.generation, current.desired, old.spec.health_path, current.kind))
+    engine.apply(Apply(tuple(groups), (), {}, engine.world.order, time.monotonic()))
+    log(f"restarting {', '.join(names)}")
+    return list(dict.fromkeys(names))

@@ -14,19 +14,11 @@ import json
 import selectors
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Final
-
-from runtime.replicas import Service
 
 _READ_LIMIT: Final = 1 << 20
 _READ_TIMEOUT: Final = 0.2
-
-
-def stands_in(service: Service) -> bool:
-    """Whether the engine should answer for ``service``: scaled to zero, and no replica that could accept."""
-    return (service.listener is not None and service.desired == 0
-            and not any(r.state in ("starting", "running") for r in service.replicas.values()))
 
 
 class StandIns:
@@ -36,27 +28,25 @@ class StandIns:
         self._selector = selector
         self._active: dict[str, socket.socket] = {}
 
-    def sync(self, services: Iterable[Service]) -> None:
-        """Answer for exactly the services that are scaled to zero now (called on every engine tick); a service
-        that left (removed by an apply) is forgotten before its socket is closed."""
-        current = {service.name: service for service in services}
+    def sync(self, standing: Mapping[str, socket.socket]) -> None:
+        """Answer for exactly the services in ``standing`` (scaled to zero now, by name, with their listening
+        socket; see ``runtime.supervisor.stands_in``); called on every engine tick, so a service that left is
+        forgotten before its socket is closed."""
         for name in list(self._active):
-            service = current.get(name)
-            if service is None or not stands_in(service) or service.listener is not self._active[name]:
+            if standing.get(name) is not self._active[name]:
                 self._selector.unregister(self._active.pop(name))
-        for name, service in current.items():
-            if name not in self._active and service.listener is not None and stands_in(service):
-                self._active[name] = service.listener
-                self._selector.register(service.listener, selectors.EVENT_READ,
-                                        lambda key, service=service: self._answer(service))
+        for name, listener in standing.items():
+            if name not in self._active:
+                self._active[name] = listener
+                self._selector.register(listener, selectors.EVENT_READ, lambda key, name=name: self._answer(name))
 
     def release_all(self) -> None:
         for listener in self._active.values():
             self._selector.unregister(listener)
         self._active.clear()
 
-    def _answer(self, service: Service) -> None:
-        listener = self._active.get(service.name)
+    def _answer(self, name: str) -> None:
+        listener = self._active.get(name)
         if listener is None:
             return
         try:
@@ -65,8 +55,8 @@ class StandIns:
             return
         with conn:
             _read_request(conn)
-            body = json.dumps({"error": {"service": service.name, "message":
-                                         f"service {service.name!r} is scaled to zero: no replica is running"}})
+            body = json.dumps({"error": {"service": name, "message":
+                                         f"service {name!r} is scaled to zero: no replica is running"}})
             head = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
             with contextlib.suppress(OSError):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 from pathlib import Path
 from typing import Any
 
@@ -115,14 +113,12 @@ def register(app: typer.Typer) -> None:
                 output.print_json(summary)
             return
         _stage("up")
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):  # `up` prints the gateway URL; --json wants one document
-            bring_up(out)
-        gateway_url = (printed.getvalue().strip().splitlines() or [""])[-1]
+        started = bring_up(out, announce=False)
+        gateway_url = started.gateway_url if started is not None else None
         if as_json:
             output.print_json({**summary, "gateway_url": gateway_url})
             return
-        output.stdout.print(gateway_url, markup=False, highlight=False)
+        output.stdout.print(gateway_url or "ready (no gateway service)", markup=False, highlight=False)
         output.stderr.print("")
         for service in plan.services:
             role = " (gateway)" if service.name == outcome.result.gateway else ""

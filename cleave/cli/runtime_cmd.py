@@ -1,36 +1,44 @@
-"""``cleave up``, ``ps``, ``scale``, ``logs``, ``down``: run a build's services and manage them while they run."""
+"""``cleave up``, ``ps``, ``scale``, ``down``, ``restart``, ``stop``, ``start``: run a build's services and manage them
+while they run. Everything goes through the runtime's public API (``runtime/__init__.py``)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import typer
 from rich.table import Table
 
+import runtime
 from cleave.cli import output
-from cleave.formats.topology import load_topology
-from runtime import control
-from runtime.engine import Engine
-from runtime.errors import EngineNotRunning, RuntimeEngineError
-from runtime.logs import follow_logs, print_logs
-from runtime.paths import ProjectPaths, find_project
-from runtime.processes import kill_engine, teardown_without_engine
-from runtime.rollout import describe
-
-UP_TIMEOUT = 120.0
+from cleave.cli.runtime_format import age, memory, ps_rows, service_rows
 
 _PROJECT = typer.Option(None, "--project", "-C", help="The folder holding .cleave/ (default: here or above).")
+_JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
-def _paths(project: Path | None) -> ProjectPaths:
-    return find_project(project)
+def usage_error(message: str, hint: str | None = None) -> typer.Exit:
+    """Print a usage error (one line) and return the exit to raise: code 2."""
+    output.error(message + (f" ({hint})" if hint else ""))
+    return typer.Exit(output.EXIT_USAGE)
+
+
+def parse_assignments(assignments: list[str], example: str) -> dict[str, int]:
+    """``SERVICE=N`` items; a malformed one, a name given twice or a count above this machine's bound: exit 2."""
+    names = [item.partition("=")[0] for item in assignments]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise usage_error(f"{', '.join(twice)} given more than once", f"example: {example}")
+    try:
+        wanted = output.parse_counts(assignments, example)
+    except output.UsageError as error:
+        raise usage_error(str(error)) from None
+    bound = runtime.replica_bound()
+    for name, count in wanted.items():
+        if count > bound:
+            raise usage_error(f"{name}={count}: more replicas than this machine can run (at most {bound})",
+                              "16 per CPU, 32 MiB of available memory each")
+    return wanted
 
 
 def _warn_missing(status: dict[str, Any]) -> None:
@@ -38,34 +46,51 @@ def _warn_missing(status: dict[str, Any]) -> None:
         output.warn(f"isolation missing: {missing}")
 
 
-def _announce(status: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        output.print_json(status)
-        return
-    _warn_missing(status)
-    if status.get("adopted"):
-        output.stderr.print(f"re-adopted {status['adopted']} running replica(s)")
-    output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
+def _progress(service: str, stage: str) -> None:
+    output.stderr.print(f" [green]✔[/] {service:<24} {stage}", markup=True, soft_wrap=True)
 
 
-def bring_up(build: Path, *, foreground: bool = False, as_json: bool = False) -> None:
-    """Start the engine for BUILD (detached unless ``foreground``), or apply BUILD to the engine already running
-    this project; prints the gateway URL on stdout (or one JSON document)."""
-    load_topology(build / "topology.json")  # a clear error before anything starts
-    paths = ProjectPaths.for_build(build)
-    if control.reachable(paths.control_socket):  # apply BUILD to the running engine: only changes restart
-        summary, status = control.apply_build(paths.control_socket, build, timeout=UP_TIMEOUT)
-        if as_json:
-            output.print_json({**summary, "gateway_url": status.get("gateway_url")})
-            return
-        for line in describe(summary):
-            output.stderr.print(line, soft_wrap=True)  # one line per service, whatever the terminal's width
-        output.stdout.print(status.get("gateway_url") or "ready (no gateway service)")
-        return
+def bring_up(build: Path, *, foreground: bool = False, as_json: bool = False,
+             announce: bool = True) -> runtime.UpResult | None:
+    """Start (or apply) BUILD and print the gateway URL on stdout (or one JSON document; nothing with
+    ``announce=False``, for callers that print their own); returns the result (None in the foreground, which
+    returns only after the engine stopped). Ctrl-C while waiting cancels the start."""
     if foreground:
-        _run_foreground(build, paths, as_json)
+        runtime.run_foreground(build, lambda result: _announce(result, as_json))
+        return None
+    try:
+        result = runtime.up(build, on_progress=None if as_json else _progress)
+    except runtime.UpFailed as failure:
+        output.error(failure.message)
+        if failure.log_tail:
+            output.stderr.print(f"last lines of {failure.replica}:", soft_wrap=True)
+            for line in failure.log_tail:
+                output.stderr.print(f"  {failure.replica} | {line}", markup=False, soft_wrap=True)
+        output.stderr.print(failure.hint or "", markup=False, soft_wrap=True)
+        raise typer.Exit(output.EXIT_ERROR) from None
+    except runtime.UpCancelled as cancelled:
+        output.stderr.print(str(cancelled), markup=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    if announce:
+        _announce(result, as_json)
+    return result
+
+
+def _announce(result: runtime.UpResult, as_json: bool) -> None:
+    if as_json:
+        output.print_json(result.as_json())
         return
-    _run_detached(build, paths, as_json)
+    for missing in result.missing:
+        output.warn(f"isolation missing: {missing}")
+    for line in result.change_lines():
+        output.stderr.print(line, soft_wrap=True)  # one line per service, whatever the terminal's width
+    if result.adopted:
+        output.stderr.print(f"re-adopted {result.adopted} running replica(s)")
+    output.stdout.print(result.gateway_url or "ready (no gateway service)", markup=False, highlight=False)
+
+
+def _names(services: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(services))
 
 
 def register(app: typer.Typer) -> None:
@@ -74,10 +99,12 @@ def register(app: typer.Typer) -> None:
         build: Path = typer.Argument(Path(".cleave/build"), help="The build folder (holds topology.json and oci/)."),
         foreground: bool = typer.Option(False, "--foreground", help="Stay attached; Ctrl-C stops everything."),
         detach: bool = typer.Option(True, "--detach/--no-detach", help="Run the engine in the background."),
-        as_json: bool = typer.Option(False, "--json", help="Print the engine's status as JSON."),
+        as_json: bool = _JSON,
     ) -> None:
         """Run every service of BUILD at its planned replicas and print the gateway's URL.
 
+        Shows each service as it is Created, Started and Healthy; stops within seconds, with the last lines of its
+        log, when a replica keeps crashing. Ctrl-C while it starts stops what it started.
         When the engine already runs this project, apply BUILD to it: only changed services restart (rolling, no
         request lost), replicas-only changes scale, new services start, removed ones stop.
         Example: cleave up .cleave/build
@@ -85,128 +112,112 @@ def register(app: typer.Typer) -> None:
         bring_up(build, foreground=foreground or not detach, as_json=as_json)
 
     @app.command("ps")
-    def ps(as_json: bool = typer.Option(False, "--json", help="One JSON document."), project: Path = _PROJECT,
-           ) -> None:
-        """Services and replicas: pid, state, health, restarts, cpu and memory from their cgroups."""
-        answer = control.request(_paths(project).control_socket, {"op": "ps"})
+    def ps(as_json: bool = _JSON, project: Path = _PROJECT) -> None:
+        """Services (READY x/y, desired against the plan) and replicas (like `kubectl get pods`).
+
+        Example: cleave ps --json | jq '.replicas[] | select(.state != "running")'
+        """
+        answer = runtime.ps(runtime.project(project))
         if as_json:
             output.print_json(answer)
             return
         _warn_missing(answer)
-        table = Table(box=None)
-        for title in ("SERVICE", "REPLICA", "PID", "STATE", "HEALTH", "RESTARTS", "CPU s", "MEMORY"):
-            table.add_column(title, no_wrap=True)
-        table.add_column("LAST EXIT")
-        for row in answer["replicas"]:
-            memory = f"{row['memory_bytes'] / 2**20:.1f} MiB" if row["memory_bytes"] is not None else "-"
-            cpu = f"{row['cpu_seconds']:.2f}" if row["cpu_seconds"] is not None else "-"
-            table.add_row(row["service"], row["replica"], str(row["pid"] or "-"), row["state"], row["health"],
-                          str(row["restarts"]), cpu, memory, row["last_exit"] or "")
-        output.stdout.print(table)
-        output.stdout.print(f"phase: {answer['phase']}  gateway: {answer['gateway_url'] or '-'}")
+        output.stdout.print(_table(service_rows(answer)))
+        output.stdout.print("")
+        output.stdout.print(_table(ps_rows(answer)))
+        output.stdout.print(f"phase: {answer['phase']}  gateway: {answer['gateway_url'] or '-'}", markup=False)
 
     @app.command("scale")
     def scale(
         assignments: list[str] = typer.Argument(..., help="SERVICE=N, one or more."),
         wait: bool = typer.Option(False, "--wait", help="Return once every new replica listens."),
+        as_json: bool = _JSON,
         project: Path = _PROJECT,
     ) -> None:
         """Change the replicas of running services without touching the others. Example: cleave scale orders=3"""
-        wanted = output.parse_counts(assignments, "cleave scale orders=3 catalog=1")
-        paths = _paths(project)
-        control.request(paths.control_socket, {"op": "scale", "services": wanted})
-        if wait:
-            wait_for_replicas(paths, wanted, timeout=60.0)
+        wanted = parse_assignments(assignments, "cleave scale orders=3 catalog=1")
+        answer = runtime.scale(runtime.project(project), wanted, wait=wait)
+        if as_json:
+            output.print_json(answer)
+            return
         output.stderr.print(", ".join(f"{n}={c}" for n, c in wanted.items()))
 
-    @app.command("logs")
-    def logs(
-        service: str = typer.Argument(..., help="The service whose replicas' output to print."),
-        follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (Ctrl-C stops)."),
-        project: Path = _PROJECT,
-    ) -> None:
-        """Each replica's output, prefixed by the replica's name. Example: cleave logs orders -f"""
-        paths = _paths(project)
-        if follow:
-            follow_logs(paths, service, sys.stdout)
-        else:
-            print_logs(paths, service, sys.stdout)
+    _register_changes(app)
+
+    from cleave.cli import runtime_ops_cmd
+
+    runtime_ops_cmd.register(app)
+
+
+def _register_changes(app: typer.Typer) -> None:
+    """``restart``, ``stop``, ``start``, ``down``."""
+
+    @app.command("restart")
+    def restart(services: list[str] = typer.Argument(..., help="The services to restart."),
+                as_json: bool = _JSON, project: Path = _PROJECT) -> None:
+        """Replace every replica of SERVICES, rolling: new replicas listen, then the old ones drain.
+
+        Example: cleave restart orders
+        """
+        answer = runtime.restart(runtime.project(project), _names(services))
+        if as_json:
+            output.print_json(answer)
+            return
+        output.stderr.print(f"restarted: {', '.join(answer.get('restarted', []))}")
+
+    @app.command("stop")
+    def stop(services: list[str] = typer.Argument(..., help="The services to stop."),
+             as_json: bool = _JSON, project: Path = _PROJECT) -> None:
+        """Scale SERVICES to zero (callers get 503 meanwhile); `cleave start` brings them back. Example: cleave stop
+        orders"""
+        answer = runtime.stop_services(runtime.project(project), _names(services))
+        if as_json:
+            output.print_json(answer)
+            return
+        output.stderr.print(f"stopped: {', '.join(services)}")
+
+    @app.command("start")
+    def start(services: list[str] = typer.Argument(..., help="The services to start."),
+              as_json: bool = _JSON, project: Path = _PROJECT) -> None:
+        """Bring stopped SERVICES back to their planned replicas. Example: cleave start orders"""
+        answer = runtime.start_services(runtime.project(project), _names(services))
+        if as_json:
+            output.print_json(answer)
+            return
+        output.stderr.print(f"started: {', '.join(services)}")
 
     @app.command("down")
     def down(
         volumes: bool = typer.Option(False, "--volumes", help="Remove the services' volumes too."),
+        as_json: bool = _JSON,
         project: Path = _PROJECT,
     ) -> None:
-        """Stop every replica; remove cgroups, sockets and state (mounts and namespaces go with the replicas)."""
-        paths = _paths(project)
-        try:
-            control.request(paths.control_socket, {"op": "down", "volumes": volumes}, timeout=60.0)
-        except EngineNotRunning:
-            stopped = teardown_without_engine(paths, volumes)
-            output.stderr.print(f"no engine was running; stopped {stopped} replica(s) it had left")
+        """Stop every replica; remove cgroups, sockets and state (mounts and namespaces go with the replicas).
+
+        Running it again, or with nothing running, succeeds. Example: cleave down --volumes
+        """
+        result = runtime.down(runtime.project(project), volumes=volumes)
+        if as_json:
+            output.print_json({"engine_was_running": result.engine_was_running,
+                               "stopped_without_engine": result.stopped_without_engine, "warning": result.warning})
             return
-        except RuntimeEngineError as error:
-            output.warn(f"{error}; stopping the engine and its replicas without it")
-            kill_engine(paths)
-            teardown_without_engine(paths, volumes)
-            return
-        teardown_without_engine(paths, volumes)  # anything the engine could not remove
-        output.stderr.print("stopped")
+        if result.warning:
+            output.warn(result.warning)
+        if result.engine_was_running:
+            output.stderr.print("stopped")
+        elif result.stopped_without_engine:
+            output.stderr.print(f"no engine was running; stopped {result.stopped_without_engine} replica(s) it left")
+        else:
+            output.stderr.print("nothing was running")
 
 
-def wait_for_replicas(paths: ProjectPaths, wanted: dict[str, int], timeout: float) -> None:
-    """Poll ``ps`` until each service in ``wanted`` has exactly that many replicas, all listening."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows = control.request(paths.control_socket, {"op": "ps", "usage": False})["replicas"]
-        done = True
-        for name, count in wanted.items():
-            mine = [r for r in rows if r["service"] == name]
-            if len(mine) != count or any(r["state"] != "running" for r in mine):
-                done = False
-        if done:
-            return
-        time.sleep(0.01)
-    raise RuntimeEngineError(f"replicas not all running after {timeout:.0f} s", hint="see `cleave ps` and logs")
+def _table(rows: list[list[str]]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for title in rows[0]:
+        table.add_column(title, no_wrap=True)
+    for row in rows[1:]:
+        table.add_row(*row)
+    return table
 
 
-def _run_foreground(build: Path, paths: ProjectPaths, as_json: bool) -> None:
-    engine = Engine(build, paths)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        engine.begin_stop()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    engine.prepare()
-    engine.run(on_ready=lambda e: _announce(e.status(), as_json))
-    if engine.error:
-        raise RuntimeEngineError(engine.error)
-
-
-def _run_detached(build: Path, paths: ProjectPaths, as_json: bool) -> None:
-    paths.logs.mkdir(parents=True, exist_ok=True)
-    with open(paths.engine_log, "ab") as log, open(os.devnull, "rb") as null:
-        process = subprocess.Popen([sys.executable, "-m", "runtime.engine_main", str(build.resolve()),
-                                    str(paths.state_dir)], stdin=null, stdout=log, stderr=log,
-                                   start_new_session=True, close_fds=True)
-    deadline = time.monotonic() + UP_TIMEOUT
-    while time.monotonic() < deadline:
-        code = process.poll()
-        if code is not None:
-            tail = paths.engine_log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
-            raise RuntimeEngineError(f"the engine stopped (exit {code}): {tail[0]}", path=paths.engine_log)
-        try:
-            status = control.request(paths.control_socket, {"op": "status"}, timeout=5.0)
-        except EngineNotRunning:
-            time.sleep(0.02)
-            continue
-        if status["phase"] == "ready":
-            _announce(status, as_json)
-            return
-        if status["phase"] == "failed":
-            _warn_missing(status)
-            raise RuntimeEngineError(status["failure"] or "the services did not start")
-        time.sleep(0.02)
-    raise RuntimeEngineError(f"the services were not ready after {UP_TIMEOUT:.0f} s",
-                             hint="see `cleave ps` and `cleave logs SERVICE`; `cleave down` stops them")
+__all__ = ["age", "bring_up", "memory", "parse_assignments", "register", "usage_error"]

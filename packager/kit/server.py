@@ -68,7 +68,8 @@ class Server:
         self.health = health  # this replica's own socket (the runtime's health checks), served like the shared one
         self.limits = limits or Limits()
         self.draining = False
-        self._connections: set[_Connection] = set()
+        self._connections: set[Any] = set()  # _Connection, or what connection_class makes
+        self.connection_class: Any = _Connection  # (server, sock, peer) -> .run(), .close_if_idle(), .idle
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._wake_r, self._wake_w = os.pipe()
@@ -116,7 +117,8 @@ class Server:
             if sock.family != socket.AF_UNIX:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             http11.set_timeouts(sock, self.limits.idle_timeout)
-            connection = _Connection(self, sock, (str(peer[0]), str(peer[1])) if isinstance(peer, tuple) else ("", ""))
+            where = (str(peer[0]), str(peer[1])) if isinstance(peer, tuple) else ("", "")
+            connection = self.connection_class(self, sock, where)
             with self._lock:
                 self._connections.add(connection)
             threading.Thread(target=connection.run, name="cleave-connection", daemon=True).start()
@@ -139,7 +141,7 @@ class Server:
             log(f"drain: {left} request(s) still running after {self.limits.drain_timeout} s; exiting anyway")
         return 0
 
-    def _forget(self, connection: _Connection) -> None:
+    def _forget(self, connection: Any) -> None:
         with self._lock:
             self._connections.discard(connection)
             self._idle.notify_all()

@@ -101,10 +101,14 @@ def test_migrate_runs_the_shop_like_the_monolith(tmp_path: Path) -> None:
                 assert os.readlink(f"/proc/{row['pid']}/ns/pid") != os.readlink("/proc/self/ns/pid")
         assert deployment.scenario() == EXPECTED
         table = cleave("ps", cwd=tmp_path).splitlines()  # piped, as in `cleave ps | grep`: no column is cut
-        assert "RESTARTS" in table[0] and "LAST EXIT" in table[0]
+        assert table[0].split() == ["SERVICE", "READY", "DESIRED", "PLAN", "HEALTH", "DRIFT"]
+        assert any(line.split()[:2] == ["catalog", "3/3"] for line in table), table
+        header = next(line for line in table if line.startswith("NAME "))
+        assert header.split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "CPU", "MEMORY", "PID"]
         for row in deployment.ps()["replicas"]:
-            line = next(line for line in table if f" {row['replica']} " in f" {line} ")
-            assert f" {row['pid']} " in line and "MiB" in line, line
+            line = next(line for line in table if line.startswith(f"{row['replica']} "))
+            cells = line.split()  # no cell holds a space: awk-friendly
+            assert len(cells) == 8 and cells[7] == str(row["pid"]) and cells[6].endswith("Mi"), line
         plan = (tmp_path / "cleave.yaml").read_text()
         assert "replicas: 3" in plan
     finally:

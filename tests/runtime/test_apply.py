@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from runtime import cgroups, control, linux
+from runtime.protocol import ApplyRequest
 from runtime.state import load_state
 from tests.runtime.conftest import http_get, needs_root
 from tests.runtime.images import edit_topology, rebuild_image
@@ -102,7 +103,8 @@ def test_an_env_change_scale_new_and_removed_services_in_one_apply(shop: Project
     assert shop.wait_rows("extra", 1)[0]["health"] == "ok"
     env = json.loads(http_get(shop.gateway(), "/call?service=api&path=/env")[1])["body"]
     assert env["FLAVOUR"] == "new"
-    again = control.request(shop.paths.control_socket, {"op": "apply"})  # re-reads the build it runs
+    again = control.request(shop.paths.control_socket,
+                            ApplyRequest(str(shop.build.resolve())))  # re-reads the build it runs
     assert again["unchanged"] == ["web", "api", "extra"] and not again["restarted"] and not again["scaled"]
     state_dir = str(shop.paths.state_dir)
     shop.cli("down")

@@ -95,7 +95,7 @@ def test_ps_scale_logs_and_down_without_a_project(tmp_path: Path) -> None:
         code, err = _cli(tmp_path, *args)
         assert code == 1 and "no running cleave project" in err
     code, _ = _cli(tmp_path, "scale", "web=two")
-    assert code == 1
+    assert code == 2  # a usage error
 
 
 def test_scale_refuses_unknown_services_and_bad_counts(plain: Project) -> None:
@@ -103,6 +103,6 @@ def test_scale_refuses_unknown_services_and_bad_counts(plain: Project) -> None:
     code, err = _cli(plain.root, "scale", "nosuch=2")
     assert code == 1 and "no such service: nosuch" in err
     code, err = _cli(plain.root, "scale", "web=-1")
-    assert code == 1 and "SERVICE=N" in err
+    assert code == 2 and "SERVICE=N" in err
     code, err = _cli(plain.root, "logs", "nosuch")
     assert code == 1 and "no logs for service 'nosuch'" in err

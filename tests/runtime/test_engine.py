@@ -52,7 +52,7 @@ def test_up_ps_and_down_leave_nothing_behind(shop: Project) -> None:
     assert json.loads(http_get(gateway, "/write?path=/tmp/probe")[1])["written"] is True
     assert shop.cli("up", "build").stdout.strip() == url  # a second `up` finds the running engine
     table = shop.cli("ps").stdout
-    assert "web-1" in table and "running" in table
+    assert "web-1" in table and "Running" in table and "2/2" in table
     logs = shop.cli("logs", "web").stdout
     assert "web-0 | serving as web-0" in logs and "web-1 | serving as web-1" in logs
 
@@ -112,7 +112,9 @@ def test_a_hung_replica_fails_its_own_health_checks_and_is_replaced(shop: Projec
         while shop.rows("web")[0]["health"] == "ok" and time.monotonic() < deadline:
             assert http_get(shop.gateway(), "/healthz")[0] == 200  # the sibling serves meanwhile
             time.sleep(0.1)
-        assert shop.rows("web")[0]["health"].startswith("failing 1/3: no answer within 2 s")
+        row = shop.rows("web")[0]  # a slow `ps` (a loaded machine) may see a later failure, or the replacement
+        assert row["pid"] != hung["pid"] or row["health"].startswith("failing "), row
+        assert row["pid"] != hung["pid"] or row["health"].endswith("/3: no answer within 2 s"), row
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # killed after the third failure, then replaced
             again = next(r for r in shop.rows("web") if r["replica"] == hung["replica"])
@@ -182,7 +184,9 @@ def test_a_crash_loop_shows_in_ps(tmp_path: Path, base_layer: bytes) -> None:
     try:
         result = project.cli("up", "build", check=False)
         assert result.returncode == 1
-        assert "did not answer /healthz" in result.stderr and "Traceback" not in result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""  # no gateway URL
+        assert "error: web-0 keeps failing (3 times in a row, last: exited with 5)" in result.stderr
+        assert "last lines of web-0:" in result.stderr and "web-0 | crashing on purpose" in result.stderr
         row = project.rows("web")[0]
         assert row["restarts"] >= 2 and row["last_exit"] == "exited with 5"
         assert "web-0 | crashing on purpose" in project.cli("logs", "web").stdout

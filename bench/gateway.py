@@ -1,0 +1,396 @@
+"""The gateway's router measured against the app served alone, nginx and HAProxy routing the same paths.
+
+Run (root not needed; ``apt-get install wrk nginx-light haproxy``; ~2 minutes, stops by itself):
+``.venv/bin/python bench/gateway.py [--rounds 3] [--seconds 4]``.
+
+The app: a small Flask app (``APP`` below: JSON by id, a list, a form POST), installed into a cached venv
+(tests/kit/appvenv.py), served by gunicorn (``gthread``: keep-alive) with 2 workers, or by the kit's own server with
+2 processes sharing one socket as the runtime runs replicas. Served directly on TCP 127.0.0.1, or on a unix socket
+behind:
+
+- ``kit``: ``python -m cleave_kit.gateway`` (the router cleave ships), 1 or 2 processes sharing the TCP socket;
+- ``nginx``: a ``map`` on ``"$request_method $uri"`` with the same regexes, upstream keep-alive, no buffering;
+- ``haproxy``: ``use_backend`` on ``method`` + ``path_reg`` ACLs, ``http-reuse always``, 1 thread.
+
+All route through the same 12-entry table (the request matches the 11th entry). Per configuration and round:
+``wrk -t1 -c1`` (one connection: the latency a request pays, p50/p99) and ``wrk -t2 -c16`` (throughput, req/s);
+rounds interleave the configurations; medians are reported. Targets: added p50 <= 0.2 ms, proxied req/s >= 0.9 of
+direct. Writes ``bench/results/gateway.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.kit.appvenv import app_venv  # noqa: E402
+
+KIT = ROOT / "packager" / "kit"
+APP = '''
+from flask import Flask, jsonify, request, redirect
+app = Flask(__name__)
+ITEMS = {i: {"id": i, "name": f"item {i}", "price": i * 3} for i in range(100)}
+
+@app.get("/api/items/<int:item_id>")
+def item(item_id):
+    return jsonify(ITEMS.get(item_id % 100))
+
+@app.get("/api/items")
+def items():
+    return jsonify(list(ITEMS.values())[:10])
+
+@app.post("/api/orders")
+def order():
+    return jsonify({"ok": True, "fields": sorted(request.form)}), 201
+
+@app.get("/old")
+def old():
+    return redirect("/api/items")
+'''
+TABLE = {"fallback": "web", "routes": [
+    {"methods": ["GET"], "regex": r"^/api/users$", "service": "users"},
+    {"methods": ["GET", "POST"], "regex": r"^/api/users/(?P<user_id>\d+)$", "service": "users"},
+    {"methods": ["POST"], "regex": r"^/api/login$", "service": "users"},
+    {"methods": ["GET"], "regex": r"^/api/carts/(?P<cart_id>[^/]+)$", "service": "carts"},
+    {"methods": ["POST", "DELETE"], "regex": r"^/api/carts/(?P<cart_id>[^/]+)/lines$", "service": "carts"},
+    {"methods": ["GET"], "regex": r"^/api/reports/.*$", "service": "reports"},
+    {"methods": ["GET"], "regex": r"^/admin(?:/.*)?$", "service": "web"},
+    {"methods": ["POST"], "regex": r"^/api/orders$", "service": "orders"},
+    {"methods": ["GET"], "regex": r"^/api/orders/(?P<order_id>\d+)$", "service": "orders"},
+    {"methods": ["GET"], "regex": r"^/api/items$", "service": "items"},
+    {"methods": ["GET"], "regex": r"^/api/items/(?P<item_id>\d+)$", "service": "items"},
+    {"methods": [], "regex": r"^/static/.*$", "service": "web"},
+]}
+SERVICES = ("web", "users", "carts", "reports", "orders", "items")
+PATH = "/api/items/42"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_http(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+            if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing answers 200 on 127.0.0.1:{port}{PATH}")
+
+
+def _strip_anchors(regex: str) -> str:
+    inner = regex[1:] if regex.startswith("^") else ".*" + regex
+    return inner[:-1] if inner.endswith("$") and not inner.endswith("\\$") else inner + ".*"
+
+
+def nginx_config(table: dict[str, Any], sockets: dict[str, str], port: int, prefix: Path) -> str:
+    """An nginx config that routes like the table: a map on "$request_method $uri", first regex wins."""
+    lines = []
+    for route in table["routes"]:
+        methods = set(route["methods"]) | ({"HEAD"} if "GET" in route["methods"] else set())
+        method_re = "(?:" + "|".join(sorted(methods)) + ")" if methods else "[A-Z]+"
+        lines.append(f'        "~^{method_re} {_strip_anchors(route["regex"])}$" {route["service"]};')
+    upstreams = "\n".join(f"    upstream {name} {{ server unix:{path}; keepalive 32; }}"
+                          for name, path in sockets.items())
+    return f"""daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fcgi; uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
+    map "$request_method $uri" $cleave_service {{
+        default {table["fallback"]};
+{chr(10).join(lines)}
+    }}
+    map $http_upgrade $cleave_connection {{ default upgrade; "" ""; }}
+{upstreams}
+    server {{
+        listen 127.0.0.1:{port} reuseport;
+        location / {{
+            proxy_pass http://$cleave_service;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Connection $cleave_connection;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_buffering off;
+            proxy_request_buffering off;
+            client_max_body_size 64m;
+        }}
+    }}
+}}
+"""
+
+
+def haproxy_config(table: dict[str, Any], sockets: dict[str, str], port: int) -> str:
+    """An HAProxy config that routes like the table: method + path_reg ACLs in order, default the fallback."""
+    rules = []
+    for index, route in enumerate(table["routes"]):
+        methods = sorted(set(route["methods"]) | ({"HEAD"} if "GET" in route["methods"] else set()))
+        rules.append(f"    acl r{index}p path_reg {route['regex']}")
+        if methods:
+            rules.append(f"    acl r{index}m method {' '.join(methods)}")
+        method_acl = f"r{index}m " if methods else ""
+        rules.append(f"    use_backend {route['service']} if {method_acl}r{index}p")
+    backends = "\n".join(f"backend {name}\n    server s1 {path}\n" for name, path in sockets.items())
+    return f"""global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 75s
+    timeout server 300s
+    option forwardfor
+    http-reuse always
+frontend gateway
+    bind 127.0.0.1:{port}
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+{chr(10).join(rules)}
+    default_backend {table["fallback"]}
+{backends}"""
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by ``roots`` and every live descendant."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            parents[int(entry)] = int(fields[1])
+            times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, seen, todo = 0.0, set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+class Fleet:
+    """Processes started by this run, stopped at exit (SIGTERM, then SIGKILL); ``role`` groups them for CPU."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.roles: dict[str, list[int]] = {"app": [], "proxy": []}
+        self.role = "app"
+
+    def start(self, argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+        self.procs.append(proc)
+        self.roles[self.role].append(proc.pid)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+def shared_socket_processes(fleet: Fleet, sock: socket.socket, count: int, argv: list[str], cwd: Path,
+                            env: dict[str, str]) -> None:
+    """``count`` processes serving ``sock`` as fd 3 (socket activation, as the runtime runs replicas)."""
+    fd = sock.fileno()
+    activate = f"import os; {fd} != 3 and os.dup2({fd}, 3); os.execv({argv[0]!r}, {argv!r})"
+    for _ in range(count):
+        fleet.start([sys.executable, "-S", "-c", activate], cwd=cwd, env={**env, "LISTEN_FDS": "1"},
+                    pass_fds=(fd,))
+
+
+def unix_listener(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    os.chmod(path, 0o666)  # nginx's workers run as nobody
+    sock.listen(4096)
+    return sock
+
+
+def tcp_listener() -> socket.socket:
+    return socket.create_server(("127.0.0.1", 0), backlog=4096)
+
+
+def start_app(fleet: Fleet, server: str, python: Path, work: Path, where: socket.socket | None,
+              address: str) -> None:
+    """2 gunicorn gthread workers or 2 kit processes on ``address`` (``unix:/p`` or ``127.0.0.1:port``)."""
+    if server == "gunicorn":
+        fleet.start([str(python), "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8",
+                     "--keep-alive", "75", "-b", address, "app:app"], cwd=work)
+        return
+    assert where is not None
+    shared_socket_processes(fleet, where, 2, [str(python), "-m", "cleave_kit"], work, {**os.environ})
+
+
+WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+def wrk(port: int, threads: int, connections: int, seconds: float, fleet: Fleet | None = None) -> dict[str, float]:
+    """One wrk run: p50/p99 ms, req/s; with ``fleet``, CPU microseconds per request of the app, the proxy, wrk."""
+    before = {role: tree_cpu(pids) for role, pids in fleet.roles.items()} if fleet else {}
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
+                          f"http://127.0.0.1:{port}{PATH}"], capture_output=True, text=True, check=True).stdout
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    found = {f"p{q}_ms": float(v) * scale[u] for q, v, u in WRK_LATENCY.findall(out)}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if rps is None or errors is not None:
+        raise RuntimeError(f"wrk failed or saw errors:\n{out}")
+    result = {**found, "rps": float(rps.group(1))}
+    if fleet is not None:
+        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+        for role, pids in fleet.roles.items():
+            result[f"{role}_cpu_us"] = (tree_cpu(pids) - before[role]) / requests * 1e6
+        wrk_cpu = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
+        result["wrk_cpu_us"] = wrk_cpu / requests * 1e6
+    return result
+
+
+@contextlib.contextmanager
+def configuration(name: str, server: str, python: Path, work: Path) -> Iterator[tuple[int, Fleet]]:
+    """Start one configuration, yield the TCP port wrk uses, stop everything."""
+    fleet = Fleet()
+    tmp = Path(tempfile.mkdtemp(prefix="gw-", dir="/tmp"))
+    tmp.chmod(0o755)  # nginx's workers run as nobody and connect to the app's socket here
+    try:
+        if name == "direct":
+            sock = tcp_listener() if server == "kit" else None
+            port = sock.getsockname()[1] if sock is not None else free_port()
+            start_app(fleet, server, python, work, sock, f"127.0.0.1:{port}")
+        else:
+            app_sock = tmp / "app.sock"
+            listener = unix_listener(app_sock) if server == "kit" else None
+            start_app(fleet, server, python, work, listener, f"unix:{app_sock}")
+            sockets = {service: str(app_sock) for service in SERVICES}
+            port = free_port()
+            fleet.role = "proxy"
+            if name.startswith("kit router"):
+                gateway = tcp_listener()
+                port = gateway.getsockname()[1]
+                env = {**os.environ, "CLEAVE_GATEWAY_ROUTES": json.dumps(TABLE),
+                       **{f"CLEAVE_SERVICE_{s.upper()}_URL": f"unix:{app_sock}" for s in SERVICES}}
+                count = int(name.rsplit("x", maxsplit=1)[-1])
+                shared_socket_processes(fleet, gateway, count, [sys.executable, "-S", "-m", "cleave_kit.gateway"],
+                                        work, env)
+            elif name == "nginx":
+                (tmp / "nginx.conf").write_text(nginx_config(TABLE, sockets, port, tmp))
+                fleet.start(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
+            elif name == "haproxy":
+                (tmp / "haproxy.cfg").write_text(haproxy_config(TABLE, sockets, port))
+                fleet.start(["haproxy", "-f", str(tmp / "haproxy.cfg")])
+        wait_http(port)
+        yield port, fleet
+    finally:
+        fleet.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--servers", default="gunicorn,kit")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx", "haproxy"):
+        if shutil.which(tool) is None:
+            print(f"bench/gateway.py: {tool} is not installed (apt-get install wrk nginx-light haproxy)",
+                  file=sys.stderr)
+            return 2
+    python = app_venv()
+    work = Path(tempfile.mkdtemp(prefix="gw-app-"))
+    (work / "app.py").write_text(APP)
+    shutil.copytree(KIT, work / "cleave_kit", ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "service.json").write_text(json.dumps({"name": "web", "entry": "app:app"}))
+    names = ["direct", "kit router x1", "kit router x2", "nginx", "haproxy"]
+    load = os.getloadavg()[0]
+    samples: dict[str, dict[str, list[dict[str, float]]]] = {}
+    for server in args.servers.split(","):
+        samples[server] = {name: [] for name in names}
+        for round_ in range(args.rounds):
+            for name in names:
+                with configuration(name, server, python, work) as (port, fleet):
+                    wrk(port, 1, 4, 1)  # warm up: imports, pools
+                    one = wrk(port, 1, 1, args.seconds)
+                    many = wrk(port, 2, 16, args.seconds, fleet)
+                samples[server][name].append({"p50_ms": one["p50_ms"], "p99_ms": one["p99_ms"],
+                                              "rps_1": one["rps"], "rps_16": many["rps"],
+                                              "p50_ms_16": many["p50_ms"], "p99_ms_16": many["p99_ms"],
+                                              "app_cpu_us": many["app_cpu_us"],
+                                              "proxy_cpu_us": many["proxy_cpu_us"],
+                                              "wrk_cpu_us": many["wrk_cpu_us"]})
+                print(f"{server} round {round_ + 1} {name}: {samples[server][name][-1]}", file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
+    results: dict[str, Any] = {}
+    for server, by_name in samples.items():
+        direct = {key: statistics.median(s[key] for s in by_name["direct"]) for key in by_name["direct"][0]}
+        results[server] = {}
+        for name, runs in by_name.items():
+            median = {key: statistics.median(s[key] for s in runs) for key in runs[0]}
+            median["added_p50_ms"] = median["p50_ms"] - direct["p50_ms"]
+            median["throughput_ratio"] = median["rps_16"] / direct["rps_16"]
+            # on 2 cores of our own, saturated: req/s = 2 / CPU per request (app + proxy + load generator)
+            median["cpu_ratio"] = ((direct["app_cpu_us"] + direct["wrk_cpu_us"])
+                                   / (median["app_cpu_us"] + median["proxy_cpu_us"] + median["wrk_cpu_us"]))
+            median["rounds_rps_16"] = [s["rps_16"] for s in runs]
+            results[server][name] = median
+    document = {"benchmark": "gateway", "python": platform.python_version(), "cpus": os.cpu_count(),
+                "load_average_at_start": load, "rounds": args.rounds, "seconds": args.seconds, "path": PATH,
+                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results}
+    out = ROOT / "bench" / "results" / "gateway.json"
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    for server, by_name in results.items():
+        print(f"\napp served by {server} (2 workers), load average at start {load:.1f}")
+        print(f"{'':16} {'p50 ms':>8} {'p99 ms':>8} {'+p50 ms':>8} {'req/s c1':>9} {'req/s c16':>10} {'ratio':>6} "
+              f"{'app us':>7} {'proxy us':>8} {'wrk us':>7} {'cpu ratio':>9}")
+        for name, m in by_name.items():
+            print(f"{name:16} {m['p50_ms']:8.3f} {m['p99_ms']:8.3f} {m['added_p50_ms']:8.3f} {m['rps_1']:9.0f} "
+                  f"{m['rps_16']:10.0f} {m['throughput_ratio']:6.2f} {m['app_cpu_us']:7.0f} {m['proxy_cpu_us']:8.0f} "
+                  f"{m['wrk_cpu_us']:7.0f} {m['cpu_ratio']:9.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
