@@ -25,6 +25,9 @@ STABLE_AFTER: Final = 10.0
 CRASH_LOOP: Final = 3
 """Failures in a row of one replica during the start that fail the start (``up`` stops and shows its log)."""
 MAX_BACKOFF: Final = 30.0
+HEALTH_GRACE: Final = 15.0
+"""During the start, a service whose replicas all listen but which has not answered its health path this long after
+they started fails the start (it will not get better by waiting for the whole start timeout)."""
 
 
 class ReplicaState(enum.Enum):

@@ -26,6 +26,7 @@ from dataclasses import replace
 
 from runtime.machine import (
     CRASH_LOOP,
+    HEALTH_GRACE,
     MAX_BACKOFF,
     STABLE_AFTER,
     Action,
@@ -214,7 +215,10 @@ def _advance_startup(draft: _Draft, now: float) -> None:
         group = draft.current(name)
         if group is None or group.desired == 0 or _passed(draft, group):
             continue
-        if now > draft.startup_deadline and draft.phase is Phase.STARTING:
+        if draft.phase is Phase.STARTING and _listens_but_fails(draft, group, now):
+            draft.fail(f"service {name!r} listens but does not answer {group.health_path} "
+                       f"{HEALTH_GRACE:g} s after its replicas started")
+        elif now > draft.startup_deadline and draft.phase is Phase.STARTING:
             what = "exit 0" if group.kind is GroupKind.JOB else f"answer {group.health_path}"
             draft.fail(f"service {name!r} did not {what} within {draft.world.start_timeout:g} s")
         draft.released = draft.released | released  # once released, a service stays supervised
@@ -222,6 +226,12 @@ def _advance_startup(draft: _Draft, now: float) -> None:
     draft.released = draft.released | released
     draft.phase = Phase.READY
     draft.error = None
+
+
+def _listens_but_fails(draft: _Draft, group: Group, now: float) -> bool:
+    slots = draft.of(group.key)
+    return (group.kind is GroupKind.SERVE and len(slots) >= group.desired
+            and all(s.state is ReplicaState.RUNNING and now - s.started_at > HEALTH_GRACE for s in slots))
 
 
 def _passed(draft: _Draft, group: Group) -> bool:

@@ -163,6 +163,18 @@ def test_a_replica_that_never_listens_is_killed_with_the_reason_in_its_exit() ->
     assert shell.world.slots[("web", 0, 0)].last_exit == "not listening after 2 s: exited with None"
 
 
+def test_a_service_that_listens_but_never_answers_fails_the_start_after_the_grace() -> None:
+    shell = Shell(world(Group("web", 0, 1)))
+    shell.tick()
+    shell.launch(("web", 0, 0))
+    shell.listen_all()
+    shell.tick(14.0)
+    assert shell.world.phase is Phase.STARTING
+    shell.tick(2.0)
+    assert shell.world.phase is Phase.FAILED
+    assert shell.world.error == "service 'web' listens but does not answer /healthz 15 s after its replicas started"
+
+
 def test_unhealthy_kills_only_the_running_replica_with_that_start_time() -> None:
     shell = Shell(world(Group("web", 0, 2)))
     shell.tick()
