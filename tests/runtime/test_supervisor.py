@@ -38,8 +38,10 @@ from runtime.machine import (
     Tick,
     Unhealthy,
     World,
+    initial,
+    stands_in,
 )
-from runtime.supervisor import initial, stands_in, step
+from runtime.supervisor import step
 
 
 def world(*groups: Group, timeout: float = 60.0) -> World:
