@@ -44,6 +44,7 @@ class GraphBuilder:
         self.dists = distributions
         self.edges = Edges()
         self.root = root
+        self.dynamic_routes: bool | None = None  # read the routes from the running app (None: when it can)
         self.meta: dict[str, Any] = {}
         self.nodes: dict[str, dict[str, Any]] = {}
         self.diagnostics: list[Diagnostic] = []
@@ -62,7 +63,7 @@ class GraphBuilder:
             self.nodes.setdefault(name, {"kind": "module", "is_package": True, "namespace": True})
         self.set_models(model_tables(self))
         self._collect(list(self.files))
-        frameworks.apply(self, self.model_info, self.root)
+        frameworks.apply(self, self.model_info, self.root, self.dynamic_routes)
         nodes, edges, diagnostics = self._finish()
         graph = nx.MultiDiGraph()
         graph.add_nodes_from(nodes.items())

@@ -101,7 +101,7 @@ def _gc_paused() -> Iterator[None]:
 
 def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = None, jobs: int | None = None,
             progress: Callable[[int, int], None] | None = None, include_tests: bool = False,
-            python: Path | None = None) -> CodeGraph:
+            python: Path | None = None, dynamic_routes: bool | None = None) -> CodeGraph:
     """Analyze the Python tree under ``src`` into a :class:`CodeGraph`.
 
     Bad files become diagnostics; raises :class:`analyzer.errors.SourceError` only when ``src`` is missing or
@@ -109,13 +109,17 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
     Test code (``tests/``, ``test_*.py``, ``conftest.py``, ...) is left out unless ``include_tests``.
     ``python``: the monolith's interpreter, whose installed distributions name the third-party imports (default
     ``SRC/.venv`` or ``SRC/venv`` when present, else the running one); part of the cache key.
+    ``dynamic_routes``: also import the app in that environment and read its real URL map (None: only when that
+    environment is the app's own and has the framework installed).
     """
     with _gc_paused():
-        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests, python=python)
+        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests, python=python,
+                        dynamic_routes=dynamic_routes)
 
 
 def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: int | None,
-             progress: Callable[[int, int], None] | None, *, include_tests: bool, python: Path | None) -> CodeGraph:
+             progress: Callable[[int, int], None] | None, *, include_tests: bool, python: Path | None,
+             dynamic_routes: bool | None) -> CodeGraph:
     report = progress or (lambda done, total: None)
     tree = discover(src, exclude, include_tests=include_tests)
     env = environment(tree.root, python)
@@ -130,7 +134,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             keys.append(job.rel.encode() + b"\0unreadable")
         else:
             keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
-    environment_key = _environment(src, tree, exclude) + env.fingerprint.encode()
+    environment_key = _environment(src, tree, exclude) + env.fingerprint.encode() + repr(dynamic_routes).encode()
     fingerprint = _fingerprint(environment_key, keys)
     if cache.graph_matches(fingerprint):
         snapshot = cache.load_graph(fingerprint)
@@ -175,6 +179,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             diagnostics.extend(result.diagnostics)
     distributions = DistributionMap(read_requirements(tree.root), env)
     builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
+    builder.dynamic_routes = dynamic_routes
     path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
     code_graph = None
     snapshot = cache.load_graph(None) if not failed else None
@@ -185,6 +190,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             code_graph = patch(snapshot, builder, changed, environment_key, keys=path_keys, known=known)
             if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
                 builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
+                builder.dynamic_routes = dynamic_routes
+    builder.dynamic_routes = dynamic_routes
     earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
     if code_graph is None:
         graph, more = builder.build()
