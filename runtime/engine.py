@@ -6,8 +6,7 @@ turns what happens to processes into supervisor events (a launch completed, a pi
 listens, the health thread's verdicts, control requests) and performs the actions the supervisor returns (start,
 signal, kill, adopt, release, retire). It keeps ``runtime-state.json`` current so that the next engine, after a
 restart or a ``kill -9``, re-adopts the replicas it can prove are its own (``runtime/adoption.py``) and their
-sockets (``pidfd_getfd``). Control requests are read and written by threads (``runtime/control_server.py``);
-the loop itself never waits on a client.
+sockets (``pidfd_getfd``). Control requests are read and written by threads: the loop never waits on a client.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cleave.formats.topology import Topology
+from cleave.settings import Settings
 from runtime import events, linux, views
 from runtime import machine as m
 from runtime.adoption import prove
@@ -40,7 +40,7 @@ from runtime.launch import PendingLaunch, become_subreaper, feed
 from runtime.logview import record_start
 from runtime.machine import busy, initial, stands_in
 from runtime.paths import ProjectPaths
-from runtime.processes import START_TIMEOUT, STOP_GRACE, log, reap
+from runtime.processes import STOP_GRACE, log, reap
 from runtime.protocol import Down, Request
 from runtime.readiness import is_listening
 from runtime.replicas import Service, check_gateway_callers, kind_of, new_service, open_listener
@@ -135,7 +135,7 @@ class Engine:
                 isolation=self.isolation)
             groups.append(m.Group(spec.name, generation, desired, spec.health_path, kind_of(spec)))
         self.world = initial(tuple(groups), tuple(self.topology.start_order()), now=time.monotonic(),
-                             start_timeout=START_TIMEOUT, stop_grace=STOP_GRACE)
+                             start_timeout=Settings.from_env().start_timeout, stop_grace=STOP_GRACE)
         if previous is not None:
             self._adopt(previous)
         for service in self.resources.values():

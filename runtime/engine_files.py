@@ -51,7 +51,7 @@ def remove_runtime_files(paths: ProjectPaths, services: list[Service], isolation
         paths.state_file.unlink()
     shutil.rmtree(paths.state_dir / "run", ignore_errors=True)
     shutil.rmtree(paths.sockets, ignore_errors=True)
-    resources.stop_postgresql(paths)
+    resources.stop_postgresql(paths, remove=remove_volumes)
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)
 
@@ -85,8 +85,12 @@ def provision(topology: Topology, paths: ProjectPaths, isolation: Isolation, ser
         return
     service = services[init.service]
     spec = build_spec(service, f"{service.name}-0", dict(services), paths, isolation=isolation, cgroup_procs=())
-    resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
-                                           log_path=str(paths.replica_log(f"{service.name}-init"))))
+    try:
+        resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
+                                               log_path=str(paths.replica_log(f"{service.name}-init"))))
+    except Exception:
+        resources.stop_postgresql(paths)  # nothing runs after a failed init, the database neither
+        raise
 
 
 def close_retired(old: Service, remaining: list[Service]) -> None:
