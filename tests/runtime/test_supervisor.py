@@ -347,3 +347,20 @@ def _check(shell: Shell) -> None:
             continue  # serves until its successor runs, then drains
         unstopped = [s for s in world_after_tick.slots_of(group.key) if s.state is not ReplicaState.STOPPING]
         assert len(unstopped) <= group.desired, (group, unstopped)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["web", "api", "gone"]), st.integers(0, 2), st.integers(0, 4)),
+                max_size=12))
+def test_adopting_any_records_keeps_at_most_the_desired_and_answers_each_once(
+        records: list[tuple[str, int, int]]) -> None:
+    shell = Shell(world(Group("web", 0, 2), Group("api", 1, 1)))
+    for number, key in enumerate(records):
+        pid = 1000 + number
+        shell.alive[pid] = key
+        shell.started.add(pid)
+        actions = shell.feed(Adopted(key, pid, 5, 0, 0.0))
+        assert actions in ((Adopt(key, pid),), (Dismiss(pid, 5),))
+    for group in shell.world.groups.values():
+        assert len(shell.world.slots_of(group.key)) <= group.desired
+    assert all(slot.adopted and slot.state is ReplicaState.RUNNING for slot in shell.world.slots.values())
