@@ -2,78 +2,57 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import networkx as nx
 
 from analyzer import facts as F
+from analyzer import frameworks
+from analyzer.edges import Edges
+from analyzer.frameworks.orm import USER_MODEL_CALL, ModelTable, model_tables
 from analyzer.packages import STDLIB, Distribution, DistributionMap
 from analyzer.resolve import Index, Target
-from cleave.formats.graph import PACKAGE_PREFIX, TABLE_PREFIX, Diagnostic
+from cleave.formats.graph import ACCESS_OF_OP, PACKAGE_PREFIX, TABLE_PREFIX, Diagnostic
 
-_DJANGO_MODEL: Final = re.compile(r"(^|\.)models(\.base)?\.Model$")
 _SELECT: Final = frozenset({"filter", "get", "all", "exclude", "count", "exists", "values", "values_list", "first",
                             "last", "order_by", "aggregate", "annotate", "select_related", "prefetch_related",
-                            "iterator", "in_bulk", "query", "get_queryset", "latest", "earliest", "raw"})
+                            "iterator", "in_bulk", "query", "get_queryset", "latest", "earliest", "raw",
+                            "filter_by", "one", "one_or_none", "scalar", "scalars", "paginate", "get_or_404",
+                            "first_or_404", "limit", "offset", "join", "where", "options", "distinct",
+                            "with_entities", "group_by", "having", "select", "execute"})
 _OPS: Final = {"create": ("insert",), "bulk_create": ("insert",), "get_or_create": ("insert", "select"),
                "update": ("update",), "bulk_update": ("update",), "update_or_create": ("insert", "update"),
                "delete": ("delete",), "save": ("insert", "update")}
-
-
-class _Edges:
-    """Edge accumulator: weight, lines and extra attributes per (u, v, kind)."""
-
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str, str], dict[str, Any]] = {}
-
-    def add(self, u: str, v: str, kind: str, line: int, **extra: Any) -> dict[str, Any]:
-        key = (u, v, kind)
-        entry = self.data.get(key)
-        if entry is None:
-            entry = self.data[key] = {"kind": kind, "weight": 0, "lines": []}
-        entry["weight"] += 1
-        entry["lines"].append(line)
-        for name, value in extra.items():
-            if name in ("type_checking", "lazy"):
-                entry[name] = entry.get(name, True) and value
-            elif name in ("passes", "names", "ops"):
-                entry.setdefault(name, set()).update(value)
-        return entry
-
-    def finish(self) -> list[tuple[str, str, str, dict[str, Any]]]:
-        out = []
-        for (u, v, kind), entry in self.data.items():
-            entry["lines"] = sorted(set(entry["lines"]))
-            for name in ("passes", "names", "ops"):
-                if name in entry:
-                    entry[name] = sorted(entry[name])
-            if kind == "calls" and "passes" not in entry:
-                entry["passes"] = []
-            if kind == "imports":
-                entry.setdefault("type_checking", False)
-                entry.setdefault("lazy", False)
-            out.append((u, v, kind, entry))
-        return out
+_SESSION_OPS: Final = {"query": ("select",), "select": ("select",), "get": ("select",), "scalars": ("select",),
+                       "add": ("insert",), "add_all": ("insert",), "merge": ("insert", "update"),
+                       "insert": ("insert",), "update": ("update",), "delete": ("delete",)}
+"""Calls of things outside the project that take a model (``session.query(Order)``, ``select(Order)``,
+``session.add(order)``, ``session.delete(order)``)."""
 
 
 class GraphBuilder:
     """Turns every file's facts into nodes and edges."""
 
     def __init__(self, files: Mapping[str, F.FileFacts], failures: Iterable[F.FileFailure],
-                 namespace_packages: Iterable[str], distributions: DistributionMap) -> None:
+                 namespace_packages: Iterable[str], distributions: DistributionMap, root: Path | None = None) -> None:
         self.files = files
         self.failures = list(failures)
         self.namespaces = list(namespace_packages)
         self.index = Index(files, [*self.namespaces, *(f.module for f in self.failures)])
         self.dists = distributions
-        self.edges = _Edges()
+        self.edges = Edges()
+        self.root = root
+        self.dynamic_routes: bool | None = None  # read the routes from the running app (None: when it can)
+        self.meta: dict[str, Any] = {}
         self.nodes: dict[str, dict[str, Any]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.decorators: dict[str, list[str]] = {}
         self.tops = {m.split(".")[0] for m in self.index.modules}
+        self.model_info: dict[str, ModelTable] = {}
         self.model_tables: dict[str, str] = {}
+        self.user_model: str | None = None  # the class get_user_model() returns
 
     def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
         """The whole graph."""
@@ -82,8 +61,10 @@ class GraphBuilder:
                                           "is_package": failure.is_package, "analyzed": False}
         for name in self.namespaces:
             self.nodes.setdefault(name, {"kind": "module", "is_package": True, "namespace": True})
-        self.model_tables = self._model_tables()
-        nodes, edges, diagnostics = self.build_modules(list(self.files))
+        self.set_models(model_tables(self))
+        self._collect(list(self.files))
+        frameworks.apply(self, self.model_info, self.root, self.dynamic_routes)
+        nodes, edges, diagnostics = self._finish()
         graph = nx.MultiDiGraph()
         graph.add_nodes_from(nodes.items())
         graph.add_edges_from(edges)
@@ -92,8 +73,22 @@ class GraphBuilder:
     def build_modules(self, modules: list[str]) -> tuple[dict[str, dict[str, Any]],
                                                           list[tuple[str, str, str, dict[str, Any]]],
                                                           list[Diagnostic]]:
-        """Nodes and edges that start in ``modules`` (``model_tables`` must be set): all of them for
-        :meth:`build`, the changed files' for a patch (:mod:`analyzer.incremental`)."""
+        """Nodes and edges that start in ``modules`` (:meth:`set_models` first): the changed files' for a patch
+        (:mod:`analyzer.incremental`)."""
+        self._collect(modules)
+        return self._finish()
+
+    def set_models(self, models: Mapping[str, ModelTable]) -> None:
+        """The ORM models (class id -> table), and the class ``get_user_model()`` stands for."""
+        self.model_info = dict(models)
+        self.model_tables = {node: model.table for node, model in models.items()}
+        label_name = next((s.values[0] for f in self.files.values() for s in f.settings
+                           if s.name == "AUTH_USER_MODEL" and s.values), "")
+        label, _, name = label_name.rpartition(".")
+        self.user_model = next((n for n, m in models.items() if m.app_label == label and n.endswith("." + name)),
+                               None) if name else None
+
+    def _collect(self, modules: list[str]) -> None:
         for module in modules:
             self._nodes(module, self.files[module])
         for module in modules:
@@ -102,13 +97,16 @@ class GraphBuilder:
                 if definition.kind == "class":
                     node = f"{module}.{definition.qual}"
                     if node in self.model_tables:
-                        self._table(node, self.model_tables[node], ("create",), definition.line)
+                        self.table_edge(node, self.model_tables[node], ("declare",), definition.line)
                     for base in self.index.bases(node)[0]:
                         self.edges.add(node, base, "inherits", definition.line)
             self._imports(module, file)
             self._refs(module, file)
             for table in file.tables:
-                self._table(self._scope(module, table.scope), table.name, (table.op,), table.line)
+                self.table_edge(self._scope(module, table.scope), table.name, (table.op,), table.line)
+
+    def _finish(self) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str, dict[str, Any]]],
+                               list[Diagnostic]]:
         for node, names in self.decorators.items():
             self.nodes[node]["decorators"] = names
         for dist in self.dists.describe():
@@ -133,6 +131,9 @@ class GraphBuilder:
                                      "decorators": []}
             if kind == "class":
                 attrs["bases"] = list(bases)
+                model = self.model_info.get(node)
+                if model is not None:
+                    attrs.update(orm=model.orm, table=model.table)
             else:
                 attrs.update(is_method=bool(flags & F.IS_METHOD), is_async=bool(flags & F.IS_ASYNC),
                              is_generator=bool(flags & F.IS_GENERATOR))
@@ -146,39 +147,34 @@ class GraphBuilder:
             self.nodes[node] = {"kind": "variable", "file": file.file, "line": line, "end_line": max(line, end)}
             self.edges.add(module, node, "contains", line)
 
-    def _model_tables(self) -> dict[str, str]:
-        """Class id -> the table its ORM model declares."""
-        hints = {f"{m}.{h.qual}": h for m, file in self.files.items() for h in file.models}
-        found: dict[str, str] = {}
-        for node, info in self.index.defs.items():
-            if info.kind != "class":
-                continue
-            hint = hints.get(node)
-            table = ""
-            if hint is not None and hint.tablename:
-                table = hint.tablename  # SQLAlchemy __tablename__
-            elif any(_DJANGO_MODEL.search(b) for b in self.index.all_external_bases(node)) or any(
-                    _DJANGO_MODEL.search(c) for c in self.index.mro(node)[1:]):  # Django's own models
-                if hint is not None and hint.abstract:
-                    continue
-                name = info.qual.rpartition(".")[2]
-                table = hint.db_table if hint is not None and hint.db_table else (
-                    f"{_app_label(info.module, hint)}_{name.lower()}")
-            if table:
-                found[node] = table.lower()
-        return found
+    @staticmethod
+    def table_id(table: str) -> str:
+        """The node id of a table."""
+        return TABLE_PREFIX + table.lower()
 
-    def _table(self, source: str, table: str, ops: tuple[str, ...], line: int) -> None:
+    def table_node(self, table: str) -> str:
+        """The table's node, made when new."""
         node = TABLE_PREFIX + table.lower()
         if node not in self.nodes:
             self.nodes[node] = {"kind": "table"}
-        self.edges.add(source, node, "uses_table", line, ops=ops)
+        return node
+
+    def table_edge(self, source: str, table: str, ops: tuple[str, ...], line: int) -> None:
+        """A ``uses_table`` edge with its operations and the access they mean."""
+        node = self.table_node(table)
+        self.edges.add(source, node, "uses_table", line, ops=ops,
+                       access={ACCESS_OF_OP[op] for op in ops if op in ACCESS_OF_OP})
+
+    def package_edge(self, module: str, top: str, dotted: str, line: int) -> None:
+        """A ``uses_package`` edge to the distribution an import name belongs to."""
+        dist = self.dists.distribution(top, dotted)
+        self.edges.add(module, PACKAGE_PREFIX + dist, "uses_package", line)
 
     def _imports(self, module: str, file: F.FileFacts) -> None:
         modules = self.index.modules
         for imported in file.imports:
             line, target, names = imported.line, imported.module, imported.names
-            flags = {"type_checking": imported.type_checking, "lazy": imported.lazy}
+            flags = {"type_checking": imported.type_checking, "lazy": imported.lazy, "string": False}
             if names is None:
                 found = _longest(target, modules)
                 if found is not None:
@@ -207,8 +203,7 @@ class GraphBuilder:
                     self.edges.add(module, found, "imports", line, names=names or (), **flags)
                 self._unresolved(file, line, target)
                 continue
-            dist = self.dists.distribution(top, target)
-            self.edges.add(module, PACKAGE_PREFIX + dist, "uses_package", line)
+            self.package_edge(module, top, target, line)
 
     def _unresolved(self, file: F.FileFacts, line: int, target: str) -> None:
         self.diagnostics.append(Diagnostic(file.file, line, "unresolved-import",
@@ -216,14 +211,14 @@ class GraphBuilder:
 
     def _refs(self, module: str, file: F.FileFacts) -> None:
         index = self.index
-        for ref in file.refs:
-            kind, expr, line, extra = ref.kind, ref.expr, ref.line, ref.extra
+        for scope, kind, expr, line, extra in file.refs:
             if kind in (F.BASE, F.ATTR):
                 continue
-            scope = ref.scope
             source = self._scope(module, scope)
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)
+            if target is not None and target[0] == "ext" and self.user_model is not None:
+                target = self._user_member(target)
             if kind == F.CALL:
                 target = index.follow(target, touched)
                 self._call(module, source, target, line, extra)
@@ -256,6 +251,28 @@ class GraphBuilder:
             self.edges.add(source, target[1], "reads", line)
         elif kind == "member":
             self._member(source, target, line)
+        elif kind == "ext" and extra and extra[1] and self.model_tables:
+            self._takes_model(module, source, target[1], line, extra[1])  # type: ignore[arg-type]
+
+    def _user_member(self, target: Target) -> Target:
+        """``get_user_model().objects.filter`` -> a member of the project's user model."""
+        if not target[1].startswith(USER_MODEL_CALL + ".") or self.user_model is None:
+            return target
+        return ("member", self.user_model, target[1].rpartition(".")[2])
+
+    def _takes_model(self, module: str, source: str, callee: str, line: int, args: tuple[F.Expr, ...]) -> None:
+        """``session.query(Order)``, ``select(Order)``, ``session.add(order)``: a model passed to a call outside
+        the project."""
+        ops = _SESSION_OPS.get(callee.rpartition(".")[2])
+        if ops is None:
+            return
+        for arg in args:
+            target, _ = self.index.resolve(module, arg)
+            if target is None or target[0] not in ("class", "instance"):
+                continue
+            table = next((self.model_tables[k] for k in self.index.mro(target[1]) if k in self.model_tables), None)
+            if table is not None:
+                self.table_edge(source, table, ops, line)
 
     def _passes(self, module: str, arg: F.Expr) -> set[str]:
         called = arg[2].endswith("()")
@@ -281,7 +298,7 @@ class GraphBuilder:
         if ops is None:
             ops = ("select",) if attr == "objects" else ()
         if ops:
-            self._table(source, table, ops, line)
+            self.table_edge(source, table, ops, line)
 
 
 def _longest(dotted: str, modules: set[str]) -> str | None:
@@ -291,13 +308,3 @@ def _longest(dotted: str, modules: set[str]) -> str | None:
         if prefix in modules:
             return prefix
     return None
-
-
-def _app_label(module: str, hint: F.Model | None) -> str:
-    if hint is not None and hint.app_label:
-        return hint.app_label
-    parts = module.split(".")
-    if "models" in parts:
-        at = len(parts) - 1 - parts[::-1].index("models")
-        return parts[at - 1] if at > 0 else parts[0]
-    return parts[-2] if len(parts) > 1 else parts[0]

@@ -10,6 +10,7 @@ from typing import Any
 import libcst as cst
 
 from analyzer import facts as F
+from analyzer import sites
 from analyzer.cstutil import IMPLICIT_CLASSMETHODS, dotted_name, literal
 from analyzer.walker import Walker
 
@@ -26,6 +27,8 @@ def _decorator_names(w: Walker, decorators: Any, qual: str) -> tuple[tuple[str, 
         written.append(name or "?")
         if name:
             plain.add(name)
+        if called and name and name.rpartition(".")[2] in sites.ROUTE_DECORATORS:
+            sites.record(w, decorator.decorator, name, decorates=qual)
         expr = w.expr(value)
         if expr is not None:
             w.ref(F.DECORATOR, expr, (qual, called))
@@ -125,7 +128,7 @@ def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
     tablename = hints.get("__tablename__")
     db_table = hints.get("Meta.db_table")
     app_label = hints.get("Meta.app_label")
-    abstract = hints.get("Meta.abstract") is True
+    abstract = hints.get("Meta.abstract") is True or hints.get("__abstract__") is True
     if tablename or db_table or app_label or abstract:
         w.models.append(F.Model(qual, tablename if isinstance(tablename, str) else "",
                                 db_table if isinstance(db_table, str) else "",

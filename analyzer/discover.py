@@ -21,7 +21,7 @@ EXCLUDED_DIRS: Final = frozenset({
 })
 """Folders never analyzed (plus ``*.egg-info`` and any virtualenv, recognised by its ``pyvenv.cfg``)."""
 
-TEST_PATTERNS: Final = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
+TEST_PATTERNS: Final = ("tests/", "test/", "test_*.py", "*_test.py", "tests.py", "conftest.py")
 """Test code, left out unless asked for: it runs against the monolith, it is not part of any service."""
 
 IGNORE_FILES: Final = (".gitignore", ".cleaveignore")
@@ -38,6 +38,8 @@ class SourceTree:
     jobs: tuple[Job, ...]
     namespace_packages: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
+    excluded_tests: tuple[str, ...] = ()
+    """Test files and folders left out (folders end with ``/``)."""
 
 
 def module_name(relative: str) -> tuple[str, bool]:
@@ -78,7 +80,9 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
     if not src.is_dir():
         raise SourceError("source is not a folder", path=src, hint="pass the folder holding your package")
     root = src.resolve()
-    root_lines = [*([] if include_tests else TEST_PATTERNS), *_ignore_lines(str(root)), *exclude]
+    root_lines = [*_ignore_lines(str(root)), *exclude]
+    tests = None if include_tests else _spec(TEST_PATTERNS)
+    excluded_tests: list[str] = []
     Folder = tuple[str, str, list[str], pathspec.GitIgnoreSpec | None]  # path, relative path, ignore lines, spec
     jobs: list[Job] = []
     diagnostics: list[Diagnostic] = []
@@ -117,9 +121,15 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
                 if (entry.name in EXCLUDED_DIRS or entry.name.endswith(".egg-info")
                         or (spec is not None and spec.match_file(path + "/"))):
                     continue
+                if tests is not None and tests.match_file(path + "/"):
+                    excluded_tests.append(path + "/")
+                    continue
                 stack.append((entry.path, path, lines, spec))
                 continue
             if not entry.name.endswith(".py") or (spec is not None and spec.match_file(path)):
+                continue
+            if tests is not None and tests.match_file(path):
+                excluded_tests.append(path)
                 continue
             if entry.is_symlink():
                 try:
@@ -149,4 +159,4 @@ def discover(src: Path, exclude: Sequence[str] = (), *, include_tests: bool = Fa
                 namespaces.add(name)
     jobs.sort(key=lambda job: job.rel)
     return SourceTree(root=root, jobs=tuple(jobs), namespace_packages=tuple(sorted(namespaces)),
-                      diagnostics=tuple(diagnostics))
+                      diagnostics=tuple(diagnostics), excluded_tests=tuple(sorted(excluded_tests)))

@@ -43,20 +43,19 @@ DECORATOR: Final = "decorator"  # a decorator applied to the def in ``extra`` (i
 BASE: Final = "base"  # a base class of the class in ``extra``
 ATTR: Final = "attr"  # ``self.<extra[1]> = <expr>`` inside a method of class ``extra[0]``
 
-class Ref(NamedTuple):
-    """A reference made in ``scope`` (the qualified name inside the module; "" = module level).
+Ref = tuple[str, str, Expr, int, tuple[object, ...]]
+"""``(scope, kind, expr, line, extra)``: a reference made in ``scope`` (the qualified name inside the module; "" =
+module level). Always read by unpacking into those names, never by index.
 
-    For a call, ``extra`` is ``(passes, args)``: ``passes`` what the worker already knows crosses (``callable``,
-    ``file``, ``generator``), ``args`` the expressions passed that name something (checked in the global phase).
-    For a decorator ``(decorated qualname, called)``; a base ``(class qualname,)``; an attribute
-    ``(class qualname, attribute)``.
-    """
+For a call, ``extra`` is ``(passes, args)``: ``passes`` what the worker already knows crosses (``callable``,
+``file``, ``generator``), ``args`` the expressions passed that name something (checked in the global phase).
+For a decorator ``(decorated qualname, called)``; a base ``(class qualname,)``; an attribute
+``(class qualname, attribute)``.
 
-    scope: str
-    kind: str
-    expr: Expr
-    line: int
-    extra: tuple[object, ...]
+The one record that is a plain tuple rather than a NamedTuple: there are about a million of them in a large
+tree, and a NamedTuple costs four times a tuple to make and twice to pickle between processes (measured on
+Django: cold CPU time +10 %).
+"""
 
 
 class Def(NamedTuple):
@@ -110,6 +109,36 @@ class Model(NamedTuple):
     abstract: bool  # Django ``Meta.abstract``
 
 
+Value = tuple[object, ...]
+"""An argument of a :class:`Site`, as far as it is literal: ``("s", text)`` a string or number,
+``("x", expr)`` a reference, ``("l", (value, ...))`` a list/tuple, ``("c", func expr, dotted name, args, kwargs)``
+a nested call, ``("none",)``, ``("o",)`` anything else."""
+
+
+class Site(NamedTuple):
+    """A call the framework readers (:mod:`analyzer.frameworks`) care about: a route decorator or registration,
+    a blueprint/router, a URL pattern, an ORM field or relationship, an environment read. Calls nested in the
+    arguments of a site are in its values, not sites of their own."""
+
+    scope: str
+    line: int
+    func: Expr | None
+    name: str  # the callee as written (``bp.route``), "" when not a dotted name
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    target: str  # the name the statement assigns the result to ("" if none)
+    decorates: str  # for a decorator: the qualified name of the def it decorates
+
+
+class Setting(NamedTuple):
+    """A module-level ``NAME = "text"`` or ``NAME = ["a", "b"]`` with an upper-case name (settings, config)."""
+
+    name: str
+    line: int
+    values: tuple[str, ...]
+    is_list: bool
+
+
 @dataclass(frozen=True)
 class FileFacts:
     """Everything the global phase needs from one parsed file."""
@@ -127,6 +156,8 @@ class FileFacts:
     models: tuple[Model, ...] = ()
     all_names: tuple[str, ...] | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    sites: tuple[Site, ...] = ()
+    settings: tuple[Setting, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any, Final
 import libcst as cst
 
 from analyzer import facts as F
+from analyzer import sites
 from analyzer.cstutil import (
     DYNAMIC_IMPORTS,
     FILE_MARK,
@@ -71,6 +72,12 @@ def _h_call(w: Walker, node: cst.Call) -> None:
         name = dotted_name(func)
         if name is not None:
             _special_call(w, node, name)
+            if w.site_depth == 0 and sites.wanted(name):
+                sites.record(w, node, name)
+                w.site_depth += 1
+                w.generic(node)
+                w.site_depth -= 1
+                return
     w.generic(node)
 
 
@@ -92,16 +99,26 @@ def _special_call(w: Walker, node: cst.Call, name: str) -> None:
     elif (name == "Table" or name.endswith(".Table")) and len(node.args) >= 2:
         table = _string_arg(node, 0)
         if table:
-            w.tables.append(F.Table(w.scope.target, table.lower(), "create", w.line))
+            w.tables.append(F.Table(w.scope.target, table.lower(), "declare", w.line))
 
 
 def _h_assign(w: Walker, node: cst.Assign) -> None:
     for target in node.targets:
         w.bind_target(target.target, node.value)
-    if (w.scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
-            and node.targets[0].target.value == "__all__"):
-        w.all_names = _strings(node.value)
+    first = node.targets[0].target
+    if w.scope.kind == "module" and len(node.targets) == 1 and isinstance(first, cst.Name):
+        if first.value == "__all__":
+            w.all_names = _strings(node.value)
+        sites.setting(w, node)
+    _walk_assigning(w, node, first.value if isinstance(first, cst.Name) else "")
+
+
+def _walk_assigning(w: Walker, node: cst.CSTNode, target: str) -> None:
+    """Walk an assignment's node with the name it assigns known to the sites made in it."""
+    outer = w.assign_target
+    w.assign_target = target
     w.generic(node)
+    w.assign_target = outer
 
 
 def _h_annassign(w: Walker, node: cst.AnnAssign) -> None:
@@ -109,6 +126,11 @@ def _h_annassign(w: Walker, node: cst.AnnAssign) -> None:
         w.bind_target(node.target, node.value)
     else:
         w.claim_chain(node.target)
+    _walk_assigning(w, node, node.target.value if isinstance(node.target, cst.Name) else "")
+
+
+def _h_subscript(w: Walker, node: cst.Subscript) -> None:
+    sites.environ_subscript(w, node)
     w.generic(node)
 
 
@@ -354,7 +376,7 @@ HANDLERS: Final[dict[type[cst.CSTNode], Handler]] = {
     cst.Newline: _h_newline, cst.SimpleWhitespace: _h_whitespace, cst.SimpleString: _h_string,
     cst.FormattedStringText: _h_fstring_text, cst.ConcatenatedString: _h_joined_string,
     cst.FormattedString: _h_joined_string, cst.Expr: _h_expr_statement, cst.SimpleStatementLine: _h_statement_line,
-    cst.IndentedBlock: _h_block,
+    cst.IndentedBlock: _h_block, cst.Subscript: _h_subscript,
 }
 
 

@@ -20,6 +20,7 @@ import networkx as nx
 
 from analyzer import facts as F
 from analyzer.build import GraphBuilder
+from analyzer.frameworks.orm import ModelTable
 from cleave.formats.graph import CodeGraph, Diagnostic
 
 Interface = tuple[bytes, frozenset[tuple[str, str, int]], frozenset[str]]
@@ -32,7 +33,7 @@ def interface(file: F.FileFacts) -> Interface:
         file.module, file.is_package, file.bindings,
         tuple(i for i in file.imports if i.names == ("*",) and i.scope == ""),
         file.all_names,
-        tuple((r.kind, r.expr, r.extra) for r in file.refs if r.kind in (F.BASE, F.ATTR)),
+        tuple((kind, expr, extra) for _, kind, expr, _, extra in file.refs if kind in (F.BASE, F.ATTR)),
         file.models,
     )
     digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
@@ -64,7 +65,7 @@ class Snapshot:
     code_graph: CodeGraph
     environment: bytes  # everything but the files' contents: version, excludes, requirements, namespaces
     keys: Mapping[str, bytes]  # file path -> content key
-    model_tables: Mapping[str, str]
+    model_tables: Mapping[str, ModelTable]
     lines: Mapping[str, int]  # file path -> line count
     misses: frozenset[tuple[str, str]]  # names looked up and not found: adding one of them needs a full build
 
@@ -82,7 +83,9 @@ def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts],
             return None
         if not _compatible(interface(before), interface(file), file, snapshot.misses):
             return None
-    builder.model_tables = dict(snapshot.model_tables)
+        if before.sites or file.sites or before.settings or file.settings:
+            return None  # routes, tables, settings and env reads are read across files: a full build
+    builder.set_models(snapshot.model_tables)
     nodes, edges, more = builder.build_modules([f.module for f in changed])
     old = snapshot.code_graph
     graph: nx.MultiDiGraph = old.graph
@@ -92,8 +95,11 @@ def patch(snapshot: Snapshot, builder: GraphBuilder, changed: list[F.FileFacts],
     for node, attrs in nodes.items():
         if node in graph and attrs.get("kind") not in ("table", "package"):
             current: dict[str, Any] = graph.nodes[node]
+            role = current.get("role")  # set by the framework readers, which a patch does not rerun
             current.clear()
             current.update(attrs)
+            if role is not None:
+                current["role"] = role
         elif node not in graph:
             graph.add_node(node, **attrs)
     graph.add_edges_from(edges)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import re
 import sys
 import tomllib
@@ -14,6 +12,8 @@ from typing import Final
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+
+from analyzer.environment import Environment, running_environment
 
 STDLIB: Final = frozenset(sys.stdlib_module_names) | {"__future__", "__main__", "annotationlib", "_typeshed"}
 """Top-level stdlib names (plus a few newer than the running Python, which code guards by version)."""
@@ -36,11 +36,6 @@ class Distribution:
     version: str | None
     requirement: str | None
     import_names: tuple[str, ...] = field(default=())
-
-
-@functools.cache
-def _installed() -> Mapping[str, list[str]]:
-    return importlib.metadata.packages_distributions()
 
 
 def read_requirements(src: Path) -> dict[str, str]:
@@ -77,16 +72,20 @@ def fingerprint_inputs(src: Path) -> list[Path]:
 
 
 class DistributionMap:
-    """Maps a top-level import name to its distribution."""
+    """Maps a top-level import name to its distribution, as the monolith's environment installs it."""
 
-    def __init__(self, requirements: Mapping[str, str]) -> None:
+    def __init__(self, requirements: Mapping[str, str], environment: Environment | None = None) -> None:
         self.requirements = requirements
+        self.environment = environment
         self.used: dict[str, set[str]] = {}
+
+    def _installed(self) -> Mapping[str, list[str]]:
+        return (self.environment or running_environment()).names
 
     def distribution(self, top: str, dotted: str) -> str:
         """Canonical distribution name for an import of ``dotted`` (whose first part is ``top``)."""
         two = ".".join(dotted.split(".")[:2])
-        candidates = _installed().get(top, [])
+        candidates = self._installed().get(top, [])
         name: str | None = None
         for candidate in candidates:
             if canonicalize_name(candidate) in self.requirements:
@@ -103,9 +102,6 @@ class DistributionMap:
     def describe(self) -> list[Distribution]:
         out = []
         for name, imports in sorted(self.used.items()):
-            try:
-                version: str | None = importlib.metadata.version(name)
-            except importlib.metadata.PackageNotFoundError:
-                version = None
+            version = (self.environment or running_environment()).versions.get(name)
             out.append(Distribution(name, version, self.requirements.get(name), tuple(sorted(imports))))
         return out

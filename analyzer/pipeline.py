@@ -15,15 +15,16 @@ from typing import Final
 from analyzer.build import GraphBuilder
 from analyzer.cache import Cache, file_key
 from analyzer.discover import SourceTree, discover
+from analyzer.environment import environment
 from analyzer.facts import FileFacts, FileFailure, FileResult, Job
 from analyzer.incremental import Snapshot, patch
 from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirements
 from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
-ANALYZER_VERSION: Final = "0.1.0+facts3"
+ANALYZER_VERSION: Final = "0.2.0+facts4"
 """Changes whenever the facts a file produces could change: part of every cache key."""
-BUILD_VERSION: Final = "2"
+BUILD_VERSION: Final = "3"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
@@ -62,7 +63,7 @@ def _environment(src: Path, tree: SourceTree, exclude: Sequence[str]) -> bytes:
     digest.update(f"{ANALYZER_VERSION}/{BUILD_VERSION}".encode())
     for job in tree.jobs:
         digest.update(job.rel.encode() + b"\0")
-    for name in tree.namespace_packages:
+    for name in (*tree.namespace_packages, "", *tree.excluded_tests):
         digest.update(name.encode() + b"\0")
     for diagnostic in tree.diagnostics:
         digest.update(repr(diagnostic).encode())
@@ -99,21 +100,29 @@ def _gc_paused() -> Iterator[None]:
 
 
 def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = None, jobs: int | None = None,
-            progress: Callable[[int, int], None] | None = None, include_tests: bool = False) -> CodeGraph:
+            progress: Callable[[int, int], None] | None = None, include_tests: bool = False,
+            python: Path | None = None, dynamic_routes: bool | None = None) -> CodeGraph:
     """Analyze the Python tree under ``src`` into a :class:`CodeGraph`.
 
     Bad files become diagnostics; raises :class:`analyzer.errors.SourceError` only when ``src`` is missing or
     holds no Python. ``cache_dir`` (None: no cache) keeps each file's facts by content hash, and the last graph.
     Test code (``tests/``, ``test_*.py``, ``conftest.py``, ...) is left out unless ``include_tests``.
+    ``python``: the monolith's interpreter, whose installed distributions name the third-party imports (default
+    ``SRC/.venv`` or ``SRC/venv`` when present, else the running one); part of the cache key.
+    ``dynamic_routes``: also import the app in that environment and read its real URL map (None: only when that
+    environment is the app's own and has the framework installed).
     """
     with _gc_paused():
-        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests)
+        return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests, python=python,
+                        dynamic_routes=dynamic_routes)
 
 
 def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: int | None,
-             progress: Callable[[int, int], None] | None, *, include_tests: bool) -> CodeGraph:
+             progress: Callable[[int, int], None] | None, *, include_tests: bool, python: Path | None,
+             dynamic_routes: bool | None) -> CodeGraph:
     report = progress or (lambda done, total: None)
     tree = discover(src, exclude, include_tests=include_tests)
+    env = environment(tree.root, python)
     cache = Cache(cache_dir, ANALYZER_VERSION)
     total = len(tree.jobs)
     keys: list[bytes] = []
@@ -125,8 +134,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             keys.append(job.rel.encode() + b"\0unreadable")
         else:
             keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
-    environment = _environment(src, tree, exclude)
-    fingerprint = _fingerprint(environment, keys)
+    environment_key = _environment(src, tree, exclude) + env.fingerprint.encode() + repr(dynamic_routes).encode()
+    fingerprint = _fingerprint(environment_key, keys)
     if cache.graph_matches(fingerprint):
         snapshot = cache.load_graph(fingerprint)
         if isinstance(snapshot, Snapshot):
@@ -168,8 +177,9 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         else:
             files[result.module] = result
             diagnostics.extend(result.diagnostics)
-    distributions = DistributionMap(read_requirements(tree.root))
-    builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
+    distributions = DistributionMap(read_requirements(tree.root), env)
+    builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
+    builder.dynamic_routes = dynamic_routes
     path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
     code_graph = None
     snapshot = cache.load_graph(None) if not failed else None
@@ -177,21 +187,25 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         paths = [path for path, key in path_keys.items() if snapshot.keys.get(path) != key]
         changed = [r for r in (results[path_keys[p]] for p in paths) if isinstance(r, FileFacts)]
         if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST:
-            code_graph = patch(snapshot, builder, changed, environment, keys=path_keys, known=known)
+            code_graph = patch(snapshot, builder, changed, environment_key, keys=path_keys, known=known)
             if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
-                builder = GraphBuilder(files, failed, tree.namespace_packages, distributions)
+                builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
+                builder.dynamic_routes = dynamic_routes
+    builder.dynamic_routes = dynamic_routes
     earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
     if code_graph is None:
         graph, more = builder.build()
         diagnostics.extend(more)
         code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
                                analyzer=ANALYZER_VERSION,
-                               meta={"files": total, "lines": sum(f.lines - 1 for f in files.values())})
+                               meta={"files": total, "lines": sum(f.lines - 1 for f in files.values()),
+                                     "excluded_tests": list(tree.excluded_tests), "python": env.python,
+                                     **builder.meta})
     code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
     if cache.directory is not None:
         cache.save_graph(fingerprint, Snapshot(
-            code_graph=code_graph, environment=environment, keys=path_keys,
-            model_tables=builder.model_tables,
+            code_graph=code_graph, environment=environment_key, keys=path_keys,
+            model_tables=builder.model_info,
             lines={f.file: f.lines - 1 for f in files.values()},
             misses=frozenset(builder.index.misses) | earlier_misses))
     return code_graph

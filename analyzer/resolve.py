@@ -81,11 +81,11 @@ class Index:
         stars = [imp.module for imp in file.imports if imp.names == ("*",) and imp.scope == ""]
         if stars:
             self.stars[module] = stars
-        for ref in file.refs:
-            if ref.kind == F.BASE:
-                self.base_exprs.setdefault(f"{module}.{ref.extra[0]}", []).append(ref.expr)
-            elif ref.kind == F.ATTR:
-                self.attr_exprs.setdefault(f"{module}.{ref.extra[0]}", {}).setdefault(str(ref.extra[1]), ref.expr)
+        for _, kind, expr, _, extra in file.refs:
+            if kind == F.BASE:
+                self.base_exprs.setdefault(f"{module}.{extra[0]}", []).append(expr)
+            elif kind == F.ATTR:
+                self.attr_exprs.setdefault(f"{module}.{extra[0]}", {}).setdefault(str(extra[1]), expr)
 
     # -- definitions -------------------------------------------------------------------------------------------
     def def_target(self, node: str) -> Target | None:
@@ -218,6 +218,8 @@ class Index:
             target, _ = self.resolve(module, alias[2], depth + 1)
             return self.attr(target, seg, touched, depth + 1)
         if seg == "()":
+            if kind == "member":
+                return target  # a chained query: Order.objects.filter(...).update(...)
             if kind == "class":
                 return ("instance", target[1])
             if kind == "ext":

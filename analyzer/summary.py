@@ -46,6 +46,9 @@ def summarize(code_graph: CodeGraph, top: int = 5) -> dict[str, Any]:
         "fan_out": [{"module": m, "imports": n} for m, n in fan_out[:top] if n],
         "packages": packages,
         "diagnostics": dict(sorted(diagnostics.items())),
+        "framework": code_graph.meta.get("framework"),
+        "entry_candidates": list(code_graph.meta.get("entry_candidates") or []),
+        "excluded_tests": list(code_graph.meta.get("excluded_tests") or []),
     }
 
 
@@ -68,6 +71,13 @@ def render(summary: dict[str, Any]) -> str:
             p["name"] + (f" {p['version']}" if p["version"] else "") for p in summary["packages"]))
     else:
         lines.append("third-party: none")
+    if summary.get("framework"):
+        lines.append(f"framework: {summary['framework']}; entry: " + (", ".join(
+            f"{c['target']} ({c['evidence']})" for c in summary["entry_candidates"]) or "none found"))
+    if summary.get("excluded_tests"):
+        shown = summary["excluded_tests"]
+        lines.append(f"tests left out ({len(shown)}; --include-tests to analyze them): " + ", ".join(shown[:8])
+                     + (", ..." if len(shown) > 8 else ""))
     if summary["diagnostics"]:
         lines.append("diagnostics: " + ", ".join(f"{k} {v}" for k, v in summary["diagnostics"].items()))
     return "\n".join(lines)

@@ -35,6 +35,9 @@ class Scope:
 
 
 _MISSING: Final = object()
+SESSION_METHODS: Final = frozenset({"add", "add_all", "merge", "delete", "query"})
+LOCAL_HEAD: Final = "<local>"
+"""The head of a call on a plain local kept for the ORM reader (it resolves outside the project)."""
 
 Handler = Callable[["Walker", Any], None]
 """What the walker does at one kind of node (:data:`analyzer.handlers.HANDLERS`)."""
@@ -64,6 +67,10 @@ class Walker:
         self.models: list[F.Model] = []
         self.all_names: list[str] | None = None
         self.diagnostics: list[Diagnostic] = []
+        self.sites: list[F.Site] = []
+        self.settings: list[F.Setting] = []
+        self.site_depth = 0  # > 0 inside the arguments of a site (nested calls are its values)
+        self.assign_target = ""  # the name the statement being walked assigns
 
     # -- entry -------------------------------------------------------------------------------------------------
     def run(self, tree: cst.Module) -> F.FileFacts:
@@ -75,7 +82,7 @@ class Walker:
             bindings=tuple(self.bindings), imports=tuple(self.imports), refs=tuple(self.refs),
             tables=tuple(self.tables), models=tuple(self.models),
             all_names=None if self.all_names is None else tuple(self.all_names),
-            diagnostics=tuple(self.diagnostics))
+            diagnostics=tuple(self.diagnostics), sites=tuple(self.sites), settings=tuple(self.settings))
 
     def walk(self, node: cst.CSTNode) -> None:
         handler = self.handlers.get(type(node))
@@ -127,6 +134,20 @@ class Walker:
             return None if base is None else (base[0], base[1], base[2] + "()")
         return None
 
+    def visible(self, expr: F.Expr | None) -> F.Expr | None:
+        """``expr`` with a head bound in an enclosing function (a local import, ``x = Order()``) replaced by
+        what it is bound to so far: what a module-level reader can resolve (None: a plain local)."""
+        scope: Scope | None = self.scope
+        while expr is not None and expr[0] == "n" and scope is not None and scope.kind != "module":
+            if scope.kind != "class":
+                found = self.subst(scope, expr, 0)
+                if found is None:
+                    return None
+                if found is not _MISSING:
+                    expr = found
+            scope = scope.parent
+        return expr
+
     def claim_chain(self, node: cst.BaseExpression) -> None:
         while isinstance(node, cst.Attribute):
             self.claimed.add(id(node))
@@ -135,7 +156,7 @@ class Walker:
             self.claimed.add(id(node))
 
     def ref(self, kind: str, expr: F.Expr, extra: tuple[object, ...] = ()) -> None:
-        self.scope.pending.append(F.Ref(self.scope.target, kind, expr, self.line, extra))
+        self.scope.pending.append((self.scope.target, kind, expr, self.line, extra))
 
     # -- scopes ------------------------------------------------------------------------------------------------
     def push(self, kind: str, qual: str, cls: str) -> Scope:
@@ -151,15 +172,19 @@ class Walker:
         if scope.kind != "class":
             while up.kind == "class" and up.parent is not None:
                 up = up.parent
-        for ref in scope.pending:
-            expr = self.subst(scope, ref.expr, 0)
+        for where, kind, written, line, extra in scope.pending:
+            expr = self.subst(scope, written, 0)
             if expr is _MISSING:
-                up.pending.append(F.Ref(ref.scope, ref.kind, ref.expr, ref.line,
-                                        self.subst_extra(scope, ref.kind, ref.extra)))
+                up.pending.append((where, kind, written, line, self.subst_extra(scope, kind, extra)))
             elif expr is not None:
                 assert isinstance(expr, tuple)
                 target = up.pending if expr[0] == "n" else self.refs
-                target.append(F.Ref(ref.scope, ref.kind, expr, ref.line, self.subst_extra(scope, ref.kind, ref.extra)))
+                target.append((where, kind, expr, line, self.subst_extra(scope, kind, extra)))
+            elif kind == F.CALL and extra and extra[1] and written[2].rpartition(".")[2] in SESSION_METHODS:
+                # a method of a plain local taking something (``session.add(order)`` with ``session`` from a
+                # ``with``): kept, as a call outside the project, for the ORM reader
+                self.refs.append((where, kind, ("a", LOCAL_HEAD, written[2]), line,
+                                  self.subst_extra(scope, kind, extra)))
         self.scope = parent
 
     def subst(self, scope: Scope, expr: F.Expr, depth: int) -> Any:

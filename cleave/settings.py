@@ -15,6 +15,7 @@ variable                                  field                       default
 ``CLEAVE_RUNTIME_ZYGOTE``                 ``zygote``                  on (``0`` turns it off)
 ``CLEAVE_RUNTIME_ISOLATION``              ``isolation``               ``auto`` (``none`` turns it off)
 ``CLEAVE_RUNTIME_ROOTLESS_ROOT``          ``rootless_root``           ``auto`` (or ``bind``)
+``CLEAVE_RUNTIME_GATEWAY``                ``gateway_router``          ``haproxy`` (or ``kit``)
 ========================================  ==========================  ====================================
 """
 
@@ -36,9 +37,10 @@ GATEWAY_PORT: Final = "CLEAVE_GATEWAY_PORT"
 ZYGOTE: Final = "CLEAVE_RUNTIME_ZYGOTE"
 ISOLATION: Final = "CLEAVE_RUNTIME_ISOLATION"
 ROOTLESS_ROOT: Final = "CLEAVE_RUNTIME_ROOTLESS_ROOT"
+GATEWAY_ROUTER: Final = "CLEAVE_RUNTIME_GATEWAY"
 
 VARIABLES: Final = (CACHE_DIR, REGISTRY_USER, REGISTRY_PASSWORD, START_TIMEOUT, GATEWAY_PORT, ZYGOTE, ISOLATION,
-                    ROOTLESS_ROOT)
+                    ROOTLESS_ROOT, GATEWAY_ROUTER)
 """Every variable :meth:`Settings.from_env` reads."""
 
 
@@ -64,6 +66,8 @@ class Settings:
     """``auto`` (namespaces and cgroups where the machine allows) or ``none``."""
     rootless_root: str = "auto"
     """How a rootless runtime builds a replica's root: ``auto`` or ``bind``."""
+    gateway_router: str = "haproxy"
+    """What routes the gateway's requests: ``haproxy`` (when installed) or the kit's own router (``kit``)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +88,7 @@ class Settings:
             zygote=env.get(ZYGOTE, "1").strip() != "0",
             isolation=_choice(env, ISOLATION, ("auto", "none")),
             rootless_root=_choice(env, ROOTLESS_ROOT, ("auto", "bind")),
+            gateway_router=_choice(env, GATEWAY_ROUTER, ("haproxy", "kit")),
         )
 
 

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -107,11 +108,22 @@ def where_imported(code_graph: CodeGraph | None, name: str, modules: Sequence[st
     return "?"
 
 
+POSTGRESQL_DRIVERS: Final = ("psycopg", "psycopg-binary", "psycopg-c", "psycopg2", "psycopg2-binary")
+"""What SQLAlchemy and Django load by name for PostgreSQL: no import of the app names them."""
+
+
 def image_distributions(env: AppEnvironment, service: str, names: Iterable[str], code_graph: CodeGraph | None,
-                        modules: Sequence[str] = ()) -> list[tuple[str, str]]:
+                        *, modules: Sequence[str] = (), engine: str | None = None) -> list[tuple[str, str]]:
     """The closure of ``names`` in ``env`` for one image; a missing one stops the build naming where it is
-    imported (``tzdata`` may come from cleave's own environment instead)."""
+    imported (``tzdata`` may come from cleave's own environment instead). ``engine: postgresql`` adds the
+    PostgreSQL drivers the environment has, and stops the build when it has none."""
     wanted = set(names)
+    if engine == "postgresql":
+        drivers = [name for name in POSTGRESQL_DRIVERS if env.closure([name])[0]]
+        if not drivers:
+            raise PackagerError(f"service {service!r} uses the PostgreSQL database, but {env.python}'s environment "
+                                "has no PostgreSQL driver", hint=f"{env.python} -m pip install 'psycopg[binary]'")
+        wanted |= set(drivers)
     found, missing = env.closure(wanted)
     if "tzdata" in missing:
         missing.remove("tzdata")

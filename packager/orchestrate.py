@@ -68,7 +68,7 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
         result = build_services(src, plan, code_graph, staging)
         env = appenv.resolve(src, python, code_graph) if images else None
         digests = _images(staging, result, config, report, image_labels(src), env=env,
-                          code_graph=code_graph) if env is not None else {}
+                          code_graph=code_graph, plan=plan) if env is not None else {}
         topology = build_topology(result, plan, src.resolve().name, digests)
         options = replace(deploy or DeployOptions(), stateful=data_owners(plan))
         deployed = _deploy(staging, topology, options, report) if images else []
@@ -89,6 +89,13 @@ def data_owners(plan: Plan) -> dict[str, tuple[str, ...]]:
     in_database: set[str] = set()
     if plan.database is not None:
         in_database = set(plan.database.services) or {s.name for s in plan.services}
+    planned = plan.metrics.get("tables")
+    if isinstance(planned, dict) and planned:  # the splitter's ownership: the owner of each table keeps it
+        owned: dict[str, list[str]] = {}
+        for table, entry in sorted(planned.items()):
+            owned.setdefault(str(entry.get("owner")), []).append(str(table))
+        return {name: tuple(tables) for name, tables in owned.items()
+                if name not in in_database and name in {s.name for s in plan.services}}
     per_service = plan.metrics.get("per_service", {})
     owners = {}
     for service in plan.services:
@@ -99,7 +106,7 @@ def data_owners(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 
 def image_labels(src: Path) -> dict[str, str]:
-    """OCI annotations ``source``, ``revision`` and ``version`` from the source's git checkout (none outside one)."""
+    """OCI labels ``source``, ``revision`` and ``version`` when SRC is the top of a git checkout (none otherwise)."""
     def git(*args: str) -> str:
         try:
             done = subprocess.run(["git", "-C", str(src), *args], capture_output=True, text=True, timeout=10,
@@ -108,6 +115,9 @@ def image_labels(src: Path) -> dict[str, str]:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
+    top = git("rev-parse", "--show-toplevel")
+    if not top or Path(top).resolve() != src.resolve():
+        return {}  # only a monolith that is its own repository: a copy elsewhere must build the same images
     found = {"org.opencontainers.image.source": git("config", "--get", "remote.origin.url"),
              "org.opencontainers.image.revision": git("rev-parse", "HEAD"),
              "org.opencontainers.image.version": git("describe", "--tags", "--always")}
@@ -115,12 +125,16 @@ def image_labels(src: Path) -> dict[str, str]:
 
 
 def _images(staging: Path, result: BuildResult, settings: Settings, report: StepProgress,
-            labels: Mapping[str, str], *, env: appenv.AppEnvironment, code_graph: CodeGraph) -> dict[str, str]:
+            labels: Mapping[str, str], *, env: appenv.AppEnvironment, code_graph: CodeGraph, plan: Plan
+            ) -> dict[str, str]:
     """Build the OCI images from the service trees; the manifest digest per service. Distributions come from the
     app's environment (packager/appenv.py); an edge image missing one it imports stops the build."""
     own = env.python == sys.executable
+    engines = {name: db.engine for db in [plan.database] if db is not None
+               for name in (db.services or [s.name for s in plan.services])}
     inputs = [ImageInput(name=s.name, app_dir=s.path, distributions=tuple(
-                  appenv.image_distributions(env, s.name, s.distributions, code_graph) if result.routing is not None
+                  appenv.image_distributions(env, s.name, s.distributions, code_graph, engine=engines.get(s.name))
+                  if result.routing is not None
                   else installed_closure(s.distributions) if own else env.closure(s.distributions)[0]),
                          env={"CLEAVE_SERVICE": s.name}, health_path=s.health_path, labels=dict(labels))
               for s in result.services]

@@ -4,6 +4,7 @@ and ``replica`` or ``service`` when it is about one), appended as things happen 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ def append(paths: ProjectPaths, kind: str, message: str, **about: str) -> None:
     """Add one event (the engine calls this; a write that fails is not worth stopping supervision for)."""
     record = {"time": round(time.time(), 3), "kind": kind, "message": message, **about}
     try:
-        with open(events_file(paths), "a") as handle:
+        fd = os.open(events_file(paths), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        with open(fd, "a") as handle:
             handle.write(json.dumps(record, sort_keys=True) + "\n")
     except OSError:
         pass

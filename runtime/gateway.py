@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.topology import Limits, ServiceSpec, Topology, load_topology
+from cleave.settings import Settings
 from runtime.errors import RuntimeEngineError
 from runtime.launch import LaunchSpec
 from runtime.paths import ProjectPaths
@@ -85,7 +86,7 @@ def is_router(spec: ServiceSpec) -> bool:
 
 def haproxy_binary() -> str | None:
     """The HAProxy to run, or None when the kit's router runs instead (not installed, or chosen by the user)."""
-    if os.environ.get(CHOICE_VARIABLE, "haproxy") == "kit":
+    if Settings.from_env().gateway_router == "kit":
         return None
     return shutil.which("haproxy")
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from cleave.settings import Settings
 from runtime import cgroups, linux
 
 MODE_VARIABLE: Final = "CLEAVE_RUNTIME_ISOLATION"
@@ -68,7 +69,8 @@ def kernel_version(release: str | None = None) -> tuple[int, int]:
 
 def detect() -> Isolation:
     """Namespaces as root, or in a user namespace where allowed; cgroups where writable. ``none`` forces neither."""
-    forced_off = os.environ.get(MODE_VARIABLE, "auto") == "none"
+    settings = Settings.from_env()
+    forced_off = settings.isolation == "none"
     missing: list[str] = []
     root = os.geteuid() == 0
     user_namespace = False
@@ -88,7 +90,7 @@ def detect() -> Isolation:
                        "no image user; every service can reach every other")
     if user_namespace:
         kernel = kernel_version()
-        if os.environ.get(ROOTLESS_ROOT_VARIABLE, "auto") == "bind":
+        if settings.rootless_root == "bind":
             overlay = False
             missing.append(f"overlayfs root ({ROOTLESS_ROOT_VARIABLE}=bind): the image root is a read-only bind "
                            "of a flattened copy (hard links), unpacked once per image")

@@ -37,7 +37,8 @@ def record_start(paths: ProjectPaths, replica: str, pid: int) -> None:
         offset = log.stat().st_size
     except FileNotFoundError:
         offset = 0
-    with open(paths.logs / f"{replica}.starts", "a") as handle:
+    fd = os.open(paths.logs / f"{replica}.starts", os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    with open(fd, "a") as handle:
         handle.write(f"{offset} {time.time():.3f} {pid}\n")
 
 

@@ -20,7 +20,6 @@ from runtime.isolation import detect as detect_isolation
 from runtime.paths import ProjectPaths
 from runtime.state import EngineState, StateError, load_state
 
-START_TIMEOUT: Final = float(os.environ.get("CLEAVE_START_TIMEOUT", "60"))
 STOP_GRACE: Final = 10.0
 
 
@@ -140,6 +139,6 @@ def _remove_files(paths: ProjectPaths, remove_volumes: bool) -> None:
         paths.control_socket.unlink()
     from runtime.resources import stop_postgresql
 
-    stop_postgresql(paths)
+    stop_postgresql(paths, remove=remove_volumes)
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
+from cleave.settings import Settings
 from runtime import gateway, resources
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
@@ -89,7 +90,7 @@ def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tu
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port or int(os.environ.get("CLEAVE_GATEWAY_PORT", "0"))))
+            sock.bind(("127.0.0.1", port or Settings.from_env().gateway_port))
         except OSError as error:
             sock.close()
             raise RuntimeEngineError(f"cannot listen on 127.0.0.1:{port}: {error}",
@@ -142,7 +143,7 @@ def zygote_eligible(service: Service, isolation: Isolation) -> bool:
     command = service.spec.command or service.image.config.command
     uid = service.spec.user.partition(":")[0]
     return (isolation.namespaces and not isolation.user_namespace
-            and os.environ.get("CLEAVE_RUNTIME_ZYGOTE", "1") != "0" and len(command) >= 2
+            and Settings.from_env().zygote and len(command) >= 2
             and Path(command[0]).name.startswith("python") and (command[1] == "-m" or not command[1].startswith("-"))
             and uid.isdigit() and uid != "0"
             and service.zygote_failures < 3 and not gateway.runs_on_host(service.spec))

@@ -16,24 +16,30 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pwd
 import shutil
+import socket
 import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Final
+from urllib.parse import unquote, urlsplit
 
+from cleave.formats.plan_edge import redact_url
 from cleave.formats.topology import ServiceSpec, Topology
 from runtime.errors import RuntimeEngineError
 from runtime.launch import LaunchSpec, launch
 from runtime.paths import ProjectPaths
 
 PG_VOLUME: Final = "postgresql"
+PG_ROOT_AS_ROOT: Final = Path("/var/lib/cleave/postgresql")
 PG_SOCKET: Final = ".s.PGSQL.5432"
 PG_USER: Final = "postgres"
 PG_ROLE: Final = "app"
 INIT_LOG_LINES: Final = 5
+DEFAULT_PORTS: Final = {"postgresql": 5432, "postgres": 5432, "mysql": 3306, "mariadb": 3306}
 _PG_BIN_ROOTS: Final = ("/usr/lib/postgresql",)
 
 
@@ -45,9 +51,22 @@ def volume_dir(paths: ProjectPaths, spec: ServiceSpec) -> Path:
     return paths.volumes / spec.name
 
 
+def pg_root(paths: ProjectPaths) -> Path:
+    """Where the managed server keeps its data and socket. ``.cleave/volumes/postgresql`` is a link to it: the
+    server runs as the ``postgres`` user, who can seldom traverse the project's folders (a home or a 0700 temporary
+    folder), and a unix socket path must stay under 108 bytes. As root: ``/var/lib/cleave/postgresql/<project>``,
+    else ``~/.local/state/cleave/postgresql/<project>`` (``<project>``: a hash of the project's ``.cleave``)."""
+    link = paths.volumes / PG_VOLUME
+    if link.is_symlink():
+        return link.resolve()
+    key = hashlib.sha256(str(paths.state_dir.resolve()).encode()).hexdigest()[:16]
+    base = PG_ROOT_AS_ROOT if os.geteuid() == 0 else Path.home() / ".local" / "state" / "cleave" / "postgresql"
+    return base / key
+
+
 def pg_dirs(paths: ProjectPaths) -> tuple[Path, Path]:
     """(data directory, socket directory) of the managed PostgreSQL server."""
-    root = paths.volumes / PG_VOLUME
+    root = pg_root(paths)
     return root / "data", root / "run"
 
 
@@ -106,6 +125,7 @@ def _secret(name: str, ref: str) -> str:
 
 def provision(topology: Topology, paths: ProjectPaths, owner: tuple[int, int] | None) -> None:
     """Create (or start again) the database before any replica starts. ``owner``: the replicas' uid and gid."""
+    check_external(topology)
     database = topology.database
     if database is None:
         return
@@ -121,6 +141,32 @@ def provision(topology: Topology, paths: ProjectPaths, owner: tuple[int, int] | 
         return
     if database.engine == "postgresql":
         start_postgresql(paths, database.name)
+
+
+def check_external(topology: Topology, timeout: float = 3.0) -> None:
+    """The user's own database (``CLEAVE_DATABASE_URL``) must answer before anything starts: one line naming its
+    URL without the password when it does not."""
+    variable = "CLEAVE_DATABASE_URL"
+    urls = {spec.env.get(variable) or (_secret(variable, spec.secret_env[variable]) if variable in spec.secret_env
+                                       else None) for spec in topology.services}
+    for url in sorted(u for u in urls if u):
+        parts = urlsplit(url)
+        if parts.scheme.startswith("sqlite"):
+            continue
+        query = dict(item.partition("=")[::2] for item in parts.query.split("&") if item)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.split("+")[0], 5432)
+        try:
+            if parts.hostname and not parts.hostname.startswith("/"):
+                socket.create_connection((parts.hostname, port), timeout=timeout).close()
+            else:
+                folder = unquote(parts.hostname or "") or query.get("host") or "/var/run/postgresql"
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(timeout)
+                    sock.connect(f"{folder}/.s.PGSQL.{port}")
+        except OSError as error:
+            raise RuntimeEngineError(f"the database {redact_url(url)} is unreachable: "
+                                     f"{error.strerror or error}; nothing was started",
+                                     hint="start it, or fix the plan's database.url") from None
 
 
 def _as_postgres(argv: list[str]) -> list[str]:
@@ -140,6 +186,17 @@ def _run(argv: list[str], what: str) -> str:
 def start_postgresql(paths: ProjectPaths, name: str) -> None:
     """initdb once, then start the server on its unix socket only, and create the app's role and database."""
     data, sockets = pg_dirs(paths)
+    root = data.parent
+    if not root.is_dir():
+        root.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (*reversed(root.parents[:3]), root):  # .../cleave, .../postgresql: traversable
+            if folder.is_dir() and folder.stat().st_uid == os.geteuid():
+                os.chmod(folder, 0o755)
+        root.mkdir(mode=0o755)
+    link = paths.volumes / PG_VOLUME
+    if not link.is_symlink():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(root, target_is_directory=True)
     sockets.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         entry = pwd.getpwnam(PG_USER)
@@ -159,12 +216,18 @@ def start_postgresql(paths: ProjectPaths, name: str) -> None:
     os.chmod(sockets / PG_SOCKET, 0o777)
 
 
-def stop_postgresql(paths: ProjectPaths) -> None:
-    """Stop the managed server if it runs (its data is kept)."""
+def stop_postgresql(paths: ProjectPaths, *, remove: bool = False) -> None:
+    """Stop the managed server if it runs; its data is kept unless ``remove`` (``down --volumes``)."""
+    link = paths.volumes / PG_VOLUME
+    if not link.is_symlink():
+        return
     data, _ = pg_dirs(paths)
     if (data / "postmaster.pid").exists():
         with contextlib.suppress(RuntimeEngineError, OSError, subprocess.SubprocessError):
             _run([pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], "stop")
+    if remove:
+        shutil.rmtree(data.parent, ignore_errors=True)
+        link.unlink()
 
 
 def init_failure(log_path: Path, command: tuple[str, ...], status: int) -> RuntimeEngineError:

@@ -13,12 +13,14 @@ import contextlib
 import json
 import selectors
 import socket
+import threading
 import time
 from collections.abc import Mapping
 from typing import Final
 
 _READ_LIMIT: Final = 1 << 20
 _READ_TIMEOUT: Final = 0.2
+_MAX_CLIENTS: Final = 64
 
 
 class StandIns:
@@ -27,6 +29,7 @@ class StandIns:
     def __init__(self, selector: selectors.BaseSelector) -> None:
         self._selector = selector
         self._active: dict[str, socket.socket] = {}
+        self._slots = threading.BoundedSemaphore(_MAX_CLIENTS)
 
     def sync(self, standing: Mapping[str, socket.socket]) -> None:
         """Answer for exactly the services in ``standing`` (scaled to zero now, by name, with their listening
@@ -53,6 +56,20 @@ class StandIns:
             conn, _ = listener.accept()
         except (BlockingIOError, InterruptedError):
             return
+        if not self._slots.acquire(blocking=False):
+            conn.close()  # more slow clients than threads: refuse rather than hold up the engine
+            return
+        threading.Thread(target=self._reply, args=(conn, name), name="stand-in", daemon=True).start()
+
+    def _reply(self, conn: socket.socket, name: str) -> None:
+        """Read the request and answer 503, on a thread of its own: a slow client never holds up the engine."""
+        try:
+            self._respond(conn, name)
+        finally:
+            self._slots.release()
+
+    @staticmethod
+    def _respond(conn: socket.socket, name: str) -> None:
         with conn:
             _read_request(conn)
             body = json.dumps({"error": {"service": name, "message":

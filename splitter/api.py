@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan, Resources, Rules, ServicePlan
-from splitter import boundaries, classes, edge, edge_plan, metrics, naming, partition, patterns, units
+from splitter import (
+    boundaries,
+    classes,
+    edge,
+    edge_plan,
+    metrics,
+    naming,
+    ownership,
+    partition,
+    patterns,
+    units,
+)
 from splitter.errors import SplitterError
 from splitter.gateway import find_entry
 
@@ -130,6 +142,8 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
     entry_ref = find_entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
     constraints, assigned = constraints_from(previous, modules)
     constraints = _with_gateway_package(constraints, entry_ref, modules)
+    constraints = dataclasses.replace(  # migrations stay with the app they migrate (splitter/ownership.py)
+        constraints, keep_together=(*constraints.keep_together, *ownership.migration_groups(code_graph)))
     module_graph = units.build(code_graph, weights)
     proposal, advice = classes.propose(code_graph, module_graph, k=services, seed=seed, constraints=constraints,
                                        options=options, weights=weights, granularity=granularity)
@@ -176,7 +190,7 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
         shared=tuple(patterns.compress(proposal.shared, service_of, "")),
         rules=previous.rules if previous else Rules(),
         boundaries=found,
-        metrics=scores,
+        metrics={**scores, **ownership.table_ownership(code_graph, service_of)},
         origin=previous.origin if previous else "<plan>",
     )
 

@@ -125,11 +125,23 @@ def split_edge(code_graph: CodeGraph, *, services: int | None = None, entry: str
 def _entry(code_graph: CodeGraph, entry: str | None) -> str | None:
     if entry is not None:
         return entry if entry.endswith("()") else find_entry(code_graph, entry)
-    for candidate in code_graph.meta.get("entry_candidates") or ():
-        target = candidate.get("target") if isinstance(candidate, dict) else None
-        if isinstance(target, str) and ":" in target:
+    candidates = [c.get("target") for c in code_graph.meta.get("entry_candidates") or () if isinstance(c, dict)
+                  and c.get("kind", "wsgi") == "wsgi"] or [c.get("target") for c in
+                                                            code_graph.meta.get("entry_candidates") or ()
+                                                            if isinstance(c, dict)]
+    targets = [t for t in candidates if isinstance(t, str) and ":" in t]
+    for target in targets:  # one the graph defines (``market:app`` from ``flask --app market`` may not exist)
+        module, _, attr = target.partition(":")
+        if f"{module}.{attr.removesuffix('()').split('.')[0]}" in code_graph.graph:
             return target
-    return find_entry(code_graph, None)
+    if targets:
+        return targets[0]
+    found = find_entry(code_graph, None)
+    if found is not None and found.partition(":")[0].endswith(".asgi"):
+        wsgi = found.partition(":")[0].removesuffix(".asgi") + ".wsgi"
+        if wsgi in code_graph.nodes_of_kind("module"):
+            return f"{wsgi}:application"  # the kit serves WSGI natively; Django has both
+    return found
 
 
 def _database(code_graph: CodeGraph, previous: Plan | None, edge_names: tuple[str, ...]) -> Database | None:

@@ -1,19 +1,18 @@
 """The edge seam: group a framework app's URL routes into services (``services.<name>.routes`` in the plan).
 
-Each route (the analyzer's ``route`` nodes, with a ``handles`` edge to its view) starts in the domain a person
-would name: its Flask blueprint (the endpoint's ``bp.`` prefix), else the package of its view module (``orders``
-for ``shop.orders.views``: a Django app), else its first URL segment. Domains that write the same tables then
-merge, the pair sharing the most written tables first (splitting them would put one table's writers in two
-services), never below two services unless asked; ``services=N`` merges the most alike (tables and code
-reached) down to N. Every service runs the whole app, so nothing is refused: the grouping only decides which
-replicas answer which paths. The service holding ``/`` (else the largest) is the ``fallback``: the gateway sends
-it every path no route claims, so 404s, 405s and trailing-slash redirects are the monolith's own.
+Each route (the analyzer's ``route`` nodes, with a ``handles`` edge to its view) starts in the domain a person would
+name: its Flask blueprint (the endpoint's ``bp.`` prefix), else the package of its view module (``orders`` for
+``shop.orders.views``: a Django app); the app's own routes (``/``, a framework's admin) join the largest. Domains
+that write the same tables then merge, the pair sharing the most written tables first (splitting them would put one
+table's writers in two services), never below two services unless asked; ``services=N`` merges the most alike
+(tables and code reached) down to N. Every service runs the whole app, so nothing is refused: the grouping only
+decides which replicas answer which paths. The service holding ``/`` (else the largest) is the ``fallback``: the
+gateway sends it every path no route claims, so 404s, 405s and trailing-slash redirects are the monolith's own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from splitter.naming import sanitize
 ROUTE_KIND = "route"
 _SKIPPED_SEGMENTS = frozenset({"api", "views", "view", "urls", "routes", "endpoints", "viewsets", "handlers", "web",
                             "blueprints", "apps"})
-_VERSION = re.compile(r"^v\d+$")
 REACH_DEPTH = 4
 MAX_SERVICES = 12
 _WRITE_OPS = frozenset({"insert", "update", "delete", "create", "write"})
@@ -89,21 +87,33 @@ APP_LEVEL = "@app"
 the largest domain, which then usually holds ``/`` and becomes the fallback."""
 
 
+PROJECT_MODULES = ("settings", "wsgi", "asgi")
+
+
+def _package(module: str) -> str:
+    return module.rpartition(".")[0]
+
+
+def project_packages(modules: frozenset[str]) -> frozenset[str]:
+    """Packages that hold the project's wiring (``settings``, ``wsgi``, ``asgi``), not a domain: Django's
+    ``mysite``."""
+    return frozenset(_package(m) for m in modules if m.rpartition(".")[2] in PROJECT_MODULES and "." in m)
+
+
 def domain_key(route: Route, modules: frozenset[str], root: tuple[str, ...]) -> str:
-    """The domain a person would name for ``route``: blueprint, view package (Django app), or URL segment."""
+    """The domain a person would name for ``route``: its blueprint, else its view's package (a Django app); routes
+    of the app itself and views outside the project are the app's own (``APP_LEVEL``)."""
     if route.framework == "flask" and route.name:
         return route.name.split(".", 1)[0] if "." in route.name else APP_LEVEL
     module = _module_of(route.view, modules) if route.view else None
+    if module is not None and _package(module) in project_packages(modules):
+        return APP_LEVEL  # the project's own views (Django's settings package, a Flask app module)
     if module is not None:
         parts = [p for p in module.split(".")[len(root):] if p not in _SKIPPED_SEGMENTS]
         if not parts or (len(module.split(".")) <= len(root) + 1 and route.framework != "django"):
             return APP_LEVEL
         return parts[0]
-    for segment in route.path.strip("/").split("/"):
-        if segment and not segment.startswith(("<", "(", "{", "^")) and segment not in _SKIPPED_SEGMENTS \
-                and not _VERSION.match(segment):
-            return segment
-    return APP_LEVEL
+    return APP_LEVEL  # no view in the project (a framework's admin, docs), or one the reading could not link
 
 
 def _reach(code_graph: CodeGraph, start: str) -> set[str]:

@@ -14,17 +14,20 @@ def test_defaults_when_nothing_is_set() -> None:
     settings = Settings.from_env({})
     assert settings.cache_dir == Path.home() / ".cache" / "cleave" / "oci"
     assert (settings.registry_credentials, settings.start_timeout, settings.gateway_port, settings.zygote,
-            settings.isolation, settings.rootless_root) == (None, 60.0, 0, True, "auto", "auto")
+            settings.isolation, settings.rootless_root, settings.gateway_router) == (
+        None, 60.0, 0, True, "auto", "auto", "haproxy")
 
 
 def test_every_variable_is_read() -> None:
     settings = Settings.from_env({
         "CLEAVE_CACHE_DIR": "/c", "CLEAVE_REGISTRY_USER": "me", "CLEAVE_REGISTRY_PASSWORD": "pw",
         "CLEAVE_START_TIMEOUT": "2.5", "CLEAVE_GATEWAY_PORT": "8080", "CLEAVE_RUNTIME_ZYGOTE": "0",
-        "CLEAVE_RUNTIME_ISOLATION": "none", "CLEAVE_RUNTIME_ROOTLESS_ROOT": "bind"})
+        "CLEAVE_RUNTIME_ISOLATION": "none", "CLEAVE_RUNTIME_ROOTLESS_ROOT": "bind",
+        "CLEAVE_RUNTIME_GATEWAY": "kit"})
     assert settings == Settings(cache_dir=Path("/c"), registry_credentials=("me", "pw"), start_timeout=2.5,
-                                gateway_port=8080, zygote=False, isolation="none", rootless_root="bind")
-    assert len(VARIABLES) == 8
+                                gateway_port=8080, zygote=False, isolation="none", rootless_root="bind",
+                                gateway_router="kit")
+    assert len(VARIABLES) == 9
     assert "pw" not in repr(settings)  # the password never reaches a log line
 
 

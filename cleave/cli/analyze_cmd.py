@@ -31,6 +31,12 @@ def register(app: typer.Typer) -> None:
         include_tests: bool = typer.Option(False, "--include-tests", help="Also analyze test code (tests/, "
                                            "test_*.py, conftest.py), left out by default."),
         project: Path | None = options.project_option(),
+        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
+                                           help="The monolith's interpreter: its installed distributions name the "
+                                           "third-party imports (default: SRC/.venv or SRC/venv, else cleave's)."),
+        dynamic_routes: bool | None = typer.Option(None, "--dynamic-routes/--static-routes",
+                                                   help="Also import the app with --python and read its real URL "
+                                                   "map (default: when that environment has the framework)."),
     ) -> None:
         """Parse SRC and build its dependency graph (graph.json)."""
         from analyzer import AnalyzerError, render, summarize
@@ -41,7 +47,7 @@ def register(app: typer.Typer) -> None:
         cache_dir = None if no_cache else out.parent / "cache"
         with output.progress("analyzing", "files", enabled=not as_json) as report:
             graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report,
-                        include_tests=include_tests)
+                        include_tests=include_tests, python=python, dynamic_routes=dynamic_routes)
         for diagnostic in graph.diagnostics:
             output.warn(diagnostic.render())
         stamp = None if cache_dir is None else cache_dir / "written"

@@ -17,6 +17,7 @@ import typer
 from cleave import __version__
 from cleave.cli import output
 from cleave.errors import CleaveError
+from cleave.settings import Settings
 
 app = typer.Typer(
     name="cleave",
@@ -71,10 +72,11 @@ class _Interrupts:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return its exit code (what tests call)."""
-    _register()
     interrupts = _Interrupts()
     previous = signal.signal(signal.SIGINT, interrupts) if _main_thread() else None
     try:
+        Settings.from_env()  # a bad CLEAVE_* value is one line before anything runs
+        _register()
         app(args=list(argv) if argv is not None else None, prog_name="cleave")  # standalone: usage errors exit 2
         code = output.EXIT_OK
     except SystemExit as done:

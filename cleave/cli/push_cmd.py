@@ -44,9 +44,10 @@ def register(app: typer.Typer) -> None:
         build = Path(arguments[0]) if len(arguments) == 2 else Path(".cleave/build")
         registry = arguments[-1]
         packager.registry_reference(registry)  # a malformed registry is a usage error before anything is read
-        with output.progress("push", enabled=not as_json):
-            results = packager.push(build, registry, tag=tag, plain_http=plain_http, tls_verify=tls_verify,
-                                    settings=Settings.from_env())
+        if not as_json:
+            output.stderr.print(f"pushing the images of {build} to {registry} ...", markup=False)
+        results = packager.push(build, registry, tag=tag, plain_http=plain_http, tls_verify=tls_verify,
+                                settings=Settings.from_env())
         if as_json:
             output.print_json({"images": [asdict(result) for result in results]})
             return

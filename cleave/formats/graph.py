@@ -13,16 +13,23 @@ Nodes (``id`` is the key):
     line, end_line
     module, class and function nodes have a dotted id relative to the source root (``shop.orders.service``,
     ``shop.orders.service.Order.total``, ``mod.outer.inner``); a variable is ``module.NAME``;
-    a table is ``table:<name>`` (lower-cased); a third-party distribution ``package:<canonical name>``.
-    Optional attributes: modules ``is_package``; functions ``is_method``, ``is_async``, ``is_generator``,
-    ``decorators`` (qualified names); classes ``decorators``, ``bases`` (as written); packages ``version``,
-    ``requirement``, ``import_names``.
+    a table is ``table:<name>`` (lower-cased); a third-party distribution ``package:<canonical name>``;
+    a route ``route:<framework>:<METHODS> <path>`` (METHODS comma-joined, ``*`` for any); an environment
+    variable ``env:<NAME>``.
+    Optional attributes: modules ``is_package``, ``role`` (one of MODULE_ROLES; absent = ``code``); functions
+    ``is_method``, ``is_async``, ``is_generator``, ``decorators`` (qualified names); classes ``decorators``,
+    ``bases`` (as written), ``orm`` (``django``|``sqlalchemy``) and ``table`` for ORM models; packages
+    ``version``, ``requirement``, ``import_names``; routes ``framework`` (flask|django|starlette), ``methods``
+    (sorted, upper-case; empty = any), ``path`` (prefixes applied), ``regex`` (anchored ``^...$``, matches the
+    request paths served), ``prefix`` (the literal part before the first variable part), ``name``, ``file``,
+    ``line``, ``source`` (``static``|``dynamic``).
 
 Edges (``kind`` is also the key), each with ``weight`` (occurrences) and ``lines`` (sorted line numbers in the
 source's file):
     contains     module -> class/function/variable, class -> method, function -> nested function
     imports      module -> module (``type_checking``: only under ``if TYPE_CHECKING``; ``lazy``: only inside
-                 functions; ``names``: the imported names, for ``from m import a``)
+                 functions; ``names``: the imported names, for ``from m import a``; ``string``: named in a
+                 framework string such as ``ROOT_URLCONF``, ``INSTALLED_APPS``, ``include("app.urls")``)
     calls        function/module -> function/class (calling a class is instantiating it); ``passes`` lists
                  what crosses besides data: ``callable`` (a function or lambda passed as argument), ``file``
                  (an open file object), ``generator``
@@ -30,8 +37,18 @@ source's file):
     reads        function/module -> variable (a module global read)
     writes       function/module -> variable (assignment after definition, ``global`` assignment, item or
                  attribute assignment, augmented assignment, a mutating method call such as ``append``)
-    uses_table   function/module/class -> table (``ops``: sorted subset of create/select/insert/update/delete)
+    uses_table   function/module/class -> table (``ops``: sorted subset of declare/create/select/insert/update/
+                 delete, ``declare`` for the ORM model that declares the table; ``access``: sorted subset of
+                 read/write)
     uses_package module -> package
+    handles      route -> the view function or class
+    references   table -> table (a foreign key, a many-to-many through table, a relationship; ``file``)
+    reads_env    module/function -> env (``default``: the default as written, or null)
+
+Graph ``meta``: ``files``, ``lines``, ``fingerprint``, ``framework`` (flask|django|starlette|fastapi|null),
+``entry_candidates`` (``[{"target": "pkg.mod:attr", "kind": "wsgi"|"asgi", "framework", "evidence"}]``),
+``settings_module`` (Django), ``python`` (the interpreter whose environment named the distributions),
+``excluded_tests`` (test files left out).
 """
 
 from __future__ import annotations
@@ -49,11 +66,18 @@ from cleave.formats.errors import FormatError
 
 FORMAT: Final = "cleave.graph/1"
 
-NODE_KINDS: Final = ("module", "class", "function", "variable", "table", "package")
-EDGE_KINDS: Final = ("contains", "imports", "calls", "inherits", "reads", "writes", "uses_table", "uses_package")
+NODE_KINDS: Final = ("module", "class", "function", "variable", "table", "package", "route", "env")
+EDGE_KINDS: Final = ("contains", "imports", "calls", "inherits", "reads", "writes", "uses_table", "uses_package",
+                     "handles", "references", "reads_env")
+# route, env, handles, references, reads_env: CONTRACTS.md's graph.json additions (issue 14)
 
 TABLE_PREFIX: Final = "table:"
 PACKAGE_PREFIX: Final = "package:"
+ROUTE_PREFIX: Final = "route:"
+ENV_PREFIX: Final = "env:"
+MODULE_ROLES: Final = ("code", "migration", "test", "settings", "urls", "wsgi", "asgi", "manage")
+ACCESS_OF_OP: Final = {"select": "read", "insert": "write", "update": "write", "delete": "write"}
+"""``uses_table`` ``ops`` -> ``access`` (``create`` and ``declare`` are neither)."""
 
 
 @dataclass(frozen=True, order=True)

@@ -7,6 +7,8 @@
     k8s/<service>.yaml         Deployment (or StatefulSet + claim for a service that owns data), Service,
                                HorizontalPodAutoscaler (not for a StatefulSet), PodDisruptionBudget, NetworkPolicy
     k8s/network.yaml           the namespace's default-deny NetworkPolicy
+    k8s/volumes.yaml           a ReadWriteMany claim per volume services share (an edge split's SQLite database)
+                               secret_env values come from the Secret <project>-secrets (made by the operator)
     k8s/ingress.yaml           an Ingress for the entry service and the plan's routes
     k8s/gateway-api/route.yaml HTTPRoute(s) for clusters with the Gateway API (`kubectl apply -f`, not in the
                                kustomization: it needs the Gateway API's CRDs and a Gateway named in DeployOptions)
@@ -28,6 +30,7 @@ from packager.deploy.k8s_workloads import (
     quantities,
     selector_labels,
     service,
+    shared_claims,
     workload,
 )
 
@@ -64,6 +67,9 @@ def k8s_documents(topology: Topology, *, calls_graph: CallGraph | None = None, i
 def cluster_documents(topology: Topology, options: DeployOptions, port: int = PORT) -> dict[str, list[dict[str, Any]]]:
     """The files beside the per-service ones: namespace, default-deny, Ingress, HTTPRoutes (by file name)."""
     files = {"namespace.yaml": [namespace(topology, options)], "network.yaml": [default_deny(topology, options)]}
+    claims = shared_claims(topology, options)
+    if claims:
+        files["volumes.yaml"] = claims
     entry = ingress(topology, options, port)
     if entry is not None:
         files["ingress.yaml"] = [entry]

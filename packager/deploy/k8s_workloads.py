@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
-from packager.deploy.common import DeployOptions, mebibytes
+from packager.deploy.common import DeployOptions, dns_label, mebibytes
 
 PORT_NAME: Final = "http"
 DEFAULT_CPU_REQUEST: Final = "100m"
@@ -52,17 +52,19 @@ def quantities(spec: ServiceSpec) -> dict[str, dict[str, str]]:
     return {"requests": requests, "limits": limits} if limits else {"requests": requests}
 
 
-def _container(spec: ServiceSpec, callees: list[str], image: str, port: int) -> dict[str, Any]:
+def _container(spec: ServiceSpec, callees: list[str], image: str, port: int, secret_name: str) -> dict[str, Any]:
     variables = {"CLEAVE_SERVICE": spec.name, "CLEAVE_LISTEN": f"0.0.0.0:{port}", "DATA_DIR": spec.data_dir,
                  **spec.env, **{service_url_variable(callee): f"http://{callee}:{port}" for callee in callees}}
     probe = {"httpGet": {"path": spec.health_path, "port": PORT_NAME}, "timeoutSeconds": 2}
     uid = int(spec.user.partition(":")[0])
+    secrets = [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": name}}}
+               for name in sorted(spec.secret_env)]
     return {
         "name": spec.name,
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}],
-        "env": [{"name": key, "value": value} for key, value in variables.items()],
+        "env": [*({"name": key, "value": value} for key, value in variables.items()), *secrets],
         "resources": quantities(spec),
         "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
         "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 2},
@@ -70,8 +72,14 @@ def _container(spec: ServiceSpec, callees: list[str], image: str, port: int) -> 
         "securityContext": {"runAsNonRoot": True, "runAsUser": uid, "readOnlyRootFilesystem": True,
                             "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
                             "seccompProfile": {"type": "RuntimeDefault"}},
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": spec.data_dir}],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": spec.data_dir},
+                         *({"name": volume_name(v.name), "mountPath": v.target} for v in spec.volumes)],
     }
+
+
+def volume_name(name: str) -> str:
+    """The pod volume (and claim) of a topology volume shared by services."""
+    return dns_label(f"shared-{name}")
 
 
 def pod_template(topology: Topology, spec: ServiceSpec, callees: list[str], image: str, port: int, *,
@@ -82,6 +90,8 @@ def pod_template(topology: Topology, spec: ServiceSpec, callees: list[str], imag
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
     if not stateful:
         volumes.append({"name": "data", "emptyDir": {}})  # scratch space: this service owns no data
+    volumes += [{"name": volume_name(v.name), "persistentVolumeClaim": {"claimName": volume_name(v.name)}}
+                for v in spec.volumes]
     return {
         "metadata": {"labels": labels(topology, spec)},
         "spec": {
@@ -92,10 +102,26 @@ def pod_template(topology: Topology, spec: ServiceSpec, callees: list[str], imag
             "topologySpreadConstraints": [
                 {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
                 for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")],
-            "containers": [_container(spec, callees, image, port)],
+            "containers": [_container(spec, callees, image, port, secret_name(topology))],
             "volumes": volumes,
         },
     }
+
+
+def secret_name(topology: Topology) -> str:
+    """The Secret holding every service's ``secret_env`` values (created by the operator, never by cleave)."""
+    return f"{topology.project}-secrets".lower()[:63]
+
+
+def shared_claims(topology: Topology, options: DeployOptions) -> list[dict[str, Any]]:
+    """One ReadWriteMany claim per volume that services share (an edge split's SQLite database, uploads)."""
+    names = sorted({v.name for s in topology.services for v in s.volumes})
+    return [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+             "metadata": {"name": volume_name(name), "namespace": options.namespace_for(topology),
+                          "labels": {"app.kubernetes.io/part-of": topology.project[:63],
+                                     "app.kubernetes.io/managed-by": "cleave"}},
+             "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": options.storage}}}}
+            for name in names]
 
 
 def workload(topology: Topology, spec: ServiceSpec, callees: list[str], options: DeployOptions, port: int

@@ -13,7 +13,8 @@ one). ``except`` (the fallback service): a request a rule matches is 404, everyt
 The database comes from the runtime's environment: ``CLEAVE_DATABASE_URL`` (the user's own database), or
 ``CLEAVE_DB_ENGINE`` with ``CLEAVE_DB_PATH`` (sqlite) or ``CLEAVE_DB_SOCKET_DIR``, ``CLEAVE_DB_NAME``,
 ``CLEAVE_DB_USER`` (postgresql, unix socket only). :func:`prepare_environment` turns them into the URL the app
-reads (``variable``), and for Django into ``DATABASES['default']`` through :mod:`cleave_kit.django_settings`.
+reads (``variable``, default ``DATABASE_URL``), and for Django into ``DATABASES['default']`` through
+:mod:`cleave_kit.django_settings`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 from urllib.parse import quote
 
 SETTINGS_VARIABLE = "CLEAVE_DJANGO_SETTINGS"
+DEFAULT_VARIABLE = "DATABASE_URL"
+"""Set when the analyzer saw no variable the app reads its database from: the most common convention."""
 SQLITE_TIMEOUT = 30
 _NOT_HERE = b"Not Found: this service does not serve this path\n"
 
@@ -58,7 +61,7 @@ def prepare_environment(spec: dict[str, Any], environ: MutableMapping[str, str])
     url = database_url(environ, style)
     if url is None:
         return
-    variable = database.get("variable")
+    variable = database.get("variable") or DEFAULT_VARIABLE
     if isinstance(variable, str) and variable:
         environ[variable] = url
     settings = database.get("settings")

@@ -130,14 +130,14 @@ def test_sql_tables_from_strings_and_models() -> None:
         ("shop.db.insert", "table:orders", ("insert",)),
         ("shop.db.update", "table:customers", ("update",)),
         ("shop.db.delete", "table:orders", ("delete",)),
-        ("shop.catalog.models.Product", "table:catalog_product", ("create",)),
-        ("shop.catalog.models.Tag", "table:shop_tags", ("create",)),  # Meta.db_table
-        ("shop.catalog.models.Note", "table:catalog_note", ("create",)),  # through an abstract base
+        ("shop.catalog.models.Product", "table:catalog_product", ("declare",)),
+        ("shop.catalog.models.Tag", "table:shop_tags", ("declare",)),  # Meta.db_table
+        ("shop.catalog.models.Note", "table:catalog_note", ("declare",)),  # through an abstract base
         ("shop.catalog.views.listing", "table:catalog_product", ("select",)),
         ("shop.catalog.views.add", "table:catalog_product", ("insert",)),
         ("shop.catalog.views.rename", "table:catalog_product", ("insert", "update")),
-        ("shop.alchemy.User", "table:users", ("create",)),  # __tablename__
-        ("shop.alchemy", "table:audit_log", ("create",)),  # Table("audit_log", metadata, ...)
+        ("shop.alchemy.User", "table:users", ("declare",)),  # __tablename__
+        ("shop.alchemy", "table:audit_log", ("declare",)),  # Table("audit_log", metadata, ...)
     }
     assert edge(graph, "shop.db.report", "table:customers", "uses_table")["lines"] == [11]
 

@@ -47,3 +47,17 @@ def test_a_new_crossing_fails_with_file_and_line(project: Path, capsys: pytest.C
     wheres = {item["where"] for item in document["new"]}
     assert any(where.startswith("mini/util/__init__.py:") for where in wheres), wheres
     assert "new crossing(s)" in captured.err and "cleave.yaml" in captured.err
+
+
+def test_piped_summaries_go_to_stdout_whole_lines(project: Path) -> None:
+    """Summaries are results (stdout); piped or on a narrow terminal they are never hard-wrapped."""
+    import subprocess
+    import sys
+
+    cleave = str(Path(sys.executable).parent / "cleave")
+    done = subprocess.run([cleave, "split", "-n", "3"], cwd=project, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "COLUMNS": "40", "HOME": str(project)}, check=True)
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "wrote cleave.yaml"
+    summary = next(line for line in lines if line.startswith("3 services,"))
+    assert len(summary) > 80 and "modularity" in summary

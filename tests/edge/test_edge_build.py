@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import socket
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from cleave.formats.plan import parse_plan
 from cleave.formats.topology import from_json, to_json
 from packager.build import build_services
+from packager.deploy import write_compose
 from packager.edge import path_regex
 from packager.kit.edge import database_url, django_database, prepare_environment, wsgi_route_filter
 from packager.topology import build_topology
@@ -74,6 +79,17 @@ def test_edge_trees_topology_and_routing(src: Path, tmp_path: Path) -> None:
     assert from_json(json.loads(json.dumps(to_json(topology)))) == topology
     assert "NOTES_SECRET" not in (tmp_path / "build" / "services" / "tags" / "service.json").read_text()
 
+    compose = tmp_path / "compose.yaml"
+    write_compose(topology, compose)
+    services = yaml.safe_load(compose.read_text())["services"]
+    assert services["web-init"]["command"] == list(topology.init.command)
+    assert services["notes"]["depends_on"]["web-init"] == {"condition": "service_completed_successfully"}
+    assert services["tags"]["environment"]["CLEAVE_DB_PATH"] == "/data/app.sqlite3"
+    assert services["tags"]["volumes"] == ["shared-database:/data"]  # the shared volume is its DATA_DIR
+    done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema",
+                           "vendor.compose-spec", str(compose)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
 
 def _call(app: Any, method: str, path: str) -> str:
     seen: list[str] = []
@@ -123,3 +139,22 @@ def test_database_urls_per_framework() -> None:
 ])
 def test_path_regex(path: str, regex: str) -> None:
     assert path_regex(path) == regex
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleave.formats.topology import ServiceSpec, Topology
+    from runtime.errors import RuntimeEngineError
+    from runtime.resources import check_external
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://shop:s3cret@127.0.0.1:{port}/shop"
+    spec = ServiceSpec(name="web", image="web", manifest_digest="", source_dir="services/web", command=("x",),
+                       secret_env={"CLEAVE_DATABASE_URL": "env:SHOP_DB"})
+    monkeypatch.setenv("SHOP_DB", url)
+    with pytest.raises(RuntimeEngineError) as caught:
+        check_external(Topology(project="shop", services=(spec,)))
+    message = str(caught.value)
+    assert f"the database postgresql://shop@127.0.0.1:{port}/shop is unreachable: " in message
+    assert "s3cret" not in message and "\n" not in message

@@ -74,7 +74,8 @@ def test_edge_services_share_the_database_and_answer_only_their_routes(notes: Pr
     assert request(str(sock("notes")), "POST", "/notes", b"first") == (201, {"id": 1})
     assert request(str(sock("tags")), "POST", "/tags", b"red") == (201, {"id": 1})
     assert request(str(sock("tags")), "GET", "/notes")[0] == 404  # not its route
-    assert request(notes.gateway(), "GET", "/notes/1")[0] == 404  # the fallback (web) leaves it to notes
+    assert request(notes.gateway(), "GET", "/notes/1") == (200, {"text": "first"})  # routed to notes
+    assert request(notes.gateway(), "GET", "/tags") == (200, ["red"])  # routed to tags
     assert request(str(sock("notes")), "GET", "/notes/1") == (200, {"text": "first"})
     assert request(notes.gateway(), "GET", "/") == (200, {"app": "notes", "notes": 1, "tags": 1})
     assert request(notes.gateway(), "GET", "/whoami") == (200, {"service": "web", "secret": "s3cret"})

@@ -100,3 +100,45 @@ def test_services_that_keep_tables_own_data_unless_the_plan_shares_a_database() 
     shared = dataclasses.replace(plan, database=Database(engine="postgresql", services=("orders",)))
     assert data_owners(shared) == {}
     assert isinstance(plan.services[0], ServicePlan)
+
+
+def test_ctrl_c_in_cleave_build_exits_130_and_keeps_the_old_build(tmp_path: Path) -> None:
+    """A real SIGINT to a real `cleave build` while it writes the new build aside: exit 130, one line, the old
+    build byte for byte, no staging folder left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "build"
+    packager.package(MINI, load_plan(MINI / "cleave.yaml"), out, analyze(MINI), images=False)
+    before = _digest(out)
+    cleave = str(Path(sys.executable).parent / "cleave")
+    process = subprocess.Popen([cleave, "build", str(MINI), "-p", str(MINI / "cleave.yaml"), "-o", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(p.name.endswith(".staging") for p in tmp_path.iterdir()):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.skip("the build ended before its staging folder was seen")
+            time.sleep(0.005)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+    assert _digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cleave", "build"]  # .cleave: the analysis cache
+
+
+def test_the_splitters_table_owners_get_the_volumes() -> None:
+    from packager.orchestrate import data_owners
+
+    plan = dataclasses.replace(load_plan(MINI / "cleave.yaml"), metrics={"tables": {
+        "orders": {"owner": "orders", "reads_from": {"web": ["mini/web.py:3"]}}, "lines": {"owner": "orders"},
+        "products": {"owner": "catalog"}}})
+    assert data_owners(plan) == {"catalog": ("products",), "orders": ("lines", "orders")}

@@ -97,3 +97,12 @@ def test_ps_cells_have_no_spaces_and_services_at_zero_and_drift_show() -> None:
     assert replicas[2] == ["web-1", "0/1", "CrashLoopBackOff", "4", "-", "-", "-", "-"]
     assert all(" " not in cell for row in services + replicas for cell in row)
     assert (age(59), age(3600), age(90000), memory(512), memory(3 * 2**30)) == ("59s", "1h", "1d", "512B", "3.0Gi")
+
+
+def test_logs_of_a_silent_service_say_so(tmp_path: Path) -> None:
+    (tmp_path / ".cleave" / "logs").mkdir(parents=True)
+    (tmp_path / ".cleave" / "logs" / "quiet-0.log").write_text("")
+    result = subprocess.run([CLEAVE, "logs", "quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0 and result.stdout == ""
+    assert "no output yet: the replicas have written nothing" in result.stderr

@@ -230,3 +230,38 @@ def test_ingress_and_httproute_follow_the_plans_routes(tmp_path: Path) -> None:
     assert fallback["backendRefs"] == [{"name": "web", "port": 8000}]
     services = {name for kind, name in by_kind_and_name(tmp_path / "k8s") if kind == "Service"}
     assert {ref["name"] for rule in route["spec"]["rules"] for ref in rule["backendRefs"]} <= services
+
+
+def test_shared_volumes_and_secrets_reach_every_pod_that_needs_them(tmp_path: Path) -> None:
+    """An edge split shares its SQLite database through a volume and reads a secret from the environment: in k8s a
+    ReadWriteMany claim and a Secret reference, in compose a named volume and an interpolated variable."""
+    from dataclasses import replace
+
+    from cleave.formats.topology import Volume
+
+    db = Volume(name="app_db", target="/var/lib/app")
+    services = tuple(replace(spec(name), volumes=(db,), secret_env={"SECRET_KEY": "env:SHOP_SECRET"})
+                     for name in ("web", "api"))
+    topology = Topology(project="notes", gateway="web", services=(*services, spec("worker")))
+    paths = write_k8s(topology, tmp_path / "k8s")
+    validate(paths)
+    objects = by_kind_and_name(tmp_path / "k8s")
+    claim = objects[("PersistentVolumeClaim", "shared-app-db")]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    for name in ("web", "api"):
+        pod = objects[("Deployment", name)]["spec"]["template"]["spec"]
+        assert {"name": "shared-app-db", "persistentVolumeClaim": {"claimName": "shared-app-db"}} in pod["volumes"]
+        container = pod["containers"][0]
+        assert {"name": "shared-app-db", "mountPath": "/var/lib/app"} in container["volumeMounts"]
+        assert {"name": "SECRET_KEY", "valueFrom": {"secretKeyRef": {"name": "notes-secrets", "key": "SECRET_KEY"}}
+                } in container["env"]
+    worker = objects[("Deployment", "worker")]["spec"]["template"]["spec"]
+    assert all(v["name"] != "shared-app-db" for v in worker["volumes"])
+    compose = write_compose(topology, tmp_path / "compose.yaml")
+    done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(compose)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = yaml.safe_load(compose.read_text())
+    assert "shared-app_db:/var/lib/app" in document["services"]["api"]["volumes"]
+    assert document["services"]["api"]["environment"]["SECRET_KEY"] == "${SHOP_SECRET:?set SHOP_SECRET}"
+    assert "shared-app_db" in document["volumes"]

@@ -1,0 +1,83 @@
+"""The monolith's own environment: which interpreter names its distributions (``--python``), what that
+interpreter has installed, and the import-name -> distribution mapping there.
+
+Default interpreter: ``SRC/.venv`` or ``SRC/venv`` when present, else the one running cleave. Another
+interpreter is asked with one short script (``packages_distributions()`` and versions), in its own process.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from analyzer.errors import AnalyzerError
+
+_PROBE: Final = """
+import importlib.metadata as m, json, sys
+names = {k: list(v) for k, v in m.packages_distributions().items()}
+versions = {}
+for d in m.distributions():
+    name = d.metadata["Name"]
+    if name:
+        versions.setdefault(name.lower().replace("_", "-").replace(".", "-"), d.version)
+print(json.dumps({"python": sys.executable, "version": sys.version.split()[0], "names": names,
+                  "versions": versions}))
+"""
+_TIMEOUT_S: Final = 60
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What one interpreter has installed."""
+
+    python: str
+    names: dict[str, list[str]]  # top-level import name -> distributions
+    versions: dict[str, str]  # canonical distribution name -> version
+    fingerprint: str  # changes when what is installed changes (part of the cache key)
+
+
+def default_python(src: Path) -> Path | None:
+    """``SRC/.venv/bin/python`` or ``SRC/venv/bin/python`` when present."""
+    for folder in (".venv", "venv"):
+        candidate = src / folder / "bin" / "python"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+@functools.cache
+def running_environment() -> Environment:
+    """The environment of the interpreter running cleave (read once)."""
+    names = {k: list(v) for k, v in importlib.metadata.packages_distributions().items()}
+    versions: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            versions.setdefault(name.lower().replace("_", "-").replace(".", "-"), dist.version)
+    return Environment(sys.executable, names, versions, "running:" + json.dumps(sorted(versions.items())))
+
+
+def environment(src: Path, python: Path | None) -> Environment:
+    """The environment of ``python`` (or the default one for ``src``); raises :class:`AnalyzerError` when the
+    interpreter cannot be run."""
+    chosen = python if python is not None else default_python(src)
+    if chosen is None:
+        return running_environment()
+    try:
+        done = subprocess.run([str(chosen), "-I", "-c", _PROBE], capture_output=True, text=True,
+                              timeout=_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise AnalyzerError(f"cannot run the interpreter: {error}", path=chosen,
+                            hint="pass --python with the monolith's interpreter (e.g. SRC/.venv/bin/python)") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise AnalyzerError(f"the interpreter failed to list its distributions: {last}", path=chosen,
+                            hint="pass --python with a Python 3.10+ interpreter of the monolith")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    return Environment(str(chosen), data["names"], data["versions"], done.stdout)
