@@ -106,7 +106,7 @@ def data_owners(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 
 def image_labels(src: Path) -> dict[str, str]:
-    """OCI annotations ``source``, ``revision`` and ``version`` from the source's git checkout (none outside one)."""
+    """OCI labels ``source``, ``revision`` and ``version`` when SRC is the top of a git checkout (none otherwise)."""
     def git(*args: str) -> str:
         try:
             done = subprocess.run(["git", "-C", str(src), *args], capture_output=True, text=True, timeout=10,
@@ -115,6 +115,9 @@ def image_labels(src: Path) -> dict[str, str]:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
+    top = git("rev-parse", "--show-toplevel")
+    if not top or Path(top).resolve() != src.resolve():
+        return {}  # only a monolith that is its own repository: a copy elsewhere must build the same images
     found = {"org.opencontainers.image.source": git("config", "--get", "remote.origin.url"),
              "org.opencontainers.image.revision": git("rev-parse", "HEAD"),
              "org.opencontainers.image.version": git("describe", "--tags", "--always")}

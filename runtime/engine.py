@@ -6,19 +6,15 @@ turns what happens to processes into supervisor events (a launch completed, a pi
 listens, the health thread's verdicts, control requests) and performs the actions the supervisor returns (start,
 signal, kill, adopt, release, retire). It keeps ``runtime-state.json`` current so that the next engine, after a
 restart or a ``kill -9``, re-adopts the replicas it can prove are its own (``runtime/adoption.py``) and their
-sockets (``pidfd_getfd``). Control requests are read and written by threads (``runtime/control_server.py``);
-the loop itself never waits on a client.
+sockets (``pidfd_getfd``). Control requests are read and written by threads: the loop never waits on a client.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import os
-import queue
 import selectors
-import shutil
 import signal
 import socket
 import threading
@@ -29,54 +25,30 @@ from typing import Any
 
 from cleave.formats.topology import Topology
 from cleave.settings import Settings
-from runtime import events, linux, resources, views
+from runtime import events, linux, views
+from runtime import machine as m
 from runtime.adoption import prove
 from runtime.control_server import Call, ControlServer
+from runtime.engine_files import close_retired, health_targets, provision, remove_runtime_files, state_record
 from runtime.errors import LaunchError, RuntimeEngineError
 from runtime.gateway import load_runtime_topology
 from runtime.health import HealthWatch, Target
+from runtime.inbox import Inbox
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.launch import PendingLaunch, become_subreaper, feed
+from runtime.logs import start_rotation
 from runtime.logview import record_start
-from runtime.machine import (
-    Action,
-    Adopt,
-    Adopted,
-    AllStopped,
-    Apply,
-    Dismiss,
-    Event,
-    Exited,
-    Group,
-    GroupKey,
-    GroupKind,
-    Kill,
-    Launched,
-    LaunchFailed,
-    Listening,
-    Log,
-    Phase,
-    Release,
-    ReplicaState,
-    Retired,
-    Scale,
-    Signal,
-    SlotKey,
-    Start,
-    StopAll,
-    Tick,
-    World,
-)
-from runtime.paths import ProjectPaths
+from runtime.machine import busy, initial, stands_in
+from runtime.paths import ProjectPaths, artifact_path
 from runtime.processes import STOP_GRACE, log, reap
 from runtime.protocol import Down, Request
 from runtime.readiness import is_listening
-from runtime.replicas import Service, build_spec, check_gateway_callers, kind_of, new_service, open_listener
+from runtime.replicas import Service, check_gateway_callers, kind_of, new_service, open_listener
 from runtime.stand_in import StandIns
-from runtime.state import EngineState, ReplicaRecord, load_state, save_state
+from runtime.state import EngineState, load_state, save_state
 from runtime.store import Store
-from runtime.supervisor import busy, initial, live, stands_in, step
+from runtime.supervisor import step
 
 Answerer = Callable[["Engine", Request], dict[str, Any]]
 """How the engine answers a control request (``runtime.requests.answer``)."""
@@ -93,8 +65,8 @@ class Engine:
         self.isolation = isolation or detect_isolation()
         self.topology: Topology = load_runtime_topology(self.build / "topology.json")  # + an edge split's router
         self.parent = paths.cgroup_parent(self.topology.project)
-        self.resources: dict[GroupKey, Service] = {}
-        self.world = World()
+        self.resources: dict[m.GroupKey, Service] = {}
+        self.world = m.World()
         self.gateway_url: str | None = None
         self.selector = selectors.DefaultSelector()
         self.stand_ins = StandIns(self.selector)
@@ -102,16 +74,15 @@ class Engine:
         self.remove_volumes = False
         self.waiting_down: list[Call] = []
         self.adopted = 0
-        self.pidfds: dict[SlotKey, int] = {}
-        self.pending: dict[SlotKey, PendingLaunch] = {}
+        self.pidfds: dict[m.SlotKey, int] = {}
+        self.pending: dict[m.SlotKey, PendingLaunch] = {}
         self._proven: dict[tuple[int, int], int] = {}  # adoption: (pid, start time) -> pidfd
-        self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.inbox = Inbox()
         self._detaching = False
         self._saved: object = None
         self.control: ControlServer | None = None
-        self.health = HealthWatch(self._targets, lambda: self.world.phase is Phase.STARTING, self.done, self.post,
-                                  per_replica=self.isolation.replica_health_checks,
+        self.health = HealthWatch(self._targets, lambda: self.world.phase is m.Phase.STARTING, self.done,
+                                  self.inbox.post, per_replica=self.isolation.replica_health_checks,
                                   user_namespace=self.isolation.user_namespace)
         from runtime.starter import Starter
         self.starter = Starter(paths, self.isolation, self.parent, self.selector, self.services)
@@ -124,7 +95,7 @@ class Engine:
                    if not g.retiring and g.key in self.resources}
         return {name: current[name] for name in self.world.order if name in current}
 
-    def every_service(self) -> list[tuple[Group, Service]]:
+    def every_service(self) -> list[tuple[m.Group, Service]]:
         """Every group with its resources: the current ones in start order, then those retiring."""
         groups = sorted(self.world.groups.values(), key=lambda g: (g.retiring, self._rank(g.name), g.generation))
         return [(g, self.resources[g.key]) for g in groups if g.key in self.resources]
@@ -142,8 +113,7 @@ class Engine:
     def prepare(self) -> None:
         """Unpack images, open or recover listening sockets, re-adopt replicas of a previous engine."""
         become_subreaper()
-        for folder in (self.paths.logs, self.paths.sockets, self.paths.stage, self.paths.volumes):
-            folder.mkdir(parents=True, exist_ok=True)
+        self.paths.make_private()
         self.lock = open(self.paths.state_dir / "engine.lock", "w")  # held for the engine's life  # noqa: SIM115
         try:
             fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -153,17 +123,17 @@ class Engine:
         check_gateway_callers(self.topology, self.isolation, self.build / "topology.json")
         previous = load_state(self.paths.state_file, self.parent)
         store = Store(self.paths.store, overlay=self.isolation.namespaces and self.isolation.overlay)
-        layout = self.build / self.topology.oci_layout
+        layout = artifact_path(self.build, self.topology.oci_layout, "topology.json oci_layout")
         generations = previous.generations if previous else {}
         groups = []
         for spec in self.topology.services:
-            image = store.unpack(layout, spec.image, spec.manifest_digest or None)
+            image = store.unpack(layout, spec.image, spec.manifest_digest)
             desired = previous.desired.get(spec.name, spec.replicas) if previous else spec.replicas
             generation = generations.get(spec.name, 0)
             self.resources[(spec.name, generation)] = new_service(
                 store, spec, image, topology=self.topology, generation=generation, paths=self.paths,
                 isolation=self.isolation)
-            groups.append(Group(spec.name, generation, desired, spec.health_path, kind_of(spec)))
+            groups.append(m.Group(spec.name, generation, desired, spec.health_path, kind_of(spec)))
         self.world = initial(tuple(groups), tuple(self.topology.start_order()), now=time.monotonic(),
                              start_timeout=Settings.from_env().start_timeout, stop_grace=STOP_GRACE)
         if previous is not None:
@@ -176,28 +146,7 @@ class Engine:
                 service.listener, service.listen = open_listener(service, self.paths, port)
         self.gateway_url = self._gateway_url()
         if previous is None:
-            self._provision()
-
-    def _provision(self) -> None:
-        """The database, then the one-time init, before any replica starts (runtime/resources.py)."""
-        services = self.services()
-        owner = None
-        if self.isolation.namespaces and not self.isolation.user_namespace and services:
-            uid, _, gid = next(iter(services.values())).spec.user.partition(":")
-            owner = (int(uid), int(gid or uid)) if uid.isdigit() and (gid or uid).isdigit() else None
-        resources.provision(self.topology, self.paths, owner)
-        init = self.topology.init
-        if init is None:
-            return
-        service = services[init.service]
-        spec = build_spec(service, f"{service.name}-0", services, self.paths, isolation=self.isolation,
-                          cgroup_procs=())
-        try:
-            resources.run_init(dataclasses.replace(spec, name=f"{service.name}-init", argv=init.command,
-                                                   log_path=str(self.paths.replica_log(f"{service.name}-init"))))
-        except Exception:
-            resources.stop_postgresql(self.paths)  # nothing runs after a failed init, the database neither
-            raise
+            provision(self.topology, self.paths, self.isolation, self.services())
 
     def _gateway_url(self) -> str | None:
         gateway = self.services().get(self.topology.gateway or "")
@@ -209,7 +158,7 @@ class Engine:
             if pidfd is None:
                 continue
             self._proven[(record.pid, record.start_time)] = pidfd
-            self._feed(Adopted((record.service, record.generation, record.index), record.pid, record.start_time,
+            self._feed(m.Adopted((record.service, record.generation, record.index), record.pid, record.start_time,
                                record.restarts, time.monotonic()))
             if record.service in previous.listeners:
                 self._recover_listener((record.service, record.generation, record.index), pidfd, previous)
@@ -217,7 +166,7 @@ class Engine:
             os.close(pidfd)
         self._proven.clear()
 
-    def _recover_listener(self, key: SlotKey, pidfd: int, previous: EngineState) -> None:
+    def _recover_listener(self, key: m.SlotKey, pidfd: int, previous: EngineState) -> None:
         """The listening socket of an adopted replica's service, taken from the replica (its fd 3)."""
         name = key[0]
         service = self.resources.get((name, key[1]))
@@ -234,61 +183,40 @@ class Engine:
 
     def run(self, on_ready: Callable[[Engine], None] | None = None) -> None:
         """Serve the control socket, start services in dependency order, supervise until ``down``."""
-        self.control = ControlServer(self.paths.control_socket, self.wake)
-        self.selector.register(self._wake_read, selectors.EVENT_READ, self._drain_wake)
+        self.control = ControlServer(self.paths.control_socket, self.inbox.wake)
+        self.inbox.register(self.selector)
         for key, pidfd in self.pidfds.items():
             slot = self.world.slots[key]
             self.selector.register(pidfd, selectors.EVENT_READ, self._exit_handler(key, slot.pid, pidfd))
         self.control.start()
         self.health.start()
+        start_rotation(self.paths.logs, self.done)
         announced = False
         try:
             while not self.done.is_set():
                 for ready, _ in self.selector.select(0.01 if busy(self.world) else 0.1):
                     ready.data(ready)
-                self._take_events()
+                for event in self.inbox.take():
+                    self._feed(event)
                 self._serve_calls()
                 self._probe_listening()
-                self._feed(Tick(time.monotonic()))
+                self._feed(m.Tick(time.monotonic()))
                 self._sync_stand_ins()
-                if self.world.phase is Phase.READY and not announced:
+                if self.world.phase is m.Phase.READY and not announced:
                     announced = True
                     if on_ready is not None:
                         on_ready(self)
                 if self._detaching:
                     self._save()
                     self.done.set()
-                elif self.world.phase is not Phase.STOPPED:
+                elif self.world.phase is not m.Phase.STOPPED:
                     self._save_if_changed()
         finally:
             self.done.set()
             self.selector.close()
             self.control.close()
             for call in self.waiting_down:
-                call.answer({"ok": True, "stopped": self.world.phase is Phase.STOPPED})
-
-    def wake(self) -> None:
-        """Make the loop look at once (from any thread)."""
-        with contextlib.suppress(BlockingIOError):
-            os.write(self._wake_write, b"!")
-
-    def post(self, event: Event) -> None:
-        """Queue ``event`` for the loop (the health thread's verdicts, signals)."""
-        self._events.put(event)
-        self.wake()
-
-    def _drain_wake(self, key: selectors.SelectorKey) -> None:
-        with contextlib.suppress(BlockingIOError):
-            while os.read(self._wake_read, 4096):
-                pass
-
-    def _take_events(self) -> None:
-        while True:
-            try:
-                event = self._events.get_nowait()
-            except queue.Empty:
-                return
-            self._feed(event)
+                call.answer({"ok": True, "stopped": self.world.phase is m.Phase.STOPPED})
 
     def _serve_calls(self) -> None:
         assert self.control is not None
@@ -296,7 +224,7 @@ class Engine:
             if isinstance(call.request, Down):
                 self.remove_volumes = self.remove_volumes or call.request.volumes
                 self.waiting_down.append(call)
-                self._feed(StopAll(time.monotonic()))
+                self._feed(m.StopAll(time.monotonic()))
                 continue
             try:
                 call.answer(self.answer(self, call.request))
@@ -305,11 +233,11 @@ class Engine:
 
     def _probe_listening(self) -> None:
         for slot in list(self.world.slots.values()):
-            if slot.state is ReplicaState.STARTING and is_listening(slot.pid):
-                self._feed(Listening(slot.key, slot.pid))
+            if slot.state is m.ReplicaState.STARTING and is_listening(slot.pid):
+                self._feed(m.Listening(slot.key, slot.pid))
 
     def _sync_stand_ins(self) -> None:
-        if self.world.phase in (Phase.STOPPING, Phase.STOPPED):
+        if self.world.phase in (m.Phase.STOPPING, m.Phase.STOPPED):
             self.stand_ins.release_all()
             return
         standing = {name: service.listener for name, service in self.services().items()
@@ -317,34 +245,21 @@ class Engine:
         self.stand_ins.sync(standing)
 
     def _targets(self) -> list[Target]:
-        """What the health thread checks (read from its thread: the world is an immutable value)."""
-        world, targets = self.world, []
-        for group in world.groups.values():
-            service = self.resources.get(group.key)
-            if service is None or group.kind is GroupKind.JOB:
-                continue
-            listen = service.listen
-            address = None if listen is None else listen.address if listen.kind == "unix" else (
-                "127.0.0.1", int(listen.address))
-            slots = world.slots_of(group.key)
-            targets.append(Target(group.key, address, group.health_path,
-                                  tuple((s.pid, s.start_time) for s in slots
-                                        if s.state is ReplicaState.RUNNING and s.pid),
-                                  any(s.pid for s in slots)))
-        return targets
+        """What the health thread checks (called from its thread: the world is an immutable value)."""
+        return health_targets(self.world, self.resources)
 
     # ---- events in, actions out --------------------------------------------------------------------------------
 
-    def scale(self, event: Scale) -> None:
+    def scale(self, event: m.Scale) -> None:
         """New desired counts (checked by ``runtime/requests.py``)."""
         self._feed(event)
 
-    def apply(self, event: Apply) -> None:
+    def apply(self, event: m.Apply) -> None:
         """A new build or a restart (``runtime/rollout.py`` made the new generations' resources)."""
         self._feed(event)
         self.gateway_url = self._gateway_url()
 
-    def _feed(self, event: Event) -> None:
+    def _feed(self, event: m.Event) -> None:
         before = self.world.phase
         self.world, actions = step(self.world, event)
         if self.world.phase is not before:
@@ -353,56 +268,56 @@ class Engine:
         for action in actions:
             self._perform(action)
 
-    def _perform(self, action: Action) -> None:
-        if isinstance(action, Start):
+    def _perform(self, action: m.Action) -> None:
+        if isinstance(action, m.Start):
             self._start(action.key)
-        elif isinstance(action, (Signal, Kill)):
+        elif isinstance(action, (m.Signal, m.Kill)):
             pidfd = self.pidfds.get(action.key)
             if pidfd is not None:
                 with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(pidfd, signal.SIGKILL if isinstance(action, Kill) else signal.SIGTERM)
-        elif isinstance(action, Adopt):
+                    linux.pidfd_send_signal(pidfd, signal.SIGKILL if isinstance(action, m.Kill) else signal.SIGTERM)
+        elif isinstance(action, m.Adopt):
             self.pidfds[action.key] = os.dup(self._proven[(action.pid, self.world.slots[action.key].start_time)])
             self.adopted += 1
-        elif isinstance(action, Dismiss):
+        elif isinstance(action, m.Dismiss):
             pidfd = self._proven.get((action.pid, action.start_time))
             if pidfd is not None:
                 with contextlib.suppress(OSError):
                     linux.pidfd_send_signal(pidfd, signal.SIGTERM)
-        elif isinstance(action, Release):
+        elif isinstance(action, m.Release):
             service = self.resources.get((action.key[0], action.key[1]))
             if self.isolation.cgroups is not None and service is not None:
                 with contextlib.suppress(OSError):
                     self.isolation.cgroups.remove(service.cgroup(self.parent, str(action.key[2])))
-        elif isinstance(action, Retired):
+        elif isinstance(action, m.Retired):
             self._retired(action.key)
-        elif isinstance(action, Log):
+        elif isinstance(action, m.Log):
             log(action.line)
             events.append(self.paths, "replica", action.line)
-        elif isinstance(action, AllStopped):
+        elif isinstance(action, m.AllStopped):
             self._cleanup()
             for call in self.waiting_down:
                 call.answer({"ok": True, "stopped": True})
             self.waiting_down.clear()
             self.done.set()
 
-    def _start(self, key: SlotKey) -> None:
+    def _start(self, key: m.SlotKey) -> None:
         service = self.resources[(key[0], key[1])]
         try:
             pending = self.starter.begin(service, key[2])
         except (LaunchError, OSError) as error:
-            self._feed(LaunchFailed(key, str(error), time.monotonic()))
+            self._feed(m.LaunchFailed(key, str(error), time.monotonic()))
             return
         self.pending[key] = pending
         self.selector.register(pending.fd, selectors.EVENT_READ, lambda _: self._launched(key))
 
-    def _launched(self, key: SlotKey) -> None:
+    def _launched(self, key: m.SlotKey) -> None:
         pending = self.pending[key]
         try:
             launched = feed(pending)
         except (LaunchError, OSError) as error:
             self._forget_pending(key)
-            self._feed(LaunchFailed(key, str(error), time.monotonic()))
+            self._feed(m.LaunchFailed(key, str(error), time.monotonic()))
             return
         if launched is None:
             return
@@ -410,7 +325,7 @@ class Engine:
         try:
             pidfd = linux.pidfd_open(launched.pid)
         except OSError as error:
-            self._feed(LaunchFailed(key, f"gone right after exec: {error}", time.monotonic()))
+            self._feed(m.LaunchFailed(key, f"gone right after exec: {error}", time.monotonic()))
             return
         self.pidfds[key] = pidfd
         self.selector.register(pidfd, selectors.EVENT_READ, self._exit_handler(key, launched.pid, pidfd))
@@ -418,14 +333,14 @@ class Engine:
         with contextlib.suppress(OSError):
             record_start(self.paths, replica, launched.pid)
         events.append(self.paths, "started", f"{replica} started (pid {launched.pid})", replica=replica)
-        self._feed(Launched(key, launched.pid, launched.start_time, time.monotonic()))
+        self._feed(m.Launched(key, launched.pid, launched.start_time, time.monotonic()))
 
-    def _forget_pending(self, key: SlotKey) -> None:
+    def _forget_pending(self, key: m.SlotKey) -> None:
         pending = self.pending.pop(key)
         self.selector.unregister(pending.fd)  # before closing: see launch.feed()
         os.close(pending.fd)
 
-    def _exit_handler(self, key: SlotKey, pid: int, pidfd: int) -> Callable[[selectors.SelectorKey], None]:
+    def _exit_handler(self, key: m.SlotKey, pid: int, pidfd: int) -> Callable[[selectors.SelectorKey], None]:
         def handle(selector_key: selectors.SelectorKey) -> None:
             self.selector.unregister(pidfd)
             os.close(pidfd)
@@ -437,21 +352,15 @@ class Engine:
             if cgroups is not None and service is not None and \
                     cgroups.usage(service.cgroup(self.parent, str(key[2]))).oom_kills:
                 reason += " (out of memory)"
-            self._feed(Exited(key, pid, reason, time.monotonic(), code))
+            self._feed(m.Exited(key, pid, reason, time.monotonic(), code))
         return handle
 
-    def _retired(self, key: GroupKey) -> None:
+    def _retired(self, key: m.GroupKey) -> None:
         """A retiring group has no replica left: stop its zygote, close a listener no current service uses."""
         old = self.resources.pop(key, None)
-        if old is None:
-            return
-        self.starter.stop_zygote(old)
-        if old.listener is not None and all(s.listener is not old.listener for s in self.resources.values()):
-            old.listener.close()
-            in_use = {s.listen.address for s in self.resources.values() if s.listen is not None}
-            if old.listen is not None and old.listen.kind == "unix" and old.listen.address not in in_use:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(old.listen.address)
+        if old is not None:
+            self.starter.stop_zygote(old)
+            close_retired(old, list(self.resources.values()))
 
     # ---- status, stopping, the state file ----------------------------------------------------------------------
 
@@ -462,44 +371,22 @@ class Engine:
     def detach(self) -> None:
         """Leave the replicas running and exit: the next engine re-adopts them from the state file."""
         self._detaching = True
-        self.wake()
+        self.inbox.wake()
 
     def begin_stop(self) -> None:
         """Stop every replica (SIGTERM, then SIGKILL after the grace period); :meth:`run` returns when done."""
-        self.post(StopAll(time.monotonic()))
+        self.inbox.post(m.StopAll(time.monotonic()))
 
     def _cleanup(self) -> None:
         for _, service in self.every_service():
             self.starter.stop_zygote(service)
-        if self.isolation.cgroups is not None:
-            with contextlib.suppress(OSError):
-                self.isolation.cgroups.remove(self.parent)
-        for service in self.resources.values():
-            if service.listener is not None:
-                service.listener.close()
-            if service.listen is not None and service.listen.kind == "unix":
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(service.listen.address)
-        with contextlib.suppress(FileNotFoundError):
-            self.paths.state_file.unlink()
-        shutil.rmtree(self.paths.state_dir / "run", ignore_errors=True)
-        shutil.rmtree(self.paths.sockets, ignore_errors=True)
-        resources.stop_postgresql(self.paths, remove=self.remove_volumes)
-        if self.remove_volumes:
-            shutil.rmtree(self.paths.volumes, ignore_errors=True)
+        remove_runtime_files(self.paths, list(self.resources.values()), self.isolation, self.parent,
+                             remove_volumes=self.remove_volumes)
 
     def _snapshot(self) -> EngineState:
-        replicas = tuple(ReplicaRecord(s.service, s.index, s.pid, s.start_time, s.restarts,
-                                       self.resources[s.group].cgroup(self.parent, str(s.index)), s.generation)
-                         for s in sorted(live(self.world), key=lambda s: s.key) if s.group in self.resources)
-        current = self.services()
-        return EngineState(
-            engine_pid=os.getpid(), engine_start_time=linux.process_start_time(os.getpid()) or 0,
-            build=str(self.build), project=self.topology.project, cgroup_parent=self.parent,
-            isolation=self.isolation.describe(), desired={g.name: g.desired for g in self.world.groups.values()
-                                                          if not g.retiring},
-            listeners={n: s.listen for n, s in current.items() if s.listen is not None}, replicas=replicas,
-            gateway_url=self.gateway_url, generations={n: s.generation for n, s in current.items() if s.generation})
+        return state_record(self.world, self.resources, self.services(), build=self.build,
+                            project=self.topology.project, parent=self.parent, isolation=self.isolation,
+                            gateway_url=self.gateway_url)
 
     def _save_if_changed(self) -> None:
         snapshot = self._snapshot()

@@ -24,12 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from runtime import linux
+from runtime import confine, linux
 from runtime.errors import LaunchError
+from runtime.rootfs import make_dir_in_root, mount_dev, mount_empty_proc
 
 NAMESPACES: Final = (linux.CLONE_NEWNS | linux.CLONE_NEWPID | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
                      | linux.CLONE_NEWNET)
-DEVICES: Final = ("null", "zero", "full", "random", "urandom", "tty")
+# A zygote stays in the host's pid namespace: the replicas it forks must become the engine's children (a pid
+# namespace's init would inherit them instead, and kill them all when it exits); /proc shows it nothing, and a
+# Landlock domain keeps its signals to its own replicas.
+ZYGOTE_NAMESPACES: Final = linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC | linux.CLONE_NEWNET
 _HIGH_FD: Final = 64
 
 
@@ -53,10 +57,11 @@ class LaunchSpec:
     sockets: tuple[tuple[str, str], ...] = ()  # (name inside /run/cleave, host socket path)
     cwd: str = ""                         # plain-process runs: the host folder to run in
     tmpfs_size: str = "64m"
-    zygote: bool = False                  # a service's zygote: own mount namespace only, keeps its privileges
+    zygote: bool = False                  # a service's zygote: confined like a replica, in a user namespace of its own
     control_fd: int = -1                  # the zygote's control socket, passed as fd 4
     user_namespace: bool = False          # rootless: the namespaces live in a user namespace mapping us to the user
     rootfs: str = ""                      # a flattened image bind-mounted read-only instead of overlayfs (rootless)
+    groups: tuple[int, ...] = ()          # supplementary groups: those of the sockets of the services it calls
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def begin_launch(spec: LaunchSpec) -> PendingLaunch:
     """Fork the helper and return at once; the replica sets itself up in parallel with the caller."""
     started = time.perf_counter()
     read_end, write_end = os.pipe()
-    log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
     pid = os.fork()
     if pid == 0:  # the helper
         try:
@@ -147,7 +152,7 @@ def begin_zygote_launch(control: socket.socket, spec: LaunchSpec) -> PendingLaun
     env = {**dict(spec.env), "LISTEN_FDS": "1", "LISTEN_PID": "1"}
     request = json.dumps({"name": spec.name, "env": env, "workdir": spec.workdir, "uid": uid, "gid": gid})
     read_end, write_end = os.pipe()
-    fds = [write_end, os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)]
+    fds = [write_end, os.open(spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)]
     try:
         fds += [os.open(procs, os.O_WRONLY | os.O_CLOEXEC) for procs in spec.cgroup_procs]
         socket.send_fds(control, [request.encode()], fds)
@@ -198,14 +203,18 @@ def _helper(spec: LaunchSpec, pipe: int, log_fd: int, listen_fd: int, control_fd
             step = "mapping the user"
             linux.map_to_user(outside_uid, outside_gid, inside_uid, inside_gid)
         else:
-            linux.unshare(linux.CLONE_NEWNS if spec.zygote else NAMESPACES)
+            linux.unshare(ZYGOTE_NAMESPACES if spec.zygote else NAMESPACES)
         child = os.fork()
         if child:
             os.write(pipe, struct.pack("q", child))
             os._exit(0)
         announced = True
         step = "building the root"
+        proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) if spec.zygote else -1
         _build_root(spec)
+        if spec.zygote:
+            step = "confining the zygote"
+            zygote_confinement(spec, proc_fd)
         step = "exec"
         _exec(spec, log_fd, listen_fd, "1", control_fd)
     except BaseException as error:
@@ -236,18 +245,12 @@ def _build_root(spec: LaunchSpec) -> None:
                     f"lowerdir={lower},upperdir={stage}/upper,workdir={stage}/work{userxattr}")
     os.chdir("/")
     for folder in ("proc", "dev", "tmp", "run/cleave", spec.data_dir.lstrip("/"), spec.workdir.lstrip("/")):
-        os.makedirs(f"{root}/{folder}", exist_ok=True)
-    linux.mount("proc", f"{root}/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-    linux.mount("tmpfs", f"{root}/dev", "tmpfs", linux.MS_NOSUID | linux.MS_NOEXEC, "mode=755,size=64k")
-    for device in DEVICES:
-        if os.path.exists(f"/dev/{device}"):
-            open(f"{root}/dev/{device}", "w").close()
-            linux.mount(f"/dev/{device}", f"{root}/dev/{device}", None, linux.MS_BIND)
-    for index, stream in enumerate(("stdin", "stdout", "stderr")):
-        os.symlink(f"/proc/self/fd/{index}", f"{root}/dev/{stream}")
-    os.symlink("/proc/self/fd", f"{root}/dev/fd")
-    os.mkdir(f"{root}/dev/shm")
-    linux.mount("tmpfs", f"{root}/dev/shm", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "mode=1777,size=16m")
+        make_dir_in_root(root, folder)
+    if spec.zygote:
+        mount_empty_proc(f"{root}/proc")
+    else:
+        linux.mount("proc", f"{root}/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    mount_dev(root)
     linux.mount("tmpfs", f"{root}/tmp", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"mode=1777,size={spec.tmpfs_size}")
     if spec.volume:
         linux.mount(spec.volume, f"{root}/{spec.data_dir.lstrip('/')}", None, linux.MS_BIND)
@@ -259,13 +262,40 @@ def _build_root(spec: LaunchSpec) -> None:
     linux.mount("tmpfs", f"{root}/run/cleave", None,
                 linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV)
     linux.mount(None, root, None, linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID)
-    if not spec.zygote:  # a zygote shares the host's uts and net namespaces; its replicas get their own
-        socket.sethostname(spec.name)
-        linux.loopback_up()
+    socket.sethostname(spec.name)
+    linux.loopback_up()
     os.chdir(root)
     linux.pivot_root(".", ".")
     linux.umount2(".", linux.MNT_DETACH)
     os.chdir("/")
+
+
+def zygote_confinement(spec: LaunchSpec, proc_fd: int) -> None:
+    """Become the image's user in a user namespace of our own, mapping only that user (uid and gid to themselves),
+    keep CAP_SYS_ADMIN, CAP_NET_ADMIN and CAP_SETPCAP in it (ambient, so they survive the exec; they give nothing
+    outside it) to make each replica's namespaces, then no-new-privileges, Landlock and seccomp."""
+    uid, gid = _ids(spec.user)
+    if uid == 0:
+        raise LaunchError("a zygote never runs as root", hint="use a numeric non-root user")
+    os.setgroups([gid, *spec.groups])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)  # from root to the user: every capability is gone
+    linux.prctl(PR_SET_DUMPABLE, 1)  # the uid change made /proc/self root's; the maps below are written there
+    linux.unshare(linux.CLONE_NEWUSER)
+    pid = os.getpid()
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        fd = os.open(f"{pid}/{name}", os.O_WRONLY | os.O_CLOEXEC, dir_fd=proc_fd)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+    os.close(proc_fd)
+    linux.keep_ambient(ZYGOTE_CAPABILITIES)
+    confine.confine_last()
+
+
+PR_SET_DUMPABLE: Final = 4
+ZYGOTE_CAPABILITIES: Final = frozenset({linux.CAP_SYS_ADMIN, linux.CAP_NET_ADMIN, linux.CAP_SETPCAP})
 
 
 def _ids(user: str) -> tuple[int, int]:
@@ -319,6 +349,7 @@ def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str, contro
     if spec.isolate and spec.user_namespace:
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)  # already the image's user: the one id the namespace maps
         linux.drop_capabilities(linux.REDUCED_CAPABILITIES if os.getuid() == 0 else frozenset())
+        confine.confine_last()
     elif spec.isolate and not spec.zygote:
         uid, gid = _ids(spec.user)
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
@@ -328,7 +359,8 @@ def _exec(spec: LaunchSpec, log_fd: int, listen_fd: int, listen_pid: str, contro
             for cap in range(linux.last_capability() + 1):
                 with contextlib.suppress(OSError):
                     linux.prctl(linux.PR_CAPBSET_DROP, cap)
-            os.setgroups([gid])
+            os.setgroups([gid, *spec.groups])
             os.setgid(gid)
             os.setuid(uid)  # from root to another user: the kernel clears every capability
+        confine.confine_last()
     os.execvpe(spec.argv[0], list(spec.argv), env)

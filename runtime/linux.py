@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
 import os
 import platform
 import socket
+import stat
 import struct
 from typing import Final
 
@@ -39,8 +41,10 @@ PR_SET_NO_NEW_PRIVS: Final = 38
 CAP_LAST_CAP_FILE: Final = "/proc/sys/kernel/cap_last_cap"
 
 _SYSCALLS: Final = {
-    "x86_64": {"pivot_root": 155, "capset": 126, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438},
-    "aarch64": {"pivot_root": 41, "capset": 91, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438},
+    "x86_64": {"pivot_root": 155, "capset": 126, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+               "openat2": 437, "landlock_create_ruleset": 444, "landlock_restrict_self": 446},
+    "aarch64": {"pivot_root": 41, "capset": 91, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+                "openat2": 437, "landlock_create_ruleset": 444, "landlock_restrict_self": 446},
 }
 _NR: Final = _SYSCALLS.get(platform.machine(), _SYSCALLS["x86_64"])
 
@@ -104,6 +108,66 @@ def pidfd_send_signal(pidfd: int, sig: int) -> None:
            "pidfd_send_signal")
 
 
+RESOLVE_NO_MAGICLINKS: Final = 0x02
+RESOLVE_BENEATH: Final = 0x08
+RESOLVE_IN_ROOT: Final = 0x10
+
+
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+def openat2(dirfd: int, path: str, flags: int, resolve: int) -> int:
+    """openat2(2) (Linux >= 5.6): ``OSError`` with ENOSYS where the kernel lacks it, EXDEV for an escape."""
+    how = _OpenHow(flags | os.O_CLOEXEC, 0, resolve)
+    return _check(_libc.syscall(_NR["openat2"], ctypes.c_int(dirfd), path.encode("utf-8", "surrogateescape"),
+                                ctypes.byref(how), ctypes.c_size_t(ctypes.sizeof(how))), f"openat2 {path}")
+
+
+def resolve_beneath(root: str, relative: str) -> str:
+    """The real path of ``root/relative`` when resolving it never leaves ``root`` (symlinks included): openat2 with
+    RESOLVE_BENEATH, or, on kernels without it, each component opened with O_NOFOLLOW (no symlink at all).
+    Raises ``OSError`` (EXDEV or ELOOP) for an escape, ENOENT when missing."""
+    base = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fd = openat2(base, relative, os.O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+        except OSError as error:
+            if error.errno != 38:  # ENOSYS
+                raise
+            fd = os.dup(base)
+            for part in [p for p in relative.split("/") if p not in ("", ".")]:
+                if part == "..":
+                    os.close(fd)
+                    raise OSError(18, f"{relative}: '..' leaves {root}") from None
+                try:
+                    following = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+                finally:
+                    os.close(fd)
+                fd = following
+                if stat.S_ISLNK(os.fstat(fd).st_mode):
+                    os.close(fd)
+                    raise OSError(40, f"{relative}: {part} is a symlink") from None
+        try:
+            return os.readlink(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+    finally:
+        os.close(base)
+
+
+def landlock_create_ruleset(attr: object, size: int, flags: int) -> int:
+    """landlock_create_ruleset(2); with ``flags`` 1 (and no attr) it returns the ABI version."""
+    return _check(_libc.syscall(_NR["landlock_create_ruleset"], attr, ctypes.c_size_t(size), ctypes.c_uint32(flags)),
+                  "landlock_create_ruleset")
+
+
+def landlock_restrict_self(ruleset_fd: int) -> None:
+    """landlock_restrict_self(2): enter the ruleset's domain (for good, inherited across fork and exec)."""
+    _check(_libc.syscall(_NR["landlock_restrict_self"], ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
+           "landlock_restrict_self")
+
+
 def last_capability() -> int:
     try:
         with open(CAP_LAST_CAP_FILE) as handle:
@@ -140,6 +204,32 @@ def drop_capabilities(keep: frozenset[int]) -> None:
         data[i].permitted = word
         data[i].inheritable = 0
     _check(_libc.syscall(_NR["capset"], ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+PR_CAP_AMBIENT: Final = 47
+PR_CAP_AMBIENT_RAISE: Final = 2
+CAP_NET_ADMIN: Final = 12
+CAP_SYS_ADMIN: Final = 21
+
+
+def keep_ambient(keep: frozenset[int]) -> None:
+    """Keep only ``keep`` (bounding, effective, permitted, inheritable) and raise them as ambient capabilities, so
+    that they survive an exec as a non-root user. Meant for a user namespace of our own: they act only there."""
+    for cap in range(last_capability() + 1):
+        if cap not in keep:
+            with contextlib.suppress(OSError):
+                prctl(PR_CAPBSET_DROP, cap)
+    mask = 0
+    for cap in keep:
+        mask |= 1 << cap
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    for i in range(2):
+        word = (mask >> (32 * i)) & 0xFFFFFFFF
+        data[i].effective, data[i].permitted, data[i].inheritable = word, word, word
+    _check(_libc.syscall(_NR["capset"], ctypes.byref(header), ctypes.byref(data)), "capset")
+    for cap in sorted(keep):
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap)
 
 
 def loopback_up() -> None:

@@ -25,6 +25,9 @@ STABLE_AFTER: Final = 10.0
 CRASH_LOOP: Final = 3
 """Failures in a row of one replica during the start that fail the start (``up`` stops and shows its log)."""
 MAX_BACKOFF: Final = 30.0
+HEALTH_GRACE: Final = 15.0
+"""During the start, a service whose replicas all listen but which has not answered its health path this long after
+they started fails the start (it will not get better by waiting for the whole start timeout)."""
 
 
 class ReplicaState(enum.Enum):
@@ -326,3 +329,31 @@ class AllStopped:
 
 
 Action = Start | Signal | Kill | Adopt | Dismiss | Release | Retired | Log | AllStopped
+
+
+# ---- queries over a world ------------------------------------------------------------------------------------
+
+def initial(groups: tuple[Group, ...], order: tuple[str, ...], *, now: float, start_timeout: float,
+            stop_grace: float) -> World:
+    """The world of a fresh engine: every current group, nothing running yet."""
+    return World(phase=Phase.STARTING, groups={g.key: g for g in groups}, order=order,
+                 startup_deadline=now + start_timeout, start_timeout=start_timeout, stop_grace=stop_grace)
+
+
+def busy(world: World) -> bool:
+    """Whether the engine should look again soon (something is starting or stopping)."""
+    return world.phase is Phase.STARTING or any(
+        s.state in (ReplicaState.LAUNCHING, ReplicaState.STARTING, ReplicaState.STOPPING)
+        for s in world.slots.values())
+
+
+def stands_in(world: World, name: str) -> bool:
+    """Whether the engine answers for the service (scaled to zero, no replica that could accept)."""
+    group = world.current(name)
+    return group is not None and group.desired == 0 and not any(
+        s.state in (ReplicaState.STARTING, ReplicaState.RUNNING) for s in world.slots_of(group.key))
+
+
+def live(world: World) -> list[Slot]:
+    """Slots with a process (what the state file records for the next engine)."""
+    return [s for s in world.slots.values() if s.pid]

@@ -72,7 +72,8 @@ def new_service(store: Store, spec: ServiceSpec, image: UnpackedImage, *, topolo
     and secrets from ``runtime/resources.py``)."""
     rootfs = None if isolation.namespaces and isolation.overlay else store.flatten(image)
     volume = resources.volume_dir(paths, spec)
-    volume.mkdir(exist_ok=True)
+    volume.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(volume, 0o700)  # only the services' own user, inside their replicas
     if isolation.namespaces and not isolation.user_namespace:  # rootless: we are the image's user
         uid, _, gid = spec.user.partition(":")
         if uid.isdigit():
@@ -104,9 +105,19 @@ def open_listener(service: Service, paths: ProjectPaths, port: int | None) -> tu
         path.unlink()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(str(path))
-    os.chmod(path, 0o666)  # replicas run as the image's user: connecting needs write permission
+    restrict_socket(path, paths.socket_group(service.name))
     sock.listen(4096)
     return sock, ListenRecord("unix", str(path))
+
+
+def restrict_socket(path: Path, group: int) -> None:
+    """As root: ``root:<group> 0660``, the group given only to the replicas of the services that call this one;
+    otherwise ``0600`` (rootless and plain replicas run as the engine's own user)."""
+    if os.geteuid() == 0:
+        os.chown(path, 0, group)
+        os.chmod(path, 0o660)
+    else:
+        os.chmod(path, 0o600)
 
 
 def check_gateway_callers(topology: Topology, isolation: Isolation, origin: Path) -> None:
@@ -123,6 +134,7 @@ def check_gateway_callers(topology: Topology, isolation: Isolation, origin: Path
 
 
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote_script.py").read_text()
+ZYGOTE_UNSET = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONINSPECT", "PYTHONEXECUTABLE")
 
 
 def zygote_eligible(service: Service, isolation: Isolation) -> bool:
@@ -132,7 +144,8 @@ def zygote_eligible(service: Service, isolation: Isolation) -> bool:
     uid = service.spec.user.partition(":")[0]
     return (isolation.namespaces and not isolation.user_namespace
             and Settings.from_env().zygote and len(command) >= 2
-            and Path(command[0]).name.startswith("python") and uid.isdigit() and uid != "0"
+            and Path(command[0]).name.startswith("python") and (command[1] == "-m" or not command[1].startswith("-"))
+            and uid.isdigit() and uid != "0"
             and service.zygote_failures < 3 and not gateway.runs_on_host(service.spec))
 
 
@@ -171,14 +184,16 @@ def build_spec(service: Service, replica: str, services: dict[str, Service], pat
     argv = spec.command or service.image.config.command
     if isolation.namespaces:
         env["DATA_DIR"] = spec.data_dir
-        if zygote:
-            argv = (argv[0], "-c", ZYGOTE_SOURCE, *argv)
+        if zygote:  # -s and no PYTHONPATH: the zygote's path starts with the stdlib (see zygote_script.py)
+            argv = (argv[0], "-s", "-c", ZYGOTE_SOURCE, *argv)
+            env = {k: v for k, v in env.items() if k not in ZYGOTE_UNSET}
         return LaunchSpec(name=name, argv=tuple(argv), env=tuple(env.items()), workdir=spec.workdir,
                           user=spec.user, listen_fd=service.listener.fileno(), log_path=log,
                           cgroup_procs=cgroup_procs, isolate=True, layers=tuple(map(str, service.image.layers)),
                           staging_dir=str(paths.stage), volume=str(service.volume), data_dir=spec.data_dir,
                           sockets=tuple(sockets), zygote=zygote, control_fd=control_fd,
                           user_namespace=isolation.user_namespace,
+                          groups=tuple(paths.socket_group(callee) for callee in spec.calls),
                           rootfs=str(service.rootfs) if service.rootfs is not None else "")
     assert service.rootfs is not None
     env["DATA_DIR"] = str(service.volume)

@@ -18,6 +18,7 @@ from cleave.formats.topology import ServiceSpec
 from runtime.errors import RuntimeEngineError
 from runtime.gateway import load_runtime_topology
 from runtime.machine import Apply, Group, Phase
+from runtime.paths import artifact_path
 from runtime.processes import log
 from runtime.replicas import Service, kind_of, new_service, open_listener
 from runtime.store import Store, UnpackedImage
@@ -70,8 +71,8 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
                                      f"{engine.topology.project!r}", path=build,
                                      hint="`cleave down` first to run another project here")
         store = Store(engine.paths.store, overlay=engine.isolation.namespaces and engine.isolation.overlay)
-        layout = build / topology.oci_layout
-        images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest or None)
+        layout = artifact_path(build, topology.oci_layout, "topology.json oci_layout")
+        images = {spec.name: store.unpack(layout, spec.image, spec.manifest_digest)
                   for spec in topology.services}
     except RuntimeEngineError:
         raise

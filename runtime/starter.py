@@ -13,7 +13,6 @@ import signal
 import socket
 from collections.abc import Callable
 
-from cleave.formats.topology import Limits
 from runtime import linux
 from runtime.errors import LaunchError
 from runtime.isolation import Isolation
@@ -64,7 +63,7 @@ class Starter:
         group = service.cgroup(self.parent, "zygote")
         try:
             cgroups = self.isolation.cgroups
-            procs = cgroups.create(group, Limits()) if cgroups is not None else ()
+            procs = cgroups.create(group, service.spec.resources) if cgroups is not None else ()  # a replica's
             spec = build_spec(service, f"{service.name}-zygote", self.services(), self.paths,
                               isolation=self.isolation, cgroup_procs=procs, zygote=True,
                               control_fd=child_end.fileno())

@@ -12,23 +12,33 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-import io
 import json
 import os
+import re
 import shutil
 import stat
-import tarfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import Any
 
 from cleave.formats import oci
+from cleave.formats.atomic import write_text_atomic
 from cleave.formats.errors import FormatError
-from runtime.errors import RuntimeEngineError, UnsafeLayerError
+from runtime.errors import RuntimeEngineError
+from runtime.layer_tar import (
+    OPAQUE_MARKER,
+    OPAQUE_XATTR,
+    USER_OPAQUE_XATTR,
+    WHITEOUT_PREFIX,
+    extract_layer,
+    fingerprint,
+    valid_component,
+)
+from runtime.layer_tar import clear as _clear
 
-WHITEOUT_PREFIX = ".wh."
-OPAQUE_MARKER = ".wh..wh..opq"
-OPAQUE_XATTR = "trusted.overlay.opaque"
-USER_OPAQUE_XATTR = "user.overlay.opaque"  # what overlayfs reads when mounted with userxattr (user namespaces)
+__all__ = ["OPAQUE_MARKER", "WHITEOUT_PREFIX", "ImageConfig", "Store", "UnpackedImage", "extract_layer"]
+
+DIFF_ID = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -51,117 +61,69 @@ class UnpackedImage:
     config: ImageConfig
 
 
-def _safe_relative(name: str, layer: str) -> PurePosixPath | None:
-    """The member's path relative to the layer root, or ``None`` for the root itself; refuses escapes."""
-    path = PurePosixPath(name)
-    if path.is_absolute():
-        raise UnsafeLayerError(f"layer {layer} has an absolute path {name!r}", hint="rebuild the image")
-    parts = [p for p in path.parts if p not in ("", ".")]
-    if ".." in parts:
-        raise UnsafeLayerError(f"layer {layer} has a path with '..': {name!r}", hint="rebuild the image")
-    return PurePosixPath(*parts) if parts else None
-
-
-def _prepare_parents(root: Path, relative: PurePosixPath, layer: str) -> Path:
-    """Make the member's parent folders, refusing to go through a symlink (which could point outside)."""
-    current = root
-    for part in relative.parts[:-1]:
-        current = current / part
-        try:
-            info = os.lstat(current)
-        except FileNotFoundError:
-            os.mkdir(current, 0o755)
-            continue
-        if stat.S_ISLNK(info.st_mode):
-            raise UnsafeLayerError(f"layer {layer} writes {str(relative)!r} through the symlink "
-                                   f"{str(current.relative_to(root))!r}", hint="rebuild the image")
-        if not stat.S_ISDIR(info.st_mode):
-            raise UnsafeLayerError(f"layer {layer} writes {str(relative)!r} below a non-directory",
-                                   hint="rebuild the image")
-    return root / relative
-
-
-def _clear(target: Path) -> None:
-    try:
-        info = os.lstat(target)
-    except FileNotFoundError:
-        return
-    if stat.S_ISDIR(info.st_mode):
-        shutil.rmtree(target)
-    else:
-        os.unlink(target)
-
-
-def extract_layer(tar_bytes: bytes, destination: Path, layer: str, *, overlay: bool) -> dict[str, list[str]]:
-    """Unpack one uncompressed layer tar into ``destination``; returns its whiteouts and opaque folders."""
-    whiteouts: list[str] = []
-    opaque: list[str] = []
-    as_root = os.geteuid() == 0
-    destination.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
-        for member in archive:
-            relative = _safe_relative(member.name, layer)
-            if relative is None:
-                continue
-            target = _prepare_parents(destination, relative, layer)
-            base = relative.name
-            if base == OPAQUE_MARKER:
-                opaque.append(str(relative.parent))
-                if overlay:
-                    os.setxattr(target.parent, OPAQUE_XATTR if as_root else USER_OPAQUE_XATTR, b"y")
-                continue
-            if base.startswith(WHITEOUT_PREFIX):
-                hidden = relative.parent / base[len(WHITEOUT_PREFIX):]
-                whiteouts.append(str(hidden))
-                if overlay:
-                    _clear(destination / hidden)
-                    os.mknod(destination / hidden, stat.S_IFCHR | 0o000, os.makedev(0, 0))
-                continue
-            if member.isdir():
-                if not target.is_dir() or target.is_symlink():
-                    _clear(target)
-                    os.mkdir(target)
-                os.chmod(target, member.mode & 0o7777)
-            elif member.isreg():
-                _clear(target)
-                source = archive.extractfile(member)
-                assert source is not None
-                with open(target, "wb") as handle:
-                    shutil.copyfileobj(source, handle)
-                os.chmod(target, member.mode & 0o7777)
-            elif member.issym():
-                _clear(target)
-                os.symlink(member.linkname, target)
-            elif member.islnk():
-                link = _safe_relative(member.linkname, layer)
-                if link is None:
-                    raise UnsafeLayerError(f"layer {layer} hard-links {member.name!r} to the root folder")
-                source_path = _prepare_parents(destination, link, layer)
-                if not source_path.is_file() or source_path.is_symlink():
-                    raise UnsafeLayerError(f"layer {layer} hard-links {member.name!r} to {member.linkname!r}, "
-                                           "which is not a regular file of this layer", hint="rebuild the image")
-                _clear(target)
-                os.link(source_path, target)
-            else:
-                continue  # devices and fifos: the runtime provides /dev itself
-            if as_root:
-                os.lchown(target, member.uid, member.gid)
-            if not member.issym():  # timestamp-checked .pyc files stay valid only with their sources' mtimes
-                os.utime(target, (member.mtime, member.mtime))
-    return {"whiteouts": whiteouts, "opaque": opaque}
-
-
 def _overlay_marks(layer: Path, marks: dict[str, list[str]]) -> None:
     """Whiteouts and opaque marks of a layer unpacked earlier without them (by a plain-process run, or as another
     kind of user): overlayfs needs them; a plain run ignores them (it flattens from the sidecar)."""
     as_root = os.geteuid() == 0
     for hidden in marks["whiteouts"]:
-        path = layer / hidden
-        if not (path.exists() or path.is_symlink()):  # anything there is the layer's own (a later entry won)
+        path = _beneath(layer, hidden)
+        if path is not None and not (path.exists() or path.is_symlink()):  # anything there is the layer's own
             os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
     for folder in marks["opaque"]:
-        with contextlib.suppress(OSError):  # a layer of another user's store: overlayfs reads what it can
-            os.setxattr(layer / folder, OPAQUE_XATTR if as_root else USER_OPAQUE_XATTR, b"y")
+        path = _beneath(layer, folder, itself=True)
+        if path is not None:
+            with contextlib.suppress(OSError):  # a layer of another user's store: overlayfs reads what it can
+                os.setxattr(path, OPAQUE_XATTR if as_root else USER_OPAQUE_XATTR, b"y")
+
+
+def _valid_relative(relative: str) -> bool:
+    return relative == "." or all(valid_component(part) for part in relative.split("/"))
+
+
+def _beneath(root: Path, relative: str, *, itself: bool = False) -> Path | None:
+    """``root / relative`` when every folder on the way is a real directory (no symlink, nothing missing), and,
+    with ``itself``, the path is one too; ``None`` otherwise (a whiteout or mark there hides nothing)."""
+    if not _valid_relative(relative):
+        return None
+    parts = [] if relative == "." else relative.split("/")
+    current = root
+    for part in parts[:-1] if not itself else parts:
+        current = current / part
+        try:
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                return None
+        except FileNotFoundError:
+            return None
+    return root / relative
+
+
+def _make_dirs_beneath(root: Path, relative: str) -> None:
+    """Make ``root / relative`` a directory, replacing any symlink or file on the way (an upper folder wins)."""
+    current = root
+    for part in ([] if relative == "." else relative.split("/")):
+        current = current / part
+        try:
+            if stat.S_ISDIR(os.lstat(current).st_mode):
+                continue
+            _clear(current)
+        except FileNotFoundError:
+            pass
+        os.mkdir(current, 0o755)
+
+
+def _load_marks(sidecar: Path) -> dict[str, Any] | None:
+    """The layer's sidecar (whiteouts, opaque folders, fingerprint), or ``None`` when missing or malformed."""
+    try:
+        marks = json.loads(sidecar.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marks, dict):
+        return None
+    for key in ("whiteouts", "opaque"):
+        value = marks.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and _valid_relative(v) for v in value):
+            return None
+    return marks
 
 
 def _decompress(data: bytes, media_type: str, digest: str) -> bytes:
@@ -185,7 +147,10 @@ class Store:
         """Unpack the image tagged ``tag`` in the OCI layout (each layer only once, ever)."""
         layout = oci.ImageLayout(layout_dir)
         descriptor, manifest = layout.manifest_for(tag)
-        if expected_digest and descriptor.digest != expected_digest:
+        if expected_digest == "":  # from topology.json: an emptied digest would run whatever has the tag
+            raise FormatError(f"image {tag!r}: topology.json names no manifest digest, so nothing ties the image to "
+                              "this build", path=layout_dir, hint="run `cleave build` (with images) again")
+        if expected_digest is not None and descriptor.digest != expected_digest:
             raise FormatError(f"image {tag!r} is {descriptor.digest}, topology.json expects {expected_digest}",
                               path=layout_dir, hint="the build is inconsistent: run `cleave build` again")
         config_json = layout.read_json(oci.descriptor_from_json(manifest["config"]))
@@ -206,14 +171,19 @@ class Store:
         return UnpackedImage(tag, descriptor.digest, tuple(layers), config)
 
     def _unpack_layer(self, layout: oci.ImageLayout, descriptor: oci.Descriptor, diff_id: str) -> Path:
+        if not isinstance(diff_id, str) or not DIFF_ID.fullmatch(diff_id):
+            raise FormatError(f"malformed diff_id {str(diff_id)[:100]!r} (expected sha256:<64 hex digits>)",
+                              path=layout.root, hint="the image config is corrupt: run `cleave build` again")
         hexdigest = diff_id.partition(":")[2]
-        if not diff_id.startswith("sha256:") or len(hexdigest) != 64:
-            raise FormatError(f"malformed diff_id {diff_id!r}", path=layout.root)
         target = self.layers_dir / hexdigest
-        if target.is_dir():
-            if self.overlay:
-                _overlay_marks(target, json.loads((self.layers_dir / f"{hexdigest}.json").read_text()))
-            return target
+        sidecar = self.layers_dir / f"{hexdigest}.json"
+        if target.is_dir() and not target.is_symlink():
+            marks = _load_marks(sidecar)
+            if marks is not None and marks.get("fingerprint") == fingerprint(target):
+                if self.overlay:
+                    _overlay_marks(target, marks)
+                return target
+            self._discard(target)  # changed since it was unpacked: unpack it again from the verified blob
         data = _decompress(layout.read_blob(descriptor.digest, descriptor.size), descriptor.media_type,
                            descriptor.digest)
         if "sha256:" + hashlib.sha256(data).hexdigest() != diff_id:
@@ -223,12 +193,21 @@ class Store:
         shutil.rmtree(staging, ignore_errors=True)
         try:
             marks = extract_layer(data, staging, descriptor.digest, overlay=self.overlay)
-            (self.layers_dir / f"{hexdigest}.json").write_text(json.dumps(marks))
+            write_text_atomic(sidecar, json.dumps({**marks, "fingerprint": fingerprint(staging)}))
             os.rename(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError):
+                if not target.exists():
+                    sidecar.unlink()
             raise
         return target
+
+    def _discard(self, target: Path) -> None:
+        aside = target.with_name(f".{target.name}.{os.getpid()}.changed")
+        shutil.rmtree(aside, ignore_errors=True)
+        os.rename(target, aside)
+        shutil.rmtree(aside, ignore_errors=True)
 
     def flatten(self, image: UnpackedImage) -> Path:
         """One folder with every layer applied in order (hard links), for runs without overlayfs."""
@@ -239,12 +218,19 @@ class Store:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         for layer in image.layers:
-            marks = json.loads((layer.parent / f"{layer.name}.json").read_text())
+            marks = _load_marks(layer.parent / f"{layer.name}.json")
+            if marks is None:
+                raise RuntimeEngineError(f"the store's record of layer {layer.name} is missing or malformed",
+                                         path=layer.parent, hint="remove the store folder and run `cleave up` again")
             for hidden in marks["whiteouts"]:
-                _clear(staging / hidden)
+                path = _beneath(staging, hidden)
+                if path is not None:
+                    _clear(path)
             for folder in marks["opaque"]:
-                _clear(staging / folder)
-                (staging / folder).mkdir(parents=True, exist_ok=True)
+                path = _beneath(staging, folder)
+                if path is not None:
+                    _clear(path)
+                _make_dirs_beneath(staging, folder)
             _link_tree(layer, staging)
         os.rename(staging, target)
         return target

@@ -26,6 +26,7 @@ from dataclasses import replace
 
 from runtime.machine import (
     CRASH_LOOP,
+    HEALTH_GRACE,
     MAX_BACKOFF,
     STABLE_AFTER,
     Action,
@@ -214,7 +215,10 @@ def _advance_startup(draft: _Draft, now: float) -> None:
         group = draft.current(name)
         if group is None or group.desired == 0 or _passed(draft, group):
             continue
-        if now > draft.startup_deadline and draft.phase is Phase.STARTING:
+        if draft.phase is Phase.STARTING and _listens_but_fails(draft, group, now):
+            draft.fail(f"service {name!r} listens but does not answer {group.health_path} "
+                       f"{HEALTH_GRACE:g} s after its replicas started")
+        elif now > draft.startup_deadline and draft.phase is Phase.STARTING:
             what = "exit 0" if group.kind is GroupKind.JOB else f"answer {group.health_path}"
             draft.fail(f"service {name!r} did not {what} within {draft.world.start_timeout:g} s")
         draft.released = draft.released | released  # once released, a service stays supervised
@@ -222,6 +226,12 @@ def _advance_startup(draft: _Draft, now: float) -> None:
     draft.released = draft.released | released
     draft.phase = Phase.READY
     draft.error = None
+
+
+def _listens_but_fails(draft: _Draft, group: Group, now: float) -> bool:
+    slots = draft.of(group.key)
+    return (group.kind is GroupKind.SERVE and len(slots) >= group.desired
+            and all(s.state is ReplicaState.RUNNING and now - s.started_at > HEALTH_GRACE for s in slots))
 
 
 def _passed(draft: _Draft, group: Group) -> bool:
@@ -387,29 +397,3 @@ def _stop_all(draft: _Draft, event: StopAll) -> None:
         draft.groups[key] = replace(group, desired=0)
     for slot in list(draft.slots.values()):
         draft.stop(slot, event.now)
-
-
-def initial(groups: tuple[Group, ...], order: tuple[str, ...], *, now: float, start_timeout: float,
-            stop_grace: float) -> World:
-    """The world of a fresh engine: every current group, nothing running yet."""
-    return World(phase=Phase.STARTING, groups={g.key: g for g in groups}, order=order,
-                 startup_deadline=now + start_timeout, start_timeout=start_timeout, stop_grace=stop_grace)
-
-
-def busy(world: World) -> bool:
-    """Whether the engine should look again soon (something is starting or stopping)."""
-    return world.phase is Phase.STARTING or any(
-        s.state in (ReplicaState.LAUNCHING, ReplicaState.STARTING, ReplicaState.STOPPING)
-        for s in world.slots.values())
-
-
-def stands_in(world: World, name: str) -> bool:
-    """Whether the engine answers for the service (scaled to zero, no replica that could accept)."""
-    group = world.current(name)
-    return group is not None and group.desired == 0 and not any(
-        s.state in (ReplicaState.STARTING, ReplicaState.RUNNING) for s in world.slots_of(group.key))
-
-
-def live(world: World) -> list[Slot]:
-    """Slots with a process (what the state file records for the next engine)."""
-    return [s for s in world.slots.values() if s.pid]

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 import runtime
-from cleave.cli import output
+from cleave.cli import options, output
 from cleave.cli.runtime_format import age, memory, ps_rows, service_rows
 
 _PROJECT = typer.Option(None, "--project", "-C", help="The folder holding .cleave/ (default: here or above).")
@@ -94,12 +94,13 @@ def _names(services: list[str]) -> tuple[str, ...]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("up")
+    @app.command("up", **options.command_settings("cleave up", "cleave up .cleave/build --json"))
     def up(
         build: Path = typer.Argument(Path(".cleave/build"), help="The build folder (holds topology.json and oci/)."),
         foreground: bool = typer.Option(False, "--foreground", help="Stay attached; Ctrl-C stops everything."),
         detach: bool = typer.Option(True, "--detach/--no-detach", help="Run the engine in the background."),
         as_json: bool = _JSON,
+        project: Path | None = _PROJECT,
     ) -> None:
         """Run every service of BUILD at its planned replicas and print the gateway's URL.
 
@@ -109,9 +110,11 @@ def register(app: typer.Typer) -> None:
         request lost), replicas-only changes scale, new services start, removed ones stop.
         Example: cleave up .cleave/build
         """
+        if project is not None and not build.is_absolute():
+            build = project / build  # as if started in DIR
         bring_up(build, foreground=foreground or not detach, as_json=as_json)
 
-    @app.command("ps")
+    @app.command("ps", **options.command_settings("cleave ps", "cleave ps --json"))
     def ps(as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Services (READY x/y, desired against the plan) and replicas (like `kubectl get pods`).
 
@@ -127,7 +130,7 @@ def register(app: typer.Typer) -> None:
         output.stdout.print(_table(ps_rows(answer)))
         output.stdout.print(f"phase: {answer['phase']}  gateway: {answer['gateway_url'] or '-'}", markup=False)
 
-    @app.command("scale")
+    @app.command("scale", **options.command_settings("cleave scale orders=3 catalog=1 --wait"))
     def scale(
         assignments: list[str] = typer.Argument(..., help="SERVICE=N, one or more."),
         wait: bool = typer.Option(False, "--wait", help="Return once every new replica listens."),
@@ -152,7 +155,7 @@ def register(app: typer.Typer) -> None:
 def _register_changes(app: typer.Typer) -> None:
     """``restart``, ``stop``, ``start``, ``down``."""
 
-    @app.command("restart")
+    @app.command("restart", **options.command_settings("cleave restart orders"))
     def restart(services: list[str] = typer.Argument(..., help="The services to restart."),
                 as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Replace every replica of SERVICES, rolling: new replicas listen, then the old ones drain.
@@ -165,7 +168,7 @@ def _register_changes(app: typer.Typer) -> None:
             return
         output.stderr.print(f"restarted: {', '.join(answer.get('restarted', []))}")
 
-    @app.command("stop")
+    @app.command("stop", **options.command_settings("cleave stop orders"))
     def stop(services: list[str] = typer.Argument(..., help="The services to stop."),
              as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Scale SERVICES to zero (callers get 503 meanwhile); `cleave start` brings them back. Example: cleave stop
@@ -176,7 +179,7 @@ def _register_changes(app: typer.Typer) -> None:
             return
         output.stderr.print(f"stopped: {', '.join(services)}")
 
-    @app.command("start")
+    @app.command("start", **options.command_settings("cleave start orders"))
     def start(services: list[str] = typer.Argument(..., help="The services to start."),
               as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Bring stopped SERVICES back to their planned replicas. Example: cleave start orders"""
@@ -186,7 +189,7 @@ def _register_changes(app: typer.Typer) -> None:
             return
         output.stderr.print(f"started: {', '.join(services)}")
 
-    @app.command("down")
+    @app.command("down", **options.command_settings("cleave down", "cleave down --volumes"))
     def down(
         volumes: bool = typer.Option(False, "--volumes", help="Remove the services' volumes too."),
         as_json: bool = _JSON,

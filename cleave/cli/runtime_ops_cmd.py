@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 import runtime
-from cleave.cli import output
+from cleave.cli import options, output
 from cleave.cli.runtime_format import memory
 
 _PROJECT = typer.Option(None, "--project", "-C", help="The folder holding .cleave/ (default: here or above).")
@@ -43,7 +43,8 @@ def _since(value: str | None) -> float:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("logs")
+    @app.command("logs", **options.command_settings(
+        "cleave logs", "cleave logs orders catalog --tail 20 -f", "cleave logs orders --previous"))
     def logs(
         services: list[str] = typer.Argument(None, help="The services (default: all)."),
         follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (Ctrl-C stops)."),
@@ -67,7 +68,8 @@ def register(app: typer.Typer) -> None:
             output.stderr.print("no previous process wrote anything (a replica that never restarted has none)"
                                 if previous else "no output yet: the replicas have written nothing")
 
-    @app.command("exec")
+    @app.command("exec", **options.command_settings(
+        "cleave exec orders-0", "cleave exec orders-0 -- python3 -c 'import os; print(os.getuid())'"))
     def exec_(
         replica: str = typer.Argument(..., help="The replica, as `cleave ps` names it (e.g. orders-0)."),
         command: list[str] = typer.Argument(None, help="The command (default: sh). Put it after --."),
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 "--wd", f"--setuid={user[0]}", f"--setgid={user[1]}", "--", *(command or ["sh"])]
         raise typer.Exit(subprocess.run(argv, check=False).returncode)
 
-    @app.command("top")
+    @app.command("top", **options.command_settings("cleave top", "cleave top --json"))
     def top(as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """CPU (% of one core, over half a second) and memory per replica, from their cgroups.
 
@@ -95,12 +97,12 @@ def register(app: typer.Typer) -> None:
         """
         print_top(runtime.project(project), as_json)
 
-    @app.command("stats")
+    @app.command("stats", **options.command_settings("cleave stats --json"))
     def stats(as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """The same as `cleave top` (docker's name). Example: cleave stats"""
         print_top(runtime.project(project), as_json)
 
-    @app.command("events")
+    @app.command("events", **options.command_settings("cleave events --since 10m", "cleave events -f --json"))
     def events(
         since: str | None = typer.Option(None, "--since", help="Only events since then (10m, 2h, or an ISO time)."),
         follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events (Ctrl-C stops)."),

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.errors import FormatError
+from cleave.formats.topology_rules import validate_document
 
 FORMAT: Final = "cleave.topology/1"
 
@@ -46,6 +47,7 @@ class Limits:
     cpu: float | None = None
     memory_bytes: int | None = None
     pids: int | None = None
+    disk: int | None = None  # bytes of the service's /data volume (enforced where the runtime can: docs/runtime.md)
 
 
 @dataclass(frozen=True)
@@ -199,9 +201,12 @@ def _service_spec(item: Mapping[str, Any]) -> ServiceSpec:
 
 
 def from_json(document: Mapping[str, Any], origin: str = "<topology>") -> Topology:
+    """The topology in ``document``, after every field was checked against its grammar (see
+    ``cleave.formats.topology_rules``): one error naming the file and the entry (``services[2].data_dir``)."""
     if not isinstance(document, Mapping) or document.get("format") != FORMAT:
         raise FormatError(f"not a cleave topology (expected format {FORMAT!r})", path=origin,
                           hint="run `cleave build` to make one")
+    validate_document(document, origin)
     try:
         services = tuple(_service_spec(item) for item in document["services"])
         database = document.get("database")
@@ -214,7 +219,8 @@ def from_json(document: Mapping[str, Any], origin: str = "<topology>") -> Topolo
                             if database else None,
                             init=InitSpec(service=init["service"], command=tuple(init["command"])) if init else None)
     except (KeyError, TypeError) as error:
-        raise FormatError(f"malformed topology: {error}", path=origin) from error
+        raise FormatError(f"malformed topology: {error}", path=origin,
+                          hint="run `cleave build` again to regenerate it") from error
     names = [s.name for s in services]
     if len(set(names)) != len(names):
         raise FormatError("a service appears twice", path=origin)

@@ -11,7 +11,7 @@ import pytest
 from cleave.cli.app import app, run
 
 MINE = ("analyze", "split", "build", "report", "push", "migrate", "check")
-RUNTIME = ("up", "ps", "scale", "logs", "down")
+RUNTIME = ("up", "ps", "scale", "logs", "down", "restart", "stop", "start", "exec", "top", "stats", "events")
 
 # one usage error per command that the command itself detects (beyond click's unknown option)
 VALUE_ERRORS = {
@@ -67,7 +67,7 @@ def test_dash_h_is_help_with_the_exit_codes(command: str, capsys: pytest.Capture
     assert "Exit codes: 0 done; 1 failed" in " ".join(text.split())
 
 
-@pytest.mark.parametrize("command", MINE)
+@pytest.mark.parametrize("command", MINE + RUNTIME)
 def test_help_has_examples_and_no_python_types(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run([command, "--help"]) == 0
     text = capsys.readouterr().out

@@ -38,8 +38,10 @@ from runtime.machine import (
     Tick,
     Unhealthy,
     World,
+    initial,
+    stands_in,
 )
-from runtime.supervisor import initial, stands_in, step
+from runtime.supervisor import step
 
 
 def world(*groups: Group, timeout: float = 60.0) -> World:
@@ -161,6 +163,18 @@ def test_a_replica_that_never_listens_is_killed_with_the_reason_in_its_exit() ->
     assert kills == [Kill(("web", 0, 0), pid, pid * 7, "not listening after 2 s")]
     shell.exit(pid, None)
     assert shell.world.slots[("web", 0, 0)].last_exit == "not listening after 2 s: exited with None"
+
+
+def test_a_service_that_listens_but_never_answers_fails_the_start_after_the_grace() -> None:
+    shell = Shell(world(Group("web", 0, 1)))
+    shell.tick()
+    shell.launch(("web", 0, 0))
+    shell.listen_all()
+    shell.tick(14.0)
+    assert shell.world.phase is Phase.STARTING
+    shell.tick(2.0)
+    assert shell.world.phase is Phase.FAILED
+    assert shell.world.error == "service 'web' listens but does not answer /healthz 15 s after its replicas started"
 
 
 def test_unhealthy_kills_only_the_running_replica_with_that_start_time() -> None:
@@ -333,3 +347,20 @@ def _check(shell: Shell) -> None:
             continue  # serves until its successor runs, then drains
         unstopped = [s for s in world_after_tick.slots_of(group.key) if s.state is not ReplicaState.STOPPING]
         assert len(unstopped) <= group.desired, (group, unstopped)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["web", "api", "gone"]), st.integers(0, 2), st.integers(0, 4)),
+                max_size=12))
+def test_adopting_any_records_keeps_at_most_the_desired_and_answers_each_once(
+        records: list[tuple[str, int, int]]) -> None:
+    shell = Shell(world(Group("web", 0, 2), Group("api", 1, 1)))
+    for number, key in enumerate(records):
+        pid = 1000 + number
+        shell.alive[pid] = key
+        shell.started.add(pid)
+        actions = shell.feed(Adopted(key, pid, 5, 0, 0.0))
+        assert actions in ((Adopt(key, pid),), (Dismiss(pid, 5),))
+    for group in shell.world.groups.values():
+        assert len(shell.world.slots_of(group.key)) <= group.desired
+    assert all(slot.adopted and slot.state is ReplicaState.RUNNING for slot in shell.world.slots.values())

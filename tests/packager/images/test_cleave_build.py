@@ -50,14 +50,18 @@ def test_layout_topology_compose_and_k8s_agree(build: Path) -> None:
     for spec in topology.services:
         assert compose["services"][spec.name]["image"].endswith(f"/{spec.image}:latest")
         assert spec.health_path in compose["services"][spec.name]["healthcheck"]["test"][-1]
-    assert sorted(p.stem for p in (build / "k8s").glob("*.yaml")) == sorted(s.name for s in topology.services)
+    services = {s.name for s in topology.services}
+    files = {p.stem for p in (build / "k8s").glob("*.yaml")}
+    assert files == services | {"namespace", "network", "ingress", "kustomization"}
+    assert (build / "k8s" / "gateway-api" / "route.yaml").is_file()
 
 
 def test_generated_manifests_validate(build: Path) -> None:
     done = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
                            str(build / "compose.yaml")], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    done = subprocess.run([str(BIN / "kubernetes-validate"), "--strict", *map(str, sorted((build / "k8s").glob("*")))],
+    objects = [p for p in sorted((build / "k8s").glob("*.yaml")) if p.name != "kustomization.yaml"]
+    done = subprocess.run([str(BIN / "kubernetes-validate"), "--strict", *map(str, objects)],
                           capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
