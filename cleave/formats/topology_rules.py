@@ -214,7 +214,8 @@ DATABASE_RULE: Final = record({
     "services": string_list(SERVICE_NAME_RULE),
     "volume": optional(SERVICE_NAME_RULE),
     "file": optional(relative_path),
-    "socket_dir": optional(data_dir),
+    # where the runtime mounts the managed PostgreSQL's socket inside a replica: always its socket folder
+    "socket_dir": optional(one_of("/run/cleave")),
     "name": SERVICE_NAME_RULE,
 }, required=("engine",))
 INIT_RULE: Final = record({"service": SERVICE_NAME_RULE, "command": string_list(plain_string, non_empty=True)},
@@ -263,7 +264,8 @@ def _apply(rules: Mapping[str, Check], item: Mapping[str, Any], where: str, orig
                               hint="run `cleave build` with this cleave version")
         problem = rule(value)
         if problem:
-            raise FormatError(f"{where}{key} {problem} (it is {str(value)[:80]!r})", path=origin,
+            shown = "" if isinstance(value, Mapping | list) else f" (it is {str(value)[:80]!r})"
+            raise FormatError(f"{where}{key} {problem}{shown}", path=origin,
                               hint="the build is corrupt or hand-edited: run `cleave build` again")
 
 

@@ -10,6 +10,7 @@ import pytest
 from cleave.formats import FormatError
 from cleave.formats.atomic import staged_directory, write_text_atomic
 from cleave.formats.topology import (
+    DatabaseSpec,
     Limits,
     ServiceSpec,
     Topology,
@@ -80,3 +81,23 @@ def test_staged_directory_replaces_only_on_success(tmp_path: Path) -> None:
         raise RuntimeError("failed half way")
     assert sorted(p.name for p in target.iterdir()) == ["one"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_a_managed_postgresql_database_round_trips(tmp_path: Path) -> None:
+    """What an edge build writes for `database: {engine: postgresql}` is what the runtime accepts (its socket
+    folder inside a replica is /run/cleave, where the runtime mounts the server's socket)."""
+    topology = Topology(project="p", services=(_spec("a"), _spec("b")),
+                        database=DatabaseSpec(engine="postgresql", name="app", services=("a", "b"),
+                                              socket_dir="/run/cleave"))
+    save_topology(topology, tmp_path / "topology.json")
+    assert load_topology(tmp_path / "topology.json") == topology
+
+
+def test_a_database_socket_elsewhere_is_refused_without_quoting_the_record() -> None:
+    document = to_json(Topology(project="p", services=(_spec("a"),),
+                                database=DatabaseSpec(engine="postgresql", name="app", services=("a",),
+                                                      socket_dir="/run/cleave")))
+    document["database"]["socket_dir"] = "/tmp/elsewhere"
+    with pytest.raises(FormatError, match=r"database socket_dir must be one of /run/cleave \(the build") as caught:
+        from_json(document, "topology.json")
+    assert "{" not in str(caught.value)
