@@ -158,6 +158,8 @@ class FileFacts:
     diagnostics: tuple[Diagnostic, ...] = ()
     sites: tuple[Site, ...] = ()
     settings: tuple[Setting, ...] = ()
+    flows: tuple[tuple[object, ...], ...] = ()
+    """Value-flow facts (:mod:`analyzer.flow`), from the standard library's parser."""
 
 
 @dataclass(frozen=True)
