@@ -26,15 +26,22 @@ class FlowCalls:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.answers: dict[tuple[str, int, str], set[str]] = {}
+        lines: dict[tuple[str, int], set[str]] = {}
         for site in program.sites:
             if site.targets:
                 self.answers.setdefault((site.node(), site.line, site.name), set()).update(site.targets)
+                lines.setdefault((site.node(), site.line), set()).add(site.name)
+        for (node, line), names in lines.items():
+            if len(names) == 1:  # the one call answered on its line, whatever the resolver names it (a local alias)
+                self.answers[(node, line, "*")] = self.answers[(node, line, next(iter(names)))]
 
     def agrees(self, source: str, line: int, expr: tuple[str, str, str], target: str) -> bool:
         """False when the flows answered the call written ``expr`` at ``source``:``line`` without ``target``."""
         rest = segments(expr[2])
         name = rest[-1] if rest else expr[1]
         found = self.answers.get((source, line, "" if name == "()" else name))
+        if found is None:
+            found = self.answers.get((source, line, "*"))
         return found is None or target in found
 
     def emit(self, edges: Edges, modules: Iterable[str] | None = None) -> None:

@@ -73,15 +73,18 @@ def _binds(node: ast.AST, out: set[str], declared: set[str]) -> bool:
                 out.add(alias.asname or alias.name.split(".")[0])
     elif isinstance(node, ast.ExceptHandler) and node.name:
         out.add(node.name)
-    elif isinstance(node, (ast.Global, ast.Nonlocal)):
+    elif isinstance(node, ast.Global):
         declared.update(node.names)
+    elif isinstance(node, ast.Nonlocal):
+        declared.update("nonlocal " + n for n in node.names)
     elif isinstance(node, ast.NamedExpr):
         _targets(node.target, out)
     return isinstance(node, _OWN_SCOPE)
 
 
 def local_names(body: list[ast.stmt], params: list[str]) -> tuple[set[str], set[str]]:
-    """(names local to a function with this body and these parameters, names declared global/nonlocal)."""
+    """(names local to a function with this body and these parameters, names declared ``global`` and, prefixed
+    ``"nonlocal "``, names declared ``nonlocal``)."""
     out = set(params)
     declared: set[str] = set()
     stack: list[ast.AST] = list(body)
@@ -90,7 +93,7 @@ def local_names(body: list[ast.stmt], params: list[str]) -> tuple[set[str], set[
         if _binds(node, out, declared):
             continue
         stack.extend(ast.iter_child_nodes(node))
-    return out - declared, declared
+    return out - declared - {n.partition(" ")[2] for n in declared}, declared
 
 
 def comprehension_names(generators: list[ast.comprehension]) -> set[str]:
