@@ -57,10 +57,10 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave logs orders catalog --tail 20 -f
         """
+        if follow and previous:  # a usage error first: it is one whether or not a project is found
+            raise _usage("--previous and --follow cannot go together (the previous process has exited)")
         paths = runtime.project(project)
         names = tuple(dict.fromkeys(services or []))
-        if follow and previous:
-            raise _usage("--previous and --follow cannot go together (the previous process has exited)")
         if follow:
             runtime.follow_logs(paths, names, sys.stdout, tail=tail)
             return
@@ -113,7 +113,8 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave events --since 10m --json
         """
-        print_events(runtime.project(project), _since(since), follow=follow, as_json=as_json)
+        after = _since(since)  # a usage error first: it is one whether or not a project is found
+        print_events(runtime.project(project), after, follow=follow, as_json=as_json)
 
 
 def print_events(paths: runtime.ProjectPaths, after: float, *, follow: bool, as_json: bool) -> None:
