@@ -13,6 +13,7 @@ import ast
 import contextlib
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -70,7 +71,7 @@ class AppEnvironment:
 
 def resolve(src: Path, python: Path | str | None, code_graph: CodeGraph | None = None) -> AppEnvironment:
     """The app's environment (see the module docstring); an interpreter that does not run is an error."""
-    chosen: str | None = str(python) if python is not None else None
+    chosen: str | None = os.path.abspath(python) if python is not None else None  # checks run elsewhere
     if chosen is None:
         for folder in (".venv", "venv"):
             candidate = src / folder / "bin" / "python"

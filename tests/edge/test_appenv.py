@@ -102,3 +102,15 @@ def test_a_module_only_imported_under_a_guard_makes_its_imports_optional(tmp_pat
     graph.graph.add_edge("app.views", "app.lib", key="imports", kind="imports", weight=1, lines=[1])
     with pytest.raises(PackagerError, match="needs distribution no-such-dist-xyz"):
         image_distributions(env, "web", ["no-such-dist-xyz"], graph)
+
+
+def test_a_relative_python_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import check runs the interpreter from a scratch folder: ``--python ../venv/bin/python`` must still
+    name it there."""
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    env = resolve(tmp_path / "src", "../venv/bin/python")
+    assert env.python in (str(tmp_path / "venv" / "bin" / "python"), sys.executable)
+    assert Path(env.python).is_absolute()
