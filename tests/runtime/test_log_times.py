@@ -138,7 +138,7 @@ def test_rfc3339_is_utc_with_milliseconds() -> None:
 def test_the_cli_prints_times_filters_since_and_speaks_json_after_down(tmp_path: Path) -> None:
     paths = ProjectPaths(tmp_path / ".cleave")
     paths.logs.mkdir(parents=True)
-    now = time.time()
+    now = float(int(time.time()))  # whole seconds: the index keeps milliseconds
     seen: dict[Path, int] = {}
     for back, replica, text in ((3600, "web-0", "an hour ago\n"), (120, "web-0", "two minutes ago\n"),
                                 (60, "api-0", "a minute ago\n")):
