@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import shlex
@@ -42,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from realapps import fetch  # noqa: E402
-from realapps_sessions import SESSIONS, Client, Exchange  # noqa: E402
+from realapps_sessions import SESSIONS, Client, Exchange, normalize  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "realapps_edge"
 PROJECTS = ROOT / "bench" / "realapps_projects"
@@ -210,8 +211,10 @@ def compare(app: str, before: list[Exchange], after: list[Exchange]) -> dict[str
                                              one.key(), two.key(), strict=True) if a != b]
         differences.append({
             "step": one.label, "request": f"{one.method} {one.path}", "fields": fields,
-            "before": {"status": one.status, "location": one.location, "body": one.body[:300]},
-            "after": {"status": two.status, "location": two.location, "body": two.body[:300]},
+            "before": {"status": one.status, "location": one.location},
+            "after": {"status": two.status, "location": two.location},
+            "body_diff": list(difflib.unified_diff(normalize(one.body).splitlines(), normalize(two.body).splitlines(),
+                                                   "before", "after", n=0, lineterm=""))[2:40],
             "why": EXPLAINED.get(app, {}).get(one.label, "unexplained")})
     statuses: dict[str, int] = {}
     for exchange in before:
