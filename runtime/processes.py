@@ -15,6 +15,7 @@ from typing import Final
 
 from runtime import linux
 from runtime.adoption import prove
+from runtime.gateway import stop_signal
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.paths import ProjectPaths
@@ -114,11 +115,12 @@ def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> Teardo
 
 
 def _stop_proven(paths: ProjectPaths, state: EngineState, isolation: Isolation) -> int:
-    pidfds = [pidfd for record in state.replicas
+    proven = [(record.pid, pidfd) for record in state.replicas
               if (pidfd := prove(record, paths, state.cgroup_parent, isolation)) is not None]
-    for pidfd in pidfds:
+    pidfds = [pidfd for _, pidfd in proven]
+    for pid, pidfd in proven:
         with contextlib.suppress(OSError):
-            linux.pidfd_send_signal(pidfd, signal.SIGTERM)
+            linux.pidfd_send_signal(pidfd, stop_signal(pid))  # HAProxy: its soft stop, requests in flight finish
     deadline = time.monotonic() + STOP_GRACE
     for pidfd in pidfds:
         with selectors.DefaultSelector() as waiter:
