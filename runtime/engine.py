@@ -31,7 +31,7 @@ from runtime.adoption import prove
 from runtime.control_server import Call, ControlServer
 from runtime.engine_files import close_retired, health_targets, provision, remove_runtime_files, state_record
 from runtime.errors import LaunchError, RuntimeEngineError
-from runtime.gateway import load_runtime_topology
+from runtime.gateway import load_runtime_topology, stop_signal
 from runtime.health import HealthWatch, Target
 from runtime.inbox import Inbox
 from runtime.isolation import Isolation
@@ -70,8 +70,7 @@ class Engine:
         self.gateway_url: str | None = None
         self.selector = selectors.DefaultSelector()
         self.stand_ins = StandIns(self.selector)
-        self.done = threading.Event()
-        self.remove_volumes = False
+        self.done, self.remove_volumes = threading.Event(), False
         self.waiting_down: list[Call] = []
         self.adopted = 0
         self.pidfds: dict[m.SlotKey, int] = {}
@@ -272,12 +271,13 @@ class Engine:
         if isinstance(action, m.Start):
             self._start(action.key)
         elif isinstance(action, (m.Signal, m.Kill)):
-            _send(self.pidfds.get(action.key), signal.SIGKILL if isinstance(action, m.Kill) else signal.SIGTERM)
+            how = signal.SIGKILL if isinstance(action, m.Kill) else stop_signal(action.pid)  # HAProxy: SIGUSR1
+            _send(self.pidfds.get(action.key), how)
         elif isinstance(action, m.Adopt):
             self.pidfds[action.key] = os.dup(self._proven[(action.pid, self.world.slots[action.key].start_time)])
             self.adopted += 1
         elif isinstance(action, m.Dismiss):
-            _send(self._proven.get((action.pid, action.start_time)), signal.SIGTERM)
+            _send(self._proven.get((action.pid, action.start_time)), stop_signal(action.pid))
         elif isinstance(action, m.Release):
             service = self.resources.get((action.key[0], action.key[1]))
             if self.isolation.cgroups is not None and service is not None:
@@ -390,7 +390,7 @@ class Engine:
             self._saved = snapshot
 
 
-def _send(pidfd: int | None, sig: signal.Signals) -> None:
+def _send(pidfd: int | None, sig: int) -> None:
     """A signal through a pidfd (None: not a process of ours; an error: it has just exited)."""
     if pidfd is not None:
         with contextlib.suppress(OSError):
