@@ -12,6 +12,7 @@ from analyzer import facts as F
 from analyzer import frameworks
 from analyzer.edges import Edges
 from analyzer.frameworks.orm import USER_MODEL_CALL, ModelTable, model_tables
+from analyzer.kinds import Kinds
 from analyzer.packages import STDLIB, Distribution, DistributionMap
 from analyzer.resolve import Index, Target
 from cleave.formats.graph import ACCESS_OF_OP, PACKAGE_PREFIX, TABLE_PREFIX, Diagnostic
@@ -53,6 +54,8 @@ class GraphBuilder:
         self.model_info: dict[str, ModelTable] = {}
         self.model_tables: dict[str, str] = {}
         self.user_model: str | None = None  # the class get_user_model() returns
+        self.returned: dict[str, list[Target | None]] = {}  # function -> what its ``return`` statements give
+        self.collected: list[str] = []
 
     def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
         """The whole graph."""
@@ -89,6 +92,7 @@ class GraphBuilder:
                                None) if name else None
 
     def _collect(self, modules: list[str]) -> None:
+        self.collected.extend(modules)
         for module in modules:
             self._nodes(module, self.files[module])
         for module in modules:
@@ -109,6 +113,7 @@ class GraphBuilder:
                                list[Diagnostic]]:
         for node, names in self.decorators.items():
             self.nodes[node]["decorators"] = names
+        Kinds(self.index, self.files, self.nodes, self.returned).apply(self.collected, self.decorators)
         for dist in self.dists.describe():
             self.nodes[PACKAGE_PREFIX + dist.name] = self._package(dist)
         return self.nodes, self.edges.finish(), self.diagnostics
@@ -233,6 +238,9 @@ class GraphBuilder:
             if kind in (F.BASE, F.ATTR):
                 continue
             source = self._scope(module, scope)
+            if kind == F.RETURN:
+                self.returned.setdefault(source, []).append(index.follow(index.resolve(module, expr)[0], []))
+                continue
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)
             if target is not None and target[0] == "ext" and self.user_model is not None:

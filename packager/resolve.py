@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import libcst as cst
 
+from packager.crossings import GraphRule
 from packager.modulescan import Mode, ModuleScan
 from packager.servicecode import Piece, ServiceCode, StubItem, StubModule, Symbols
 from packager.sources import SourceIndex
@@ -47,6 +48,8 @@ class Resolver(ModuleScan):
         self._copy_too: set[str] = set()
         self._import_time: set[str] = set()
         """Functions (and imports of them) a copy or an own module calls at import time: copied, never RPC."""
+        self.rule: GraphRule | None = None
+        """The crossing rule's verdicts from the graph (cleave/crossing), when the build has a graph."""
 
     # ------------------------------------------------------------------------------------------ driver
 
@@ -332,10 +335,7 @@ class Resolver(ModuleScan):
             return ("is a class that is not a dataclass, enum or exception: its instances carry methods and "
                     "state that cannot cross services")
         if definition.kind == "variable":
-            value = node.value if isinstance(node, cst.Assign | cst.AnnAssign) else None
-            if accepted or (value is not None and immutable_value(value)):
-                return None
-            return ("is a mutable module global: each service would get its own copy and writes would diverge")
+            return None if accepted else self._variable_problem(f"{module}.{name}", node)
         binding = definition.binding
         if binding is None or binding.name is None or binding.module not in self.index:
             return None
@@ -344,11 +344,22 @@ class Resolver(ModuleScan):
             return None
         return self.problem(binding.module, binding.name, seen | {(module, name)})
 
+    def _variable_problem(self, qualname: str, node: cst.CSTNode) -> str | None:
+        """Why a module global cannot be copied: the crossing rule's verdict when the graph knows it."""
+        if self.rule is not None and self.rule.knows(qualname, "variable"):
+            return self.rule.variable_problem(qualname)
+        value = node.value if isinstance(node, cst.Assign | cst.AnnAssign) else None
+        if value is not None and immutable_value(value):
+            return None
+        return "is a mutable module global: each service would get its own copy and writes would diverge"
+
     def value_kind(self, module: str, name: str, seen: frozenset[tuple[str, str]] = frozenset()) -> ValueKind | None:
         """``dataclass``/``enum``/``exception``/``typeddict`` for a value class of the monolith, else ``None``."""
         if (module, name) in seen:
             return None
         seen = seen | {(module, name)}
+        if self.rule is not None and self.rule.knows(f"{module}.{name}", "class"):
+            return self.rule.value_kind(f"{module}.{name}")
         definition = self.symbols(module).definitions.get(name)
         if definition is None:
             return None
@@ -362,9 +373,10 @@ class Resolver(ModuleScan):
         node = definition.node
         if not isinstance(node, cst.ClassDef):
             return None
-        kind = decorator_kind(node)
-        if kind is not None:
-            return kind
+        return decorator_kind(node) or self._bases_kind(module, node, seen)
+
+    def _bases_kind(self, module: str, node: cst.ClassDef, seen: frozenset[tuple[str, str]]) -> ValueKind | None:
+        """The value kind the first value-class base of ``node`` gives."""
         for base in base_names(node):
             kind = builtin_base_kind(base)
             if kind is None:
