@@ -55,12 +55,23 @@ def detect_init(code_graph: CodeGraph, entry: str | None) -> str | None:
     if framework == "django" and ("manage" in modules or (source / "manage.py").is_file()):
         return "python manage.py migrate --noinput"
     packages = {p.removeprefix("package:") for p in code_graph.nodes_of_kind("package")}
-    migrations = (source / "migrations" / "env.py").is_file() or "migrations.env" in modules
-    if framework == "flask" and "flask-migrate" in packages and entry and migrations:
-        return f"flask --app {entry} db upgrade"
+    migrations = _migrations_folder(source, modules)
+    if framework == "flask" and "flask-migrate" in packages and entry and migrations is not None:
+        directory = "" if migrations == "migrations" else f" --directory {migrations}"
+        return f"flask --app {entry} db upgrade{directory}"
     if (source / "alembic.ini").is_file():
         return "alembic upgrade head"
     return None
+
+
+def _migrations_folder(source: Path, modules: set[str]) -> str | None:
+    """The Alembic environment of a Flask-Migrate app, relative to SRC: ``migrations`` (Flask-Migrate's default)
+    when it is there, else the shallowest ``<package>/migrations`` holding an ``env.py`` (an app that names its
+    own ``directory``)."""
+    if (source / "migrations" / "env.py").is_file() or "migrations.env" in modules:
+        return "migrations"
+    found = sorted((m.count("."), m) for m in modules if m.endswith(".migrations.env"))
+    return found[0][1].removesuffix(".env").replace(".", "/") if found else None
 
 
 def _previous_names(groups: Sequence[route_groups.RouteGroup], previous: Plan | None,

@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
         _stage(f"analyze {src}")
         with output.progress("analyzing", "files", enabled=not as_json) as report:
-            code_graph = analyze(src, cache_dir=state / "cache", progress=report)
+            code_graph = analyze(src, cache_dir=state / "cache", progress=report, python=python)
         save_graph(code_graph, state / "graph.json")
         for diagnostic in code_graph.diagnostics:
             output.warn(diagnostic.render())

@@ -87,6 +87,8 @@ def test_framework_app_at_the_edge_answers_like_the_monolith(name: str, project:
     for engine in ENGINES:
         cleave("migrate", str(sample.folder), "--python", str(python), "--database", engine, cwd=project)
         plan = load_plan(project / "cleave.yaml")
+        graph = json.loads((project / ".cleave" / "graph.json").read_text())
+        assert graph["meta"]["python"] == str(python), "the analysis ran in the app's own environment"
         assert len(plan.services) >= 3 and all(s.is_edge for s in plan.services)
         assert plan.services[0].name == sample.fallback and plan.init == sample.init
         topology = json.loads((project / ".cleave" / "build" / "topology.json").read_text())

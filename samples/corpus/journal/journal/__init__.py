@@ -1,0 +1,1 @@
+"""A group blog: authors, posts, comments and tags (WSGI: ``journal.wsgi:application``)."""

@@ -1,0 +1,3 @@
+from journal.comments.thread import Comment, comment, comments_on
+
+__all__ = ["Comment", "comment", "comments_on"]

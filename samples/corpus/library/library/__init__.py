@@ -1,0 +1,1 @@
+"""A lending library: books, members, loans and fines over one SQLite database (WSGI: ``library.web:application``)."""

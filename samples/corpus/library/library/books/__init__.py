@@ -1,0 +1,1 @@
+"""Books: the catalogue and how many copies are out."""

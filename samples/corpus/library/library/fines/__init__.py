@@ -1,0 +1,1 @@
+"""Fines for late returns."""

@@ -1,0 +1,1 @@
+"""Loans: borrowing and giving back."""
