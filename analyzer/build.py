@@ -12,6 +12,7 @@ from analyzer import facts as F
 from analyzer import frameworks
 from analyzer.edges import Edges
 from analyzer.frameworks.orm import USER_MODEL_CALL, ModelTable, model_tables
+from analyzer.kinds import Kinds
 from analyzer.packages import STDLIB, Distribution, DistributionMap
 from analyzer.resolve import Index, Target
 from cleave.formats.graph import ACCESS_OF_OP, PACKAGE_PREFIX, TABLE_PREFIX, Diagnostic
@@ -53,6 +54,8 @@ class GraphBuilder:
         self.model_info: dict[str, ModelTable] = {}
         self.model_tables: dict[str, str] = {}
         self.user_model: str | None = None  # the class get_user_model() returns
+        self.returned: dict[str, list[Target | None]] = {}  # function -> what its ``return`` statements give
+        self.collected: list[str] = []
 
     def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
         """The whole graph."""
@@ -89,6 +92,7 @@ class GraphBuilder:
                                None) if name else None
 
     def _collect(self, modules: list[str]) -> None:
+        self.collected.extend(modules)
         for module in modules:
             self._nodes(module, self.files[module])
         for module in modules:
@@ -109,6 +113,7 @@ class GraphBuilder:
                                list[Diagnostic]]:
         for node, names in self.decorators.items():
             self.nodes[node]["decorators"] = names
+        Kinds(self.index, self.files, self.nodes, self.returned).apply(self.collected, self.decorators)
         for dist in self.dists.describe():
             self.nodes[PACKAGE_PREFIX + dist.name] = self._package(dist)
         return self.nodes, self.edges.finish(), self.diagnostics
@@ -173,37 +178,55 @@ class GraphBuilder:
     def _imports(self, module: str, file: F.FileFacts) -> None:
         modules = self.index.modules
         for imported in file.imports:
-            line, target, names = imported.line, imported.module, imported.names
             flags = {"type_checking": imported.type_checking, "lazy": imported.lazy, "string": False}
-            if names is None:
-                found = _longest(target, modules)
-                if found is not None:
-                    if found != module:
-                        self.edges.add(module, found, "imports", line, **flags)
-                    if found != target:
-                        self._unresolved(file, line, target)
+            if imported.names is None:
+                if self._import_of_module(module, file, imported, flags):
                     continue
-            elif target in modules:
-                rest = []
-                for name in names:
-                    sub = f"{target}.{name}"
-                    if sub in modules:
-                        self.edges.add(module, sub, "imports", line, names=(name,), **flags)
-                    else:
-                        rest.append(name)
-                if rest and target != module:
-                    self.edges.add(module, target, "imports", line, names=rest, **flags)
+            elif imported.module in modules:
+                self._import_of_names(module, imported, imported.names, flags)
                 continue
-            top = target.split(".")[0]
-            if not top or top in STDLIB:
-                continue
-            if top in self.tops:
-                found = _longest(target, modules)
-                if found is not None and found != module:
-                    self.edges.add(module, found, "imports", line, names=names or (), **flags)
-                self._unresolved(file, line, target)
-                continue
-            self.package_edge(module, top, target, line)
+            self._import_from_outside(module, file, imported, flags)
+
+    def _import_of_module(self, module: str, file: F.FileFacts, imported: F.Import, flags: dict[str, bool]) -> bool:
+        """``import a.b.c``: an edge to the longest project module it names (False: none, it is from outside)."""
+        target = imported.module
+        found = _longest(target, self.index.modules)
+        if found is None:
+            return False
+        if found != module:
+            self.edges.add(module, found, "imports", imported.line, **flags)
+        if found != target:
+            self._unresolved(file, imported.line, target)
+        return True
+
+    def _import_of_names(self, module: str, imported: F.Import, names: tuple[str, ...],
+                         flags: dict[str, bool]) -> None:
+        """``from a.b import c, d`` of a project module: an edge to each submodule named, one for the rest."""
+        target, line, rest = imported.module, imported.line, []
+        for name in names:
+            sub = f"{target}.{name}"
+            if sub in self.index.modules:
+                self.edges.add(module, sub, "imports", line, names=(name,), **flags)
+            else:
+                rest.append(name)
+        if rest and target != module:
+            self.edges.add(module, target, "imports", line, names=rest, **flags)
+
+    def _import_from_outside(self, module: str, file: F.FileFacts, imported: F.Import,
+                             flags: dict[str, bool]) -> None:
+        """An import not of a project module: nothing for the stdlib, a diagnostic for a missing project module,
+        else a ``uses_package`` edge."""
+        target, line = imported.module, imported.line
+        top = target.split(".")[0]
+        if not top or top in STDLIB:
+            return
+        if top in self.tops:
+            found = _longest(target, self.index.modules)
+            if found is not None and found != module:
+                self.edges.add(module, found, "imports", line, names=imported.names or (), **flags)
+            self._unresolved(file, line, target)
+            return
+        self.package_edge(module, top, target, line)
 
     def _unresolved(self, file: F.FileFacts, line: int, target: str) -> None:
         self.diagnostics.append(Diagnostic(file.file, line, "unresolved-import",
@@ -215,28 +238,44 @@ class GraphBuilder:
             if kind in (F.BASE, F.ATTR):
                 continue
             source = self._scope(module, scope)
+            if kind == F.RETURN:
+                self.returned.setdefault(source, []).append(index.follow(index.resolve(module, expr)[0], []))
+                continue
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)
             if target is not None and target[0] == "ext" and self.user_model is not None:
                 target = self._user_member(target)
             if kind == F.CALL:
-                target = index.follow(target, touched)
-                self._call(module, source, target, line, extra)
+                self._call(module, source, index.follow(target, touched), line, extra)
             elif kind == F.DECORATOR:
-                self.decorators.setdefault(f"{module}.{extra[0]}", []).append(index.qualify(module, expr))
-                if not extra[1]:
-                    self._call(module, source, index.follow(target, touched), line, ((), ()))
+                self._decorator(module, source, expr, target, touched=touched, line=line, extra=extra)
             elif kind == F.WRITE:
-                if target is not None and target[0] == "var":
-                    self.edges.add(source, target[1], "writes", line)
-                elif touched:
-                    self.edges.add(source, touched.pop(), "writes", line)
-            elif target is not None and target[0] == "var":
-                self.edges.add(source, target[1], "reads", line)
-            elif target is not None and target[0] == "member":
-                self._member(source, target, line)
+                self._write(source, target, touched, line)
+            elif target is not None:
+                self._read(source, target, line)
             for var in touched:
                 self.edges.add(source, var, "reads", line)
+
+    def _decorator(self, module: str, source: str, expr: F.Expr, target: Target | None, *, touched: list[str],
+                   line: int, extra: tuple[object, ...]) -> None:
+        """``@expr`` on the def ``extra[0]``: remembered for the def; a call unless it is a bare name (extra[1])."""
+        self.decorators.setdefault(f"{module}.{extra[0]}", []).append(self.index.qualify(module, expr))
+        if not extra[1]:
+            self._call(module, source, self.index.follow(target, touched), line, ((), ()))
+
+    def _write(self, source: str, target: Target | None, touched: list[str], line: int) -> None:
+        """An assignment to a project variable, or else to the last variable the expression went through."""
+        if target is not None and target[0] == "var":
+            self.edges.add(source, target[1], "writes", line)
+        elif touched:
+            self.edges.add(source, touched.pop(), "writes", line)
+
+    def _read(self, source: str, target: Target, line: int) -> None:
+        """A plain reference: a read of a variable, or a table access through a model's member."""
+        if target[0] == "var":
+            self.edges.add(source, target[1], "reads", line)
+        elif target[0] == "member":
+            self._member(source, target, line)
 
     def _call(self, module: str, source: str, target: Target | None, line: int, extra: tuple[object, ...]) -> None:
         if target is None:

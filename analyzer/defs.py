@@ -10,7 +10,7 @@ from typing import Any
 import libcst as cst
 
 from analyzer import facts as F
-from analyzer import sites
+from analyzer import shapes, sites
 from analyzer.cstutil import IMPLICIT_CLASSMETHODS, dotted_name, literal
 from analyzer.walker import Walker
 
@@ -55,6 +55,7 @@ def h_function(w: Walker, node: cst.FunctionDef) -> None:
     outer = w.scope
     is_method = outer.kind == "class"
     qual, written, plain, line = _enter_def(w, node)
+    shapes.record_signature(w, node, qual)
     w.walk_fields(node, ("asynchronous", "whitespace_after_def", "name", "whitespace_after_name", "type_parameters",
                          "whitespace_after_type_parameters", "whitespace_before_params", "params", "returns",
                          "whitespace_before_colon"))

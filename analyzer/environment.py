@@ -14,13 +14,29 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from analyzer.errors import AnalyzerError
 
-_PROBE: Final = """
+_NAMESPACES: Final = """
+def _namespaces(m, names):
+    # a top-level name several distributions share (a namespace package: pinax.teams, pinax.invitations) also
+    # gets "top.second" keys, so an import of pinax.teams names pinax-teams rather than the first one listed
+    for top, dists in list(names.items()):
+        for dist in sorted(set(dists)) if len(set(dists)) > 1 else ():
+            try:
+                files = m.distribution(dist).files or ()
+            except m.PackageNotFoundError:
+                continue
+            for part in {f.parts[1].removesuffix(".py") for f in files if len(f.parts) > 2 and f.parts[0] == top}:
+                found = names.setdefault(top + "." + part, [])
+                if dist not in found:
+                    found.append(dist)
+    return names
+"""
+_PROBE: Final = _NAMESPACES + """
 import importlib.metadata as m, json, sys
-names = {k: list(v) for k, v in m.packages_distributions().items()}
+names = _namespaces(m, {k: list(v) for k, v in m.packages_distributions().items()})
 versions = {}
 for d in m.distributions():
     name = d.metadata["Name"]
@@ -54,7 +70,10 @@ def default_python(src: Path) -> Path | None:
 @functools.cache
 def running_environment() -> Environment:
     """The environment of the interpreter running cleave (read once)."""
-    names = {k: list(v) for k, v in importlib.metadata.packages_distributions().items()}
+    scope: dict[str, Any] = {}
+    exec(_NAMESPACES, scope)  # the same helper the probe runs in the monolith's interpreter
+    names = scope["_namespaces"](importlib.metadata,
+                                 {k: list(v) for k, v in importlib.metadata.packages_distributions().items()})
     versions: dict[str, str] = {}
     for dist in importlib.metadata.distributions():
         name = dist.metadata["Name"]

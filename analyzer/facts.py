@@ -42,6 +42,7 @@ WRITE: Final = "write"
 DECORATOR: Final = "decorator"  # a decorator applied to the def in ``extra`` (its qualified name)
 BASE: Final = "base"  # a base class of the class in ``extra``
 ATTR: Final = "attr"  # ``self.<extra[1]> = <expr>`` inside a method of class ``extra[0]``
+RETURN: Final = "return"  # ``return <expr>`` inside the function ``scope`` (no edge; analyzer/kinds.py reads it)
 
 Ref = tuple[str, str, Expr, int, tuple[object, ...]]
 """``(scope, kind, expr, line, extra)``: a reference made in ``scope`` (the qualified name inside the module; "" =
@@ -130,6 +131,26 @@ class Site(NamedTuple):
     decorates: str  # for a decorator: the qualified name of the def it decorates
 
 
+class Annotation(NamedTuple):
+    """A parameter's or the return annotation of function ``qual``: every name it mentions (``Optional[Conn]`` ->
+    ``Optional``, ``Conn``), as expressions."""
+
+    qual: str
+    name: str  # the parameter, or "return"
+    exprs: tuple[Expr, ...]
+
+
+class VarValue(NamedTuple):
+    """What a module-level ``NAME = value`` first binds: ``shape`` is ``constant`` (an immutable literal),
+    ``container`` (a list/dict/set literal or comprehension), ``call`` (``expr`` is the callee), ``ref`` (``expr``
+    names it), ``lambda`` or ``other``."""
+
+    name: str
+    shape: str
+    expr: Expr | None
+    line: int
+
+
 class Setting(NamedTuple):
     """A module-level ``NAME = "text"`` or ``NAME = ["a", "b"]`` with an upper-case name (settings, config)."""
 
@@ -158,6 +179,11 @@ class FileFacts:
     diagnostics: tuple[Diagnostic, ...] = ()
     sites: tuple[Site, ...] = ()
     settings: tuple[Setting, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
+    var_values: tuple[VarValue, ...] = ()
+    return_shapes: tuple[tuple[str, str], ...] = ()
+    """``(function qual, shape)`` for a ``return`` of a lambda (``callable``), a generator expression
+    (``generator``) or ``open(...)`` (``file``)."""
 
 
 @dataclass(frozen=True)

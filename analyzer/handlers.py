@@ -13,7 +13,7 @@ from typing import Any, Final
 import libcst as cst
 
 from analyzer import facts as F
-from analyzer import sites
+from analyzer import shapes, sites
 from analyzer.cstutil import (
     DYNAMIC_IMPORTS,
     FILE_MARK,
@@ -53,17 +53,7 @@ def _h_call(w: Walker, node: cst.Call) -> None:
         passes: set[str] = set()
         args: list[F.Expr] = []
         for arg in node.args:
-            value = arg.value
-            if isinstance(value, cst.Lambda):
-                passes.add("callable")
-            elif isinstance(value, cst.GeneratorExp):
-                passes.add("generator")
-            elif isinstance(value, cst.Call) and dotted_name(value.func) == "open":
-                passes.add("file")
-            elif isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
-                arg_expr = w.expr(value)
-                if arg_expr is not None:
-                    args.append(arg_expr)
+            _argument(w, arg.value, passes, args)
         w.ref(F.CALL, expr, (tuple(sorted(passes)), tuple(args)))
         if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
             base = w.expr(func.value)
@@ -79,6 +69,22 @@ def _h_call(w: Walker, node: cst.Call) -> None:
                 w.site_depth -= 1
                 return
     w.generic(node)
+
+
+def _argument(w: Walker, value: cst.BaseExpression, passes: set[str], args: list[F.Expr]) -> None:
+    """What one argument of a call passes besides data (``passes``), or the reference it names (``args``)."""
+    if isinstance(value, cst.Lambda):
+        passes.add("callable")
+    elif isinstance(value, cst.GeneratorExp):
+        passes.add("generator")
+    elif isinstance(value, cst.Call) and dotted_name(value.func) == "open":
+        passes.add("file")
+    elif isinstance(value, cst.Attribute) and value.attr.value in MUTATORS:
+        passes.add("callable")  # a bound method of a container (``on_done=receipts.append``)
+    elif isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+        arg_expr = w.expr(value)
+        if arg_expr is not None:
+            args.append(arg_expr)
 
 
 def _string_arg(node: cst.Call, index: int) -> str | None:
@@ -104,6 +110,7 @@ def _special_call(w: Walker, node: cst.Call, name: str) -> None:
 
 def _h_assign(w: Walker, node: cst.Assign) -> None:
     for target in node.targets:
+        shapes.record_value(w, target.target, node.value)
         w.bind_target(target.target, node.value)
     first = node.targets[0].target
     if w.scope.kind == "module" and len(node.targets) == 1 and isinstance(first, cst.Name):
@@ -123,6 +130,7 @@ def _walk_assigning(w: Walker, node: cst.CSTNode, target: str) -> None:
 
 def _h_annassign(w: Walker, node: cst.AnnAssign) -> None:
     if node.value is not None:
+        shapes.record_value(w, node.target, node.value)
         w.bind_target(node.target, node.value)
     else:
         w.claim_chain(node.target)
@@ -299,6 +307,11 @@ def _h_yield(w: Walker, node: cst.CSTNode) -> None:
     w.generic(node)
 
 
+def _h_return(w: Walker, node: cst.Return) -> None:
+    shapes.record_return(w, node)
+    w.generic(node)
+
+
 def _h_newline(w: Walker, node: cst.Newline) -> None:
     w.line += 1
 
@@ -376,7 +389,7 @@ HANDLERS: Final[dict[type[cst.CSTNode], Handler]] = {
     cst.Newline: _h_newline, cst.SimpleWhitespace: _h_whitespace, cst.SimpleString: _h_string,
     cst.FormattedStringText: _h_fstring_text, cst.ConcatenatedString: _h_joined_string,
     cst.FormattedString: _h_joined_string, cst.Expr: _h_expr_statement, cst.SimpleStatementLine: _h_statement_line,
-    cst.IndentedBlock: _h_block, cst.Subscript: _h_subscript,
+    cst.IndentedBlock: _h_block, cst.Subscript: _h_subscript, cst.Return: _h_return,
 }
 
 

@@ -85,7 +85,10 @@ class DistributionMap:
     def distribution(self, top: str, dotted: str) -> str:
         """Canonical distribution name for an import of ``dotted`` (whose first part is ``top``)."""
         two = ".".join(dotted.split(".")[:2])
-        candidates = self._installed().get(top, [])
+        installed = self._installed()
+        candidates = installed.get(top, [])
+        if len(candidates) > 1 and two in installed:  # a namespace package: its sub-package decides
+            candidates = installed[two]
         name: str | None = None
         for candidate in candidates:
             if canonicalize_name(candidate) in self.requirements:

@@ -22,7 +22,7 @@ from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirem
 from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
-ANALYZER_VERSION: Final = "0.2.0+facts4"
+ANALYZER_VERSION: Final = "0.2.0+facts5"
 """Changes whenever the facts a file produces could change: part of every cache key."""
 BUILD_VERSION: Final = "3"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
@@ -124,48 +124,97 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     tree = discover(src, exclude, include_tests=include_tests)
     env = environment(tree.root, python)
     cache = Cache(cache_dir, ANALYZER_VERSION)
-    total = len(tree.jobs)
-    keys: list[bytes] = []
-    failures: dict[str, FileResult] = {}
-    for job in tree.jobs:
-        data = read_source(job)
-        if isinstance(data, FileFailure):
-            failures[job.rel] = data
-            keys.append(job.rel.encode() + b"\0unreadable")
-        else:
-            keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
+    keys, unreadable = _file_keys(tree)
     environment_key = _environment(src, tree, exclude) + env.fingerprint.encode() + repr(dynamic_routes).encode()
     fingerprint = _fingerprint(environment_key, keys)
     if cache.graph_matches(fingerprint):
         snapshot = cache.load_graph(fingerprint)
         if isinstance(snapshot, Snapshot):
-            report(total, total)
+            report(len(keys), len(keys))
             return snapshot.code_graph
-
     known = cache.load_facts()
+    results = _facts(tree, keys, unreadable, known, cache=cache, jobs=jobs or _default_jobs(), report=report)
+    files, failed, diagnostics = _outcomes(keys, results, tree.diagnostics)
+    distributions = DistributionMap(read_requirements(tree.root), env)
+
+    def new_builder() -> GraphBuilder:
+        builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
+        builder.dynamic_routes = dynamic_routes
+        return builder
+
+    builder = new_builder()
+    path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
+    snapshot = cache.load_graph(None) if not failed else None
+    code_graph, misses = None, frozenset[tuple[str, str]]()
+    changed = _patchable(snapshot, results, path_keys) if isinstance(snapshot, Snapshot) else None
+    if isinstance(snapshot, Snapshot) and changed is not None:
+        code_graph = patch(snapshot, builder, changed, environment_key, keys=path_keys, known=known)
+        if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
+            builder = new_builder()
+        else:
+            misses = snapshot.misses
+    if code_graph is None:
+        graph, more = builder.build()
+        meta = {"files": len(keys), "lines": sum(f.lines - 1 for f in files.values()),
+                "excluded_tests": list(tree.excluded_tests), "python": env.python, **builder.meta}
+        code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted({*diagnostics, *more})), source=str(src),
+                               analyzer=ANALYZER_VERSION, meta=meta)
+    code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
+    if cache.directory is not None:
+        cache.save_graph(fingerprint, Snapshot(
+            code_graph=code_graph, environment=environment_key, keys=path_keys,
+            model_tables=builder.model_info,
+            lines={f.file: f.lines - 1 for f in files.values()},
+            misses=frozenset(builder.index.misses) | misses))
+    return code_graph
+
+
+def _file_keys(tree: SourceTree) -> tuple[list[bytes], dict[str, FileFailure]]:
+    """Each file's cache key (its content's hash, or a mark for a file that cannot be read), in the tree's order,
+    and the files that cannot be read."""
+    keys: list[bytes] = []
+    unreadable: dict[str, FileFailure] = {}
+    for job in tree.jobs:
+        data = read_source(job)
+        if isinstance(data, FileFailure):
+            unreadable[job.rel] = data
+            keys.append(job.rel.encode() + b"\0unreadable")
+        else:
+            keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
+    return keys, unreadable
+
+
+def _facts(tree: SourceTree, keys: list[bytes], unreadable: dict[str, FileFailure], known: dict[bytes, FileResult],
+           *, cache: Cache, jobs: int, report: Callable[[int, int], None]) -> dict[bytes, FileResult]:
+    """Every file's facts by its key: from the cache when known, else parsed (in parallel); the cache updated."""
     results: dict[bytes, FileResult] = {}
     todo: list[Job] = []
     by_path: dict[str, bytes] = {}
     for job, key in zip(tree.jobs, keys, strict=True):
-        if job.rel in failures:
-            results[key] = failures[job.rel]
+        if job.rel in unreadable:
+            results[key] = unreadable[job.rel]
         elif key in known:
             results[key] = known[key]
         else:
             todo.append(job)
             by_path[job.rel] = key
-    done = len(results)
+    done, total = len(results), len(keys)
     report(done, total)
-    for result in _parse_all(todo, jobs or _default_jobs()):
+    for result in _parse_all(todo, jobs):
         results[by_path[result.file]] = result
         done += 1
         report(done, total)
     if todo or len(known) != len(results):
         cache.save_facts(results, set(by_path.values()))
+    return results
 
+
+def _outcomes(keys: list[bytes], results: dict[bytes, FileResult], found: Sequence[Diagnostic]
+              ) -> tuple[dict[str, FileFacts], list[FileFailure], list[Diagnostic]]:
+    """The facts by module, the files that failed, and the diagnostics so far (``found``: discovery's)."""
     files: dict[str, FileFacts] = {}
     failed: list[FileFailure] = []
-    diagnostics: list[Diagnostic] = list(tree.diagnostics)
+    diagnostics: list[Diagnostic] = list(found)
     for key in keys:
         result = results[key]
         if isinstance(result, FileFailure):
@@ -177,35 +226,13 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
         else:
             files[result.module] = result
             diagnostics.extend(result.diagnostics)
-    distributions = DistributionMap(read_requirements(tree.root), env)
-    builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
-    builder.dynamic_routes = dynamic_routes
-    path_keys = {job.rel: key for job, key in zip(tree.jobs, keys, strict=True)}
-    code_graph = None
-    snapshot = cache.load_graph(None) if not failed else None
-    if isinstance(snapshot, Snapshot):
-        paths = [path for path, key in path_keys.items() if snapshot.keys.get(path) != key]
-        changed = [r for r in (results[path_keys[p]] for p in paths) if isinstance(r, FileFacts)]
-        if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST:
-            code_graph = patch(snapshot, builder, changed, environment_key, keys=path_keys, known=known)
-            if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
-                builder = GraphBuilder(files, failed, tree.namespace_packages, distributions, tree.root)
-                builder.dynamic_routes = dynamic_routes
-    builder.dynamic_routes = dynamic_routes
-    earlier_misses = snapshot.misses if code_graph is not None and isinstance(snapshot, Snapshot) else frozenset()
-    if code_graph is None:
-        graph, more = builder.build()
-        diagnostics.extend(more)
-        code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted(set(diagnostics))), source=str(src),
-                               analyzer=ANALYZER_VERSION,
-                               meta={"files": total, "lines": sum(f.lines - 1 for f in files.values()),
-                                     "excluded_tests": list(tree.excluded_tests), "python": env.python,
-                                     **builder.meta})
-    code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
-    if cache.directory is not None:
-        cache.save_graph(fingerprint, Snapshot(
-            code_graph=code_graph, environment=environment_key, keys=path_keys,
-            model_tables=builder.model_info,
-            lines={f.file: f.lines - 1 for f in files.values()},
-            misses=frozenset(builder.index.misses) | earlier_misses))
-    return code_graph
+    return files, failed, diagnostics
+
+
+def _patchable(snapshot: Snapshot, results: dict[bytes, FileResult], path_keys: dict[str, bytes]
+               ) -> list[FileFacts] | None:
+    """The changed files' facts when the last graph can be patched with them (a few files changed, all parsed),
+    else None."""
+    paths = [path for path, key in path_keys.items() if snapshot.keys.get(path) != key]
+    changed = [r for r in (results[path_keys[p]] for p in paths) if isinstance(r, FileFacts)]
+    return changed if 0 < len(changed) == len(paths) <= _PATCH_AT_MOST else None

@@ -71,6 +71,9 @@ class Walker:
         self.settings: list[F.Setting] = []
         self.site_depth = 0  # > 0 inside the arguments of a site (nested calls are its values)
         self.assign_target = ""  # the name the statement being walked assigns
+        self.annotations: list[F.Annotation] = []
+        self.var_values: list[F.VarValue] = []
+        self.return_shapes: list[tuple[str, str]] = []
 
     # -- entry -------------------------------------------------------------------------------------------------
     def run(self, tree: cst.Module) -> F.FileFacts:
@@ -82,7 +85,9 @@ class Walker:
             bindings=tuple(self.bindings), imports=tuple(self.imports), refs=tuple(self.refs),
             tables=tuple(self.tables), models=tuple(self.models),
             all_names=None if self.all_names is None else tuple(self.all_names),
-            diagnostics=tuple(self.diagnostics), sites=tuple(self.sites), settings=tuple(self.settings))
+            diagnostics=tuple(self.diagnostics), sites=tuple(self.sites), settings=tuple(self.settings),
+            annotations=tuple(self.annotations), var_values=tuple(self.var_values),
+            return_shapes=tuple(self.return_shapes))
 
     def walk(self, node: cst.CSTNode) -> None:
         handler = self.handlers.get(type(node))

@@ -9,9 +9,11 @@ cleave's own environment when the app's lacks it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -69,7 +71,7 @@ class AppEnvironment:
 
 def resolve(src: Path, python: Path | str | None, code_graph: CodeGraph | None = None) -> AppEnvironment:
     """The app's environment (see the module docstring); an interpreter that does not run is an error."""
-    chosen: str | None = str(python) if python is not None else None
+    chosen: str | None = os.path.abspath(python) if python is not None else None  # checks run elsewhere
     if chosen is None:
         for folder in (".venv", "venv"):
             candidate = src / folder / "bin" / "python"
@@ -108,6 +110,55 @@ def where_imported(code_graph: CodeGraph | None, name: str, modules: Sequence[st
     return "?"
 
 
+_IMPORT_ERRORS: Final = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _guarded_lines(path: Path) -> set[int]:
+    """Lines of ``path`` inside a ``try:`` body one of whose handlers catches ImportError (or wider)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try) or not node.body:
+            continue
+        caught = [h.type for h in node.handlers]
+        names = {getattr(t, "id", getattr(t, "attr", "")) for c in caught if c is not None
+                 for t in (c.elts if isinstance(c, ast.Tuple) else [c])}
+        if None in caught or names & _IMPORT_ERRORS:
+            lines.update(range(node.body[0].lineno, (node.body[-1].end_lineno or node.body[-1].lineno) + 1))
+    return lines
+
+
+def optional_everywhere(code_graph: CodeGraph | None, name: str) -> bool:
+    """Whether every import of distribution ``name`` is optional: guarded by ``except ImportError``, or in a
+    module that is itself only imported under such guards (the app runs without it, as it does in an environment
+    that lacks it: django-helpdesk's ``try: import helpdesk.tasks`` whose module imports celery)."""
+    if code_graph is None:
+        return False
+    importers = [(module, list(data.get("lines") or ())) for module, target, data
+                 in code_graph.edges_of_kind("uses_package")
+                 if canonicalize_name(str(target).removeprefix(PACKAGE_PREFIX)) == name]
+    return bool(importers) and all(_optional_site(code_graph, module, lines, {}) for module, lines in importers)
+
+
+def _optional_site(code_graph: CodeGraph, module: str, lines: list[int], seen: dict[str, bool]) -> bool:
+    """Whether lines ``lines`` of ``module`` are guarded, or ``module`` is only imported at optional sites."""
+    file = str(code_graph.graph.nodes[module].get("file", "")) if module in code_graph.graph else ""
+    if not file or not lines:
+        return False
+    if set(lines) <= _guarded_lines(Path(code_graph.source) / file):
+        return True
+    if module in seen:
+        return seen[module]
+    seen[module] = False  # an import cycle does not make a module optional
+    users = [(user, list(data.get("lines") or ())) for user, _, data in code_graph.graph.in_edges(module, data=True)
+             if data.get("kind") == "imports"]
+    seen[module] = bool(users) and all(_optional_site(code_graph, user, where, seen) for user, where in users)
+    return seen[module]
+
+
 POSTGRESQL_DRIVERS: Final = ("psycopg", "psycopg-binary", "psycopg-c", "psycopg2", "psycopg2-binary")
 """What SQLAlchemy and Django load by name for PostgreSQL: no import of the app names them."""
 
@@ -115,7 +166,8 @@ POSTGRESQL_DRIVERS: Final = ("psycopg", "psycopg-binary", "psycopg-c", "psycopg2
 def image_distributions(env: AppEnvironment, service: str, names: Iterable[str], code_graph: CodeGraph | None,
                         *, modules: Sequence[str] = (), engine: str | None = None) -> list[tuple[str, str]]:
     """The closure of ``names`` in ``env`` for one image; a missing one stops the build naming where it is
-    imported (``tzdata`` may come from cleave's own environment instead). ``engine: postgresql`` adds the
+    imported (``tzdata`` may come from cleave's own environment instead; one imported only under ``except
+    ImportError`` is left out, as the app runs without it). ``engine: postgresql`` adds the
     PostgreSQL drivers the environment has, and stops the build when it has none."""
     wanted = set(names)
     if engine == "postgresql":
@@ -129,6 +181,7 @@ def image_distributions(env: AppEnvironment, service: str, names: Iterable[str],
         missing.remove("tzdata")
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             found.append(("tzdata", importlib.metadata.version("tzdata")))
+    missing = [name for name in missing if not optional_everywhere(code_graph, name)]
     if missing:
         name = missing[0]
         raise PackagerError(f"service {service!r} needs distribution {name} (imported at "

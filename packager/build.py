@@ -20,11 +20,13 @@ from packaging.utils import canonicalize_name
 from cleave.formats.atomic import staged_directory
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, Plan
+from packager.crossings import GraphRule, refuse_unsafe_crossings
 from packager.dockerfile import render_dockerfile
 from packager.edge import EdgeRouting
 from packager.errors import BlockedPlanError, PackagerError, StubError
 from packager.requirements import Distributions, package_edges, service_requirements
-from packager.resolve import Resolver, ServiceCode, Symbols
+from packager.resolve import Resolver
+from packager.servicecode import ServiceCode, Symbols
 from packager.sources import SourceIndex
 from packager.stubgen import render_stub
 
@@ -135,8 +137,9 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
                    kit: Path = KIT_SOURCE) -> BuildResult:
     """Write ``out/services/<name>/`` for every service of ``plan``; all or nothing.
 
-    Raises :class:`BlockedPlanError` for unaccepted blockers, :class:`StubError` listing every use across
-    services that cannot be stubbed safely, and ``FormatError`` for a plan naming a missing module.
+    Raises :class:`BlockedPlanError` for unaccepted blockers (of the plan, or found in the code by the crossing
+    rule: :class:`UnsafeCrossingError`), :class:`StubError` listing every use across services that cannot be
+    stubbed safely, and ``FormatError`` for a plan naming a missing module.
     """
     check_blockers(plan)
     if any(service.is_edge for service in plan.services):
@@ -152,9 +155,14 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
     index = SourceIndex.scan(src, code_graph)
     owners = plan.assign(index.modules)
     gateway = gateway_of(plan, owners, index)
+    if code_graph is not None:  # the rule `cleave split` applies (cleave/crossing): same blockers for every plan
+        refuse_unsafe_crossings(code_graph, plan, owners)
     accepted = frozenset(b.target for b in plan.boundaries if b.how == "blocker" and b.accepted)
     symbols = Symbols(index)
     resolvers = [Resolver(index, symbols, owners, service.name, accepted) for service in plan.services]
+    rule = GraphRule(code_graph, owners) if code_graph is not None else None
+    for resolver in resolvers:
+        resolver.rule = rule
     codes = [resolver.run() for resolver in resolvers]
     for resolver in resolvers:
         resolver.add_wire_types(wire_modules(resolver.service, codes))

@@ -18,7 +18,7 @@ from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan
 from cleave.formats.topology import Topology, save_topology
 from cleave.settings import Settings
-from packager import appenv
+from packager import appenv, importcheck
 from packager.build import BuildResult, build_services, check_blockers
 from packager.deploy import DeployOptions, write_compose, write_k8s
 from packager.deploy.k8s_workloads import scaling_refusal
@@ -57,8 +57,9 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
 
     ``python``: the app's own interpreter, whose environment the images' distributions come from
     (packager/appenv.py: default SRC/.venv, SRC/venv, else the interpreter running cleave).
-    Raises ``BlockedPlanError`` for unaccepted blockers (before anything is written), ``StubError`` and other
-    ``PackagerError``s for code that cannot be split as planned.
+    Every service's tree is imported in a clean interpreter before any image is written (packager/importcheck.py).
+    Raises ``BlockedPlanError`` for unaccepted blockers (before anything is written), ``StubError``,
+    ``ImportCheckError`` and other ``PackagerError``s for code that cannot be split as planned.
     """
     check_blockers(plan)
     config = settings or Settings.from_env()
@@ -66,9 +67,13 @@ def package(src: Path, plan: Plan, out: Path, code_graph: CodeGraph, *, images: 
     out = out.absolute()
     with staged_directory(out) as staging:
         result = build_services(src, plan, code_graph, staging)
-        env = appenv.resolve(src, python, code_graph) if images else None
+        env = appenv.resolve(src, python, code_graph)
+        report("imports: services", 0, len(result.services))
+        importcheck.require_imports(importcheck.targets_of(result, plan), python=env.python,
+                                    site=env.search_path, src=src)
+        report("imports: services", len(result.services), len(result.services))
         digests = _images(staging, result, config, report, image_labels(src), env=env,
-                          code_graph=code_graph, plan=plan) if env is not None else {}
+                          code_graph=code_graph, plan=plan) if images else {}
         topology = build_topology(result, plan, src.resolve().name, digests)
         options = replace(deploy or DeployOptions(), stateful=data_owners(plan))
         deployed = _deploy(staging, topology, options, report) if images else []

@@ -9,7 +9,7 @@ import libcst as cst
 
 from packager.symbols import dotted
 
-ValueKind = Literal["dataclass", "enum", "exception", "typeddict"]
+ValueKind = Literal["dataclass", "namedtuple", "enum", "exception", "typeddict"]
 
 ENUM_BASES: Final = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 EXCEPTION_BASES: Final = frozenset(

@@ -8,7 +8,7 @@ The public API (everything the CLI and ``migrate`` use; the rest of the package 
     scale(paths, counts, *, wait), restart(paths, names)   change what runs
     stop_services(paths, names), start_services(paths, names)
     project(folder) -> ProjectPaths                        the nearest .cleave
-    print_logs, follow_logs, read_events                   replica logs and the engine's events (after down too)
+    read_logs, print_logs, follow_logs, read_events        replica logs and the engine's events (after down too)
 """
 
 from runtime.api import (
@@ -32,13 +32,14 @@ from runtime.api import (
 )
 from runtime.errors import EngineNotRunning, RuntimeEngineError
 from runtime.events import read as read_events
-from runtime.logview import follow_logs, print_logs
+from runtime.logview import LogLine, follow_logs, print_logs, read_logs
 from runtime.paths import ProjectPaths
 
 __all__ = [
     "STAGES",
     "DownResult",
     "EngineNotRunning",
+    "LogLine",
     "ProjectPaths",
     "RuntimeEngineError",
     "ServiceState",
@@ -51,6 +52,7 @@ __all__ = [
     "project",
     "ps",
     "read_events",
+    "read_logs",
     "replica_bound",
     "restart",
     "run_foreground",

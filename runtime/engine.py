@@ -31,7 +31,7 @@ from runtime.adoption import prove
 from runtime.control_server import Call, ControlServer
 from runtime.engine_files import close_retired, health_targets, provision, remove_runtime_files, state_record
 from runtime.errors import LaunchError, RuntimeEngineError
-from runtime.gateway import load_runtime_topology
+from runtime.gateway import load_runtime_topology, stop_signal
 from runtime.health import HealthWatch, Target
 from runtime.inbox import Inbox
 from runtime.isolation import Isolation
@@ -70,8 +70,7 @@ class Engine:
         self.gateway_url: str | None = None
         self.selector = selectors.DefaultSelector()
         self.stand_ins = StandIns(self.selector)
-        self.done = threading.Event()
-        self.remove_volumes = False
+        self.done, self.remove_volumes = threading.Event(), False
         self.waiting_down: list[Call] = []
         self.adopted = 0
         self.pidfds: dict[m.SlotKey, int] = {}
@@ -274,8 +273,9 @@ class Engine:
         elif isinstance(action, (m.Signal, m.Kill)):
             pidfd = self.pidfds.get(action.key)
             if pidfd is not None:
+                how = signal.SIGKILL if isinstance(action, m.Kill) else stop_signal(action.pid)  # HAProxy: SIGUSR1
                 with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(pidfd, signal.SIGKILL if isinstance(action, m.Kill) else signal.SIGTERM)
+                    linux.pidfd_send_signal(pidfd, how)
         elif isinstance(action, m.Adopt):
             self.pidfds[action.key] = os.dup(self._proven[(action.pid, self.world.slots[action.key].start_time)])
             self.adopted += 1
@@ -283,7 +283,7 @@ class Engine:
             pidfd = self._proven.get((action.pid, action.start_time))
             if pidfd is not None:
                 with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(pidfd, signal.SIGTERM)
+                    linux.pidfd_send_signal(pidfd, stop_signal(action.pid))
         elif isinstance(action, m.Release):
             service = self.resources.get((action.key[0], action.key[1]))
             if self.isolation.cgroups is not None and service is not None:

@@ -18,9 +18,11 @@ What runs in its replicas, chosen by measurement (bench/gateway.py, docs/runtime
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
@@ -96,6 +98,28 @@ def runs_on_host(spec: ServiceSpec) -> bool:
     return is_router(spec) and haproxy_binary() is not None
 
 
+def stop_signal(pid: int) -> int:
+    """How to ask replica ``pid`` to stop: SIGUSR1 for an HAProxy gateway (its soft stop: stop accepting, let every
+    request in flight finish, exit; ``hard-stop-after`` bounds it; SIGTERM would cut them), SIGTERM for every other
+    replica (the kit drains on it)."""
+    binary = shutil.which("haproxy")
+    with contextlib.suppress(OSError):
+        if binary is not None and os.readlink(f"/proc/{pid}/exe") == os.path.realpath(binary):
+            return signal.SIGUSR1
+    return signal.SIGTERM
+
+
+def write_haproxy_files(folder: Path, table: dict[str, Any], sockets: dict[str, str]) -> Path:
+    """Write HAProxy's configuration for ``table`` and the kit's 503/504 answers into ``folder``; the config's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for target in sockets:
+        for status, error in ((503, "service unavailable"), (504, "service timeout")):
+            write_text_atomic(folder / f"{status}-{target}.http", error_response(status, error, target))
+    config = folder / "haproxy.cfg"
+    write_text_atomic(config, haproxy_config(table, sockets, folder))
+    return config
+
+
 def host_launch_spec(spec: ServiceSpec, name: str, listen_fd: int, listens: dict[str, ListenRecord | None], *,
                      paths: ProjectPaths, cgroup_procs: tuple[str, ...]) -> LaunchSpec:
     """The launch of one HAProxy replica on ``listen_fd`` (``listens``: where each service listens), its
@@ -110,12 +134,7 @@ def host_launch_spec(spec: ServiceSpec, name: str, listen_fd: int, listens: dict
             raise RuntimeEngineError(f"the gateway routes to {target!r}, which has no unix socket")
         sockets[target] = listen.address
     folder = paths.state_dir / "run" / "gateway"
-    folder.mkdir(parents=True, exist_ok=True)
-    for target in sockets:
-        for status, error in ((503, "service unavailable"), (504, "service timeout")):
-            write_text_atomic(folder / f"{status}-{target}.http", error_response(status, error, target))
-    config = folder / "haproxy.cfg"
-    write_text_atomic(config, haproxy_config(table, sockets, folder))
+    config = write_haproxy_files(folder, table, sockets)
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
     return LaunchSpec(name=name, argv=(binary, "-db", "-f", str(config)), env=tuple(env.items()), workdir="/",
                       user=spec.user, listen_fd=listen_fd,

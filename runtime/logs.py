@@ -1,11 +1,12 @@
-"""Replica output: each replica writes to ``.cleave/logs/<replica>.log`` directly (so it survives the engine);
-``cleave logs`` prints them with the replica's name in front of every line.
+"""The engine's log keeper: each replica writes to ``.cleave/logs/<replica>.log`` directly (so it survives the
+engine); a thread of the engine bounds those files and notes when they grew (``runtime/logtimes.py``, for
+``cleave logs -t`` and ``--since``). Reading them is ``runtime/logview.py``.
 
-Rotation (the writer's side): a thread of the engine looks at every log twice a second; one larger than
+Rotation: the keeper looks at every log five times a second; one larger than
 ``CLEAVE_LOG_MAX_BYTES`` (16 MiB) has its last ``CLEAVE_LOG_MAX_BYTES`` (from a line start) copied to
 ``X.log.1`` (older ones shifted to ``X.log.2`` ... up to ``CLEAVE_LOG_KEEP``, 2) and is truncated in place: the
 replica keeps its O_APPEND descriptor and goes on writing at the start. A log is thus bounded by the limit plus
-what the replica writes in half a second; lines written between the copy and the truncation are lost.
+what the replica writes in a fifth of a second; lines written between the copy and the truncation are lost.
 """
 
 from __future__ import annotations
@@ -13,58 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final
 
-from runtime.errors import RuntimeEngineError
-from runtime.paths import ProjectPaths
-
-
-def replica_logs(paths: ProjectPaths, service: str) -> list[Path]:
-    """The log files of ``service``'s replicas, by replica index."""
-    found = [p for p in paths.logs.glob(f"{service}-*.log") if p.stem[len(service) + 1:].isdigit()]
-    return sorted(found, key=lambda p: int(p.stem[len(service) + 1:]))
-
-
-def _prefixed(name: str, text: str) -> str:
-    return "".join(f"{name} | {line}\n" for line in text.splitlines())
-
-
-def print_logs(paths: ProjectPaths, service: str, out: TextIO) -> None:
-    files = replica_logs(paths, service)
-    if not files:
-        raise RuntimeEngineError(f"no logs for service {service!r}", path=paths.logs,
-                                 hint="check the name with `cleave ps`")
-    for path in files:
-        out.write(_prefixed(path.stem, path.read_text(errors="replace")))
-    out.flush()
-
-
-def follow_logs(paths: ProjectPaths, service: str, out: TextIO, until: float | None = None) -> None:
-    """Print what is there, then new lines as replicas write them (new replicas included) until Ctrl-C."""
-    offsets: dict[Path, int] = {}
-    partial: dict[Path, str] = {}
-    while until is None or time.monotonic() < until:
-        for path in replica_logs(paths, service):
-            with open(path, "rb") as handle:
-                handle.seek(offsets.get(path, 0))
-                data = handle.read()
-                offsets[path] = handle.tell()
-            if data:
-                text = partial.pop(path, "") + data.decode(errors="replace")
-                complete, _, rest = text.rpartition("\n")
-                if rest:
-                    partial[path] = rest
-                if complete:
-                    out.write(_prefixed(path.stem, complete))
-                    out.flush()
-        time.sleep(0.2)
-
+from runtime import logtimes
 
 DEFAULT_MAX_BYTES: Final = 16 << 20
 DEFAULT_KEEP: Final = 2
-ROTATE_EVERY: Final = 0.5
+ROTATE_EVERY: Final = logtimes.EVERY
 
 
 def rotate_if_large(path: Path, max_bytes: int, keep: int) -> bool:
@@ -92,16 +49,31 @@ def rotate_if_large(path: Path, max_bytes: int, keep: int) -> bool:
 
 
 def start_rotation(logs: Path, done: threading.Event) -> threading.Thread:
-    """The rotation thread of an engine (a daemon; it ends with ``done``)."""
+    """The keeper thread of an engine (a daemon; it ends with ``done``): rotation, then time checkpoints."""
     max_bytes = int(os.environ.get("CLEAVE_LOG_MAX_BYTES", DEFAULT_MAX_BYTES))
     keep = int(os.environ.get("CLEAVE_LOG_KEEP", DEFAULT_KEEP))
+    seen: dict[Path, int] = {}
 
     def loop() -> None:
         while not done.wait(ROTATE_EVERY):
-            for path in logs.glob("*.log"):
-                with contextlib.suppress(OSError):  # a log removed meanwhile, a full disk: next round
-                    rotate_if_large(path, max_bytes, keep)
+            keep_round(logs, seen, max_bytes, keep)
 
-    thread = threading.Thread(target=loop, name="log-rotation", daemon=True)
+    thread = threading.Thread(target=loop, name="log-keeper", daemon=True)
     thread.start()
     return thread
+
+
+def keep_round(logs: Path, seen: dict[Path, int], max_bytes: int, keep: int) -> None:
+    """One look at every log: rotate a large one (and start its time index over); note the size of one that grew.
+    ``seen`` holds each log's size at the previous look."""
+    for path in logs.glob("*.log"):
+        with contextlib.suppress(OSError):  # a log removed meanwhile, a full disk: next round
+            if rotate_if_large(path, max_bytes, keep):
+                logtimes.reset(path)
+            found = path.stat()  # the checkpoint's time is the log's mtime: its last write, not this look
+            if found.st_size != seen.get(path, 0):
+                if found.st_size < seen.get(path, 0):
+                    logtimes.reset(path)  # truncated by someone else: its old checkpoints mean nothing now
+                if found.st_size:
+                    logtimes.note(path, found.st_size, found.st_mtime)
+                seen[path] = found.st_size

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from runtime import linux
+from runtime import linux, quota
 from runtime.adoption import prove
+from runtime.gateway import stop_signal
 from runtime.isolation import Isolation
 from runtime.isolation import detect as detect_isolation
 from runtime.paths import ProjectPaths
@@ -114,11 +115,12 @@ def teardown_without_engine(paths: ProjectPaths, remove_volumes: bool) -> Teardo
 
 
 def _stop_proven(paths: ProjectPaths, state: EngineState, isolation: Isolation) -> int:
-    pidfds = [pidfd for record in state.replicas
+    proven = [(record.pid, pidfd) for record in state.replicas
               if (pidfd := prove(record, paths, state.cgroup_parent, isolation)) is not None]
-    for pidfd in pidfds:
+    pidfds = [pidfd for _, pidfd in proven]
+    for pid, pidfd in proven:
         with contextlib.suppress(OSError):
-            linux.pidfd_send_signal(pidfd, signal.SIGTERM)
+            linux.pidfd_send_signal(pidfd, stop_signal(pid))  # HAProxy: its soft stop, requests in flight finish
     deadline = time.monotonic() + STOP_GRACE
     for pidfd in pidfds:
         with selectors.DefaultSelector() as waiter:
@@ -140,5 +142,6 @@ def _remove_files(paths: ProjectPaths, remove_volumes: bool) -> None:
     from runtime.resources import stop_postgresql
 
     stop_postgresql(paths, remove=remove_volumes)
+    quota.unmount_all(paths.volumes)  # resources.disk filesystems: their images stay unless remove_volumes
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)

@@ -270,6 +270,11 @@ def claims_for(group: RouteGroup, all_routes: Sequence[Route], owner: Mapping[st
     for route in group.routes:
         if route.id in covered:
             continue
+        if "*" in route.path:  # a regex route (Django ``re_path``): a plan pattern may only end with '*'
+            text = _literal_prefix(route.path) + "*"
+            if text not in claims:
+                claims.append(text)
+            continue
         same_path = [r for r in all_routes if r.path == route.path]
         if all(owner.get(r.id) == group.name for r in same_path):
             text = route.path
@@ -278,6 +283,12 @@ def claims_for(group: RouteGroup, all_routes: Sequence[Route], owner: Mapping[st
         if text not in claims:
             claims.append(text)
     return claims
+
+
+def _literal_prefix(path: str) -> str:
+    """The part of a route path before its first variable, regex group or repetition, cut after its last '/'."""
+    cut = min((i for i, char in enumerate(path) if char in "<{([*?+\\$"), default=len(path))
+    return path[:cut].rpartition("/")[0] + "/"
 
 
 def assign(code_graph: CodeGraph, claims: Sequence[tuple[str, Sequence[str], int | None]],

@@ -8,10 +8,12 @@ what is expected (FILE, DIR, N), never a Python type.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Final
 
 import typer
+from typer.core import TyperCommand
 
 from cleave.errors import UsageError
 
@@ -26,9 +28,31 @@ def epilog(*examples: str) -> str:
     return f"\b\nExamples:\n{lines}\n\n{EXIT_CODES}"
 
 
+class Command(TyperCommand):
+    """A command whose ``--help`` names arguments by their metavar (``SRC``, ``SERVICE...``) without typer's label
+    of the Python type (``<path>``, ``<list[str]>``) that typer adds to arguments whatever their metavar."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:  # typer vendors click: its Context, HelpFormatter
+        sections: dict[str, list[tuple[str, str]]] = {"argument": [], "option": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None and param.param_type_name in sections:
+                name, text = record
+                if param.param_type_name == "argument":
+                    name = _TYPE_LABEL.sub("", name)
+                sections[param.param_type_name].append((name, text))
+        for title, key in (("Arguments", "argument"), ("Options", "option")):
+            if sections[key]:
+                with formatter.section(title):
+                    formatter.write_dl(sections[key])
+
+
+_TYPE_LABEL: Final = re.compile(r" <[^<>]*>$")
+
+
 def command_settings(*examples: str) -> dict[str, Any]:
-    """Keyword arguments for ``app.command``: the epilog with examples and exit codes."""
-    return {"epilog": epilog(*examples), "no_args_is_help": False}
+    """Keyword arguments for ``app.command``: the epilog with examples and exit codes, and :class:`Command`."""
+    return {"epilog": epilog(*examples), "no_args_is_help": False, "cls": Command}
 
 
 def graph_option(default: Path | None = Path(".cleave/graph.json"), help_text: str = "The analyzer's graph.json."
@@ -66,3 +90,29 @@ def enter_project(project: Path | None) -> None:
         os.chdir(project)
     except OSError as error:
         raise UsageError(f"-C {project}: {error.strerror or error}", hint="pass an existing folder") from None
+
+
+_DURATION: Final = re.compile(r"(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))")
+_UNIT_SECONDS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_since(value: str | None, now: float, option: str = "--since") -> float | None:
+    """``--since``: a duration back from ``now`` (``90s``, ``10m``, ``1h30m``, ``2d``, as ``docker compose logs``
+    takes it), an RFC 3339 / ISO 8601 time (``2026-12-03T08:00:00Z``; without a zone: local time) or Unix seconds;
+    the epoch seconds it means. A value that is none of these is a usage error naming the option."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text and _DURATION.sub("", text) == "":
+        return now - sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION.findall(text))
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise UsageError(f"{option} {value!r}: expected a duration like 10m or 1h30m, or an RFC 3339 time like "
+                         "2026-12-03T08:00:00Z", hint="as `docker compose logs --since` takes it") from None

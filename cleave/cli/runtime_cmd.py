@@ -13,7 +13,8 @@ import runtime
 from cleave.cli import options, output
 from cleave.cli.runtime_format import age, memory, ps_rows, service_rows
 
-_PROJECT = typer.Option(None, "--project", "-C", help="The folder holding .cleave/ (default: here or above).")
+_PROJECT = typer.Option(None, "--project", "-C", metavar="DIR",
+                        help="The folder holding .cleave/ (default: here or above).")
 _JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
@@ -94,11 +95,16 @@ def _names(services: list[str]) -> tuple[str, ...]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("up", **options.command_settings("cleave up", "cleave up .cleave/build --json"))
+    @app.command("up", **options.command_settings("cleave up", "cleave up -C ~/shop --json",
+                                                   "cleave up --foreground     # attached; Ctrl-C stops everything"))
     def up(
-        build: Path = typer.Argument(Path(".cleave/build"), help="The build folder (holds topology.json and oci/)."),
-        foreground: bool = typer.Option(False, "--foreground", help="Stay attached; Ctrl-C stops everything."),
-        detach: bool = typer.Option(True, "--detach/--no-detach", help="Run the engine in the background."),
+        build: Path = typer.Argument(Path(".cleave/build"), metavar="BUILD",
+                                     help="The build folder (holds topology.json and oci/); relative to -C."),
+        foreground: bool = typer.Option(False, "--foreground", "-F",
+                                        help="Stay attached and stop everything on Ctrl-C (default: the engine runs "
+                                             "in the background, as `docker compose up -d`)."),
+        _detach: bool = typer.Option(False, "--detach", "-d", hidden=True,
+                                     help="Accepted for compose habits; detached is already the default."),
         as_json: bool = _JSON,
         project: Path | None = _PROJECT,
     ) -> None:
@@ -112,7 +118,7 @@ def register(app: typer.Typer) -> None:
         """
         if project is not None and not build.is_absolute():
             build = project / build  # as if started in DIR
-        bring_up(build, foreground=foreground or not detach, as_json=as_json)
+        bring_up(build, foreground=foreground, as_json=as_json)
 
     @app.command("ps", **options.command_settings("cleave ps", "cleave ps --json"))
     def ps(as_json: bool = _JSON, project: Path = _PROJECT) -> None:
@@ -132,7 +138,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("scale", **options.command_settings("cleave scale orders=3 catalog=1 --wait"))
     def scale(
-        assignments: list[str] = typer.Argument(..., help="SERVICE=N, one or more."),
+        assignments: list[str] = typer.Argument(..., metavar="SERVICE=N", help="One or more."),
         wait: bool = typer.Option(False, "--wait", help="Return once every new replica listens."),
         as_json: bool = _JSON,
         project: Path = _PROJECT,
@@ -156,7 +162,7 @@ def _register_changes(app: typer.Typer) -> None:
     """``restart``, ``stop``, ``start``, ``down``."""
 
     @app.command("restart", **options.command_settings("cleave restart orders"))
-    def restart(services: list[str] = typer.Argument(..., help="The services to restart."),
+    def restart(services: list[str] = typer.Argument(..., metavar="SERVICE", help="The services to restart."),
                 as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Replace every replica of SERVICES, rolling: new replicas listen, then the old ones drain.
 
@@ -169,7 +175,7 @@ def _register_changes(app: typer.Typer) -> None:
         output.stderr.print(f"restarted: {', '.join(answer.get('restarted', []))}")
 
     @app.command("stop", **options.command_settings("cleave stop orders"))
-    def stop(services: list[str] = typer.Argument(..., help="The services to stop."),
+    def stop(services: list[str] = typer.Argument(..., metavar="SERVICE", help="The services to stop."),
              as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Scale SERVICES to zero (callers get 503 meanwhile); `cleave start` brings them back. Example: cleave stop
         orders"""
@@ -180,7 +186,7 @@ def _register_changes(app: typer.Typer) -> None:
         output.stderr.print(f"stopped: {', '.join(services)}")
 
     @app.command("start", **options.command_settings("cleave start orders"))
-    def start(services: list[str] = typer.Argument(..., help="The services to start."),
+    def start(services: list[str] = typer.Argument(..., metavar="SERVICE", help="The services to start."),
               as_json: bool = _JSON, project: Path = _PROJECT) -> None:
         """Bring stopped SERVICES back to their planned replicas. Example: cleave start orders"""
         answer = runtime.start_services(runtime.project(project), _names(services))

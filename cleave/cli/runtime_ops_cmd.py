@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import runtime
 from cleave.cli import options, output
 from cleave.cli.runtime_format import memory
 
-_PROJECT = typer.Option(None, "--project", "-C", help="The folder holding .cleave/ (default: here or above).")
+_PROJECT = typer.Option(None, "--project", "-C", metavar="DIR",
+                        help="The folder holding .cleave/ (default: here or above).")
 _JSON = typer.Option(False, "--json", help="Print JSON (one document; with --follow, one object per line).")
 
 
@@ -26,53 +28,55 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(output.EXIT_USAGE)
 
 
-def _since(value: str | None) -> float:
-    """``--since``: seconds ago (``90s``, ``10m``, ``2h``) or an ISO time; epoch seconds."""
-    if value is None:
-        return 0.0
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if value[:-1].isdigit() and value[-1:] in units:
-        return time.time() - int(value[:-1]) * units[value[-1]]
-    try:
-        from datetime import datetime
-
-        return datetime.fromisoformat(value).timestamp()
-    except ValueError:
-        raise _usage(f"--since {value!r}: expected a duration like 10m or an ISO time like 2026-01-02T15:04") \
-            from None
-
-
 def register(app: typer.Typer) -> None:
     @app.command("logs", **options.command_settings(
-        "cleave logs", "cleave logs orders catalog --tail 20 -f", "cleave logs orders --previous"))
+        "cleave logs", "cleave logs orders catalog --tail 20 -f", "cleave logs -t --since 10m",
+        "cleave logs orders --previous", "cleave logs --since 2026-12-03T08:00:00Z --json | jq -r '.[].line'"))
     def logs(
-        services: list[str] = typer.Argument(None, help="The services (default: all)."),
+        services: list[str] = typer.Argument(None, metavar="SERVICE", help="The services (default: all)."),
+        *,
         follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (Ctrl-C stops)."),
-        tail: int | None = typer.Option(None, "--tail", "-n", min=0, help="Only the last N lines of each replica."),
+        tail: int | None = typer.Option(None, "--tail", "-n", min=0, metavar="N",
+                                        help="Only the last N lines of each replica."),
+        since: str | None = typer.Option(None, "--since", metavar="WHEN",
+                                         help="Only lines written since then: a duration back from now (10m, 1h30m, "
+                                              "2d) or an RFC 3339 time (2026-12-03T08:00:00Z)."),
+        timestamps: bool = typer.Option(False, "--timestamps", "-t",
+                                        help="Show when each line was written (UTC, RFC 3339; exact to 0.2 s)."),
         previous: bool = typer.Option(False, "--previous", "-p",
                                       help="What the previous process of each replica wrote (a crash's output)."),
+        as_json: bool = _JSON,
         project: Path = _PROJECT,
     ) -> None:
-        """Each replica's output, prefixed by the replica's name; also after `cleave down`.
+        """Each replica's output, prefixed by the replica's name; every service by default, also after `cleave down`.
 
         Example: cleave logs orders catalog --tail 20 -f
         """
         paths = runtime.project(project)
         names = tuple(dict.fromkeys(services or []))
+        after = options.parse_since(since, time.time())
         if follow and previous:
             raise _usage("--previous and --follow cannot go together (the previous process has exited)")
         if follow:
-            runtime.follow_logs(paths, names, sys.stdout, tail=tail)
+            runtime.follow_logs(paths, names, _emitter(as_json, timestamps), tail=tail, since=after)
             return
-        if runtime.print_logs(paths, names, sys.stdout, tail=tail, previous=previous) == 0:
+        if as_json:
+            output.print_json([line.as_json() for line in runtime.read_logs(
+                paths, names, tail=tail, previous=previous, since=after)])
+            return
+        if runtime.print_logs(paths, names, sys.stdout, tail=tail, previous=previous, since=after,
+                              timestamps=timestamps) == 0:
             output.stderr.print("no previous process wrote anything (a replica that never restarted has none)"
-                                if previous else "no output yet: the replicas have written nothing")
+                                if previous else "nothing written since then" if since
+                                else "no output yet: the replicas have written nothing")
 
     @app.command("exec", **options.command_settings(
         "cleave exec orders-0", "cleave exec orders-0 -- python3 -c 'import os; print(os.getuid())'"))
     def exec_(
-        replica: str = typer.Argument(..., help="The replica, as `cleave ps` names it (e.g. orders-0)."),
-        command: list[str] = typer.Argument(None, help="The command (default: sh). Put it after --."),
+        replica: str = typer.Argument(..., metavar="REPLICA",
+                                      help="The replica, as `cleave ps` names it (e.g. orders-0)."),
+        command: list[str] = typer.Argument(None, metavar="COMMAND",
+                                            help="The command (default: sh). Put it after --."),
         project: Path = _PROJECT,
     ) -> None:
         """Run a command inside a replica: its namespaces, its root, its user. Example: cleave exec orders-0 --
@@ -104,7 +108,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("events", **options.command_settings("cleave events --since 10m", "cleave events -f --json"))
     def events(
-        since: str | None = typer.Option(None, "--since", help="Only events since then (10m, 2h, or an ISO time)."),
+        since: str | None = typer.Option(None, "--since", metavar="WHEN",
+                                         help="Only events since then (10m, 1h30m, or an RFC 3339 time)."),
         follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events (Ctrl-C stops)."),
         as_json: bool = _JSON,
         project: Path = _PROJECT,
@@ -113,7 +118,19 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave events --since 10m --json
         """
-        print_events(runtime.project(project), _since(since), follow=follow, as_json=as_json)
+        print_events(runtime.project(project), options.parse_since(since, time.time()) or 0.0, follow=follow,
+                     as_json=as_json)
+
+
+def _emitter(as_json: bool, timestamps: bool) -> Callable[[runtime.LogLine], None]:
+    """How ``logs -f`` prints a line: as text, or one JSON object per line."""
+
+    def emit(line: runtime.LogLine) -> None:
+        sys.stdout.write(json.dumps(line.as_json(), sort_keys=True) if as_json else line.render(timestamps))
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+
+    return emit
 
 
 def print_events(paths: runtime.ProjectPaths, after: float, *, follow: bool, as_json: bool) -> None:

@@ -34,18 +34,25 @@ def parse_memory(value: str | int) -> int:
 
 @dataclass(frozen=True)
 class Resources:
-    """Per-replica limits: CPU in cores, memory as written (``256Mi``), process count."""
+    """Per-replica limits: CPU in cores, memory as written (``256Mi``), process count; ``disk`` (as written, ``1Gi``)
+    bounds the service's ``/data`` volume as a whole (shared by its replicas)."""
 
     cpu: float | None = None
     memory: str | None = None
     pids: int | None = None
+    disk: str | None = None
 
     @property
     def memory_bytes(self) -> int | None:
         return parse_memory(self.memory) if self.memory is not None else None
 
+    @property
+    def disk_bytes(self) -> int | None:
+        return parse_memory(self.disk) if self.disk is not None else None
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("cpu", self.cpu), ("memory", self.memory), ("pids", self.pids)) if v is not None}
+        return {k: v for k, v in (("cpu", self.cpu), ("memory", self.memory), ("pids", self.pids),
+                                  ("disk", self.disk)) if v is not None}
 
 
 @dataclass(frozen=True)

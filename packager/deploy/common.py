@@ -38,6 +38,8 @@ class DeployOptions:
     """The Gateway (Gateway API) the HTTPRoute attaches to: the cluster's own, in the same namespace."""
     host: str | None = None
     """The host name the Ingress and HTTPRoute answer (default: any)."""
+    database_host: str | None = None
+    """The PostgreSQL host an edge split's ExternalName Service names (default: ``<project>-database.invalid``)."""
 
     def namespace_for(self, topology: Topology) -> str:
         """The namespace every manifest goes to."""

@@ -9,6 +9,9 @@
     k8s/network.yaml           the namespace's default-deny NetworkPolicy
     k8s/volumes.yaml           a ReadWriteMany claim per volume services share (an edge split's SQLite database)
                                secret_env values come from the Secret <project>-secrets (made by the operator)
+    k8s/<owner>-init.yaml      an edge split's one-time init: a Job and its NetworkPolicy (packager/deploy/k8s_edge.py)
+    k8s/database.yaml          an edge split on PostgreSQL: the ExternalName Service its URL's host names
+    k8s/database-secret.example.yaml  the Secret <project>-database (key url) to make, with no password (not applied)
     k8s/ingress.yaml           an Ingress for the entry service and the plan's routes
     k8s/gateway-api/route.yaml HTTPRoute(s) for clusters with the Gateway API (`kubectl apply -f`, not in the
                                kustomization: it needs the Gateway API's CRDs and a Gateway named in DeployOptions)
@@ -22,7 +25,8 @@ from typing import Any
 from cleave.formats.atomic import staged_directory
 from cleave.formats.topology import Topology
 from packager.deploy.common import PORT, CallGraph, DeployOptions, callers_of, calls_of, dump_yaml
-from packager.deploy.k8s_network import default_deny, http_routes, ingress, network_policy
+from packager.deploy.k8s_edge import SECRET_EXAMPLE, database_documents, init_documents, init_job_name, secret_example
+from packager.deploy.k8s_network import DNS_PEER, DNS_PORTS, default_deny, http_routes, ingress, network_policy
 from packager.deploy.k8s_workloads import (
     autoscaler,
     disruption_budget,
@@ -61,6 +65,10 @@ def k8s_documents(topology: Topology, *, calls_graph: CallGraph | None = None, i
         documents += [disruption_budget(topology, spec, naming),
                       network_policy(topology, spec.name, callers[spec.name], calls[spec.name], naming)]
         out[spec.name] = documents
+    if topology.init is not None and topology.init.service in out:
+        owner_pod = out[topology.init.service][0]["spec"]["template"]
+        out[f"{init_job_name(topology)}"] = init_documents(topology, owner_pod, naming,
+                                                           {"to": [DNS_PEER], "ports": DNS_PORTS})
     return out
 
 
@@ -70,6 +78,12 @@ def cluster_documents(topology: Topology, options: DeployOptions, port: int = PO
     claims = shared_claims(topology, options)
     if claims:
         files["volumes.yaml"] = claims
+    database = database_documents(topology, options)
+    if database:
+        files["database.yaml"] = database
+    example = secret_example(topology, options)
+    if example:
+        files[SECRET_EXAMPLE] = example
     entry = ingress(topology, options, port)
     if entry is not None:
         files["ingress.yaml"] = [entry]
@@ -81,7 +95,8 @@ def cluster_documents(topology: Topology, options: DeployOptions, port: int = PO
 
 def kustomization(topology: Topology, options: DeployOptions, files: list[str]) -> dict[str, Any]:
     """``kubectl apply -k``: the namespace first, then everything else but the Gateway API routes."""
-    resources = sorted((f for f in files if not f.startswith(GATEWAY_API_DIR)), key=lambda f: f != "namespace.yaml")
+    resources = sorted((f for f in files if not f.startswith(GATEWAY_API_DIR) and f != SECRET_EXAMPLE),
+                       key=lambda f: f != "namespace.yaml")
     return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
             "namespace": options.namespace_for(topology), "resources": resources}
 

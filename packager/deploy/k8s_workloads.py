@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
 from packager.deploy.common import DeployOptions, dns_label, mebibytes
+from packager.deploy.k8s_edge import database_env, waits_for
 
 PORT_NAME: Final = "http"
 DEFAULT_CPU_REQUEST: Final = "100m"
@@ -52,7 +53,8 @@ def quantities(spec: ServiceSpec) -> dict[str, dict[str, str]]:
     return {"requests": requests, "limits": limits} if limits else {"requests": requests}
 
 
-def _container(spec: ServiceSpec, callees: list[str], image: str, port: int, secret_name: str) -> dict[str, Any]:
+def _container(spec: ServiceSpec, callees: list[str], image: str, port: int, *, secret_name: str,
+               database: list[dict[str, Any]]) -> dict[str, Any]:
     variables = {"CLEAVE_SERVICE": spec.name, "CLEAVE_LISTEN": f"0.0.0.0:{port}", "DATA_DIR": spec.data_dir,
                  **spec.env, **{service_url_variable(callee): f"http://{callee}:{port}" for callee in callees}}
     probe = {"httpGet": {"path": spec.health_path, "port": PORT_NAME}, "timeoutSeconds": 2}
@@ -64,7 +66,7 @@ def _container(spec: ServiceSpec, callees: list[str], image: str, port: int, sec
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}],
-        "env": [*({"name": key, "value": value} for key, value in variables.items()), *secrets],
+        "env": [*({"name": key, "value": value} for key, value in variables.items()), *database, *secrets],
         "resources": quantities(spec),
         "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
         "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 2},
@@ -72,9 +74,15 @@ def _container(spec: ServiceSpec, callees: list[str], image: str, port: int, sec
         "securityContext": {"runAsNonRoot": True, "runAsUser": uid, "readOnlyRootFilesystem": True,
                             "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
                             "seccompProfile": {"type": "RuntimeDefault"}},
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": spec.data_dir},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                         *([] if shares_data_dir(spec) else [{"name": "data", "mountPath": spec.data_dir}]),
                          *({"name": volume_name(v.name), "mountPath": v.target} for v in spec.volumes)],
     }
+
+
+def shares_data_dir(spec: ServiceSpec) -> bool:
+    """Whether a shared volume is the service's ``DATA_DIR`` (an edge split's SQLite database): no emptyDir there."""
+    return any(v.target == spec.data_dir for v in spec.volumes)
 
 
 def volume_name(name: str) -> str:
@@ -88,7 +96,7 @@ def pod_template(topology: Topology, spec: ServiceSpec, callees: list[str], imag
     uid, _, gid = spec.user.partition(":")
     selector = {"matchLabels": selector_labels(topology, spec.name)}
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
-    if not stateful:
+    if not stateful and not shares_data_dir(spec):
         volumes.append({"name": "data", "emptyDir": {}})  # scratch space: this service owns no data
     volumes += [{"name": volume_name(v.name), "persistentVolumeClaim": {"claimName": volume_name(v.name)}}
                 for v in spec.volumes]
@@ -102,7 +110,8 @@ def pod_template(topology: Topology, spec: ServiceSpec, callees: list[str], imag
             "topologySpreadConstraints": [
                 {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
                 for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")],
-            "containers": [_container(spec, callees, image, port, secret_name(topology))],
+            "containers": [_container(spec, callees, image, port, secret_name=secret_name(topology),
+                                      database=database_env(topology, spec))],
             "volumes": volumes,
         },
     }
@@ -113,6 +122,16 @@ def secret_name(topology: Topology) -> str:
     return f"{topology.project}-secrets".lower()[:63]
 
 
+def claim_size(sizes: list[int | None], options: DeployOptions) -> str:
+    """What a claim asks for: the plan's ``resources.disk`` of the services that mount it (the largest), else
+    ``options.storage``."""
+    known = [size for size in sizes if size is not None]
+    if not known:
+        return options.storage
+    count, unit = mebibytes(max(known))
+    return f"{count}{unit}"
+
+
 def shared_claims(topology: Topology, options: DeployOptions) -> list[dict[str, Any]]:
     """One ReadWriteMany claim per volume that services share (an edge split's SQLite database, uploads)."""
     names = sorted({v.name for s in topology.services for v in s.volumes})
@@ -120,7 +139,9 @@ def shared_claims(topology: Topology, options: DeployOptions) -> list[dict[str, 
              "metadata": {"name": volume_name(name), "namespace": options.namespace_for(topology),
                           "labels": {"app.kubernetes.io/part-of": topology.project[:63],
                                      "app.kubernetes.io/managed-by": "cleave"}},
-             "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": options.storage}}}}
+             "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": claim_size(
+                 [s.resources.disk for s in topology.services if any(v.name == name for v in s.volumes)],
+                 options)}}}}
             for name in names]
 
 
@@ -132,12 +153,16 @@ def workload(topology: Topology, spec: ServiceSpec, callees: list[str], options:
     template = pod_template(topology, spec, callees, image, port, stateful=tables is not None)
     selector = {"matchLabels": selector_labels(topology, spec.name)}
     if tables is None:
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(topology, spec, options),
+        meta = metadata(topology, spec, options)
+        if waits_for(topology, spec):
+            meta["annotations"] = waits_for(topology, spec)
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
                 "spec": {"replicas": spec.replicas, "selector": selector, "template": template}}
     meta = metadata(topology, spec, options)
     meta["annotations"] = {SCALING_ANNOTATION: scaling_refusal(spec, tables)}
     claim = {"metadata": {"name": "data", "labels": selector_labels(topology, spec.name)},
-             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": options.storage}}}}
+             "spec": {"accessModes": ["ReadWriteOnce"],
+                      "resources": {"requests": {"storage": claim_size([spec.resources.disk], options)}}}}
     return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta,
             "spec": {"replicas": 1, "serviceName": spec.name, "selector": selector, "template": template,
                      "volumeClaimTemplates": [claim],

@@ -9,9 +9,11 @@ strings not starting with ``$`` is a JSON object. Everything else is a JSON obje
     {"$dt": "iso", "zone": "Europe/Paris"?, "fold": 1?} datetime (aware keeps its offset, a ZoneInfo its key)
     {"$time": "iso", "zone": ..?, "fold": 1?} time
     {"$enum": "mod:Qual", "v": value}    {"$dc": "mod:Qual", "f": {attribute: value}} (fields and other state)
+    {"$nt": "mod:Qual", "v": [field values]} a NamedTuple (``typing.NamedTuple`` or ``collections.namedtuple``)
     {"$exc": "mod:Qual", "args": [...], "msg": "str(exc)", "d": {attr: value}, "os": [filename, filename2]?}
 
-Classes travel as ``module:QualName`` (see :mod:`.classref`). Dataclasses and exceptions are rebuilt like ``copy``
+Classes travel as ``module:QualName`` (see :mod:`.classref`). A NamedTuple is rebuilt as ``cls(*values)``. Dataclasses
+and exceptions are rebuilt like ``copy``
 and ``pickle`` rebuild them (``cls.__new__`` and the instance state, so ``__post_init__`` and custom ``__init__``
 signatures are no obstacle); an exception is first tried as ``cls(*args)``. Anything else (a function, a generator,
 a file, a socket, an arbitrary object) is a :class:`CodecError` naming where it was.
@@ -95,12 +97,14 @@ def _learn(kind: type, value: Any) -> Callable[[Any], Any]:
     encoder: Callable[[Any], Any]
     if issubclass(kind, BaseException):
         encoder = _enc_exception
-    elif issubclass(kind, enum.Enum) or dataclasses.is_dataclass(kind):
+    elif issubclass(kind, enum.Enum) or dataclasses.is_dataclass(kind) or _is_namedtuple(kind):
         try:
             ref = ref_of(kind)
         except CodecError as error:
             raise _Fail(str(error)) from None
-        encoder = _enum_encoder(ref) if issubclass(kind, enum.Enum) else _dataclass_encoder(kind, ref)
+        encoder = _enum_encoder(ref) if issubclass(kind, enum.Enum) else \
+            (lambda value: {"$nt": ref, "v": _enc_list(value)}) if _is_namedtuple(kind) else \
+            _dataclass_encoder(kind, ref)
     else:
         raise _Fail(_describe(value))
     _BY_TYPE[kind] = encoder
@@ -118,6 +122,10 @@ def _enc_dict(value: dict[Any, Any]) -> Any:
             return {"$map": [[_enc(key), _enc(item)] for key, item in value.items()]}
         out[key] = item if type(item) in _PLAIN else _enc(item)
     return out
+
+
+def _is_namedtuple(kind: type) -> bool:
+    return issubclass(kind, tuple) and isinstance(getattr(kind, "_fields", None), tuple)
 
 
 def _enum_encoder(ref: str) -> Callable[[Any], Any]:
@@ -158,7 +166,7 @@ def _locate(value: Any) -> tuple[str, str]:
 
 def _children(value: Any) -> list[tuple[str, Any]]:
     kind = type(value)
-    if kind is list or kind is tuple:
+    if kind is list or kind is tuple or _is_namedtuple(kind):
         return [(f"[{index}]", item) for index, item in enumerate(value)]
     if kind is set or kind is frozenset:
         return [(f"{{item {index}}}", item) for index, item in enumerate(value)]
@@ -385,5 +393,6 @@ _TAGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "$td": lambda obj: dt.timedelta(*obj["$td"]),
     "$enum": lambda obj: resolve(obj["$enum"], "an enum", _is_enum)(obj["v"]),
     "$dc": _dec_dataclass,
+    "$nt": lambda obj: resolve(obj["$nt"], "a NamedTuple", _is_namedtuple)(*obj["v"]),
     "$exc": _dec_exception,
 }

@@ -52,3 +52,28 @@ def test_a_python_that_cannot_run_is_one_error(app: Path, tmp_path: Path) -> Non
     missing = tmp_path / "nope" / "python"
     with pytest.raises(AnalyzerError, match="cannot run the interpreter"):
         run(app, python=missing)
+
+
+def _install_namespaced(venv: Path, name: str, top: str, sub: str) -> None:
+    """A distribution of namespace package ``top`` (no ``top/__init__.py``), with its RECORD."""
+    [site] = list(venv.glob("lib/python*/site-packages"))
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (site / top / sub).mkdir(parents=True)
+    (site / top / sub / "__init__.py").write_text("")
+    (info / "RECORD").write_text(f"{top}/{sub}/__init__.py,,\n{info.name}/METADATA,,\n")
+
+
+def test_a_namespace_package_is_named_by_its_sub_package(tmp_path: Path) -> None:
+    """pinax-teams and pinax-invitations both install ``pinax``: ``pinax.teams`` (a Django INSTALLED_APPS string
+    or an import) is pinax-teams, not whichever distribution is listed first."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("import pinax.teams\nimport pinax.invitations\n")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(src / ".venv")], check=True)
+    _install_namespaced(src / ".venv", "pinax-invitations", "pinax", "invitations")
+    _install_namespaced(src / ".venv", "pinax-teams", "pinax", "teams")
+    graph = run(src, cache_dir=tmp_path / "cache")
+    used = {target for _, target, kind in graph.graph.out_edges("app", keys=True) if kind == "uses_package"}
+    assert used == {"package:pinax-invitations", "package:pinax-teams"}

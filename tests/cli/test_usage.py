@@ -4,6 +4,7 @@ answers ``-h``, shows examples and the exit codes, and names values without Pyth
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,8 @@ def test_help_has_examples_and_no_python_types(command: str, capsys: pytest.Capt
     assert "Examples:" in text and f"cleave {command}" in text.split("Examples:")[1]
     for python_type in ("PATH", "INTEGER", "TEXT", "BOOLEAN", "FLOAT"):
         assert python_type not in text, f"{command} --help shows the Python type {python_type}"
+    labels = re.findall(r"<(?:path|str|int|float|bool|list\[\w+\])>", text)
+    assert not labels, f"{command} --help shows typer's type labels {labels}"
 
 
 def test_every_command_of_mine_takes_the_same_common_options() -> None:
@@ -92,3 +95,16 @@ def test_every_command_of_mine_takes_the_same_common_options() -> None:
 def test_shell_completion_is_offered(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--show-completion", "bash"]) == 0
     assert "complete" in capsys.readouterr().out
+
+
+def test_up_takes_dash_c_and_one_word_for_attached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``-C DIR`` on ``up`` as on every command (BUILD resolves under DIR); ``--foreground`` is the one word for
+    staying attached (``-d/--detach`` is accepted, hidden: detached is the default, as ``docker compose up -d``)."""
+    project = tmp_path / "shop"
+    project.mkdir()
+    assert run(["up", "-C", str(project)]) == 1
+    assert str(project / ".cleave" / "build" / "topology.json") in " ".join(capsys.readouterr().err.split())
+    assert run(["up", "-h"]) == 0
+    text = capsys.readouterr().out
+    assert "-F, --foreground" in text and "--detach" not in text and "--no-detach" not in text
+    assert run(["up", "--no-detach"]) == 2

@@ -10,7 +10,7 @@ import pytest
 
 from cleave.formats import FormatError
 from cleave.formats.graph import CodeGraph
-from cleave.formats.plan import parse_plan
+from cleave.formats.plan import load_plan, parse_plan, save_plan
 from splitter import split
 from splitter.edge_plan import detect_init
 from splitter.routes import group_routes, routes_of
@@ -101,3 +101,24 @@ def _app_graph(root: Path, framework: str, files: list[str], packages: tuple[str
 def test_the_init_is_detected_from_the_app_layout(tmp_path: Path, framework: str, files: list[str],
                                                    packages: tuple[str, ...], init: str | None) -> None:
     assert detect_init(_app_graph(tmp_path, framework, files, packages), "app:create_app()") == init
+
+
+def test_a_regex_route_with_a_repetition_is_claimed_by_its_literal_prefix(tmp_path: Path) -> None:
+    """django-helpdesk's ``re_path(r"^datatables_ticket_list/(?P<query>(?:[A-Za-z0-9+/]{4})*...)$")``: its path
+    cannot be a plan pattern (a '*' only ends a glob), so the plan claims ``/datatables/*``; the plan written by
+    split parses again, and build's claims give the route to the same service."""
+    graph = django_site()
+    query = r"(?P<query>(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==)?$)"
+    graph.graph.add_node("blog.views.table", kind="function")
+    graph.graph.add_node(f"route:django: datatables/{query}", kind="route", framework="django", methods=[],
+                         path=f"^datatables/{query}", regex=f"^/datatables/{query}", prefix="/datatables/",
+                         name="table", file="blog/urls.py", line=9, source="static")
+    graph.graph.add_edge(f"route:django: datatables/{query}", "blog.views.table", key="handles", kind="handles")
+    plan = split(graph)
+    claims = [claim for service in plan.services for claim in service.routes if "datatables" in claim]
+    assert claims == ["/datatables/*"]
+    path = tmp_path / "cleave.yaml"
+    save_plan(plan, path)
+    again = load_plan(path)
+    owner = next(s.name for s in again.services if "/datatables/*" in s.routes)
+    assert split(graph, previous=again).service(owner).routes == again.service(owner).routes

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleave.formats import FormatError
@@ -129,10 +129,19 @@ def test_memory_quantities(text: str | int, expected: int) -> None:
     assert parse_memory(text) == expected
 
 
-names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
-patterns = st.from_regex(r"[a-z]{1,6}(\.[a-z]{1,6}){0,2}(\.\*)?", fullmatch=True)
+# Built from small alphabets rather than ``st.from_regex``: regex strategies cost most of the generation time, which
+# made this test fail Hypothesis' too_slow health check on a loaded 2-core machine.
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+names = st.builds(lambda head, rest: head + rest, st.sampled_from(_LOWER),
+                  st.text(_LOWER + "0123456789-", max_size=8))
+_WORD = st.text(_LOWER, min_size=1, max_size=6)
+patterns = st.builds(lambda words, star: ".".join(words) + (".*" if star else ""),
+                     st.lists(_WORD, min_size=1, max_size=3), st.booleans())
 
 
+# too_slow only: generation is cheap now, but on a machine shared by several test runs the wall-clock health check
+# still trips; the examples stay bounded (100) and each is a pure round trip.
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(names, st.tuples(st.lists(patterns, min_size=1, max_size=3), st.integers(0, 9),
                                         st.booleans()), min_size=1, max_size=4),
        st.lists(patterns, max_size=3))

@@ -3,6 +3,7 @@ arbitrary classes named on the wire."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import decimal
@@ -12,7 +13,7 @@ import json
 import math
 import socket
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -72,6 +73,14 @@ class Outer:
         value: Any
 
 
+class Money(NamedTuple):
+    amount: Any
+    currency: str
+
+
+Pair = collections.namedtuple("Pair", "left right")
+
+
 class DomainError(Exception):
     def __init__(self, order_id: int, reason: str) -> None:
         super().__init__(f"order {order_id}: {reason}")
@@ -104,6 +113,7 @@ def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.sets(hashables, max_size=3), st.frozensets(hashables, max_size=3),
         st.builds(Box, inner, st.text()), st.builds(Point, inner, inner), st.builds(Slotted, inner, st.integers()),
         st.builds(Outer.Inner, inner), st.builds(WithPostInit, st.integers()),
+        st.builds(Money, inner, st.text()), st.builds(Pair, inner, inner),
         st.builds(DomainError, st.integers(), st.text()), st.builds(PlainError, inner),
         st.builds(KeyError, st.text()), st.builds(ServiceUnavailable, st.text(), st.text()),
     )
@@ -229,6 +239,7 @@ def test_containers_subclasses_are_refused_rather_than_silently_changed() -> Non
     ('{"$dc": "os:system", "f": {}}', "is not a dataclass"),
     ('{"$exc": "turtle:Turtle", "args": [["true"]], "msg": "", "d": {}}', "standard library module"),
     ('{"$enum": "builtins:eval", "v": "1"}', "is not an enum"),
+    ('{"$nt": "builtins:tuple", "v": [1]}', "is not a NamedTuple"),
     ('{"$dc": "tests.kit.test_codec:DomainError", "f": {}}', "is not a dataclass"),
     ('{"$exc": "tests.kit.test_codec:Box", "args": [], "msg": "", "d": {}}', "is not an exception class"),
     ('{"$dc": "no.such.module:Thing", "f": {}}', "cannot be imported"),

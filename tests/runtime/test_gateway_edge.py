@@ -10,7 +10,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,29 @@ def test_up_routes_by_path_through_the_gateway_and_503_names_a_service_scaled_to
     assert status == 503 and b"orders" in body
     edge.cli("scale", "orders=1", "--wait")
     assert http_get(("127.0.0.1", port), "/items/8")[0] == 200
+
+
+def _in_flight(address: tuple[str, int], pool: ThreadPoolExecutor) -> Future[tuple[int, bytes]]:
+    """A 2.5 s request sent now; returns once it has had half a second to reach the app (if it has not, the test
+    below is weaker, never wrong)."""
+    slow = pool.submit(http_get, address, "/slow?2.5", 30.0)
+    time.sleep(0.5)
+    return slow
+
+
+@needs_root
+def test_a_request_in_flight_completes_across_a_gateway_restart_and_down(edge: Project) -> None:
+    """HAProxy is stopped with SIGUSR1 (soft stop: no new connections, requests in flight finish), not SIGTERM, which
+    cut them; the kit's router drains on SIGTERM. Both: a slow request answers 200 through a rolling restart of the
+    gateway and through `cleave down`."""
+    address = ("127.0.0.1", int(edge.up().rsplit(":", 1)[1]))
+    old = edge.rows("gateway")[0]["pid"]
+    with ThreadPoolExecutor(1) as pool:
+        slow = _in_flight(address, pool)
+        edge.cli("restart", "gateway")
+        assert slow.result() == (200, b"slow done by web\n")
+        assert edge.wait_rows("gateway", 1, state="running")[0]["pid"] != old
+        assert http_get(address, "/items/3")[0] == 200  # the new gateway answers on the same socket
+        slow = _in_flight(address, pool)
+        edge.cli("down")
+        assert slow.result() == (200, b"slow done by web\n")

@@ -31,6 +31,10 @@ def application(environ, start_response):
 
         start_response("200 OK", [("Content-Type", "text/plain")])
         return chunks()
+    if path == "/slow":  # a request still in flight when the gateway restarts or `down` runs
+        time.sleep(float(environ["QUERY_STRING"] or 1))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"slow done by {service}\n".encode()]
     if path == "/redirect":
         start_response("302 Found", [("Location", "/echo?from=redirect"), ("Content-Length", "0")])
         return [b""]
