@@ -20,7 +20,8 @@ What counts, from the facts of the code graph (each evidence names the node that
 - **caches**: a memo: module-level containers written only by the module's own functions, filled with what
   callers compute (a callable passed from inside a function, never at import time).
 
-And it must be a *leaf layer*, or a copy would not behave the same:
+And it must be a *leaf layer* that two or more modules use (a helper only one module uses is that module's own and
+goes with it, as the shop's per-domain ``db`` modules do), or a copy would not behave the same:
 
 - it depends on no project module except other infrastructure and pure code (what it needs is copied with it);
 - it reads and writes no table (creating one, ``CREATE TABLE IF NOT EXISTS``, is allowed: every copy makes the same
@@ -209,11 +210,16 @@ def detect(code_graph: CodeGraph, owner: Mapping[str, str], *, pure: frozenset[s
         found = _evidence(info, classes)
         if found is not None:
             why[name] = found
+    used_by: dict[str, set[str]] = defaultdict(set)
+    for name, info in modules.items():
+        for dep in info.deps:
+            used_by[dep].add(name)
     changed = True
-    while changed:  # a leaf layer: it needs only other infrastructure and pure code
+    while changed:  # a leaf layer (it needs only infrastructure and pure code) that two or more modules use
         changed = False
         for name in sorted(why):
-            if any(dep not in why and dep not in pure for dep in modules[name].deps):
+            alone = len(used_by[name]) < 2 and not used_by[name] & set(why)  # one user's own helper goes with it
+            if alone or any(dep not in why and dep not in pure for dep in modules[name].deps):
                 del why[name]
                 changed = True
     return Infrastructure(modules=frozenset(why), why=why)
