@@ -29,7 +29,18 @@ VALUE_ERRORS = {
     "scale": ["scale", "orders=many"],
     "logs": ["logs", "--no-such-flag"],
     "down": ["down", "extra-argument"],
+    "restart": ["restart"],
+    "stop": ["stop"],
+    "start": ["start"],
+    "exec": ["exec"],
+    "top": ["top", "extra-argument"],
+    "stats": ["stats", "extra-argument"],
+    "events": ["events", "--since", "yesterday"],
+    "logs --previous --follow": ["logs", "--previous", "--follow"],
+    "logs --since": ["logs", "--since", "yesterday"],
 }
+"""Every command has at least one; the checks a command makes itself come before it looks for a project (here
+there is none, so a check made after that would fail with 1)."""
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +65,10 @@ def test_a_bad_value_exits_2_with_one_line_and_writes_nothing(command: str, tmp_
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_has_a_usage_error_of_its_own() -> None:
+    assert {argv[0] for argv in VALUE_ERRORS.values()} == set(MINE + RUNTIME)
 
 
 def test_a_failure_that_is_not_a_usage_error_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
