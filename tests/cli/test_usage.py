@@ -24,6 +24,7 @@ VALUE_ERRORS = {
     "push": ["push", "127.0.0.1:abc/shop"],
     "migrate": ["migrate", ".", "--replicas", "orders=two"],
     "check": ["check", "-C", "/nonexistent/folder"],
+    "config": ["config", "-C", "/nonexistent/folder"],
     "up": ["up", "--no-such-flag"],
     "ps": ["ps", "extra-argument"],
     "scale": ["scale", "orders=many"],
