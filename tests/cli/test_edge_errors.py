@@ -66,3 +66,13 @@ def test_bad_route_claims_stop_the_build_naming_the_plan_line(tmp_path: Path, ro
 def test_a_missing_distribution_stops_the_build_naming_where_it_is_imported(tmp_path: Path) -> None:
     line = one_line(build(tmp_path, '"/notes/*"', images=True, package="no-such-dist-xyz"), tmp_path)
     assert "needs distribution no-such-dist-xyz (imported at notes/__init__.py:12)" in line
+
+
+def test_a_plan_mixing_both_seams_is_refused_at_the_interior_services_line(tmp_path: Path) -> None:
+    """An interior service (modules over RPC) beside edge services: not built yet; the message names its line,
+    why, and what to do."""
+    result = build(tmp_path, '"/notes/*"]}\n  store: {modules: ["notes.initdb"')
+    line = one_line(result, tmp_path)
+    assert line.startswith("error: cleave.yaml:6: service 'store' is interior (modules over RPC) in a plan whose "
+                           "service 'web' is at the edge (routes): one plan cannot use both seams yet"), line
+    assert "give it routes (seam: edge), or remove it" in line
