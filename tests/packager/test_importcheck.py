@@ -89,3 +89,13 @@ def test_the_source_folder_is_never_on_the_path(tmp_path: Path) -> None:
     assert [(f.module, f.where, f.error) for f in failures] == [
         ("pkg.a", "pkg/a.py:1", "ImportError: cannot import name 'b' from 'pkg' "
                                 f"({tree.resolve()}/pkg/__init__.py)")]
+
+
+def test_a_module_that_blocks_at_import_fails_after_the_timeout(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "tree", {"server.py": "import time\n\nwhile True:\n    time.sleep(1)\n",
+                                          "quits.py": "raise SystemExit(3)\n"})
+    other = write_tree(tmp_path / "other", {"fine.py": "import sqlite3\n\nX = sqlite3.connect(':memory:')\n"})
+    failures = check_imports([ImportTarget("one", tree, ("quits", "server")), ImportTarget("two", other, ("fine",))],
+                             python=sys.executable, site=sys.path, src=tmp_path / "src", timeout=1.0)
+    assert [(f.service, f.error.split(" (")[0]) for f in failures] == [
+        ("one", "its modules did not finish importing in 1 s")]
