@@ -29,16 +29,29 @@ from collections.abc import Callable, Iterable, Mapping
 import libcst as cst
 
 from packager.crossings import GraphRule
-from packager.modulescan import Mode, ModuleScan
+from packager.effects import EffectKeeping
+from packager.modulescan import Mode
 from packager.servicecode import Piece, ServiceCode, StubItem, StubModule, Symbols
 from packager.sources import SourceIndex
-from packager.symbols import Definition, Ref, import_bindings, is_generator, nested_imports
+from packager.symbols import Definition, ImportBinding, Ref, import_bindings, is_generator, nested_imports
 from packager.values import ValueKind, base_names, builtin_base_kind, decorator_kind, immutable_value
 
 _BLOCKS = (cst.If, cst.Try, cst.With)
 
 
-class Resolver(ModuleScan):
+CLASS_PROBLEM = ("is a class that is not a dataclass, enum or exception: its instances carry methods and state that "
+                 "cannot cross services")
+
+
+def _generator_problem(node: cst.CSTNode) -> str | None:
+    """Why a function cannot be served over RPC: a generator's values are produced lazily."""
+    if not isinstance(node, cst.FunctionDef) or not is_generator(node):
+        return None
+    kind = "an async generator" if node.asynchronous is not None else "a generator function"
+    return f"is {kind}: its values are produced lazily and cannot cross services"
+
+
+class Resolver(EffectKeeping):
     """Walks one service's code and collects every name it needs from other services."""
 
     def __init__(self, index: SourceIndex, symbols: Symbols, owners: Mapping[str, str], service: str,
@@ -217,55 +230,6 @@ class Resolver(ModuleScan):
                     "enum or exception: its instances carry methods and state that cannot cross services")
         self._resolve_refs(module, refs, here)
 
-    # ------------------------------------------------------------------------------------------ effects
-
-    def _keep_effects(self) -> bool:
-        """Keep each stub's effect statements that act on what it copies (module docstring); whether any was."""
-        added = False
-        for stub in list(self.code.stubs.values()):
-            copies = {item.name for item in stub.items.values() if item.kind == "copy"}
-            if not copies:
-                continue
-            for effect in self.symbols(stub.module).effects:
-                refs = self.symbols.references(effect.node)
-                if id(effect.node) in stub.kept or not {ref.name for ref in refs} & copies \
-                        or not all(self._holdable_ref(stub.module, ref) for ref in refs):
-                    continue
-                stub.kept.add(id(effect.node))
-                stub.effects.append((effect.line, effect.node))
-                self._require_statement(stub.module, effect.node, self._where(stub.module, effect.line), whole=True)
-                added = True
-        return added
-
-    def _holdable_ref(self, module: str, ref: Ref) -> bool:
-        """:meth:`_holdable` for ``name.attr...``: through a module's attributes to the name they reach."""
-        definition = self.symbols(module).definitions.get(ref.name)
-        binding = definition.binding if definition is not None else None
-        if binding is None or not ref.chain:
-            return self._holdable(module, ref.name, frozenset())
-        base = binding.bound if binding.name is None else f"{binding.module}.{binding.name}"
-        chain = ref.chain
-        while chain and f"{base}.{chain[0]}" in self.index:
-            base, chain = f"{base}.{chain[0]}", chain[1:]
-        if base not in self.index or not chain or self.owners.get(base) in {self.service, ""}:
-            return self._holdable(module, ref.name, frozenset())
-        return self._holdable(base, chain[0], frozenset())
-
-    def _holdable(self, module: str, name: str, seen: frozenset[tuple[str, str]]) -> bool:
-        """Whether this service can hold ``module.name`` itself (a copy or an import, not an RPC nor state)."""
-        definition = self.symbols(module).definitions.get(name)
-        if definition is None or (module, name) in seen:
-            return True  # a builtin, or a name the statement binds itself
-        if definition.kind == "function":
-            return self._accepted(module, name)
-        binding = definition.binding
-        if binding is None or binding.name is None or binding.module not in self.index \
-                or f"{binding.module}.{binding.name}" in self.index:
-            return self.problem(module, name, frozenset()) is None
-        if self.owners.get(binding.module) in {self.service, ""}:
-            return True
-        return self._holdable(binding.module, binding.name, seen | {(module, name)})
-
     def _object_class(self, module: str, ref: Ref) -> str | None:
         """The qualified name of the monolith's non-value class an annotation names, if it names one."""
         name, chain = ref.name, ref.chain
@@ -314,35 +278,27 @@ class Resolver(ModuleScan):
 
     def problem(self, module: str, name: str, seen: frozenset[tuple[str, str]]) -> str | None:
         """Why ``module.name`` cannot cross services as a stub or a copy, or ``None`` when it can."""
-        if (module, name) in seen:
-            return None
         definition = self.symbols(module).definitions.get(name)
-        if definition is None:
+        if definition is None or (module, name) in seen:
             return None
-        node = definition.node
-        accepted = self._accepted(module, name)
+        if definition.kind == "import":
+            return self._import_problem(module, definition, seen)
+        if self._accepted(module, name):
+            return None
         if definition.kind == "function":
-            assert isinstance(node, cst.FunctionDef)
-            if accepted:
-                return None
-            if is_generator(node):
-                kind = "an async generator" if node.asynchronous is not None else "a generator function"
-                return f"is {kind}: its values are produced lazily and cannot cross services"
-            return None
+            return _generator_problem(definition.node)
         if definition.kind == "class":
-            if accepted or self.value_kind(module, name, seen) is not None:
-                return None
-            return ("is a class that is not a dataclass, enum or exception: its instances carry methods and "
-                    "state that cannot cross services")
-        if definition.kind == "variable":
-            return None if accepted else self._variable_problem(f"{module}.{name}", node)
+            return None if self.value_kind(module, name, seen) is not None else CLASS_PROBLEM
+        return self._variable_problem(f"{module}.{name}", definition.node)
+
+    def _import_problem(self, module: str, definition: Definition, seen: frozenset[tuple[str, str]]) -> str | None:
+        """An imported name crosses as what it names, unless it is a module or runs here anyway."""
         binding = definition.binding
-        if binding is None or binding.name is None or binding.module not in self.index:
+        if binding is None or binding.name is None or binding.module not in self.index \
+                or self.owners.get(binding.module) in (self.service, "") \
+                or f"{binding.module}.{binding.name}" in self.index:
             return None
-        owner = self.owners.get(binding.module)
-        if owner in (self.service, "") or f"{binding.module}.{binding.name}" in self.index:
-            return None
-        return self.problem(binding.module, binding.name, seen | {(module, name)})
+        return self.problem(binding.module, binding.name, seen | {(module, definition.name)})
 
     def _variable_problem(self, qualname: str, node: cst.CSTNode) -> str | None:
         """Why a module global cannot be copied: the crossing rule's verdict when the graph knows it."""
@@ -361,19 +317,19 @@ class Resolver(ModuleScan):
         if self.rule is not None and self.rule.knows(f"{module}.{name}", "class"):
             return self.rule.value_kind(f"{module}.{name}")
         definition = self.symbols(module).definitions.get(name)
-        if definition is None:
-            return None
-        if definition.kind == "import" and definition.binding is not None:
-            binding = definition.binding
-            if binding.name is None:
-                return None
-            if binding.module in self.index:
-                return self.value_kind(binding.module, binding.name, seen)
-            return builtin_base_kind(f"{binding.module}.{binding.name}")
-        node = definition.node
+        if definition is not None and definition.kind == "import" and definition.binding is not None:
+            return self._imported_kind(definition.binding, seen)
+        node = definition.node if definition is not None else None
         if not isinstance(node, cst.ClassDef):
             return None
         return decorator_kind(node) or self._bases_kind(module, node, seen)
+
+    def _imported_kind(self, binding: ImportBinding, seen: frozenset[tuple[str, str]]) -> ValueKind | None:
+        if binding.name is None:
+            return None
+        if binding.module in self.index:
+            return self.value_kind(binding.module, binding.name, seen)
+        return builtin_base_kind(f"{binding.module}.{binding.name}")
 
     def _bases_kind(self, module: str, node: cst.ClassDef, seen: frozenset[tuple[str, str]]) -> ValueKind | None:
         """The value kind the first value-class base of ``node`` gives."""
