@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from cleave.formats.plan import Plan
-from packager.build import KIT_PACKAGE, BuildResult
+from packager.build import BuildResult
 from packager.errors import ImportCheckError
+from packager.service_tree import KIT_PACKAGE
 
 TIMEOUT: Final = 120.0
 """Seconds one service's imports may take; a module that blocks at import (a server started unguarded) fails."""
@@ -113,15 +114,17 @@ def targets_of(result: BuildResult, plan: Plan) -> list[ImportTarget]:
         values = {**plan.env, **by_name[name].env} if name in by_name else dict(plan.env)
         return {key: value for key, value in values.items() if isinstance(value, str)}
 
-    if result.routing is not None:
+    interior = [ImportTarget(service.name, service.path, tree_modules(service.path), frozenset(service.stubs),
+                             env(service.name))
+                for service in result.services if result.routing is None or service.name not in result.routing.rules]
+    if result.routing is not None:  # edge services: the whole app, imported from its entry in one of them
         entry = (plan.entry or "").split(":", 1)[0]
-        first = min(result.services, key=lambda service: service.name, default=None)
+        first = min((s for s in result.services if s.name in result.routing.rules), key=lambda s: s.name,
+                    default=None)
         if first is None or not entry:
-            return []
-        return [ImportTarget(first.name, first.path, (entry,), env=env(first.name))]
-    return [ImportTarget(service.name, service.path, tree_modules(service.path), frozenset(service.stubs),
-                         env(service.name))
-            for service in result.services]
+            return interior
+        return [ImportTarget(first.name, first.path, (entry,), env=env(first.name)), *interior]
+    return interior
 
 
 def check_imports(targets: Sequence[ImportTarget], *, python: str, site: Sequence[str], src: Path,
