@@ -35,6 +35,7 @@ def interface(file: F.FileFacts) -> Interface:
         file.all_names,
         tuple((kind, expr, extra) for _, kind, expr, _, extra in file.refs if kind in (F.BASE, F.ATTR)),
         file.models,
+        file.flows,  # value flows reach across files: any change to them needs a full build
     )
     digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
     return (digest, frozenset((d.qual, d.kind, d.flags) for d in file.defs), frozenset(v[0] for v in file.variables))
