@@ -3,9 +3,10 @@
     .venv/bin/python bench/analyze.py [--only django|homeassistant] [--timeout 300] [--jobs 2]
     .venv/bin/python bench/analyze.py --compare REV [--only django] [--rounds 5]
 
-``--compare REV`` measures only cleave cold, this tree against git revision REV (checked out under
-bench/.cache/rev-<sha>), alternating A B A B ... in one run so both see the same machine load; it prints the
-medians and their ratio and writes bench/results/analyze-compare.json.
+``--compare REV`` measures only cleave cold and warm (the cache just filled), this tree against git revision REV
+(checked out under bench/.cache/rev-<sha>), alternating A B B A ... in one run so both see the same machine load;
+it prints the medians, their ratio and the median of the per-round ratios, and writes
+bench/results/analyze-compare.json.
 
 Downloads Django 5.2 and homeassistant 2024.3 from PyPI (wheels, no dependencies) into bench/.cache/, installs
 pyan3 into its own virtualenv there, then measures in one run, each in a fresh process: cleave cold (empty
@@ -192,27 +193,52 @@ def _checkout(rev: str) -> Path:
 
 
 def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict[str, Any]:
-    """Cold runs of this tree and of ``rev`` alternated, ``rounds`` each: medians and ratio."""
+    """Cold then warm runs of this tree and of ``rev``, ``rounds`` each, alternated (the order flips every round
+    so neither side always runs first): medians, the ratio of the medians, and the median and spread of the
+    per-round ratios (a round's two sides ran back to back, under about the same load)."""
     src = fetch(name, str(TARGETS[name]["spec"]))
     trees = {"this": ROOT, rev: _checkout(rev)}
-    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {label: {"cold": [], "warm": []} for label in trees}
     for round_ in range(rounds):
-        for label, tree in trees.items():
+        order = list(trees.items()) if round_ % 2 == 0 else list(trees.items())[::-1]
+        for label, tree in order:
             cache = CACHE / f"cleave-cache-compare-{name}"
             shutil.rmtree(cache, ignore_errors=True)
-            result = measure([PYTHON, "-c", CLEAVE_RUN, str(src), str(cache), str(jobs)], timeout, cwd=tree)
-            runs[label].append(result)
-            print(f"round {round_ + 1} {label:>10}: {_cell(result)}", flush=True)
+            argv = [PYTHON, "-c", CLEAVE_RUN, str(src), str(cache), str(jobs)]
+            for mode in ("cold", "warm"):
+                result = measure(argv, timeout, cwd=tree)
+                runs[label][mode].append(result)
+                print(f"round {round_ + 1} {label:>10} {mode}: {_cell(result)}", flush=True)
     row: dict[str, Any] = {"rounds": rounds, "runs": runs}
-    for label, results in runs.items():
-        times = sorted(r["analyze_s"] for r in results if r.get("status") == "ok")
-        cpus = sorted(r["cpu_s"] for r in results if r.get("status") == "ok")
-        row[f"median_{label}_s"] = times[len(times) // 2] if times else None
-        row[f"median_cpu_{label}_s"] = cpus[len(cpus) // 2] if cpus else None
-    if row["median_this_s"] and row[f"median_{rev}_s"]:
-        row["ratio_this_over_rev"] = round(row["median_this_s"] / row[f"median_{rev}_s"], 3)
-        row["cpu_ratio_this_over_rev"] = round(row["median_cpu_this_s"] / row[f"median_cpu_{rev}_s"], 3)
+    for mode in ("cold", "warm"):
+        for metric, key in (("analyze_s", ""), ("cpu_s", "cpu_")):
+            for label in trees:
+                row[f"{mode}_median_{key}{label}_s"] = _median([r.get(metric) for r in runs[label][mode]])
+            this, other = row[f"{mode}_median_{key}this_s"], row[f"{mode}_median_{key}{rev}_s"]
+            row[f"{mode}_{key}ratio_of_medians"] = round(this / other, 3) if this and other else None
+            ratios = sorted(round(a[metric] / b[metric], 3) for a, b in zip(runs["this"][mode], runs[rev][mode],
+                                                                             strict=True)
+                            if a.get("status") == b.get("status") == "ok" and b[metric])
+            row[f"{mode}_{key}ratios"] = ratios
+            row[f"{mode}_{key}median_ratio"] = _median(ratios)
     return row
+
+
+def _head() -> str:
+    """This tree's commit, marked when the tree has uncommitted changes."""
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True, check=True).stdout
+    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    return git("rev-parse", "--short=12", "HEAD").strip() + (" (with uncommitted changes)" if dirty else "")
+
+
+def _median(values: list[Any]) -> float | None:
+    """The median of the numbers among ``values`` (a failed run has none)."""
+    numbers = sorted(v for v in values if isinstance(v, int | float))
+    if not numbers:
+        return None
+    middle = len(numbers) // 2
+    return round(numbers[middle] if len(numbers) % 2 else (numbers[middle - 1] + numbers[middle]) / 2, 3)
 
 
 def _cell(result: dict[str, Any]) -> str:
@@ -228,13 +254,13 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(TARGETS))
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--compare", metavar="REV", help="cleave cold only: this tree against git revision REV")
-    parser.add_argument("--rounds", type=int, default=5, help="with --compare: cold runs of each, alternated")
+    parser.add_argument("--compare", metavar="REV", help="cleave cold and warm: this tree against REV")
+    parser.add_argument("--rounds", type=int, default=5, help="with --compare: cold + warm runs of each, alternated")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     if args.compare:
         report = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "against": args.compare,
-                  "jobs": args.jobs, "results": {}}
+                  "this": _head(), "jobs": args.jobs, "results": {}}
         for name in [args.only] if args.only else ["django"]:
             row = compare(name, args.compare, args.rounds, args.timeout, args.jobs)
             report["results"][name] = row

@@ -1,20 +1,30 @@
-"""The gateway's router measured against the app served alone, nginx and HAProxy routing the same paths.
+"""The gateway measured on a framework app: served alone vs through HAProxy (configured by the runtime), the kit's
+router and nginx routing the same paths, side by side in one run.
 
-Run (root not needed; ``apt-get install wrk nginx-light haproxy``; ~2 minutes, stops by itself):
-``.venv/bin/python bench/gateway.py [--rounds 3] [--seconds 4]``.
+Run (root not needed; ``apt-get install wrk nginx-light haproxy``; ~4 minutes, stops by itself):
+``.venv/bin/python bench/gateway.py [--rounds 3] [--seconds 4] [--servers kit,gunicorn]``.
 
-The app: a small Flask app (``APP`` below: JSON by id, a list, a form POST), installed into a cached venv
-(tests/kit/appvenv.py), served by gunicorn (``gthread``: keep-alive) with 2 workers, or by the kit's own server with
-2 processes sharing one socket as the runtime runs replicas. Served directly on TCP 127.0.0.1, or on a unix socket
-behind:
+The app is ``samples/flaskmarket`` (Flask + Flask-SQLAlchemy + Flask-Migrate, app factory, blueprints) as cleave runs
+it: ``cleave migrate samples/flaskmarket --python <its venv> --no-up`` in a temporary folder, then the fallback
+service's tree from the build (``services/catalog``: the whole app, ``cleave_kit``, ``service.json``) with the
+runtime's database environment (``CLEAVE_DB_ENGINE``/``CLEAVE_DB_PATH``: a SQLite file in WAL mode), its init
+(``flask db upgrade``, from topology.json) and the sample's scenario run once to fill the catalog. The request is
+``GET /api/catalog/products/1`` (a view, a SQLAlchemy query with joins, JSON). Served by:
 
-- ``kit``: ``python -m cleave_kit.gateway`` (the router cleave ships), 1 or 2 processes sharing the TCP socket;
-- ``nginx``: a ``map`` on ``"$request_method $uri"`` with the same regexes, upstream keep-alive, no buffering;
-- ``haproxy``: ``use_backend`` on ``method`` + ``path_reg`` ACLs, ``http-reuse always``, 1 thread.
+- ``kit``: ``python -m cleave_kit``, 2 processes sharing one socket (what a replica runs; the runtime scales by
+  replicas), or ``gunicorn``: 2 gthread workers on ``market:create_app()`` (the sample's Procfile);
 
-All route through the same 12-entry table (the request matches the 11th entry). Per configuration and round:
-``wrk -t1 -c1`` (one connection: the latency a request pays, p50/p99) and ``wrk -t2 -c16`` (throughput, req/s);
-rounds interleave the configurations; medians are reported. Targets: added p50 <= 0.2 ms, proxied req/s >= 0.9 of
+directly on TCP 127.0.0.1 (``direct``), or on a unix socket behind a router on TCP, every router with the build's own
+routing table (topology.json's ``gateway_routes``, 26 routes, fallback catalog; every service's socket is the app's):
+
+- ``haproxy``: HAProxy with exactly the configuration the runtime writes (``runtime.gateway.write_haproxy_files``:
+  ``bind fd@3`` on a socket passed as the engine passes it, method and path ACLs, keep-alive to the services);
+- ``kit router x1``/``x2``: ``python -m cleave_kit.gateway`` (the fallback when HAProxy is missing), 1 or 2 processes;
+- ``nginx``: a ``map`` on ``"$request_method $uri"`` with the same regexes, upstream keep-alive, no buffering.
+
+Per configuration and round: ``wrk -t1 -c1`` (the latency one request pays, p50/p99) and ``wrk -t2 -c16``
+(throughput, req/s), everything on this machine's 2 cores; rounds interleave the configurations; medians are
+reported, with CPU per request of the app, the router and wrk. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
 direct. Writes ``bench/results/gateway.json``.
 """
 
@@ -36,52 +46,30 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.kit.appvenv import app_venv  # noqa: E402
+from cleave.formats.topology import Topology, load_topology  # noqa: E402
+from runtime.gateway import routing_table, write_haproxy_files  # noqa: E402
+from tests.sample_env import sample_python  # noqa: E402
 
-KIT = ROOT / "packager" / "kit"
-APP = '''
-from flask import Flask, jsonify, request, redirect
-app = Flask(__name__)
-ITEMS = {i: {"id": i, "name": f"item {i}", "price": i * 3} for i in range(100)}
+SAMPLE = ROOT / "samples" / "flaskmarket"
+PATH = "/api/catalog/products/1"
 
-@app.get("/api/items/<int:item_id>")
-def item(item_id):
-    return jsonify(ITEMS.get(item_id % 100))
 
-@app.get("/api/items")
-def items():
-    return jsonify(list(ITEMS.values())[:10])
+@dataclass(frozen=True)
+class App:
+    """The framework app as the build runs it: its interpreter, the service tree, env, routing table."""
 
-@app.post("/api/orders")
-def order():
-    return jsonify({"ok": True, "fields": sorted(request.form)}), 201
-
-@app.get("/old")
-def old():
-    return redirect("/api/items")
-'''
-TABLE = {"fallback": "web", "routes": [
-    {"methods": ["GET"], "regex": r"^/api/users$", "service": "users"},
-    {"methods": ["GET", "POST"], "regex": r"^/api/users/(?P<user_id>\d+)$", "service": "users"},
-    {"methods": ["POST"], "regex": r"^/api/login$", "service": "users"},
-    {"methods": ["GET"], "regex": r"^/api/carts/(?P<cart_id>[^/]+)$", "service": "carts"},
-    {"methods": ["POST", "DELETE"], "regex": r"^/api/carts/(?P<cart_id>[^/]+)/lines$", "service": "carts"},
-    {"methods": ["GET"], "regex": r"^/api/reports/.*$", "service": "reports"},
-    {"methods": ["GET"], "regex": r"^/admin(?:/.*)?$", "service": "web"},
-    {"methods": ["POST"], "regex": r"^/api/orders$", "service": "orders"},
-    {"methods": ["GET"], "regex": r"^/api/orders/(?P<order_id>\d+)$", "service": "orders"},
-    {"methods": ["GET"], "regex": r"^/api/items$", "service": "items"},
-    {"methods": ["GET"], "regex": r"^/api/items/(?P<item_id>\d+)$", "service": "items"},
-    {"methods": [], "regex": r"^/static/.*$", "service": "web"},
-]}
-SERVICES = ("web", "users", "carts", "reports", "orders", "items")
-PATH = "/api/items/42"
+    python: Path
+    tree: Path
+    env: dict[str, str]
+    table: dict[str, Any]
+    services: tuple[str, ...]
 
 
 def free_port() -> int:
@@ -90,15 +78,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_http(port: int, timeout: float = 20.0) -> None:
+def wait_http(port: int, path: str = PATH, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
             if sock.recv(64).startswith(b"HTTP/1.1 200"):
                 return
         time.sleep(0.05)
-    raise RuntimeError(f"nothing answers 200 on 127.0.0.1:{port}{PATH}")
+    raise RuntimeError(f"nothing answers 200 on 127.0.0.1:{port}{path}")
 
 
 def _strip_anchors(regex: str) -> str:
@@ -148,36 +136,6 @@ http {{
     }}
 }}
 """
-
-
-def haproxy_config(table: dict[str, Any], sockets: dict[str, str], port: int) -> str:
-    """An HAProxy config that routes like the table: method + path_reg ACLs in order, default the fallback."""
-    rules = []
-    for index, route in enumerate(table["routes"]):
-        methods = sorted(set(route["methods"]) | ({"HEAD"} if "GET" in route["methods"] else set()))
-        rules.append(f"    acl r{index}p path_reg {route['regex']}")
-        if methods:
-            rules.append(f"    acl r{index}m method {' '.join(methods)}")
-        method_acl = f"r{index}m " if methods else ""
-        rules.append(f"    use_backend {route['service']} if {method_acl}r{index}p")
-    backends = "\n".join(f"backend {name}\n    server s1 {path}\n" for name, path in sockets.items())
-    return f"""global
-    nbthread 1
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 3s
-    timeout client 75s
-    timeout server 300s
-    option forwardfor
-    http-reuse always
-frontend gateway
-    bind 127.0.0.1:{port}
-    http-request set-header X-Forwarded-Proto http
-    http-request set-header X-Forwarded-Host %[req.hdr(host)]
-{chr(10).join(rules)}
-    default_backend {table["fallback"]}
-{backends}"""
 
 
 def tree_cpu(roots: list[int]) -> float:
@@ -252,15 +210,16 @@ def tcp_listener() -> socket.socket:
     return socket.create_server(("127.0.0.1", 0), backlog=4096)
 
 
-def start_app(fleet: Fleet, server: str, python: Path, work: Path, where: socket.socket | None,
-              address: str) -> None:
-    """2 gunicorn gthread workers or 2 kit processes on ``address`` (``unix:/p`` or ``127.0.0.1:port``)."""
+def start_app(fleet: Fleet, server: str, app: App, where: socket.socket | None, address: str) -> None:
+    """2 kit processes sharing ``where`` (as replicas do), or 2 gunicorn gthread workers on ``address``."""
     if server == "gunicorn":
-        fleet.start([str(python), "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8",
-                     "--keep-alive", "75", "-b", address, "app:app"], cwd=work)
+        url = f"sqlite:///{app.env['CLEAVE_DB_PATH']}"
+        fleet.start([str(app.python), "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8",
+                     "--keep-alive", "75", "-b", address, "market:create_app()"], cwd=app.tree,
+                    env={**app.env, "DATABASE_URL": url})
         return
     assert where is not None
-    shared_socket_processes(fleet, where, 2, [str(python), "-m", "cleave_kit"], work, {**os.environ})
+    shared_socket_processes(fleet, where, 2, [str(app.python), "-m", "cleave_kit"], app.tree, app.env)
 
 
 WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -290,7 +249,7 @@ def wrk(port: int, threads: int, connections: int, seconds: float, fleet: Fleet 
 
 
 @contextlib.contextmanager
-def configuration(name: str, server: str, python: Path, work: Path) -> Iterator[tuple[int, Fleet]]:
+def configuration(name: str, server: str, app: App, probe: str = PATH) -> Iterator[tuple[int, Fleet]]:
     """Start one configuration, yield the TCP port wrk uses, stop everything."""
     fleet = Fleet()
     tmp = Path(tempfile.mkdtemp(prefix="gw-", dir="/tmp"))
@@ -299,70 +258,128 @@ def configuration(name: str, server: str, python: Path, work: Path) -> Iterator[
         if name == "direct":
             sock = tcp_listener() if server == "kit" else None
             port = sock.getsockname()[1] if sock is not None else free_port()
-            start_app(fleet, server, python, work, sock, f"127.0.0.1:{port}")
+            start_app(fleet, server, app, sock, f"127.0.0.1:{port}")
         else:
             app_sock = tmp / "app.sock"
             listener = unix_listener(app_sock) if server == "kit" else None
-            start_app(fleet, server, python, work, listener, f"unix:{app_sock}")
-            sockets = {service: str(app_sock) for service in SERVICES}
-            port = free_port()
+            start_app(fleet, server, app, listener, f"unix:{app_sock}")
+            sockets = {service: str(app_sock) for service in app.services}
             fleet.role = "proxy"
+            gateway = tcp_listener()  # the engine's socket: the router gets it as fd 3
+            port = gateway.getsockname()[1]
             if name.startswith("kit router"):
-                gateway = tcp_listener()
-                port = gateway.getsockname()[1]
-                env = {**os.environ, "CLEAVE_GATEWAY_ROUTES": json.dumps(TABLE),
-                       **{f"CLEAVE_SERVICE_{s.upper()}_URL": f"unix:{app_sock}" for s in SERVICES}}
+                env = {**app.env, "CLEAVE_GATEWAY_ROUTES": json.dumps(app.table),
+                       **{f"CLEAVE_SERVICE_{s.upper().replace('-', '_')}_URL": f"unix:{app_sock}"
+                          for s in app.services}}
                 count = int(name.rsplit("x", maxsplit=1)[-1])
-                shared_socket_processes(fleet, gateway, count, [sys.executable, "-S", "-m", "cleave_kit.gateway"],
-                                        work, env)
-            elif name == "nginx":
-                (tmp / "nginx.conf").write_text(nginx_config(TABLE, sockets, port, tmp))
-                fleet.start(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
+                shared_socket_processes(fleet, gateway, count, [str(app.python), "-m", "cleave_kit.gateway"],
+                                        app.tree, env)
             elif name == "haproxy":
-                (tmp / "haproxy.cfg").write_text(haproxy_config(TABLE, sockets, port))
-                fleet.start(["haproxy", "-f", str(tmp / "haproxy.cfg")])
-        wait_http(port)
+                config = write_haproxy_files(tmp / "gateway", app.table, sockets)
+                shared_socket_processes(fleet, gateway, 1, [shutil.which("haproxy") or "haproxy", "-db", "-f",
+                                                            str(config)], tmp, {"PATH": os.environ["PATH"]})
+            elif name == "nginx":
+                gateway.close()
+                (tmp / "nginx.conf").write_text(nginx_config(app.table, sockets, port, tmp))
+                fleet.start(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
+        wait_http(port, probe)
         yield port, fleet
     finally:
         fleet.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def prepare(work: Path) -> App:
+    """``cleave migrate --no-up`` of the sample, its init run against a fresh SQLite file, its scenario
+    run once against the whole monolith (gunicorn) to fill the catalog."""
+    python = sample_python(SAMPLE)
+    cleave = str(Path(sys.executable).parent / "cleave")
+    subprocess.run([cleave, "migrate", str(SAMPLE), "--python", str(python), "--no-up"], cwd=work, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build = work / ".cleave" / "build"
+    topology: Topology = load_topology(build / "topology.json")
+    table = routing_table(topology)
+    assert table is not None and topology.init is not None
+    fallback = topology.service(table["fallback"])
+    tree = build / fallback.source_dir
+    database = work / "data" / "app.sqlite3"
+    database.parent.mkdir()
+    env = {"PATH": os.environ["PATH"], **fallback.env, "CLEAVE_DB_ENGINE": "sqlite", "CLEAVE_DB_PATH": str(database),
+           "DATA_DIR": str(database.parent)}
+    init = [str(python) if part == "python3" else part for part in topology.init.command]
+    subprocess.run(init, cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = App(python=python, tree=tree, env=env, table=table, services=tuple(s.name for s in topology.services))
+    with configuration("direct", "gunicorn", app, probe="/api/catalog/products/") as (port, _):  # the monolith
+        subprocess.run([sys.executable, str(SAMPLE / "scenario.py"), f"http://127.0.0.1:{port}"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return app
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--servers", default="gunicorn,kit")
+    parser.add_argument("--servers", default="kit,gunicorn")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop what it started (finally blocks)
     for tool in ("wrk", "nginx", "haproxy"):
         if shutil.which(tool) is None:
             print(f"bench/gateway.py: {tool} is not installed (apt-get install wrk nginx-light haproxy)",
                   file=sys.stderr)
             return 2
-    python = app_venv()
     work = Path(tempfile.mkdtemp(prefix="gw-app-"))
-    (work / "app.py").write_text(APP)
-    shutil.copytree(KIT, work / "cleave_kit", ignore=shutil.ignore_patterns("__pycache__"))
-    (work / "service.json").write_text(json.dumps({"name": "web", "entry": "app:app"}))
-    names = ["direct", "kit router x1", "kit router x2", "nginx", "haproxy"]
-    load = os.getloadavg()[0]
+    try:
+        app = prepare(work)
+        load = os.getloadavg()[0]
+        samples = measure(app, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results = summarize(samples)
+    document = {"benchmark": "gateway", "app": "samples/flaskmarket (cleave migrate --no-up, service catalog)",
+                "python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_start": load,
+                "rounds": args.rounds, "seconds": args.seconds, "path": PATH, "routes": len(app.table["routes"]),
+                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results}
+    out = ROOT / "bench" / "results" / "gateway.json"
+    document["load_average_at_end"] = os.getloadavg()[0]
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    for server, by_name in results.items():
+        print(f"\nflaskmarket served by {server} (2 processes), load average at start {load:.1f}")
+        print(f"{'':16} {'p50 ms':>8} {'p99 ms':>8} {'+p50 ms':>8} {'req/s c1':>9} {'req/s c16':>10} {'ratio':>6} "
+              f"{'app us':>7} {'proxy us':>8} {'wrk us':>7} {'cpu ratio':>9} {'proxy us c1':>11}")
+        for name, m in by_name.items():
+            print(f"{name:16} {m['p50_ms']:8.3f} {m['p99_ms']:8.3f} {m['added_p50_ms']:8.3f} {m['rps_1']:9.0f} "
+                  f"{m['rps_16']:10.0f} {m['throughput_ratio']:6.2f} {m['app_cpu_us']:7.0f} {m['proxy_cpu_us']:8.0f} "
+                  f"{m['wrk_cpu_us']:7.0f} {m['cpu_ratio']:9.2f} {m['proxy_cpu_us_1']:11.0f}")
+    return 0
+
+
+NAMES = ("direct", "haproxy", "kit router x1", "kit router x2", "nginx")
+
+
+def measure(app: App, args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, float]]]]:
+    """Every configuration, rounds interleaved."""
     samples: dict[str, dict[str, list[dict[str, float]]]] = {}
     for server in args.servers.split(","):
-        samples[server] = {name: [] for name in names}
+        samples[server] = {name: [] for name in NAMES}
         for round_ in range(args.rounds):
-            for name in names:
-                with configuration(name, server, python, work) as (port, fleet):
+            for name in NAMES:
+                with configuration(name, server, app) as (port, fleet):
                     wrk(port, 1, 4, 1)  # warm up: imports, pools
-                    one = wrk(port, 1, 1, args.seconds)
+                    one = wrk(port, 1, 1, args.seconds, fleet)
                     many = wrk(port, 2, 16, args.seconds, fleet)
                 samples[server][name].append({"p50_ms": one["p50_ms"], "p99_ms": one["p99_ms"],
                                               "rps_1": one["rps"], "rps_16": many["rps"],
                                               "p50_ms_16": many["p50_ms"], "p99_ms_16": many["p99_ms"],
                                               "app_cpu_us": many["app_cpu_us"],
                                               "proxy_cpu_us": many["proxy_cpu_us"],
-                                              "wrk_cpu_us": many["wrk_cpu_us"]})
+                                              "wrk_cpu_us": many["wrk_cpu_us"],
+                                              "proxy_cpu_us_1": one["proxy_cpu_us"], "app_cpu_us_1": one["app_cpu_us"]})
                 print(f"{server} round {round_ + 1} {name}: {samples[server][name][-1]}", file=sys.stderr)
-    shutil.rmtree(work, ignore_errors=True)
+    return samples
+
+
+def summarize(samples: dict[str, dict[str, list[dict[str, float]]]]) -> dict[str, Any]:
+    """Medians per configuration, with the added p50 and the throughput ratio against direct."""
     results: dict[str, Any] = {}
     for server, by_name in samples.items():
         direct = {key: statistics.median(s[key] for s in by_name["direct"]) for key in by_name["direct"][0]}
@@ -371,25 +388,14 @@ def main() -> int:
             median = {key: statistics.median(s[key] for s in runs) for key in runs[0]}
             median["added_p50_ms"] = median["p50_ms"] - direct["p50_ms"]
             median["throughput_ratio"] = median["rps_16"] / direct["rps_16"]
-            # on 2 cores of our own, saturated: req/s = 2 / CPU per request (app + proxy + load generator)
+            # load-independent view: on 2 cores of our own, saturated, req/s = 2 / CPU per request (app + router +
+            # wrk); so the ratio the CPU costs predict, whatever else ran on the machine meanwhile
             median["cpu_ratio"] = ((direct["app_cpu_us"] + direct["wrk_cpu_us"])
                                    / (median["app_cpu_us"] + median["proxy_cpu_us"] + median["wrk_cpu_us"]))
             median["rounds_rps_16"] = [s["rps_16"] for s in runs]
+            median["rounds_p50_ms"] = [s["p50_ms"] for s in runs]
             results[server][name] = median
-    document = {"benchmark": "gateway", "python": platform.python_version(), "cpus": os.cpu_count(),
-                "load_average_at_start": load, "rounds": args.rounds, "seconds": args.seconds, "path": PATH,
-                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results}
-    out = ROOT / "bench" / "results" / "gateway.json"
-    out.write_text(json.dumps(document, indent=2) + "\n")
-    for server, by_name in results.items():
-        print(f"\napp served by {server} (2 workers), load average at start {load:.1f}")
-        print(f"{'':16} {'p50 ms':>8} {'p99 ms':>8} {'+p50 ms':>8} {'req/s c1':>9} {'req/s c16':>10} {'ratio':>6} "
-              f"{'app us':>7} {'proxy us':>8} {'wrk us':>7} {'cpu ratio':>9}")
-        for name, m in by_name.items():
-            print(f"{name:16} {m['p50_ms']:8.3f} {m['p99_ms']:8.3f} {m['added_p50_ms']:8.3f} {m['rps_1']:9.0f} "
-                  f"{m['rps_16']:10.0f} {m['throughput_ratio']:6.2f} {m['app_cpu_us']:7.0f} {m['proxy_cpu_us']:8.0f} "
-                  f"{m['wrk_cpu_us']:7.0f} {m['cpu_ratio']:9.2f}")
-    return 0
+    return results
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ Needs root (the runtime's namespaces). Per app:
 3. **after**: ``cleave migrate SRC --python PY`` (defaults: the routes split as proposed, SQLite shared by every
    service), then every service scaled to 2 replicas;
 4. the scripted session (bench/realapps_sessions.py) against both; each answer's status, content type, location
-   and body (without CSRF tokens, signed tokens and times of day) compared.
+   and body (without CSRF tokens, signed tokens, random keys and times of day) compared; and, as a control of that
+   normalization, against a second fresh monolith (``control_monolith_twice_identical``).
 
 Results: bench/results/realapps_edge.json (requests, identical answers, each difference with its explanation).
 ihatemoney 7.2.1 (Flask, Flask-SQLAlchemy, Flask-Migrate, Flask-RESTful) and django-helpdesk 2.6.1 (Django, DRF).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import shlex
@@ -42,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from realapps import fetch  # noqa: E402
-from realapps_sessions import SESSIONS, Client, Exchange  # noqa: E402
+from realapps_sessions import SESSIONS, Client, Exchange, normalize  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "realapps_edge"
 PROJECTS = ROOT / "bench" / "realapps_projects"
@@ -141,6 +143,7 @@ def init_argv(command: str, python: Path) -> list[str]:
 @contextlib.contextmanager
 def monolith(src: Path, python: Path, plan: dict[str, Any], work: Path) -> Iterator[str]:
     """The monolith served by the kit's server on 127.0.0.1 (its own database, the plan's init run first)."""
+    work.mkdir(parents=True, exist_ok=True)
     tree = work / "monolith"
     shutil.copytree(src, tree, ignore=shutil.ignore_patterns("*.sqlite3", "*.db", "__pycache__"))
     shutil.copytree(KIT, tree / "cleave_kit", ignore=shutil.ignore_patterns("__pycache__"))
@@ -210,8 +213,10 @@ def compare(app: str, before: list[Exchange], after: list[Exchange]) -> dict[str
                                              one.key(), two.key(), strict=True) if a != b]
         differences.append({
             "step": one.label, "request": f"{one.method} {one.path}", "fields": fields,
-            "before": {"status": one.status, "location": one.location, "body": one.body[:300]},
-            "after": {"status": two.status, "location": two.location, "body": two.body[:300]},
+            "before": {"status": one.status, "location": one.location},
+            "after": {"status": two.status, "location": two.location},
+            "body_diff": list(difflib.unified_diff(normalize(one.body).splitlines(), normalize(two.body).splitlines(),
+                                                   "before", "after", n=0, lineterm=""))[2:40],
             "why": EXPLAINED.get(app, {}).get(one.label, "unexplained")})
     statuses: dict[str, int] = {}
     for exchange in before:
@@ -232,9 +237,12 @@ def measure(app: RealApp, database: str) -> dict[str, Any]:
             after = run_session(SESSIONS[app.name], url)
             topology = json.loads((work / "project" / ".cleave" / "build" / "topology.json").read_text())
         entry = {"entry": plan["entry"], "init": plan.get("init"), "database": plan.get("database")}
-        with monolith(src, python, entry, work) as url:
+        with monolith(src, python, entry, work / "one") as url:
             before = run_session(SESSIONS[app.name], url)
+        with monolith(src, python, entry, work / "two") as url:
+            control = run_session(SESSIONS[app.name], url)
         result = compare(app.name, before, after)
+        steady = compare(app.name, before, control)
         graph = json.loads((work / "project" / ".cleave" / "graph.json").read_text())
     return {
         "spec": app.spec, "database": database, "entry": plan["entry"], "init": plan.get("init"),
@@ -243,6 +251,9 @@ def measure(app: RealApp, database: str) -> dict[str, Any]:
         "fallback": topology.get("fallback"), "routes_in_graph": sum(
             1 for n in graph["graph"]["nodes"] if n.get("kind") == "route"),
         "migrate_and_scale_s": round(migrate_s, 1), **result,
+        "control_monolith_twice_identical": steady["identical"],
+        "control_differences": [d["step"] for d in steady["differences"]],
+        "answers": [f"{e.label}: {e.method} {e.path} -> {e.status}" for e in before],
     }
 
 

@@ -25,7 +25,8 @@ from packager.dockerfile import render_dockerfile
 from packager.edge import EdgeRouting
 from packager.errors import BlockedPlanError, PackagerError, StubError
 from packager.requirements import Distributions, package_edges, service_requirements
-from packager.resolve import Resolver, ServiceCode, Symbols
+from packager.resolve import Resolver
+from packager.servicecode import ServiceCode, Symbols
 from packager.sources import SourceIndex
 from packager.stubgen import render_stub
 

@@ -38,17 +38,35 @@ def edge_distributions(code_graph: CodeGraph, modules: list[str]) -> set[str]:
     return package_edges(code_graph, modules) | {TZDATA}
 
 
+def refuse_mixed(plan: Plan) -> None:
+    """A plan mixing both seams is not built yet: the first interior service, at its line, says why and what to do.
+
+    Edge services hold the whole source tree and run it in process; an interior service's modules would need RPC
+    stubs in every edge tree (and its calls back into the app refused), which the edge build does not write. Built
+    as is, the interior service would run beside copies of its own modules that every edge service keeps calling
+    in process: a service that nothing calls, not a split."""
+    interior = [s for s in plan.services if not s.is_edge]
+    if not interior:
+        return
+    first = interior[0]
+    edge = next(s.name for s in plan.services if s.is_edge)
+    others = f" (and {', '.join(s.name for s in interior[1:])})" if len(interior) > 1 else ""
+    raise PackagerError(
+        f"service {first.name!r}{others} is interior (modules over RPC) in a plan whose service {edge!r} is at "
+        "the edge (routes): one plan cannot use both seams yet (edge services run the whole source tree in "
+        "process, so the interior service's modules would still run inside every edge service)",
+        path=plan.origin, line=first.line,
+        hint="give it routes (seam: edge), or remove it (its modules stay in the edge services), or split the "
+             "whole app at function calls (cleave split --seam interior)")
+
+
 def build_edge_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Path, *, kit: Path,
                         kit_package: str) -> tuple[list[EdgeTree], EdgeRouting, list[str]]:
     """Write ``out/services/<name>/`` for every (edge) service: (trees, routing, warnings)."""
     if code_graph is None:
         raise PackagerError("an edge build needs the analyzer's graph (its routes)", path=plan.origin,
                             hint="run `cleave build SRC` without --graph, or pass the graph.json of SRC")
-    interior = [s.name for s in plan.services if not s.is_edge]
-    if interior:
-        raise PackagerError(f"services {', '.join(interior)} are interior (modules over RPC) in a plan split at "
-                            "the edge; this build runs edge services only", path=plan.origin,
-                            hint="give them routes (seam: edge) or split without routes (--seam interior)")
+    refuse_mixed(plan)
     routing = edge_routing(plan, code_graph)
     index = SourceIndex.scan(src, code_graph)
     modules = sorted(index.modules)

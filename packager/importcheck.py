@@ -114,13 +114,14 @@ class ImportFailure:
 
 
 def tree_modules(tree: Path) -> tuple[str, ...]:
-    """Every importable module under ``tree`` except ``__main__`` modules, in name order."""
+    """Every importable module under ``tree`` in name order, except ``__main__`` modules and the kit (cleave's own,
+    tested apart; its Django settings module needs the service's environment)."""
     names: list[str] = []
     for path in tree.rglob("*.py"):
         parts = path.relative_to(tree).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        if parts and parts[-1] != "__main__" and all(part.isidentifier() for part in parts) \
+        if parts and parts[-1] != "__main__" and parts[0] != KIT_PACKAGE and all(p.isidentifier() for p in parts) \
                 and all((tree.joinpath(*parts[:i]) / "__init__.py").is_file() for i in range(1, len(parts))):
             names.append(".".join(parts))
     return tuple(sorted(names))
@@ -140,9 +141,8 @@ def targets_of(result: BuildResult, plan: Plan) -> list[ImportTarget]:
         if first is None or not entry:
             return []
         return [ImportTarget(first.name, first.path, (entry,), env=env(first.name))]
-    return [ImportTarget(service.name, service.path,
-                         tuple(m for m in tree_modules(service.path) if m.split(".", 1)[0] != KIT_PACKAGE),
-                         frozenset(service.stubs), env(service.name))
+    return [ImportTarget(service.name, service.path, tree_modules(service.path), frozenset(service.stubs),
+                         env(service.name))
             for service in result.services]
 
 

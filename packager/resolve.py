@@ -1,128 +1,66 @@
 """Which code one service needs: its own modules, the shared modules they use, and the stubs of other services'
-modules with exactly the names used across the boundary (RPC functions, copied value types and constants)."""
+modules with exactly the names used across the boundary (RPC functions, copied value types and constants).
+
+The copy rule. A stub stands in for a module of another service; what it copies must behave as the original did in
+the monolith's process:
+
+- a copied name gets every top-level statement that binds it, in source order: ``x = x`` after ``from m import x``
+  keeps its import; a binding inside an ``if``/``try``/``with`` brings that whole statement, so the branch that
+  runs is the one that binds (``basestring = basestring`` under a Python-2 guard stays under it);
+- what a copy uses is resolved like any other use, imports inside its functions and blocks included;
+- what runs when a module is imported (module-level code, class bodies, decorators, defaults) runs in this
+  service: a function it calls is copied (with what it calls, transitively), never served over RPC, since the
+  owner cannot be called while this service is still importing; a class or state it needs keeps its own rule
+  (a value type is copied; anything else is an error naming both places);
+- a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``) is kept when
+  it names something the stub copies and every name it uses can be held here (a copy or an import, not an RPC
+  function nor another service's state): it acts on this service's copy as it acted on the original. One that
+  needs the owner's functions or state (``bus.subscribe(topic, on_paid)``, ``scheduler.start()``) is the
+  owner's registration and runs once, in the owner;
+- an import made only for its effect (``from app import models``) is kept when that module runs in this service.
+
+packager/importcheck.py then imports every built tree, so a copy that still misses something stops the build.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
 
 import libcst as cst
 
 from packager.crossings import GraphRule
-from packager.sources import SourceIndex, parents
-from packager.symbols import (
-    Definition,
-    ImportBinding,
-    ModuleSymbols,
-    Ref,
-    all_imports,
-    attribute_chains,
-    is_generator,
-    module_symbols,
-    references,
-)
+from packager.effects import EffectKeeping
+from packager.modulescan import Mode
+from packager.servicecode import Piece, ServiceCode, StubItem, StubModule, Symbols
+from packager.sources import SourceIndex
+from packager.symbols import Definition, ImportBinding, Ref, import_bindings, is_generator, nested_imports
 from packager.values import ValueKind, base_names, builtin_base_kind, decorator_kind, immutable_value
 
-Mode = Literal["strict", "attr", "lenient"]
-"""strict: a missing or unsafe name is an error; attr: only an unsafe one is; lenient: neither (annotations)."""
+_BLOCKS = (cst.If, cst.Try, cst.With)
 
 
-@dataclass
-class StubItem:
-    """One name a stub module provides: an RPC function, or a copy of the owner's statement."""
-
-    name: str
-    kind: Literal["rpc", "copy"]
-    node: cst.CSTNode
-    line: int
-    qualname: str
+CLASS_PROBLEM = ("is a class that is not a dataclass, enum or exception: its instances carry methods and state that "
+                 "cannot cross services")
 
 
-@dataclass
-class StubModule:
-    """A generated module standing in for ``module``, which runs in service ``owner``."""
-
-    module: str
-    owner: str
-    items: dict[str, StubItem] = field(default_factory=dict)
-    imports: dict[str, ImportBinding] = field(default_factory=dict)
-    submodules: set[str] = field(default_factory=set)
-    """Submodules used as attributes of this package (``pkg.api.f()``): the stub imports them at its end, as
-    the original ``__init__`` (or some other import) did in the monolith."""
+def _generator_problem(node: cst.CSTNode) -> str | None:
+    """Why a function cannot be served over RPC: a generator's values are produced lazily."""
+    if not isinstance(node, cst.FunctionDef) or not is_generator(node):
+        return None
+    kind = "an async generator" if node.asynchronous is not None else "a generator function"
+    return f"is {kind}: its values are produced lazily and cannot cross services"
 
 
-@dataclass
-class ServiceCode:
-    """What one service's tree holds, before it is written."""
-
-    service: str
-    own: list[str]
-    shared: set[str] = field(default_factory=set)
-    stubs: dict[str, StubModule] = field(default_factory=dict)
-    empty_packages: set[str] = field(default_factory=set)
-    rpc: dict[str, str] = field(default_factory=dict)
-    external: set[str] = field(default_factory=set)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-class Symbols:
-    """Module symbol tables, computed once and shared by every service's resolution."""
-
-    def __init__(self, index: SourceIndex) -> None:
-        self.index = index
-        self._cache: dict[str, ModuleSymbols] = {}
-        self._imports: dict[str, list[ImportBinding]] = {}
-        self._refs: dict[tuple[int, bool], tuple[cst.CSTNode, list[Ref]]] = {}
-        self._chains: dict[tuple[str, frozenset[str]], list[tuple[str, tuple[str, ...]]]] = {}
-
-    def __call__(self, module: str) -> ModuleSymbols:
-        if module not in self._cache:
-            self._cache[module] = module_symbols(self.index.tree(module), self.index.syntax(module), module,
-                                                 self.index.package_of(module))
-        return self._cache[module]
-
-    def imports(self, module: str) -> list[ImportBinding]:
-        """Every import of ``module`` at any depth (from :mod:`ast`, without parsing it with libcst)."""
-        if module in self._cache:
-            return self._cache[module].imports
-        if module not in self._imports:
-            self._imports[module] = list(all_imports(self.index.syntax(module), module,
-                                                     self.index.package_of(module)))
-        return self._imports[module]
-
-    def references(self, node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
-        """:func:`packager.symbols.references`, cached per node (every caller of a value type needs them)."""
-        key = (id(node), lenient)
-        if key not in self._refs:
-            self._refs[key] = (node, references(node, lenient))
-        return self._refs[key][1]
-
-    def chains(self, module: str, roots: frozenset[str]) -> list[tuple[str, tuple[str, ...]]]:
-        """Distinct attribute chains in ``module`` rooted at ``roots`` (cached: every service scans shared code)."""
-        key = (module, roots)
-        if key not in self._chains:
-            self._chains[key] = list(dict.fromkeys(attribute_chains(self.index.syntax(module), set(roots))))
-        return self._chains[key]
-
-
-class Resolver:
+class Resolver(EffectKeeping):
     """Walks one service's code and collects every name it needs from other services."""
 
     def __init__(self, index: SourceIndex, symbols: Symbols, owners: Mapping[str, str], service: str,
                  accepted: frozenset[str]) -> None:
-        self.index = index
-        self.symbols = symbols
-        self.owners = owners
-        self.service = service
+        super().__init__(index, symbols, owners, service)
         self.accepted = accepted
-        self.code = ServiceCode(service, sorted(m for m, s in owners.items() if s == service))
-        self._queue: deque[str] = deque()
-        self._whole: set[str] = set()
         self._copy_too: set[str] = set()
+        self._import_time: set[str] = set()
+        """Functions (and imports of them) a copy or an own module calls at import time: copied, never RPC."""
         self.rule: GraphRule | None = None
         """The crossing rule's verdicts from the graph (cleave/crossing), when the build has a graph."""
 
@@ -131,9 +69,16 @@ class Resolver:
     def run(self) -> ServiceCode:
         for module in self.code.own:
             self._include_whole(module)
-        while self._queue:
-            self._scan(self._queue.popleft())
+        self._drain()
         return self.code
+
+    def _drain(self) -> None:
+        """Scan the queued modules, then keep the stubs' effects; again until nothing new is needed."""
+        while True:
+            while self._queue:
+                self._scan(self._queue.popleft())
+            if not self._keep_effects():
+                return
 
     def add_wire_types(self, modules: Iterable[str]) -> None:
         """Also provide the value classes of ``modules`` that can reach this service over the wire.
@@ -157,127 +102,19 @@ class Resolver:
                                     self.require_name(module, name, f"{module}.{name}", "strict"))
 
     def _tentative(self, action: Callable[[], None]) -> None:
-        code = self.code
-        errors, warnings, rpc = len(code.errors), len(code.warnings), dict(code.rpc)
-        sets = (set(code.shared), set(code.empty_packages), set(code.external), set(self._whole))
-        stubs = {m: (stub, dict(stub.items), dict(stub.imports), set(stub.submodules))
-                 for m, stub in code.stubs.items()}
+        """Run ``action``; undo it when it adds an error or an RPC."""
+        restore, errors, rpc = self.code.checkpoint(), len(self.code.errors), dict(self.code.rpc)
         action()
-        while self._queue:
-            self._scan(self._queue.popleft())
-        if len(code.errors) == errors and code.rpc == rpc:
-            return
-        del code.errors[errors:], code.warnings[warnings:]
-        code.rpc = rpc
-        code.shared, code.empty_packages, code.external, self._whole = sets
-        code.stubs = {}
-        for module, (stub, items, imports, submodules) in stubs.items():
-            stub.items, stub.imports, stub.submodules = items, imports, submodules
-            code.stubs[module] = stub
-
-    def _include_whole(self, module: str) -> None:
-        if module in self._whole:
-            return
-        self._whole.add(module)
-        if self.owners.get(module) == "":
-            self.code.shared.add(module)
-        self._queue.append(module)
-        for parent in parents(module):
-            self.require_module(parent, f"{self._where(module, 1)}", "parent")
-
-    def _where(self, module: str, line: int) -> str:
-        source = self.index.get(module)
-        return f"{source.relpath if source else module}:{line}"
-
-    def _scan(self, module: str) -> None:
-        """A module copied whole: everything it imports (outside ``if TYPE_CHECKING``) must be in the tree."""
-        module_locals: dict[str, tuple[str, int]] = {}
-        for binding in self.symbols.imports(module):
-            if binding.type_checking:
-                continue
-            where = self._where(module, binding.line)
-            self._note_external(binding.module)
-            if binding.name is None:
-                self.require_module(binding.module, where, "strict")
-                module_locals[binding.local] = (binding.bound, binding.line)
-            elif binding.name == "*":
-                self._star(binding, where)
-            else:
-                self.require_module(binding.module, where, "strict")
-                full = f"{binding.module}.{binding.name}"
-                if full in self.index:
-                    self.require_module(full, where, "strict")
-                    module_locals[binding.local] = (full, binding.line)
-                else:
-                    self.require_name(binding.module, binding.name, where, "strict")
-        if not module_locals:
-            return
-        for name, chain in self.symbols.chains(module, frozenset(module_locals)):
-            base, line = module_locals[name]
-            self._require_chain(base, chain, self._where(module, line), "attr")
-
-    def _star(self, binding: ImportBinding, where: str) -> None:
-        owner = self.owners.get(binding.module)
-        if binding.module not in self.index or owner == self.service:
-            return
-        if owner == "":
-            self._include_whole(binding.module)
-        else:
-            self.code.errors.append(f"{where}: `from {binding.module} import *` takes every name of a module in "
-                                    f"another service ({owner or 'none'}); import the names it uses one by one")
-
-    def _note_external(self, module: str) -> None:
-        top = module.split(".", 1)[0]
-        if top and not self.index.is_project(module) and top not in sys.stdlib_module_names:
-            self.code.external.add(top)
-
-    def _require_chain(self, base: str, chain: tuple[str, ...], where: str, mode: Mode) -> None:
-        """``base.chain[0].chain[1]...``: descend through submodules, then the first attribute is a name."""
-        for attr in chain:
-            if f"{base}.{attr}" not in self.index:
-                self.require_name(base, attr, where, mode)
-                return
-            if base in self.code.stubs or self.owners.get(base) not in {None, "", self.service}:
-                self.require_module(base, where, "parent")
-                self.code.stubs[base].submodules.add(attr)
-            base = f"{base}.{attr}"
-            self.require_module(base, where, mode)
-
-    # ------------------------------------------------------------------------------------------ modules
-
-    def require_module(self, module: str, where: str, mode: Mode | Literal["parent"]) -> None:
-        """``module`` must be importable in this service's tree."""
-        if module not in self.index:
-            return
-        owner = self.owners.get(module)
-        if owner == self.service:
-            return
-        if owner == "":
-            self._include_whole(module)
-        elif owner is None:
-            if mode == "strict" and not self.index.modules[module].is_package:
-                self.code.warnings.append(f"{where}: imports {module}, which is in no service and not shared: "
-                                          "an empty module stands in for it")
-            self._empty_package(module)
-        elif module not in self.code.stubs:
-            self.code.stubs[module] = StubModule(module, owner)
-            for parent in parents(module):
-                self.require_module(parent, where, "parent")
-
-    def _empty_package(self, module: str) -> None:
-        if module not in self.code.empty_packages:
-            self.code.empty_packages.add(module)
-            for parent in parents(module):
-                self.require_module(parent, module, "parent")
+        self._drain()
+        if len(self.code.errors) != errors or self.code.rpc != rpc:
+            restore()
 
     # ------------------------------------------------------------------------------------------ names
 
     def require_name(self, module: str, name: str, where: str, mode: Mode) -> None:
         """Name ``name`` of ``module`` must exist in this service's tree (a stub provides it if needed)."""
-        if module not in self.index:
-            return
         owner = self.owners.get(module)
-        if owner == self.service:
+        if module not in self.index or owner == self.service:
             return
         if owner == "":
             self._include_whole(module)
@@ -289,13 +126,15 @@ class Resolver:
             return
         self.require_module(module, where, "parent")
         stub = self.code.stubs[module]
+        definition = self.symbols(module).definitions.get(name)
+        if mode == "import" and definition is not None:
+            self._needed_at_import(stub, definition)
         if name in stub.items or name in stub.imports:
             return
-        definition = self.symbols(module).definitions.get(name)
         if definition is None:
             if f"{module}.{name}" in self.index:
                 self.require_module(f"{module}.{name}", where, mode)
-            elif mode == "strict":
+            elif mode in {"strict", "import"}:
                 self.code.errors.append(f"{where}: {module} has no top-level name {name!r}")
             return
         problem = self.problem(module, name, frozenset())
@@ -306,45 +145,89 @@ class Resolver:
             return
         self._provide(stub, definition, where)
 
+    def _needed_at_import(self, stub: StubModule, definition: Definition) -> None:
+        """A function (or an import of one) used at import time is copied: an RPC item already made is dropped."""
+        qualname = f"{stub.module}.{definition.name}"
+        if definition.kind not in {"function", "import"} or qualname in self._import_time:
+            return
+        self._import_time.add(qualname)
+        item = stub.items.get(definition.name)
+        if item is not None and item.kind == "rpc":
+            del stub.items[definition.name]
+            self.code.rpc.pop(qualname, None)
+        stub.imports.pop(definition.name, None)  # provided again, so what it imports is needed at import too
+
     def _provide(self, stub: StubModule, definition: Definition, where: str) -> None:
         module, name = stub.module, definition.name
-        qualname = f"{module}.{name}"
-        here = self._where(module, definition.line)
-        if definition.kind == "import":
+        bindings = self.symbols.live_bindings(module, name) or [definition]
+        if definition.kind == "import" and len(bindings) == 1 and definition.statement is None:
             binding = definition.binding
             assert binding is not None
             stub.imports[name] = binding
-            self._note_external(binding.module)
-            if binding.name is None:
-                self.require_module(binding.module, here, "strict")
-            elif f"{binding.module}.{binding.name}" in self.index:
-                self.require_module(f"{binding.module}.{binding.name}", here, "strict")
-            else:
-                self.require_name(binding.module, binding.name, here, "strict")
-            return
-        copy = definition.kind != "function" or self._accepted(module, name)
-        stub.items[name] = StubItem(name, "copy" if copy else "rpc", definition.node, definition.line, qualname)
-        if copy:
-            if self._accepted(module, name):
-                self.code.warnings.append(f"{where}: {qualname} is copied into service {self.service!r} "
-                                          "(accepted blocker): each service has its own copy")
-            refs = self.symbols.references(definition.node)
-            if self._accepted(module, name):  # a local copy calls its module's helpers locally too
-                definitions = self.symbols(module).definitions
-                self._copy_too.update(f"{module}.{ref.name}" for ref in refs
-                                      if ref.name in definitions and definitions[ref.name].kind == "function")
+            mode: Mode = "import" if f"{module}.{name}" in self._import_time else "strict"
+            self.require_binding(binding, self._where(module, definition.line), mode)
+        elif definition.kind != "function" or self._accepted(module, name):
+            self._provide_copy(stub, definition, bindings, where)
         else:
-            self.code.rpc[qualname] = stub.owner
-            node = definition.node
-            assert isinstance(node, cst.FunctionDef)
-            refs = self.symbols.references(node.params) + \
-                (self.symbols.references(node.returns, True) if node.returns else [])
-            for ref in refs:
-                crossing = self._object_class(module, ref) if ref.lenient else None
-                if crossing is not None:
-                    self.code.errors.append(
-                        f"{where}: {qualname} ({here}) takes or returns {crossing}, a class that is not a dataclass, "
-                        "enum or exception: its instances carry methods and state that cannot cross services")
+            self._provide_rpc(stub, definition, where)
+
+    def _provide_copy(self, stub: StubModule, definition: Definition, bindings: list[Definition],
+                      where: str) -> None:
+        module, name = stub.module, definition.name
+        qualname, here = f"{module}.{name}", self._where(module, definition.line)
+        pieces: list[Piece] = []
+        for binding in bindings:
+            if binding.statement is None and binding.binding is not None:
+                pieces.append((binding.line, binding.binding.render()))
+                self.require_binding(binding.binding, here, "import" if qualname in self._import_time else "strict")
+            else:
+                pieces.append((binding.line, binding.statement or binding.node))
+        stub.items[name] = StubItem(name, "copy", definition.node, definition.line, qualname, tuple(pieces))
+        if qualname in self._import_time:
+            self.code.warnings.append(f"{where}: {qualname} ({here}) is copied into service {self.service!r}: it "
+                                      "runs at import time, when its owner cannot be called")
+        elif self._accepted(module, name):
+            self.code.warnings.append(f"{where}: {qualname} is copied into service {self.service!r} "
+                                      "(accepted blocker): each service has its own copy")
+            definitions = self.symbols(module).definitions
+            self._copy_too.update(f"{module}.{ref.name}" for ref in self.symbols.references(definition.node)
+                                  if ref.name in definitions and definitions[ref.name].kind == "function")
+        for _, node in pieces:
+            if isinstance(node, cst.CSTNode):
+                whole = qualname in self._import_time or isinstance(node, _BLOCKS)
+                self._require_statement(module, node, here, whole=whole)
+
+    def _require_statement(self, module: str, node: cst.CSTNode, where: str, *, whole: bool) -> None:
+        """What a copied statement uses: at import time (all of it when ``whole``: a block, or a function called
+        while importing) as ``import``, the rest as ``strict``; the imports inside it too."""
+        self._resolve_refs(module, self.symbols.references(node, at_import=not whole), where, "import")
+        self._resolve_refs(module, self.symbols.references(node), where, "strict")
+        package = self.index.package_of(module)
+        local_modules: dict[str, str] = {}
+        for statement in nested_imports(node):
+            for binding in import_bindings(statement, module, package, 0, type_checking=False):
+                bound = self.require_binding(binding, where, "strict")
+                if bound is not None:
+                    local_modules[binding.local] = bound
+        for ref in self.symbols.references(node):
+            if ref.name in local_modules and ref.chain:
+                self._require_chain(local_modules[ref.name], ref.chain, where, "lenient" if ref.lenient else "attr")
+
+    def _provide_rpc(self, stub: StubModule, definition: Definition, where: str) -> None:
+        module, name = stub.module, definition.name
+        qualname, here = f"{module}.{name}", self._where(module, definition.line)
+        stub.items[name] = StubItem(name, "rpc", definition.node, definition.line, qualname)
+        self.code.rpc[qualname] = stub.owner
+        node = definition.node
+        assert isinstance(node, cst.FunctionDef)
+        refs = self.symbols.references(node.params) + \
+            (self.symbols.references(node.returns, True) if node.returns else [])
+        for ref in refs:
+            crossing = self._object_class(module, ref) if ref.lenient else None
+            if crossing is not None:
+                self.code.errors.append(
+                    f"{where}: {qualname} ({here}) takes or returns {crossing}, a class that is not a dataclass, "
+                    "enum or exception: its instances carry methods and state that cannot cross services")
         self._resolve_refs(module, refs, here)
 
     def _object_class(self, module: str, ref: Ref) -> str | None:
@@ -372,57 +255,50 @@ class Resolver:
                 module, name = binding.module, binding.name
         return None
 
-    def _resolve_refs(self, module: str, refs: list[Ref], where: str) -> None:
+    def _resolve_refs(self, module: str, refs: list[Ref], where: str, mode: Mode = "strict") -> None:
         definitions = self.symbols(module).definitions
         for ref in refs:
             definition = definitions.get(ref.name)
             if definition is None:
                 continue
-            mode: Mode = "lenient" if ref.lenient else "strict"
-            self.require_name(module, ref.name, where, mode)
+            self.require_name(module, ref.name, where, "lenient" if ref.lenient else mode)
             binding = definition.binding
             if ref.chain and binding is not None:
                 base = binding.bound if binding.name is None else f"{binding.module}.{binding.name}"
                 if base in self.index:
-                    self._require_chain(base, ref.chain, where, "lenient" if ref.lenient else "attr")
+                    chain_mode: Mode = "lenient" if ref.lenient else "import" if mode == "import" else "attr"
+                    self._require_chain(base, ref.chain, where, chain_mode)
 
     def _accepted(self, module: str, name: str) -> bool:
         qualname = f"{module}.{name}"
-        return module in self.accepted or qualname in self.accepted or qualname in self._copy_too
+        return module in self.accepted or qualname in self.accepted or qualname in self._copy_too \
+            or qualname in self._import_time
 
     # ------------------------------------------------------------------------------------------ safety
 
     def problem(self, module: str, name: str, seen: frozenset[tuple[str, str]]) -> str | None:
         """Why ``module.name`` cannot cross services as a stub or a copy, or ``None`` when it can."""
-        if (module, name) in seen:
-            return None
         definition = self.symbols(module).definitions.get(name)
-        if definition is None:
+        if definition is None or (module, name) in seen:
             return None
-        node = definition.node
-        accepted = self._accepted(module, name)
+        if definition.kind == "import":
+            return self._import_problem(module, definition, seen)
+        if self._accepted(module, name):
+            return None
         if definition.kind == "function":
-            assert isinstance(node, cst.FunctionDef)
-            if accepted:
-                return None
-            if is_generator(node):
-                kind = "an async generator" if node.asynchronous is not None else "a generator function"
-                return f"is {kind}: its values are produced lazily and cannot cross services"
-            return None
+            return _generator_problem(definition.node)
         if definition.kind == "class":
-            if accepted or self.value_kind(module, name, seen) is not None:
-                return None
-            return ("is a class that is not a dataclass, enum or exception: its instances carry methods and "
-                    "state that cannot cross services")
-        if definition.kind == "variable":
-            return None if accepted else self._variable_problem(f"{module}.{name}", node)
+            return None if self.value_kind(module, name, seen) is not None else CLASS_PROBLEM
+        return self._variable_problem(f"{module}.{name}", definition.node)
+
+    def _import_problem(self, module: str, definition: Definition, seen: frozenset[tuple[str, str]]) -> str | None:
+        """An imported name crosses as what it names, unless it is a module or runs here anyway."""
         binding = definition.binding
-        if binding is None or binding.name is None or binding.module not in self.index:
+        if binding is None or binding.name is None or binding.module not in self.index \
+                or self.owners.get(binding.module) in (self.service, "") \
+                or f"{binding.module}.{binding.name}" in self.index:
             return None
-        owner = self.owners.get(binding.module)
-        if owner in (self.service, "") or f"{binding.module}.{binding.name}" in self.index:
-            return None
-        return self.problem(binding.module, binding.name, seen | {(module, name)})
+        return self.problem(binding.module, binding.name, seen | {(module, definition.name)})
 
     def _variable_problem(self, qualname: str, node: cst.CSTNode) -> str | None:
         """Why a module global cannot be copied: the crossing rule's verdict when the graph knows it."""
@@ -441,19 +317,19 @@ class Resolver:
         if self.rule is not None and self.rule.knows(f"{module}.{name}", "class"):
             return self.rule.value_kind(f"{module}.{name}")
         definition = self.symbols(module).definitions.get(name)
-        if definition is None:
-            return None
-        if definition.kind == "import" and definition.binding is not None:
-            binding = definition.binding
-            if binding.name is None:
-                return None
-            if binding.module in self.index:
-                return self.value_kind(binding.module, binding.name, seen)
-            return builtin_base_kind(f"{binding.module}.{binding.name}")
-        node = definition.node
+        if definition is not None and definition.kind == "import" and definition.binding is not None:
+            return self._imported_kind(definition.binding, seen)
+        node = definition.node if definition is not None else None
         if not isinstance(node, cst.ClassDef):
             return None
         return decorator_kind(node) or self._bases_kind(module, node, seen)
+
+    def _imported_kind(self, binding: ImportBinding, seen: frozenset[tuple[str, str]]) -> ValueKind | None:
+        if binding.name is None:
+            return None
+        if binding.module in self.index:
+            return self.value_kind(binding.module, binding.name, seen)
+        return builtin_base_kind(f"{binding.module}.{binding.name}")
 
     def _bases_kind(self, module: str, node: cst.ClassDef, seen: frozenset[tuple[str, str]]) -> ValueKind | None:
         """The value kind the first value-class base of ``node`` gives."""

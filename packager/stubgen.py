@@ -7,7 +7,7 @@ import json
 
 import libcst as cst
 
-from packager.resolve import StubItem, StubModule
+from packager.servicecode import StubModule
 from packager.sources import SourceIndex
 from packager.symbols import docstring_statement
 
@@ -44,16 +44,37 @@ def rpc_function(function: cst.FunctionDef, service: str, qualname: str) -> cst.
     return function.with_changes(decorators=(), leading_lines=(), body=cst.IndentedBlock(body=body))
 
 
-def _item_code(tree: cst.Module, item: StubItem, service: str) -> str:
-    node = item.node
-    if item.kind == "rpc":
-        assert isinstance(node, cst.FunctionDef)
-        return tree.code_for_node(rpc_function(node, service, item.qualname)).strip("\n")
+def _piece_code(tree: cst.Module, node: cst.CSTNode | str) -> str:
+    """The text of one copied statement as the original wrote it (its comments above a class or function kept)."""
+    if isinstance(node, str):
+        return node
     if isinstance(node, cst.BaseSmallStatement):
         node = cst.SimpleStatementLine(body=[node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
     elif isinstance(node, cst.ClassDef | cst.FunctionDef):
         node = node.with_changes(leading_lines=[line for line in node.leading_lines if line.comment is not None])
+    elif isinstance(node, cst.BaseCompoundStatement):
+        node = node.with_changes(leading_lines=[])
     return tree.code_for_node(node).strip("\n")
+
+
+def _pieces(tree: cst.Module, stub: StubModule) -> list[str]:
+    """The stub's statements in the owner's source order, each once: RPC functions, copies, kept effects."""
+    pieces: list[tuple[int, str, cst.CSTNode | str]] = []
+    for item in stub.items.values():
+        if item.kind == "rpc":
+            assert isinstance(item.node, cst.FunctionDef)
+            pieces.append((item.line, item.name, rpc_function(item.node, stub.owner, item.qualname)))
+        else:
+            pieces += [(line, item.name, node) for line, node in item.pieces or [(item.line, item.node)]]
+    pieces += [(line, "", node) for line, node in stub.effects]
+    seen: set[int | str] = set()
+    texts: list[str] = []
+    for _, _, node in sorted(pieces, key=lambda piece: (piece[0], piece[1])):
+        key = node if isinstance(node, str) else id(node)
+        if key not in seen:  # `A = B = 1` and a block define several names in one statement
+            seen.add(key)
+            texts.append(_piece_code(tree, node))
+    return texts
 
 
 def render_stub(index: SourceIndex, stub: StubModule) -> str:
@@ -75,13 +96,7 @@ def render_stub(index: SourceIndex, stub: StubModule) -> str:
     parts = [header]
     if imports:
         parts.append("\n".join(imports) + "\n")
-    items = sorted(stub.items.values(), key=lambda item: (item.line, item.name))
-    seen: set[int] = set()
-    for item in items:
-        if id(item.node) in seen:  # `A = B = 1` defines two names in one statement
-            continue
-        seen.add(id(item.node))
-        parts.append("\n" + _item_code(tree, item, stub.owner) + "\n")
+    parts += ["\n" + text + "\n" for text in _pieces(tree, stub)]
     if stub.submodules:
         parts.append("\n" + "\n".join(f"from {stub.module} import {name}  # noqa: E402 (a submodule callers use)"
                                         for name in sorted(stub.submodules)) + "\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,7 +38,11 @@ class ImportBinding:
 
 @dataclass(frozen=True)
 class Definition:
-    """A top-level name: the statement that defines it (a small statement for variables and imports)."""
+    """A top-level binding of a name: the statement that makes it (a small statement for variables and imports).
+
+    ``statement`` is the top-level ``if``/``try``/``with`` holding a conditional binding: a copy takes that whole
+    statement, so the branch that runs is the one that binds, as in the original.
+    """
 
     name: str
     kind: DefinitionKind
@@ -46,6 +50,15 @@ class Definition:
     line: int
     conditional: bool = False
     binding: ImportBinding | None = None
+    statement: cst.CSTNode | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A top-level statement that binds no name: a call, an attribute or item assignment, a loop."""
+
+    node: cst.CSTNode
+    line: int
 
 
 @dataclass(frozen=True)
@@ -59,11 +72,17 @@ class Ref:
 
 @dataclass
 class ModuleSymbols:
-    """The top-level names of one module, in source order, and every import anywhere in it."""
+    """The top-level names of one module, in source order.
+
+    ``definitions`` holds the binding importers see (its kind decides how a name crosses); ``bindings`` every
+    top-level binding of each name in source order (a copy takes them all: ``x = x`` after ``from m import x``,
+    a default then its override under an ``if``).
+    """
 
     module: str
     definitions: dict[str, Definition] = field(default_factory=dict)
-    imports: list[ImportBinding] = field(default_factory=list)
+    bindings: dict[str, list[Definition]] = field(default_factory=dict)
+    effects: list[Effect] = field(default_factory=list)
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -124,168 +143,190 @@ def import_bindings(statement: cst.Import | cst.ImportFrom, module: str, package
 
 
 def module_symbols(tree: cst.Module, syntax: ast.Module, module: str, package: str) -> ModuleSymbols:
-    """Top-level definitions (the binding importers see) and all imports of the module."""
-    symbols = ModuleSymbols(module)
+    """Top-level definitions (the binding importers see), every binding and the effects."""
+    collector = _Collector(ModuleSymbols(module), module, package)
     lines = top_level_lines(tree, syntax)
+    for statement in tree.body:
+        collector.top_level(statement, lines.get(id(statement), 1))
+    return collector.symbols
 
-    def define(definition: Definition) -> None:
-        # the last unconditional binding is the one importers see; a conditional one only when there is no other
-        if not definition.conditional or definition.name not in symbols.definitions:
-            symbols.definitions[definition.name] = definition
 
-    def visit_block(statements: Sequence[cst.CSTNode], conditional: bool, type_checking: bool,
-                    outer: int | None = None) -> None:
-        for statement in statements:
-            line = lines.get(id(statement), outer or 1)
-            if isinstance(statement, cst.BaseSmallStatement):
-                _simple(statement, line, conditional, type_checking)
-            elif isinstance(statement, cst.FunctionDef):
-                define(Definition(statement.name.value, "function", statement, line, conditional))
-            elif isinstance(statement, cst.ClassDef):
-                define(Definition(statement.name.value, "class", statement, line, conditional))
-            elif isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    _simple(small, line, conditional, type_checking)
-            elif isinstance(statement, cst.If):
-                tc = _is_type_checking(statement.test)
-                visit_block(statement.body.body, True, type_checking or tc, line)
-                orelse = statement.orelse
-                while orelse is not None:
-                    visit_block(orelse.body.body, True, type_checking, line)
-                    orelse = orelse.orelse if isinstance(orelse, cst.If) else None
-            elif isinstance(statement, cst.Try | cst.With):
-                visit_block(statement.body.body, True, type_checking, line)
-                for handler in getattr(statement, "handlers", ()):
-                    visit_block(handler.body.body, True, type_checking, line)
+class _Collector:
+    """Walks a module's top-level statements (and the blocks of its ``if``/``try``/``with``) for bindings."""
 
-    def _simple(small: cst.BaseSmallStatement, line: int, conditional: bool, type_checking: bool) -> None:
+    def __init__(self, symbols: ModuleSymbols, module: str, package: str) -> None:
+        self.symbols = symbols
+        self.module = module
+        self.package = package
+
+    def top_level(self, statement: cst.CSTNode, line: int) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if not self.simple(small, line, None, type_checking=False) and is_effect(small):
+                    self.symbols.effects.append(Effect(small, line))
+        elif isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            self.define(statement.name.value, "function" if isinstance(statement, cst.FunctionDef) else "class",
+                        statement, line, None)
+        elif isinstance(statement, cst.If | cst.Try | cst.With):
+            if isinstance(statement, cst.If) and _is_main_guard(statement.test):
+                return  # runs only as a script, never on import
+            if not self.block(statement, line, statement, type_checking=False):
+                self.symbols.effects.append(Effect(statement, line))
+        elif isinstance(statement, cst.For | cst.While | cst.Match):
+            self.symbols.effects.append(Effect(statement, line))
+
+    def block(self, statement: cst.If | cst.Try | cst.With, line: int, top: cst.CSTNode, type_checking: bool) -> bool:
+        """Visit the bodies of a compound statement; whether anything in them binds a name."""
+        bodies: list[tuple[cst.BaseSuite, bool]] = []
+        if isinstance(statement, cst.If):
+            checking = type_checking or _is_type_checking(statement.test)
+            bodies.append((statement.body, checking))
+            orelse = statement.orelse
+            while orelse is not None:
+                bodies.append((orelse.body, type_checking))
+                orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+        else:
+            bodies.append((statement.body, type_checking))
+            bodies += [(handler.body, type_checking) for handler in getattr(statement, "handlers", ())]
+            bodies += [(part.body, type_checking) for part in (getattr(statement, "orelse", None),
+                                                               getattr(statement, "finalbody", None)) if part]
+        binds = False
+        for body, checking in bodies:
+            for inner in body.body if isinstance(body, cst.IndentedBlock) else ():
+                binds = self.nested(inner, line, top, checking) or binds
+        return binds
+
+    def nested(self, statement: cst.CSTNode, line: int, top: cst.CSTNode, type_checking: bool) -> bool:
+        if isinstance(statement, cst.SimpleStatementLine):
+            found = [self.simple(small, line, top, type_checking) for small in statement.body]
+            return any(found)
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            kind: DefinitionKind = "function" if isinstance(statement, cst.FunctionDef) else "class"
+            self.define(statement.name.value, kind, statement, line, top)
+            return True
+        if isinstance(statement, cst.If | cst.Try | cst.With):
+            return self.block(statement, line, top, type_checking)
+        return False
+
+    def simple(self, small: cst.BaseSmallStatement, line: int, top: cst.CSTNode | None, type_checking: bool) -> bool:
+        """Record the names ``small`` binds; whether it binds any (an import under TYPE_CHECKING counts)."""
         if isinstance(small, cst.Import | cst.ImportFrom):
-            for binding in import_bindings(small, module, package, line, type_checking):
+            for binding in import_bindings(small, self.module, self.package, line, type_checking):
                 if not type_checking and binding.module != "__future__":
-                    define(Definition(binding.local, "import", small, line, conditional, binding))
-        elif isinstance(small, cst.Assign):
-            for target in small.targets:
-                if isinstance(target.target, cst.Name):
-                    define(Definition(target.target.value, "variable", small, line, conditional))
-        elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
-            define(Definition(small.target.value, "variable", small, line, conditional))
+                    self.define(binding.local, "import", small, line, top, binding=binding)
+            return True
+        names = _assigned_names(small)
+        for name in names:
+            self.define(name, "variable", small, line, top)
+        if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+            self.symbols.bindings.setdefault(small.target.value, []).append(
+                Definition(small.target.value, "variable", small, line, top is not None, statement=top))
+            return True
+        return bool(names)
 
-    visit_block(tree.body, False, False)
-    symbols.imports = list(all_imports(syntax, module, package))
-    return symbols
+    def define(self, name: str, kind: DefinitionKind, node: cst.CSTNode, line: int, top: cst.CSTNode | None, *,
+               binding: ImportBinding | None = None) -> None:
+        definition = Definition(name, kind, node, line, top is not None, binding, top)
+        self.symbols.bindings.setdefault(name, []).append(definition)
+        # the last unconditional binding decides the kind; a conditional one only when there is no other
+        if not definition.conditional or name not in self.symbols.definitions:
+            self.symbols.definitions[name] = definition
 
 
-def all_imports(tree: ast.Module, module: str, package: str) -> Iterator[ImportBinding]:
-    """Every import in the module, at any depth (lazy imports too), marking those under ``if TYPE_CHECKING``.
+def _assigned_names(small: cst.BaseSmallStatement) -> list[str]:
+    if isinstance(small, cst.Assign):
+        return [target.target.value for target in small.targets if isinstance(target.target, cst.Name)]
+    if isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+        return [small.target.value]
+    return []
 
-    Uses :mod:`ast`: a whole-module walk with libcst costs ten times more, and only names and lines are needed.
+
+def is_effect(small: cst.BaseSmallStatement) -> bool:
+    """Whether a top-level small statement that binds no name does something (not a docstring, ``pass``, ``del``,
+    ``global`` or a bare annotation)."""
+    if isinstance(small, cst.Expr):
+        return not isinstance(small.value, cst.SimpleString | cst.ConcatenatedString | cst.Ellipsis)
+    return isinstance(small, cst.Assign | cst.AugAssign | cst.Raise | cst.Assert)
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__" and len(test.comparisons) == 1 \
+        and isinstance(test.comparisons[0].comparator, cst.SimpleString) \
+        and test.comparisons[0].comparator.evaluated_value == "__main__"
+
+
+def references(node: cst.CSTNode, lenient: bool = False, *, at_import: bool = False) -> list[Ref]:
+    """Names ``node`` refers to (with the attribute chain after each), in order; annotations are lenient.
+
+    ``at_import``: only those used when the statement itself runs (at import, for a top-level one): decorators,
+    defaults, class bodies; not the bodies of functions and lambdas, which run when called.
     """
-
-    def walk(node: ast.AST, type_checking: bool) -> Iterator[ImportBinding]:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.Import):
-                for alias in child.names:
-                    if alias.asname:
-                        yield ImportBinding(alias.asname, alias.name, None, alias.name, child.lineno, type_checking)
-                    else:
-                        top = alias.name.split(".", 1)[0]
-                        yield ImportBinding(top, alias.name, None, top, child.lineno, type_checking)
-            elif isinstance(child, ast.ImportFrom):
-                source = _absolute(package, child.level, child.module)
-                for alias in child.names:
-                    local = alias.asname or alias.name
-                    yield ImportBinding(local, source, alias.name, source, child.lineno, type_checking)
-            elif isinstance(child, ast.If) and _ast_dotted(child.test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}:
-                for statement in child.body:
-                    yield from walk(ast.Module(body=[statement], type_ignores=[]), True)
-                for statement in child.orelse:
-                    yield from walk(ast.Module(body=[statement], type_ignores=[]), type_checking)
-            else:
-                yield from walk(child, type_checking)
-
-    yield from walk(tree, False)
-
-
-def _absolute(package: str, level: int, target: str | None) -> str:
-    if not level:
-        return target or ""
-    base = package
-    for _ in range(level - 1):
-        base = base.rpartition(".")[0]
-    return f"{base}.{target}" if base and target else (target or base)
-
-
-def _ast_dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _ast_dotted(node.value)
-        return f"{head}.{node.attr}" if head is not None else None
-    return None
-
-
-def attribute_chains(tree: ast.Module, roots: set[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """``(name, (attr, ...))`` for every outermost ``name.attr...`` expression whose name is in ``roots``."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Attribute):
-            chain: list[str] = []
-            current: ast.AST = node
-            while isinstance(current, ast.Attribute):
-                chain.append(current.attr)
-                current = current.value
-            if isinstance(current, ast.Name):
-                if current.id in roots:
-                    yield current.id, tuple(reversed(chain))
-                continue
-            stack.append(current)
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def references(node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
-    """Names ``node`` refers to (with the attribute chain after each), in order; annotations are lenient."""
     out: list[Ref] = []
-    _collect(node, lenient, out)
+    _collect(node, lenient, out, at_import)
     return out
 
 
-def _collect(node: cst.CSTNode, lenient: bool, out: list[Ref]) -> None:
+def _collect(node: cst.CSTNode, lenient: bool, out: list[Ref], at_import: bool) -> None:
     if isinstance(node, cst.Name):
         out.append(Ref(node.value, (), lenient))
-        return
-    if isinstance(node, cst.Attribute):
-        chain: list[str] = []
-        current: cst.BaseExpression = node
-        while isinstance(current, cst.Attribute):
-            chain.append(current.attr.value)
-            current = current.value
-        if isinstance(current, cst.Name):
-            out.append(Ref(current.value, tuple(reversed(chain)), lenient))
-        else:
-            _collect(current, lenient, out)
-        return
-    if isinstance(node, cst.Annotation):
-        _collect(node.annotation, True, out)
-        return
-    if isinstance(node, cst.Param):
+    elif isinstance(node, cst.Attribute):
+        _collect_chain(node, lenient, out, at_import)
+    elif isinstance(node, cst.Annotation):
+        _collect(node.annotation, True, out, at_import)
+    elif isinstance(node, cst.Param):
         for part in (node.annotation, node.default):
             if part is not None:
-                _collect(part, lenient, out)
-        return
-    if isinstance(node, cst.FunctionDef | cst.ClassDef):
+                _collect(part, lenient, out, at_import)
+    elif isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+        _collect_definition(node, lenient, out, at_import)
+    elif isinstance(node, cst.Arg):
+        _collect(node.value, lenient, out, at_import)
+    elif isinstance(node, cst.AssignTarget | cst.AnnAssign | cst.AsName | cst.CompFor | cst.For):
+        _collect_binding(node, lenient, out, at_import)
+    elif not isinstance(node, cst.Import | cst.ImportFrom):
         for child in node.children:
-            if child is not node.name:
-                _collect(child, lenient, out)
-        return
-    if isinstance(node, cst.Arg):
-        _collect(node.value, lenient, out)
-        return
+            _collect(child, lenient, out, at_import)
+
+
+def _collect_definition(node: cst.FunctionDef | cst.ClassDef | cst.Lambda, lenient: bool, out: list[Ref],
+                        at_import: bool) -> None:
+    """Not the defined name; not the body of a function or lambda when only what runs at import is wanted."""
+    name = getattr(node, "name", None)
+    body = node.body if at_import and not isinstance(node, cst.ClassDef) else None
+    for child in node.children:
+        if child is not name and child is not body:
+            _collect(child, lenient, out, at_import)
+
+
+def _collect_binding(node: cst.AssignTarget | cst.AnnAssign | cst.AsName | cst.CompFor | cst.For, lenient: bool,
+                     out: list[Ref], at_import: bool) -> None:
+    """A plain name being bound (``x = ...`` in a class or function body, a loop or ``as`` target) is not a use of
+    the module's ``x``; an attribute or item target is (``Order.kind = ...`` uses ``Order``)."""
+    target = node.name if isinstance(node, cst.AsName) else node.target
+    for child in node.children:
+        if not (child is target and isinstance(target, cst.Name)):
+            _collect(child, lenient, out, at_import)
+
+
+def _collect_chain(node: cst.Attribute, lenient: bool, out: list[Ref], at_import: bool) -> None:
+    chain: list[str] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.Attribute):
+        chain.append(current.attr.value)
+        current = current.value
+    if isinstance(current, cst.Name):
+        out.append(Ref(current.value, tuple(reversed(chain)), lenient))
+    else:
+        _collect(current, lenient, out, at_import)
+
+
+def nested_imports(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
+    """Every import statement inside ``node`` (in function bodies and blocks too)."""
     if isinstance(node, cst.Import | cst.ImportFrom):
+        yield node
         return
     for child in node.children:
-        _collect(child, lenient, out)
+        yield from nested_imports(child)
 
 
 def docstring_statement(body: cst.BaseSuite) -> cst.SimpleStatementLine | None:

@@ -21,7 +21,8 @@ def build_topology(result: BuildResult, plan: Plan, project: str,
             name=service.name, image=service.name, manifest_digest=(digests or {}).get(service.name, ""),
             source_dir=f"services/{service.name}", command=KIT_COMMAND,
             env={"CLEAVE_SERVICE": service.name}, replicas=planned.replicas,
-            resources=Limits(cpu=resources.cpu, memory_bytes=resources.memory_bytes, pids=resources.pids),
+            resources=Limits(cpu=resources.cpu, memory_bytes=resources.memory_bytes, pids=resources.pids,
+                             disk=resources.disk_bytes),
             calls=service.calls, health_path=service.health_path))
     topology = Topology(project=project, services=tuple(specs), gateway=result.gateway)
     if result.routing is not None:

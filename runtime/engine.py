@@ -206,10 +206,10 @@ class Engine:
                     if on_ready is not None:
                         on_ready(self)
                 if self._detaching:
-                    self._save()
+                    self._save(always=True)
                     self.done.set()
                 elif self.world.phase is not m.Phase.STOPPED:
-                    self._save_if_changed()
+                    self._save()
         finally:
             self.done.set()
             self.selector.close()
@@ -271,19 +271,13 @@ class Engine:
         if isinstance(action, m.Start):
             self._start(action.key)
         elif isinstance(action, (m.Signal, m.Kill)):
-            pidfd = self.pidfds.get(action.key)
-            if pidfd is not None:
-                how = signal.SIGKILL if isinstance(action, m.Kill) else stop_signal(action.pid)  # HAProxy: SIGUSR1
-                with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(pidfd, how)
+            how = signal.SIGKILL if isinstance(action, m.Kill) else stop_signal(action.pid)  # HAProxy: SIGUSR1
+            _send(self.pidfds.get(action.key), how)
         elif isinstance(action, m.Adopt):
             self.pidfds[action.key] = os.dup(self._proven[(action.pid, self.world.slots[action.key].start_time)])
             self.adopted += 1
         elif isinstance(action, m.Dismiss):
-            pidfd = self._proven.get((action.pid, action.start_time))
-            if pidfd is not None:
-                with contextlib.suppress(OSError):
-                    linux.pidfd_send_signal(pidfd, stop_signal(action.pid))
+            _send(self._proven.get((action.pid, action.start_time)), stop_signal(action.pid))
         elif isinstance(action, m.Release):
             service = self.resources.get((action.key[0], action.key[1]))
             if self.isolation.cgroups is not None and service is not None:
@@ -388,13 +382,16 @@ class Engine:
                             project=self.topology.project, parent=self.parent, isolation=self.isolation,
                             gateway_url=self.gateway_url)
 
-    def _save_if_changed(self) -> None:
+    def _save(self, *, always: bool = False) -> None:
+        """Write the state file (unless it would say what it says already)."""
         snapshot = self._snapshot()
-        if snapshot != self._saved:
+        if always or snapshot != self._saved:
             save_state(self.paths.state_file, snapshot)
             self._saved = snapshot
 
-    def _save(self) -> None:
-        snapshot = self._snapshot()
-        save_state(self.paths.state_file, snapshot)
-        self._saved = snapshot
+
+def _send(pidfd: int | None, sig: int) -> None:
+    """A signal through a pidfd (None: not a process of ours; an error: it has just exited)."""
+    if pidfd is not None:
+        with contextlib.suppress(OSError):
+            linux.pidfd_send_signal(pidfd, sig)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cleave.formats.topology import Topology
-from runtime import linux, resources
+from runtime import linux, quota, resources
 from runtime.health import Target
 from runtime.isolation import Isolation
 from runtime.machine import GroupKey, GroupKind, ReplicaState, World, live
@@ -52,6 +52,7 @@ def remove_runtime_files(paths: ProjectPaths, services: list[Service], isolation
     shutil.rmtree(paths.state_dir / "run", ignore_errors=True)
     shutil.rmtree(paths.sockets, ignore_errors=True)
     resources.stop_postgresql(paths, remove=remove_volumes)
+    quota.unmount_all(paths.volumes)  # resources.disk filesystems: their images stay unless remove_volumes
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)
 

@@ -64,16 +64,9 @@ class NamespaceProbe:
             return f"cannot enter its network namespace: {error.strerror or error}"
         started = time.monotonic()
         with sock:
-            sock.settimeout(timeout)
-            try:
-                sock.connect("\0" + SOCKET_NAME)
-                head = ask_health(sock, path)
-            except TimeoutError:
-                return f"no answer within {timeout:g} s"
-            except ConnectionRefusedError:
-                return "nothing listens on its health socket"
-            except OSError as error:
-                return f"health socket: {error.strerror or error}"
+            head = _ask(sock, path, timeout)
+        if isinstance(head, str):
+            return head
         if is_success(head):
             return None
         if not head:
@@ -115,6 +108,20 @@ class NamespaceProbe:
         if not fds:
             raise OSError(message.decode(errors="replace") or "the namespace child made no socket")
         return socket.socket(fileno=fds[0])
+
+
+def _ask(sock: socket.socket, path: str, timeout: float) -> bytes | str:
+    """The head of the health socket's answer to ``GET path`` (empty: closed without one), or why none came."""
+    sock.settimeout(timeout)
+    try:
+        sock.connect("\0" + SOCKET_NAME)
+        return ask_health(sock, path)
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except ConnectionRefusedError:
+        return "nothing listens on its health socket"
+    except OSError as error:
+        return f"health socket: {error.strerror or error}"
 
 
 def _make_socket_and_exit(channel: socket.socket, user: int, net: int) -> None:  # pragma: no cover - child only

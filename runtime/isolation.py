@@ -67,55 +67,70 @@ def kernel_version(release: str | None = None) -> tuple[int, int]:
         return 0, 0
 
 
-def detect() -> Isolation:
-    """Namespaces as root, or in a user namespace where allowed; cgroups where writable. ``none`` forces neither."""
-    settings = Settings.from_env()
+def detect(settings: Settings | None = None) -> Isolation:
+    """Namespaces as root, or in a user namespace where allowed; cgroups where writable. ``none`` forces neither.
+    ``settings``: read from the environment when not given."""
+    settings = settings or Settings.from_env()
     forced_off = settings.isolation == "none"
     missing: list[str] = []
-    root = os.geteuid() == 0
-    user_namespace = False
-    overlay = True
-    namespaces = root and not forced_off
-    if not root and not forced_off:
-        refused = linux.probe_user_namespace()
-        if refused is None:
-            namespaces = user_namespace = True
-        else:
-            missing.append(f"namespaces (not root, and {refused}): replicas are plain processes that share this "
-                           "machine's pids, hostname, network and filesystem; no read-only image root, no reduced "
-                           "capabilities, no image user; every service can reach every other")
-    elif not namespaces:
-        missing.append(f"namespaces ({MODE_VARIABLE}=none): replicas are plain processes that share this machine's "
-                       "pids, hostname, network and filesystem; no read-only image root, no reduced capabilities, "
-                       "no image user; every service can reach every other")
-    if user_namespace:
-        kernel = kernel_version()
-        if settings.rootless_root == "bind":
-            overlay = False
-            missing.append(f"overlayfs root ({ROOTLESS_ROOT_VARIABLE}=bind): the image root is a read-only bind "
-                           "of a flattened copy (hard links), unpacked once per image")
-        elif kernel < OVERLAY_IN_USERNS:
-            overlay = False
-            missing.append(f"overlayfs root (kernel {kernel[0]}.{kernel[1]} < 5.11 has no overlayfs in a user "
-                           "namespace): the image root is a read-only bind of a flattened copy (hard links)")
-        missing.append("root privileges (rootless: a user namespace maps only your uid, to the image's user; files "
-                       "of the image owned by others appear as nobody; no zygote, each replica starts its own "
-                       "interpreter)")
+    namespaces, user_namespace = _namespaces(forced_off, missing)
+    overlay = _rootless(settings, missing) if user_namespace else True
     if not namespaces:
         missing.append("per-replica health checks (they need a network namespace per replica): a service is checked "
                        "through its shared socket, so a replica that hangs while its siblings answer is not "
                        "replaced")
-    found: cgroups.Cgroups | None = None
-    version = "none"
+    found, version = _cgroups(forced_off, missing)
+    return Isolation(namespaces, found, version, tuple(missing), user_namespace=user_namespace, overlay=overlay)
+
+
+_SHARED: Final = ("replicas are plain processes that share this machine's pids, hostname, network and filesystem; "
+                  "no read-only image root, no reduced capabilities, no image user; every service can reach every "
+                  "other")
+
+
+def _namespaces(forced_off: bool, missing: list[str]) -> tuple[bool, bool]:
+    """(namespaces, in a user namespace): as root unless forced off, else in a user namespace where the kernel
+    lets this user make one; what is missing appended to ``missing``."""
+    if os.geteuid() == 0 and not forced_off:
+        return True, False
+    if forced_off:
+        missing.append(f"namespaces ({MODE_VARIABLE}=none): {_SHARED}")
+        return False, False
+    refused = linux.probe_user_namespace()
+    if refused is None:
+        return True, True
+    missing.append(f"namespaces (not root, and {refused}): {_SHARED}")
+    return False, False
+
+
+def _rootless(settings: Settings, missing: list[str]) -> bool:
+    """In a user namespace: whether the image root is an overlayfs (else a read-only bind of a flattened copy)."""
+    overlay = True
+    kernel = kernel_version()
+    if settings.rootless_root == "bind":
+        overlay = False
+        missing.append(f"overlayfs root ({ROOTLESS_ROOT_VARIABLE}=bind): the image root is a read-only bind "
+                       "of a flattened copy (hard links), unpacked once per image")
+    elif kernel < OVERLAY_IN_USERNS:
+        overlay = False
+        missing.append(f"overlayfs root (kernel {kernel[0]}.{kernel[1]} < 5.11 has no overlayfs in a user "
+                       "namespace): the image root is a read-only bind of a flattened copy (hard links)")
+    missing.append("root privileges (rootless: a user namespace maps only your uid, to the image's user; files "
+                   "of the image owned by others appear as nobody; no zygote, each replica starts its own "
+                   "interpreter)")
+    return overlay
+
+
+def _cgroups(forced_off: bool, missing: list[str]) -> tuple[cgroups.Cgroups | None, str]:
+    """The cgroups replicas are put in, and their version ("none" when there are none)."""
     if forced_off:
         missing.append(f"cgroups ({MODE_VARIABLE}=none): no cpu, memory or pids limits")
-    else:
-        found, reason = cgroups.detect()
-        if found is None:
-            missing.append(reason)
-        else:
-            version = found.version
-            limits = found.missing_limits()
-            if limits is not None:
-                missing.append(limits)
-    return Isolation(namespaces, found, version, tuple(missing), user_namespace=user_namespace, overlay=overlay)
+        return None, "none"
+    found, reason = cgroups.detect()
+    if found is None:
+        missing.append(reason)
+        return None, "none"
+    limits = found.missing_limits()
+    if limits is not None:
+        missing.append(limits)
+    return found, found.version

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from runtime import linux
+from runtime import linux, quota
 from runtime.adoption import prove
 from runtime.gateway import stop_signal
 from runtime.isolation import Isolation
@@ -142,5 +142,6 @@ def _remove_files(paths: ProjectPaths, remove_volumes: bool) -> None:
     from runtime.resources import stop_postgresql
 
     stop_postgresql(paths, remove=remove_volumes)
+    quota.unmount_all(paths.volumes)  # resources.disk filesystems: their images stay unless remove_volumes
     if remove_volumes:
         shutil.rmtree(paths.volumes, ignore_errors=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cleave.formats.topology import ServiceSpec, Topology, service_url_variable
 from cleave.settings import Settings
-from runtime import gateway, resources
+from runtime import gateway, quota, resources
 from runtime.errors import RuntimeEngineError
 from runtime.isolation import Isolation
 from runtime.launch import LaunchSpec
@@ -72,6 +72,9 @@ def new_service(store: Store, spec: ServiceSpec, image: UnpackedImage, *, topolo
     and secrets from ``runtime/resources.py``)."""
     rootfs = None if isolation.namespaces and isolation.overlay else store.flatten(image)
     volume = resources.volume_dir(paths, spec)
+    size = quota.wanted_size(topology, volume.name)
+    if size is not None:
+        quota.ensure(volume, size, spec)  # resources.disk: its own size-limited filesystem, mounted there
     volume.mkdir(mode=0o700, exist_ok=True)
     os.chmod(volume, 0o700)  # only the services' own user, inside their replicas
     if isolation.namespaces and not isolation.user_namespace:  # rootless: we are the image's user

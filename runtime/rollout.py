@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleave.errors import CleaveError
-from cleave.formats.topology import ServiceSpec
+from cleave.formats.topology import ServiceSpec, Topology
 from runtime.errors import RuntimeEngineError
 from runtime.gateway import load_runtime_topology
 from runtime.machine import Apply, Group, Phase
@@ -64,6 +64,33 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
     if engine.world.phase in (Phase.STOPPING, Phase.STOPPED):
         raise RuntimeEngineError("the engine is stopping", hint="run `cleave up BUILD` again once it is down")
     build = (build or engine.build).resolve()
+    topology, store, images = _unpack(engine, build)
+    running = engine.services()
+    replacements = _replacements(engine, build, topology, store, images)
+    summary = ApplySummary(stopped=[name for name in running if name not in images])
+    groups: list[Group] = []
+    desired: dict[str, int] = {}
+    for spec in topology.services:
+        old, new = running.get(spec.name), replacements.get(spec.name)
+        if new is None:
+            assert old is not None
+            _keep(old, spec, summary, desired)
+            continue
+        group = engine.world.current(spec.name)
+        count = spec.replicas if old is None or group is None or old.spec.replicas != spec.replicas \
+            else group.desired
+        (summary.started if old is None else summary.restarted).append(spec.name)
+        engine.resources[(spec.name, new.generation)] = new
+        groups.append(Group(spec.name, new.generation, count, spec.health_path, kind_of(spec)))
+    engine.topology, engine.build = topology, build
+    engine.apply(Apply(tuple(groups), tuple(summary.stopped), desired, tuple(topology.start_order()),
+                       time.monotonic()))
+    log(f"applied {build}: {summary.as_json()}")
+    return summary
+
+
+def _unpack(engine: Engine, build: Path) -> tuple[Topology, Store, dict[str, UnpackedImage]]:
+    """The build's topology and every service's image, unpacked; any failure as a :class:`RuntimeEngineError`."""
     try:
         topology = load_runtime_topology(build / "topology.json")  # + an edge split's router
         if topology.project != engine.topology.project:
@@ -78,8 +105,16 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
         raise
     except CleaveError as error:
         raise RuntimeEngineError(error.message, path=error.path, line=error.line, hint=error.hint) from error
+    return topology, store, images
+
+
+def _replacements(engine: Engine, build: Path, topology: Topology, store: Store,
+                  images: dict[str, UnpackedImage]) -> dict[str, Service]:
+    """A new generation of every new or changed service, its listener open (a changed one keeps its socket, so
+    callers never see a gap), all made before anything changes: on a failure, every listener it opened is
+    closed again."""
     running = engine.services()
-    replacements: dict[str, Service] = {}  # built (listeners open) before anything changes
+    replacements: dict[str, Service] = {}
     try:
         for spec in topology.services:
             old = running.get(spec.name)
@@ -90,7 +125,7 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
                               generation=engine.next_generation(spec.name), paths=engine.paths,
                               isolation=engine.isolation)
             if old is not None and old.gateway == gateway:
-                new.listener, new.listen = old.listener, old.listen  # callers never see a gap
+                new.listener, new.listen = old.listener, old.listen
             else:
                 new.listener, new.listen = open_listener(new, engine.paths, None)
             replacements[spec.name] = new
@@ -101,32 +136,17 @@ def apply_build(engine: Engine, build: Path | None = None) -> ApplySummary:
         if isinstance(error, RuntimeEngineError):
             raise
         raise RuntimeEngineError(f"cannot apply {build}: {error}", path=build) from error
-    summary = ApplySummary(stopped=[name for name in running if name not in images])
-    groups: list[Group] = []
-    desired: dict[str, int] = {}
-    for spec in topology.services:
-        old, replacement = running.get(spec.name), replacements.get(spec.name)
-        group = engine.world.current(spec.name)
-        if old is not None and replacement is None:
-            if spec.replicas != old.spec.replicas:
-                desired[spec.name] = spec.replicas
-                summary.scaled[spec.name] = spec.replicas
-            else:
-                summary.unchanged.append(spec.name)
-            old.spec = spec
-            continue
-        assert replacement is not None
-        new = replacement
-        count = spec.replicas if old is None or group is None or old.spec.replicas != spec.replicas \
-            else group.desired
-        (summary.started if old is None else summary.restarted).append(spec.name)
-        engine.resources[(spec.name, new.generation)] = new
-        groups.append(Group(spec.name, new.generation, count, spec.health_path, kind_of(spec)))
-    engine.topology, engine.build = topology, build
-    engine.apply(Apply(tuple(groups), tuple(summary.stopped), desired, tuple(topology.start_order()),
-                       time.monotonic()))
-    log(f"applied {build}: {summary.as_json()}")
-    return summary
+    return replacements
+
+
+def _keep(old: Service, spec: ServiceSpec, summary: ApplySummary, desired: dict[str, int]) -> None:
+    """A service that runs the same: scaled when only its replica count changed, else unchanged."""
+    if spec.replicas != old.spec.replicas:
+        desired[spec.name] = spec.replicas
+        summary.scaled[spec.name] = spec.replicas
+    else:
+        summary.unchanged.append(spec.name)
+    old.spec = spec
 
 
 def restart(engine: Engine, names: tuple[str, ...]) -> list[str]:

@@ -30,6 +30,10 @@ def register(app: typer.Typer) -> None:
 
     check_cmd.register(app)
 
+    from cleave.cli import config_cmd
+
+    config_cmd.register(app)
+
     from cleave.cli.options import EXIT_CODES
 
     for info in app.registered_commands:  # every --help ends with the exit codes

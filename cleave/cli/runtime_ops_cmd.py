@@ -52,11 +52,12 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave logs orders catalog --tail 20 -f
         """
-        paths = runtime.project(project)
-        names = tuple(dict.fromkeys(services or []))
-        after = options.parse_since(since, time.time())
+        # usage errors first: they are ones whether or not a project is found
         if follow and previous:
             raise _usage("--previous and --follow cannot go together (the previous process has exited)")
+        after = options.parse_since(since, time.time())
+        paths = runtime.project(project)
+        names = tuple(dict.fromkeys(services or []))
         if follow:
             runtime.follow_logs(paths, names, _emitter(as_json, timestamps), tail=tail, since=after)
             return
@@ -118,8 +119,8 @@ def register(app: typer.Typer) -> None:
 
         Example: cleave events --since 10m --json
         """
-        print_events(runtime.project(project), options.parse_since(since, time.time()) or 0.0, follow=follow,
-                     as_json=as_json)
+        after = options.parse_since(since, time.time()) or 0.0  # a usage error first, project or not
+        print_events(runtime.project(project), after, follow=follow, as_json=as_json)
 
 
 def _emitter(as_json: bool, timestamps: bool) -> Callable[[runtime.LogLine], None]:

@@ -11,9 +11,10 @@
         modules: [shop.orders, shop.orders.*]   # globs over dotted module names
         pinned: true                            # `cleave split` keeps it as written
         replicas: 2
-        resources: {cpu: 0.5, memory: 256Mi, pids: 128}
+        resources: {cpu: 0.5, memory: 256Mi, pids: 128, disk: 1Gi}   # disk: the /data volume's quota
         requirements: [pyyaml==6.0.1]           # overrides the monolith's pin for this service only
     shared: [shop.util.*]                       # pure modules copied into every service that uses them
+    infrastructure: [shop.db, shop.config]      # per-process helpers: each service that uses them runs its own copy
     rules:
       keep_together: [[shop.cart, shop.pricing]]
       keep_apart: [[shop.web, shop.orders]]
@@ -50,6 +51,9 @@ from cleave.formats.plan_model import (
     parse_memory,
 )
 from cleave.formats.yamlnodes import Located, load_located, plain
+
+MIN_DISK, MAX_DISK = 16 << 20, 1 << 50
+"""``resources.disk`` bounds: below 16 MiB an ext4 volume with a journal has no room left for data."""
 
 __all__ = ["BOUNDARY_KINDS", "FORMAT", "SERVICE_NAME", "Boundary", "BoundaryKind", "Plan", "Resources", "Rules",
            "ServicePlan", "assign_modules", "dump_plan", "load_plan", "parse_memory", "parse_plan", "plan_to_dict",
@@ -128,8 +132,8 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
 
 def _resources(name: str, raw: dict[str, Located], origin: str) -> Resources:
     for key, value in raw.items():
-        if key not in {"cpu", "memory", "pids"}:
-            raise FormatError(f"resources of {name!r}: unknown field {key!r} (known: cpu, memory, pids)",
+        if key not in {"cpu", "memory", "pids", "disk"}:
+            raise FormatError(f"resources of {name!r}: unknown field {key!r} (known: cpu, memory, pids, disk)",
                               path=origin, line=value.line)
     cpu = raw.get("cpu")
     if cpu is not None and (isinstance(cpu.value, bool) or not isinstance(cpu.value, int | float)
@@ -144,9 +148,19 @@ def _resources(name: str, raw: dict[str, Located], origin: str) -> Resources:
     pids = raw.get("pids")
     if pids is not None and (not isinstance(pids.value, int) or isinstance(pids.value, bool) or pids.value < 1):
         raise FormatError(f"pids of {name!r} must be a whole number >= 1", path=origin, line=pids.line)
+    disk = raw.get("disk")
+    if disk is not None:
+        try:
+            size = parse_memory(disk.value)
+        except ValueError:
+            size = -1
+        if not MIN_DISK <= size <= MAX_DISK or isinstance(disk.value, bool):
+            raise FormatError(f"disk of {name!r} must be a size from 16Mi to 1Pi, like 1Gi (the /data volume's "
+                              f"quota), not {disk.value!r}", path=origin, line=disk.line)
     return Resources(cpu=float(cpu.value) if cpu is not None else None,
                      memory=str(memory.value) if memory is not None else None,
-                     pids=pids.value if pids is not None else None)
+                     pids=pids.value if pids is not None else None,
+                     disk=str(disk.value) if disk is not None else None)
 
 
 def _boundary(located: Located, origin: str) -> Boundary:
@@ -182,7 +196,7 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
         raise FormatError(f"not a cleave plan (format {fmt.value if fmt else None!r}, expected {FORMAT!r})",
                           path=origin, line=fmt.line if fmt else 1, hint="run `cleave split` to make one")
     known = {"format", "source", "entry", "seed", "services", "shared", "rules", "boundaries", "metrics",
-             "database", "env", "init", "notes"}
+             "database", "env", "init", "notes", "infrastructure"}
     for key, value in body.items():
         if key not in known:
             raise FormatError(f"unknown field {key!r} (known: {', '.join(sorted(known))})", path=origin,
@@ -226,7 +240,18 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
         env=parse_env(body.get("env"), "env", origin),
         init=init.value if init is not None and init.value else None,
         notes=_strings(body["notes"], "notes", origin) if "notes" in body else (),
+        infrastructure=_infrastructure(body.get("infrastructure"), origin),
+        infrastructure_line=body["infrastructure"].line if "infrastructure" in body else None,
     )
+
+
+def _infrastructure(located: Located | None, origin: str) -> tuple[str, ...] | None:
+    """The plan's ``infrastructure:`` globs; ``None`` when the key is absent (``[]`` and null mean none)."""
+    if located is None:
+        return None
+    if located.value is None:
+        return ()
+    return _strings(located, "infrastructure", origin)
 
 
 def _plain_metrics(located: Located) -> dict[str, Any]:
@@ -261,6 +286,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     out["seed"] = plan.seed
     out["services"] = {s.name: s.to_dict() for s in plan.services}
     out["shared"] = list(plan.shared)
+    if plan.infrastructure is not None:
+        out["infrastructure"] = list(plan.infrastructure)
     if plan.rules.to_dict():
         out["rules"] = plan.rules.to_dict()
     if plan.database is not None:

@@ -140,7 +140,7 @@ RESOURCE_RULES: Final[dict[str, Check]] = {
     "cpu": optional_number(0.001, 1024),
     "memory_bytes": optional_number(4 << 20, 1 << 50, whole=True),
     "pids": optional_number(1, 4_194_304, whole=True),
-    "disk": optional_number(1 << 20, 1 << 50, whole=True),
+    "disk": optional_number(16 << 20, 1 << 50, whole=True),
 }
 
 METHOD: Final = re.compile(r"[A-Z]{1,16}")

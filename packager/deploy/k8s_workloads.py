@@ -122,6 +122,16 @@ def secret_name(topology: Topology) -> str:
     return f"{topology.project}-secrets".lower()[:63]
 
 
+def claim_size(sizes: list[int | None], options: DeployOptions) -> str:
+    """What a claim asks for: the plan's ``resources.disk`` of the services that mount it (the largest), else
+    ``options.storage``."""
+    known = [size for size in sizes if size is not None]
+    if not known:
+        return options.storage
+    count, unit = mebibytes(max(known))
+    return f"{count}{unit}"
+
+
 def shared_claims(topology: Topology, options: DeployOptions) -> list[dict[str, Any]]:
     """One ReadWriteMany claim per volume that services share (an edge split's SQLite database, uploads)."""
     names = sorted({v.name for s in topology.services for v in s.volumes})
@@ -129,7 +139,9 @@ def shared_claims(topology: Topology, options: DeployOptions) -> list[dict[str, 
              "metadata": {"name": volume_name(name), "namespace": options.namespace_for(topology),
                           "labels": {"app.kubernetes.io/part-of": topology.project[:63],
                                      "app.kubernetes.io/managed-by": "cleave"}},
-             "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": options.storage}}}}
+             "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": claim_size(
+                 [s.resources.disk for s in topology.services if any(v.name == name for v in s.volumes)],
+                 options)}}}}
             for name in names]
 
 
@@ -149,7 +161,8 @@ def workload(topology: Topology, spec: ServiceSpec, callees: list[str], options:
     meta = metadata(topology, spec, options)
     meta["annotations"] = {SCALING_ANNOTATION: scaling_refusal(spec, tables)}
     claim = {"metadata": {"name": "data", "labels": selector_labels(topology, spec.name)},
-             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": options.storage}}}}
+             "spec": {"accessModes": ["ReadWriteOnce"],
+                      "resources": {"requests": {"storage": claim_size([spec.resources.disk], options)}}}}
     return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta,
             "spec": {"replicas": 1, "serviceName": spec.name, "selector": selector, "template": template,
                      "volumeClaimTemplates": [claim],

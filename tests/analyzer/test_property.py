@@ -6,10 +6,12 @@ when generated source makes the walker raise.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import hypothesmith
 import libcst as cst
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,10 +31,23 @@ def _no_bug(result: FileResult) -> None:
         assert isinstance(result, FileFacts)
 
 
+def _compiles(source: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(source, "<generated>", "exec")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+    return True
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_grammar())
 def test_generated_source_never_crashes(source: str) -> None:
-    _no_bug(analyze_source(JOB, source))
+    result = analyze_source(JOB, source)
+    _no_bug(result)
+    if isinstance(result, FileFailure) and result.diagnostic.code == "syntax":  # bad input only if it is bad
+        assert not _compiles(source), f"Python compiles it, the analyzer says: {result.diagnostic.message}"
 
 
 @settings(max_examples=50, deadline=None)
@@ -53,6 +68,8 @@ def test_a_bug_in_the_walker_is_internal_with_its_traceback() -> None:
     assert result.diagnostic.code == "internal"
     assert "KeyError: 'a bug in a handler'" in result.traceback
     assert "_broken_call" in result.traceback
+    with pytest.raises(AssertionError, match="a bug in a handler"):
+        _no_bug(result)  # the property tests above fail on it
 
 
 def test_a_syntax_error_is_not_internal() -> None:

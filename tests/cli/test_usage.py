@@ -3,6 +3,7 @@ answers ``-h``, shows examples and the exit codes, and names values without Pyth
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from cleave.cli.app import app, run
 
-MINE = ("analyze", "split", "build", "report", "push", "migrate", "check")
+MINE = ("analyze", "split", "build", "report", "push", "migrate", "check", "config")
 RUNTIME = ("up", "ps", "scale", "logs", "down", "restart", "stop", "start", "exec", "top", "stats", "events")
 
 # one usage error per command that the command itself detects (beyond click's unknown option)
@@ -23,12 +24,24 @@ VALUE_ERRORS = {
     "push": ["push", "127.0.0.1:abc/shop"],
     "migrate": ["migrate", ".", "--replicas", "orders=two"],
     "check": ["check", "-C", "/nonexistent/folder"],
+    "config": ["config", "-C", "/nonexistent/folder"],
     "up": ["up", "--no-such-flag"],
     "ps": ["ps", "extra-argument"],
     "scale": ["scale", "orders=many"],
     "logs": ["logs", "--no-such-flag"],
     "down": ["down", "extra-argument"],
+    "restart": ["restart"],
+    "stop": ["stop"],
+    "start": ["start"],
+    "exec": ["exec"],
+    "top": ["top", "extra-argument"],
+    "stats": ["stats", "extra-argument"],
+    "events": ["events", "--since", "yesterday"],
+    "logs --previous --follow": ["logs", "--previous", "--follow"],
+    "logs --since": ["logs", "--since", "yesterday"],
 }
+"""Every command has at least one; the checks a command makes itself come before it looks for a project (here
+there is none, so a check made after that would fail with 1)."""
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +66,10 @@ def test_a_bad_value_exits_2_with_one_line_and_writes_nothing(command: str, tmp_
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_has_a_usage_error_of_its_own() -> None:
+    assert {argv[0] for argv in VALUE_ERRORS.values()} == set(MINE + RUNTIME)
 
 
 def test_a_failure_that_is_not_a_usage_error_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,3 +125,22 @@ def test_up_takes_dash_c_and_one_word_for_attached(tmp_path: Path, capsys: pytes
     text = capsys.readouterr().out
     assert "-F, --foreground" in text and "--detach" not in text and "--no-detach" not in text
     assert run(["up", "--no-detach"]) == 2
+
+
+def test_config_prints_the_effective_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``cleave config`` (compose's ``config``): the plan as cleave reads it, normal form and defaults; names only
+    with ``--services``; one JSON document with ``--json``; a bad plan is one line with file:line, exit 1."""
+    (tmp_path / "cleave.yaml").write_text("format: cleave.plan/1\nentry: shop.web:app\nservices:\n"
+                                          "  orders: {modules: [shop.orders], resources: {disk: 1Gi}}  # a comment\n"
+                                          "  web:\n    modules: [shop.web]\n")
+    assert run(["config"]) == 0
+    text = capsys.readouterr().out
+    assert "# a comment" not in text and "replicas: 1" in text and "disk: 1Gi" in text
+    assert run(["config", "--services"]) == 0
+    assert capsys.readouterr().out == "orders\nweb\n"
+    assert run(["config", "--json"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["services"]) == ["orders", "web"]
+    (tmp_path / "cleave.yaml").write_text("format: cleave.plan/1\nservices:\n  orders:\n    modules: [a]\n"
+                                          "    replicas: two\n")
+    assert run(["config"]) == 1
+    assert capsys.readouterr().err.startswith("error: cleave.yaml:5: replicas of 'orders'")

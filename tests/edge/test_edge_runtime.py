@@ -99,3 +99,30 @@ def test_a_failing_init_stops_up_with_its_log_and_starts_nothing(tmp_path: Path)
         assert not list(project.paths.logs.glob("notes-*.log")), "no replica of any service was started"
     finally:
         project.teardown()
+
+
+def test_an_unreachable_database_stops_up_in_one_line_without_its_password(tmp_path: Path) -> None:
+    """The plan's own database (``url: {from_env: ...}``) is checked before anything starts. (``engine: sqlite``:
+    cleave's environment has no PostgreSQL driver for the images to get; the check reads the URL, whatever the
+    engine.)"""
+    src = tmp_path / "src"
+    shutil.copytree(ASSET, src)
+    plan_path = tmp_path / "cleave.yaml"
+    plan_path.write_text(PLAN.replace("database: {engine: sqlite, variable: DATABASE_URL}",
+                                      "database: {engine: sqlite, variable: DATABASE_URL, "
+                                      "url: {from_env: NOTES_DB}}").replace("init: python -m notes.initdb{fail}\n",
+                                                                            ""))
+    run_build(src, parse_plan(plan_path.read_text(), str(plan_path)), tmp_path / "build", graph=notes_app(str(src)))
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    project = Project(tmp_path, env={"NOTES_SECRET": "s3cret",
+                                     "NOTES_DB": f"postgresql://app:pw0rd@127.0.0.1:{port}/app"})
+    try:
+        result = project.cli("up", "build", check=False)
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert f"the database postgresql://app@127.0.0.1:{port}/app is unreachable" in result.stderr
+        assert "pw0rd" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert not list(project.paths.logs.glob("*-*.log")), "no replica was started"
+    finally:
+        project.teardown()

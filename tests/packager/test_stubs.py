@@ -159,7 +159,7 @@ def test_immutable_constants_are_copied(tmp_path: Path) -> None:
 def test_package_init_reexports_what_callers_import(tmp_path: Path) -> None:
     result = build(tmp_path, {
         "app/__init__.py": "",
-        "app/main.py": "from app.lib import place\nfrom app import lib as l2\nl2.api.other()\n",
+        "app/main.py": "from app.lib import place\nfrom app import lib as l2\n\n\ndef run():\n    l2.api.other()\n",
         "app/lib/__init__.py": "from .api import place, helper\n",
         "app/lib/api.py": "def place():\n    pass\n\ndef helper():\n    pass\n\ndef other():\n    pass\n",
     }, TWO)

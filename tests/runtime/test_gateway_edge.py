@@ -120,11 +120,24 @@ def _in_flight(address: tuple[str, int], pool: ThreadPoolExecutor) -> Future[tup
     return slow
 
 
+@pytest.fixture
+def haproxy_edge(tmp_path: Path, base_layer: bytes) -> Iterator[Project]:
+    if shutil.which("haproxy") is None:
+        pytest.skip("HAProxy is not installed (./setup.sh installs it)")
+    write_edge_build(tmp_path / "build", base_layer)
+    project = Project(tmp_path, env={"CLEAVE_RUNTIME_GATEWAY": "haproxy"})
+    try:
+        yield project
+    finally:
+        project.teardown()
+
+
 @needs_root
-def test_a_request_in_flight_completes_across_a_gateway_restart_and_down(edge: Project) -> None:
+def test_a_request_in_flight_completes_across_a_gateway_restart_and_down(haproxy_edge: Project) -> None:
     """HAProxy is stopped with SIGUSR1 (soft stop: no new connections, requests in flight finish), not SIGTERM, which
-    cut them; the kit's router drains on SIGTERM. Both: a slow request answers 200 through a rolling restart of the
-    gateway and through `cleave down`."""
+    cut them (the kit's router drains on SIGTERM, tests/kit): a slow request answers 200 through a rolling restart of
+    the gateway and through `cleave down`."""
+    edge = haproxy_edge
     address = ("127.0.0.1", int(edge.up().rsplit(":", 1)[1]))
     old = edge.rows("gateway")[0]["pid"]
     with ThreadPoolExecutor(1) as pool:

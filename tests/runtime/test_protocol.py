@@ -3,6 +3,7 @@ slow or huge client never holds up anyone else. A bounded Hypothesis fuzz of the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime import control
@@ -157,3 +158,32 @@ def test_the_client_refuses_an_answer_that_is_not_an_object(tmp_path: Path) -> N
         with pytest.raises(RuntimeEngineError, match="not a JSON object"):
             control.request(path, Status(), timeout=5)
         thread.join()
+
+
+_FRAMES = st.one_of(st.binary(max_size=96), st.just(b"\n"), st.just(b'{"op": "status"}\n'),
+                    JSON.map(lambda v: json.dumps(v).encode()), st.just(b"\xff\xfe{"), st.just(b"x" * 70000))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(chunks=st.lists(_FRAMES, min_size=1, max_size=5))
+def test_fuzz_the_control_socket_each_client_gets_one_json_object_and_the_next_is_served(
+        server: tuple[ControlServer, Path], chunks: list[bytes]) -> None:
+    """Bytes sent in pieces (partial frames, garbage, oversized lines, several requests at once): the server answers
+    one JSON object or closes, never hangs a client (read timeout) or itself; a proper request right after is
+    answered. The fixture's server is shared by the examples: one bad client must not spoil it for the next."""
+    _, path = server
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(15)
+        sock.connect(str(path))
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for chunk in chunks:
+                sock.sendall(chunk)
+            sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    if answer:
+        assert isinstance(json.loads(answer), dict)
+    assert control.request(path, Status(), timeout=10) == {"phase": "ready", "asked": "Status"}

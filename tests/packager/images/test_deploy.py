@@ -201,6 +201,15 @@ def test_a_service_that_owns_data_is_a_statefulset_that_does_not_scale(topology:
     assert "the plan asks for 2" in stateful["metadata"]["annotations"]["cleave.dev/scaling"]
     claim = stateful["spec"]["volumeClaimTemplates"][0]
     assert claim["metadata"]["name"] == "data" and claim["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    from dataclasses import replace
+
+    from cleave.formats.topology import Limits
+
+    sized = replace(topology, services=tuple(replace(s, resources=Limits(disk=512 << 20)) if s.name == "orders"
+                                             else s for s in topology.services))
+    write_k8s(sized, tmp_path / "sized", options=options)  # the plan's resources.disk is the claim's size
+    claim = by_kind_and_name(tmp_path / "sized")[("StatefulSet", "orders")]["spec"]["volumeClaimTemplates"][0]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "512Mi"
     pod = stateful["spec"]["template"]["spec"]
     assert [v["name"] for v in pod["volumes"]] == ["tmp"]  # data comes from the claim, not an emptyDir
     mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
@@ -247,7 +256,8 @@ def test_shared_volumes_and_secrets_reach_every_pod_that_needs_them(tmp_path: Pa
     validate(paths)
     objects = by_kind_and_name(tmp_path / "k8s")
     claim = objects[("PersistentVolumeClaim", "shared-app-db")]
-    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"] and claim["spec"]["resources"]["requests"] == {
+        "storage": "1Gi"}  # DeployOptions.storage: no service sets resources.disk
     for name in ("web", "api"):
         pod = objects[("Deployment", name)]["spec"]["template"]["spec"]
         assert {"name": "shared-app-db", "persistentVolumeClaim": {"claimName": "shared-app-db"}} in pod["volumes"]

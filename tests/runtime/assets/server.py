@@ -53,6 +53,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"written": True})
             except OSError as error:
                 return self.reply(200, {"written": False, "error": str(error)})
+        if path == "/fill":  # resources.disk: write MiBs until the quota says no
+            written = 0
+            try:
+                with open(query.get("path", "/data/fill"), "wb") as handle:
+                    for _ in range(int(query.get("mb", "1"))):
+                        handle.write(b"\0" * (1 << 20))
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                        written += 1
+                return self.reply(200, {"written_mb": written, "error": None})
+            except OSError as error:
+                return self.reply(200, {"written_mb": written, "error": error.strerror})
         if path == "/env":
             return self.reply(200, dict(os.environ))
         if path == "/call":

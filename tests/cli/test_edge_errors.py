@@ -1,0 +1,78 @@
+"""`cleave build` on an edge plan with bad input: one line on stderr naming where, exit 1, no traceback, no build
+folder. (The failing init and the unreachable database, which need the runtime, are in tests/edge/.)"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cleave.formats.graph import save_graph
+from tests.edge.graphs import notes_app
+
+ASSET = Path(__file__).resolve().parents[1] / "edge" / "assets" / "notes"
+CLEAVE = str(Path(sys.executable).parent / "cleave")
+PLAN = textwrap.dedent("""\
+    format: cleave.plan/1
+    entry: notes:create_app()
+    services:
+      web: {routes: ["/", "/whoami"]}
+      notes: {routes: [NOTES]}
+      tags: {routes: ["/tags"]}
+    database: {engine: sqlite, variable: DATABASE_URL}
+    """)
+
+
+def build(tmp_path: Path, notes_routes: str, *, images: bool = False, package: str | None = None
+          ) -> subprocess.CompletedProcess[str]:
+    """``cleave build`` of the notes app with the graph the analyzer would write (plus an import of ``package``)."""
+    src = tmp_path / "src"
+    shutil.copytree(ASSET, src)
+    graph = notes_app(str(src))
+    if package is not None:
+        graph.graph.add_node(f"package:{package}", kind="package")
+        graph.graph.add_edge("notes", f"package:{package}", key="uses_package", kind="uses_package", weight=1,
+                             lines=[12])
+    save_graph(graph, tmp_path / "graph.json")
+    (tmp_path / "cleave.yaml").write_text(PLAN.replace("NOTES", notes_routes))
+    return subprocess.run([CLEAVE, "build", "src", "-g", "graph.json", "--images" if images else "--no-images"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+
+
+def one_line(result: subprocess.CompletedProcess[str], tmp_path: Path) -> str:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert len(lines) == 1, result.stderr
+    assert not (tmp_path / ".cleave" / "build").exists(), "nothing half-written"
+    return lines[0]
+
+
+@pytest.mark.parametrize(("routes", "expected"), [
+    ('"/notes/*", "/archive/*"', "cleave.yaml:5: route pattern '/archive/*' of service 'notes' matches no route "
+                                 "of the app"),
+    ('"/notes/*", "/tags"', "cleave.yaml:6: route '/tags' is claimed by two services: 'notes' (/tags) and 'tags' "
+                            "(/tags)"),
+])
+def test_bad_route_claims_stop_the_build_naming_the_plan_line(tmp_path: Path, routes: str, expected: str) -> None:
+    assert expected in one_line(build(tmp_path, routes), tmp_path)
+
+
+@pytest.mark.slow
+def test_a_missing_distribution_stops_the_build_naming_where_it_is_imported(tmp_path: Path) -> None:
+    line = one_line(build(tmp_path, '"/notes/*"', images=True, package="no-such-dist-xyz"), tmp_path)
+    assert "needs distribution no-such-dist-xyz (imported at notes/__init__.py:12)" in line
+
+
+def test_a_plan_mixing_both_seams_is_refused_at_the_interior_services_line(tmp_path: Path) -> None:
+    """An interior service (modules over RPC) beside edge services: not built yet; the message names its line,
+    why, and what to do."""
+    result = build(tmp_path, '"/notes/*"]}\n  store: {modules: ["notes.initdb"')
+    line = one_line(result, tmp_path)
+    assert line.startswith("error: cleave.yaml:6: service 'store' is interior (modules over RPC) in a plan whose "
+                           "service 'web' is at the edge (routes): one plan cannot use both seams yet"), line
+    assert "give it routes (seam: edge), or remove it" in line
