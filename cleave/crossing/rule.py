@@ -13,7 +13,10 @@ plan gets the same blockers whoever wrote it. A use from one service of a node o
   generator function, to a function that returns or takes a resource, a callable or an object
   (``returns_kind``, ``param_kinds``, valueflow's ``returns_callable`` and ``passes_callable``); a write to a
   table another service owns (cleave/crossing/tables.py); a shared module holding state written at run time
-  (cleave/crossing/state.py); a shared module that needs a service's code.
+  (cleave/crossing/state.py).
+
+A shared module is copied into every service that uses it, so its own uses of a service's code are crossings
+like any other (a constant copied, a function called over RPC from each copy), judged by the same rules.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ def variable_problem(view: View, node: str) -> str | None:
 
 
 def _reads(view: View, use: Use) -> Verdict:
+    if view.node(use.target).get("kind") == "class":
+        return _instantiates(view, use)
     if view.node(use.target).get("kind") != "variable":
         return "blocker", (f"{use.target} of service {use.target_service} is read in service {use.source_service}: "
                            "a non-function crossing (keep them in one service)")
@@ -160,14 +165,18 @@ class _Found:
 
     def boundaries(self, previous: Iterable[Boundary]) -> tuple[Boundary, ...]:
         accepted = {(b.source, b.target, b.how) for b in previous if b.accepted}
+        blocked = {(s, t) for (s, t, how) in self.items if how == "blocker"}
         out = [Boundary(source=s, target=t, how=how, why=why, where=where, accepted=(s, t, how) in accepted)
-               for (s, t, _), (how, why, where) in self.items.items()]
+               for (s, t, _), (how, why, where) in self.items.items() if how == "blocker" or (s, t) not in blocked]
         return tuple(sorted(out, key=lambda b: (ORDER[b.how], b.source, b.target)))
 
 
 def _edge(view: View, found: _Found, imports: list[tuple[str, str, str | None]],
           edge: tuple[str, str, str, Mapping[str, Any]]) -> None:
     u, v, key, data = edge
+    if key == "passes_callable":  # where the callable lives does not matter: where it is passed to does
+        _passes_callable(view, found, u, v, data)
+        return
     mu, mv = view.owner.get(u), view.owner.get(v)
     su, sv = view.service(u), view.service(v)
     if mu is None or mv is None or su is None or sv is None or su == sv:
@@ -175,23 +184,18 @@ def _edge(view: View, found: _Found, imports: list[tuple[str, str, str | None]],
     where = view.where(u, data.get("lines"))
     if sv == "":
         found.add(mu, mv, ("shared", "pure module, copied into every service that uses it"), where, (mu, mv))
-    elif su == "":
-        found.add(mu, v, ("blocker", f"shared module {mu} depends on {v} of service {sv}; a shared module must "
-                                     "only use shared code (move it into a service, or share what it uses)"),
-                  where, (mu, mv))
     elif key == "imports":
         imports.append((mu, mv, where))
-    elif key in RULES:
-        use = Use(u, v, key, data, su, sv)
+    elif key in RULES:  # from a shared module: as from each service it is copied into
+        use = Use(u, v, key, data, su or "(shared)", sv)
         found.add(mu, v, RULES[key](view, use), where, (mu, mv))
-    elif key == "passes_callable":
-        _passes_callable(view, found, u, v, data)
 
 
 def _passes_callable(view: View, found: _Found, u: str, v: str, data: Mapping[str, Any]) -> None:
     """valueflow's ``passes_callable``: ``u`` passes ``v`` to the callees ``to``; one in another service blocks."""
     here, mu = view.service(u), view.owner.get(u)
-    assert mu is not None
+    if mu is None or here is None:
+        return
     for callee in data.get("to") or ():
         there = view.service(str(callee))
         if there and there != here:
