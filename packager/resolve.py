@@ -9,9 +9,11 @@ the monolith's process:
   runs is the one that binds (``basestring = basestring`` under a Python-2 guard stays under it);
 - what a copy uses is resolved like any other use, imports inside its functions and blocks included;
 - what runs when a module is imported (module-level code, class bodies, decorators, defaults) runs in this
-  service: a function it calls is copied (with what it calls, transitively), never served over RPC, since the
-  owner cannot be called while this service is still importing; a class or state it needs keeps its own rule
-  (a value type is copied; anything else is an error naming both places);
+  service, in its own modules and in copies alike: a function called there (``total = money_column("total")``
+  in a class body, a decorator) is copied with what it calls, transitively, never served over RPC: code that
+  runs while a service imports cannot wait on another one, nor return it objects that cannot cross. A function
+  only named there (a route table) is called later and may stay remote; a class or state it needs keeps its own
+  rule (a value type is copied; anything else is an error naming both places);
 - a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``) is kept when
   it names something the stub copies and every name it uses can be held here (a copy or an import, not an RPC
   function nor another service's state): it acts on this service's copy as it acted on the original. One that
