@@ -344,9 +344,13 @@ def _collect_chain(node: cst.Attribute, lenient: bool, out: list[Ref]) -> None:
 
 
 def nested_imports(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
-    """Every import statement inside ``node`` (in function bodies and blocks too)."""
+    """Every import statement inside ``node`` (in function bodies and blocks too; not under ``if TYPE_CHECKING``)."""
     if isinstance(node, cst.Import | cst.ImportFrom):
         yield node
+        return
+    if isinstance(node, cst.If) and _is_type_checking(node.test):
+        if node.orelse is not None:
+            yield from nested_imports(node.orelse)
         return
     for child in node.children:
         yield from nested_imports(child)
