@@ -11,6 +11,7 @@ import networkx as nx
 from analyzer import facts as F
 from analyzer import frameworks
 from analyzer.edges import Edges
+from analyzer.flow.emit import FlowCalls, flow_calls
 from analyzer.frameworks.orm import USER_MODEL_CALL, ModelTable, model_tables
 from analyzer.kinds import Kinds
 from analyzer.packages import STDLIB, Distribution, DistributionMap
@@ -56,6 +57,14 @@ class GraphBuilder:
         self.user_model: str | None = None  # the class get_user_model() returns
         self.returned: dict[str, list[Target | None]] = {}  # function -> what its ``return`` statements give
         self.collected: list[str] = []
+        self._flow: FlowCalls | None = None
+
+    @property
+    def flow(self) -> FlowCalls:
+        """The value-flow analysis of the whole program (solved once, on first use)."""
+        if self._flow is None:
+            self._flow = flow_calls(self.index, {m: f.flows for m, f in self.files.items()})
+        return self._flow
 
     def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
         """The whole graph."""
@@ -66,6 +75,7 @@ class GraphBuilder:
             self.nodes.setdefault(name, {"kind": "module", "is_package": True, "namespace": True})
         self.set_models(model_tables(self))
         self._collect(list(self.files))
+        self.flow.emit(self.edges)
         frameworks.apply(self, self.model_info, self.root, self.dynamic_routes)
         nodes, edges, diagnostics = self._finish()
         graph = nx.MultiDiGraph()
@@ -79,6 +89,7 @@ class GraphBuilder:
         """Nodes and edges that start in ``modules`` (:meth:`set_models` first): the changed files' for a patch
         (:mod:`analyzer.incremental`)."""
         self._collect(modules)
+        self.flow.emit(self.edges, modules)
         return self._finish()
 
     def set_models(self, models: Mapping[str, ModelTable]) -> None:
@@ -246,7 +257,10 @@ class GraphBuilder:
             if target is not None and target[0] == "ext" and self.user_model is not None:
                 target = self._user_member(target)
             if kind == F.CALL:
-                self._call(module, source, index.follow(target, touched), line, extra)
+                target = index.follow(target, touched)
+                if target is None or target[0] not in ("function", "class") or self.flow.agrees(
+                        source, line, expr, target[1]):  # where the flows answered, theirs is the answer
+                    self._call(module, source, target, line, extra)
             elif kind == F.DECORATOR:
                 self._decorator(module, source, expr, target, touched=touched, line=line, extra=extra)
             elif kind == F.WRITE:

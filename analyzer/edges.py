@@ -19,9 +19,11 @@ class Edges:
         entry["weight"] += 1
         entry["lines"].append(line)
         for name, value in extra.items():
-            if name in ("type_checking", "lazy", "string"):
+            if name == "inferred":  # inferred only when every occurrence was (an edge made without it was exact)
+                entry[name] = value if entry["weight"] == 1 else entry.get(name, False) and value
+            elif name in ("type_checking", "lazy", "string", "bound", "decorator"):
                 entry[name] = entry.get(name, True) and value
-            elif name in ("passes", "names", "ops", "access"):
+            elif name in ("passes", "names", "ops", "access", "to"):
                 entry.setdefault(name, set()).update(value)
             elif name not in entry:
                 entry[name] = value  # default, file: the first occurrence's
@@ -31,9 +33,11 @@ class Edges:
         out = []
         for (u, v, kind), entry in self.data.items():
             entry["lines"] = sorted(set(entry["lines"]))
-            for name in ("passes", "names", "ops", "access"):
+            for name in ("passes", "names", "ops", "access", "to"):
                 if name in entry:
                     entry[name] = sorted(entry[name])
+            if entry.get("inferred") is False:
+                del entry["inferred"]
             if kind == "calls" and "passes" not in entry:
                 entry["passes"] = []
             if kind == "imports":

@@ -184,6 +184,8 @@ class FileFacts:
     return_shapes: tuple[tuple[str, str], ...] = ()
     """``(function qual, shape)`` for a ``return`` of a lambda (``callable``), a generator expression
     (``generator``) or ``open(...)`` (``file``)."""
+    flows: tuple[tuple[object, ...], ...] = ()
+    """Value-flow facts (:mod:`analyzer.flow`), from the standard library's parser."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import io
 import os
 import tokenize
@@ -14,6 +15,7 @@ from typing import Final
 import libcst as cst
 
 from analyzer.facts import FileFailure, FileResult, Job
+from analyzer.flow import collect
 from analyzer.handlers import HANDLERS
 from analyzer.walker import Handler, Walker
 from cleave.formats.graph import Diagnostic
@@ -114,7 +116,8 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
     except BaseException as error:  # the native parser can panic (a BaseException); one file only
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
-        return Walker(job.module, job.rel, job.is_package, handlers).run(tree)
+        facts = Walker(job.module, job.rel, job.is_package, handlers).run(tree)
+        return dataclasses.replace(facts, flows=collect(job.module, job.is_package, text))
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
     except Exception as error:  # a bug of ours must cost one file, not the run

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from cleave.formats.plan import Plan
 from cleave.formats.topology import Limits, ServiceSpec, Topology
-from packager.build import KIT_COMMAND, BuildResult
+from packager.build import BuildResult
+from packager.service_tree import KIT_COMMAND
 
 
 def build_topology(result: BuildResult, plan: Plan, project: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -12,8 +11,8 @@ from cleave.formats.plan import Plan, Resources, Rules, ServicePlan
 from splitter import (
     boundaries,
     classes,
-    edge,
     edge_plan,
+    grouping,
     metrics,
     naming,
     ownership,
@@ -38,10 +37,7 @@ def constraints_from(previous: Plan | None, modules: Sequence[str]) -> tuple[par
     if previous is None:
         return partition.Constraints(), {}
     assigned = previous.assign(modules)
-    pinned: dict[str, frozenset[str]] = {}
-    for service in previous.services:
-        if service.pinned:
-            pinned[service.name] = frozenset(m for m, s in assigned.items() if s == service.name)
+    pinned = pinned_modules(previous, modules)
     together = tuple(_resolve(group, modules, "keep_together group", previous.origin)
                      for group in previous.rules.keep_together)
     apart = tuple(tuple(_resolve((p,), modules, "keep_apart entry", previous.origin) for p in group)
@@ -49,30 +45,30 @@ def constraints_from(previous: Plan | None, modules: Sequence[str]) -> tuple[par
     return partition.Constraints(pinned=pinned, keep_together=together, keep_apart=apart), assigned
 
 
-def _gateway_package(entry_module: str, modules: Sequence[str]) -> frozenset[str]:
-    """The entry module's package (when the entry module is a package, or sits in a package below the top level),
-    else the entry module alone."""
-    is_package = any(m.startswith(entry_module + ".") for m in modules)
-    package = entry_module if is_package else entry_module.rpartition(".")[0]
-    if "." not in package:
-        return frozenset({entry_module})
-    return frozenset(m for m in modules if m == package or m.startswith(package + "."))
+def pinned_modules(plan: Plan, modules: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The modules of each pinned service, its patterns kept verbatim, globs included.
 
-
-def _with_gateway_package(constraints: partition.Constraints, entry_ref: str | None,
-                          modules: Sequence[str]) -> partition.Constraints:
-    """The web front stays one service: the entry module's package is kept together, unless the user pinned or
-    ruled any of it."""
-    if entry_ref is None:
-        return constraints
-    members = _gateway_package(entry_ref.partition(":")[0], modules)
-    taken = {m for group in constraints.pinned.values() for m in group}
-    taken |= {m for group in constraints.keep_together for m in group}
-    taken |= {m for groups in constraints.keep_apart for g in groups for m in g}
-    if len(members) < 2 or members & taken:
-        return constraints
-    return partition.Constraints(pinned=constraints.pinned, keep_together=(*constraints.keep_together, members),
-                                 keep_apart=constraints.keep_apart)
+    Precedence: a pinned service's exact name beats a pinned glob, which beats anything the proposal (the unpinned
+    services) says: ``orders: [shop.orders, shop.orders.*]`` pinned keeps ``shop.orders.models`` even when an
+    unpinned service lists it by name. A module matched by the globs of two pinned services (and named exactly by
+    neither) is an error naming the second one's line.
+    """
+    owner: dict[str, tuple[bool, str, str, int | None]] = {}
+    for service in (s for s in plan.services if s.pinned):
+        for pattern in service.modules:
+            exact = not any(c in pattern for c in "*?[")
+            for module in (m for m in modules if m == pattern or fnmatch.fnmatchcase(m, pattern)):
+                before = owner.get(module)
+                if before is None or (exact and not before[0]):
+                    owner[module] = (exact, service.name, pattern, service.line)
+                elif before[1] != service.name and exact == before[0]:
+                    raise SplitterError(f"module {module!r} is pinned to two services: {before[1]!r} ({before[2]}) "
+                                        f"and {service.name!r} ({pattern})", path=plan.origin, line=service.line,
+                                        hint="name it exactly in the one it belongs to, or narrow a glob")
+    pinned: dict[str, frozenset[str]] = {s.name: frozenset() for s in plan.services if s.pinned}
+    for module, (_, name, _, _) in owner.items():
+        pinned[name] |= {module}
+    return pinned
 
 
 def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str], previous: Plan | None,
@@ -92,6 +88,9 @@ def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str],
             wanted[index] = name
             used.add(name)
     return wanted
+
+
+INFRA = "<infrastructure>"
 
 
 def _why(modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> str:
@@ -141,29 +140,24 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
                             hint="ask for fewer services")
     entry_ref = find_entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
     constraints, assigned = constraints_from(previous, modules)
-    constraints = _with_gateway_package(constraints, entry_ref, modules)
-    constraints = dataclasses.replace(  # migrations stay with the app they migrate (splitter/ownership.py)
-        constraints, keep_together=(*constraints.keep_together, *ownership.migration_groups(code_graph)))
-    module_graph = units.build(code_graph, weights)
-    proposal, advice = classes.propose(code_graph, module_graph, k=services, seed=seed, constraints=constraints,
-                                       options=options, weights=weights, granularity=granularity)
-
+    grouped = grouping.group(code_graph, modules, grouping.Request(
+        services=services, entry_ref=entry_ref, previous=previous, constraints=constraints, seed=seed,
+        weights=weights, options=options, granularity=granularity))
+    proposal, advice, infra, module_graph = grouped.proposal, grouped.advice, grouped.infra, grouped.module_graph
     entry_module = entry_ref.partition(":")[0] if entry_ref else None
-    if entry_module is not None:
-        proposal = edge.keep_gateway_at_the_edge(proposal, code_graph, module_graph, entry_module,
-                                                 _gateway_package(entry_module, modules), exact=services is not None)
     names = naming.name_groups(proposal.groups, all_modules=modules, taken=proposal.pinned,
                                entry_module=entry_module,
                                wanted=_wanted_names(proposal.groups, assigned, previous, proposal.pinned))
-    service_of: dict[str, str] = dict.fromkeys(proposal.shared, "")
+    service_of: dict[str, str] = dict.fromkeys(proposal.shared | infra.modules, "")
     for name, group in zip(names, proposal.groups, strict=True):
         service_of.update(dict.fromkeys(group, name))
     for name, group in proposal.pinned.items():
         service_of.update(dict.fromkeys(group, name))
 
-    found = boundaries.classify(code_graph, module_graph.owner, service_of,
-                                previous.boundaries if previous else ())
-    scores = metrics.compute(code_graph, module_graph.graph, module_graph.owner, service_of)
+    owner = units.module_owners(code_graph)
+    found = boundaries.classify(code_graph, owner, service_of, previous.boundaries if previous else (),
+                                infrastructure=frozenset(infra.modules))
+    scores = metrics.compute(code_graph, module_graph.graph, owner, service_of)
     root = naming.common_root(modules)
     previous_services = {s.name: s for s in previous.services} if previous else {}
     plans: list[ServicePlan] = []
@@ -187,7 +181,9 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
         source=code_graph.source,
         entry=entry_ref,
         seed=seed,
-        shared=tuple(patterns.compress(proposal.shared, service_of, "")),
+        shared=tuple(patterns.compress(proposal.shared, {**service_of, **dict.fromkeys(infra.modules, INFRA)}, "")),
+        infrastructure=tuple(patterns.compress(infra.modules, {**service_of, **dict.fromkeys(infra.modules, INFRA)},
+                                               INFRA)),
         rules=previous.rules if previous else Rules(),
         boundaries=found,
         metrics={**scores, **ownership.table_ownership(code_graph, service_of),

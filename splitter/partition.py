@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from splitter import detect
+from splitter import detect, sharing
 from splitter.errors import SplitterError
 from splitter.units import ModuleGraph, is_table
 
@@ -54,10 +54,11 @@ class Proposal:
     placed: Mapping[str, str]
 
     def labels(self) -> dict[str, str]:
-        """module -> group label (``g<i>`` or the pinned name); shared modules get the label of their home group."""
-        out = {m: f"g{i}" for i, group in enumerate(self.groups) for m in group}
+        """module -> group label (``#<i>`` for a proposed group, the name for a pinned service: a service name never
+        starts with ``#``); shared modules get the label of their home group."""
+        out = {m: f"#{i}" for i, group in enumerate(self.groups) for m in group}
         out.update({m: name for name, group in self.pinned.items() for m in group})
-        out.update({m: f"g{i}" for m, i in self.home.items() if m not in out})
+        out.update({m: f"#{i}" for m, i in self.home.items() if m not in out})
         return out
 
 
@@ -155,68 +156,92 @@ def _spread_hubs(mg: ModuleGraph, candidates: set[str], first: list[set[str]], r
     return set(sorted(spread, key=lambda m: (-spread[m], -len(mg.fan_in.get(m, ())), m))[:cap])
 
 
+@dataclass(frozen=True)
+class _Detection:
+    """The graph detection runs on, what was left out of it, and the first pass's communities."""
+
+    graph: nx.Graph
+    isolated: set[str]
+    rep: dict[str, str]
+    first: list[set[str]]
+    how: str
+    held: set[str]
+
+    def walktrap(self, target: int | None) -> list[set[str]] | None:
+        """Walktrap's cut at ``target`` (the first pass's when it was Walktrap's on this same graph)."""
+        if not self.held and self.how == "walktrap":
+            return self.first
+        return detect.walktrap_cut(self.graph, target)
+
+    def leiden(self, *, seed: int, options: Options) -> list[set[str]]:
+        """Consensus Leiden (the first pass's result when it was Leiden's on this same graph)."""
+        if not self.held and self.how == "leiden":
+            return self.first
+        return detect.leiden_consensus(self.graph, seed=seed, runs=options.runs)
+
+
+def _detection(mg: ModuleGraph, pinned_modules: set[str], constraints: Constraints, target: int | None, *,
+               seed: int, options: Options) -> _Detection:
+    """Steps 1-3: the first pass, the hubs it shows, and the graph without them."""
+    ruled = {m for group in constraints.keep_together for m in group}
+    ruled |= {m for groups in constraints.keep_apart for g in groups for m in g}
+    candidates = {m for m in mg.pure if len(mg.fan_in.get(m, ())) >= options.shared_fan_in
+                  and m not in pinned_modules and m not in ruled}
+    contracted, isolated, rep = _working_graph(mg, pinned_modules, set(), constraints)
+    first, how = _first_pass(contracted, target, seed=seed, options=options)
+    held = _spread_hubs(mg, candidates, first, rep, options=options)
+    if held:  # detect again without the hubs; modules only linked to hubs are placed like isolated ones
+        contracted, isolated, rep = _working_graph(mg, pinned_modules, held, constraints)
+    return _Detection(contracted, isolated, rep, first, how, held)
+
+
+def _detect_groups(found: _Detection, target: int | None, *, seed: int, options: Options) -> list[set[str]]:
+    """Step 4: communities of the detection graph, exactly ``target`` of them when it is given."""
+    graph = found.graph
+    if not graph.number_of_nodes():
+        return []
+    if target is None:
+        cut = found.walktrap(None) if options.auto == "walktrap" else None
+        return _absorb_small(graph, cut if cut is not None else found.leiden(seed=seed, options=options), options)
+    cut = found.walktrap(target) if options.exact_k == "walktrap" else None
+    if cut is not None and options.walktrap_floor > 1:  # tiny groups join a neighbour, then back to k
+        cut = _absorb_small(graph, cut, Options(min_size=options.walktrap_floor, max_services=10**6), share=0.0)
+    if cut is None:  # Walktrap could not say (too large), or Leiden was asked: the consensus Leiden result
+        cut = found.leiden(seed=seed, options=options)
+    return detect.to_count(graph, cut, target, seed=seed, balance=options.balance)
+
+
+def _expand(groups: list[set[str]], rep: Mapping[str, str]) -> list[set[str]]:
+    """Contracted keep_together heads back to their members; table nodes dropped; empty groups dropped."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for m, head in rep.items():
+        members[head].add(m)
+    expanded = [{x for n in g for x in (members.get(n) or {n}) if not is_table(x)} for g in groups]
+    return [g for g in expanded if g]
+
+
 def propose(mg: ModuleGraph, *, k: int | None, seed: int, constraints: Constraints | None = None,
             options: Options | None = None) -> Proposal:
     """Group the modules of ``mg`` (see the module docstring for the steps)."""
     constraints = constraints or Constraints()
     options = options or Options()
     pinned_modules = {m for group in constraints.pinned.values() for m in group}
-    ruled = {m for group in constraints.keep_together for m in group}
-    ruled |= {m for groups in constraints.keep_apart for g in groups for m in g}
-    candidates = {m for m in mg.pure if len(mg.fan_in.get(m, ())) >= options.shared_fan_in
-                  and m not in pinned_modules and m not in ruled}
     target = None if k is None else k - len(constraints.pinned)
-    contracted, isolated, rep = _working_graph(mg, pinned_modules, set(), constraints)
-    first, how = _first_pass(contracted, target, seed=seed, options=options)
-    held = _spread_hubs(mg, candidates, first, rep, options=options)
-    if held:  # detect again without the hubs; modules only linked to hubs are placed like isolated ones
-        contracted, isolated, rep = _working_graph(mg, pinned_modules, held, constraints)
-
-    def leiden() -> list[set[str]]:  # the first pass's result when nothing was held out
-        if not held and how == "leiden":
-            return first
-        return detect.leiden_consensus(contracted, seed=seed, runs=options.runs)
-
-    walktrap = options.auto == "walktrap" if target is None else options.exact_k == "walktrap"
-    detected = leiden() if contracted.number_of_nodes() and not walktrap else []
     free = [m for m in mg.modules if m not in pinned_modules]
     if target is not None and target < 1 and free:
         raise SplitterError(f"--services {k} leaves no service for the {len(free)} modules outside the "
                             f"{len(constraints.pinned)} pinned services", hint="ask for more services or unpin one")
-    groups: list[set[str]] = []
-    if contracted.number_of_nodes():
-        groups = detected
-        if target is not None:
-            cut = None
-            if options.exact_k == "walktrap":
-                cut = first if not held and how == "walktrap" else detect.walktrap_cut(contracted, target)
-            if cut is not None and options.walktrap_floor > 1:  # tiny groups join a neighbour, then back to k
-                cut = _absorb_small(contracted, cut, Options(min_size=options.walktrap_floor, max_services=10**6),
-                                    share=0.0)
-            if cut is None and not groups:  # Walktrap could not say (too large): the consensus Leiden result
-                groups = leiden()
-            groups = detect.to_count(contracted, cut if cut is not None else groups, target, seed=seed,
-                                     balance=options.balance)
-        else:
-            cut = None
-            if options.auto == "walktrap":
-                cut = first if not held and how == "walktrap" else detect.walktrap_cut(contracted, None)
-            groups = _absorb_small(contracted, cut if cut is not None else (groups or leiden()), options)
-    members: dict[str, set[str]] = defaultdict(set)
-    for m, head in rep.items():
-        members[head].add(m)
-    groups = [{x for n in g for x in (members.get(n) or {n}) if not is_table(x)} for g in groups]
-    groups = [g for g in groups if g]
+    found = _detection(mg, pinned_modules, constraints, target, seed=seed, options=options)
+    groups = _expand(_detect_groups(found, target, seed=seed, options=options), found.rep)
     groups = _keep_apart(mg.graph, groups, constraints.keep_apart)
-
     placed: dict[str, str] = {}
-    if not groups and (isolated or held) and (target is None or target >= 1):
+    if not groups and (found.isolated or found.held) and (target is None or target >= 1):
         groups = [set()]
-    for module in sorted(isolated):
+    for module in sorted(found.isolated):
         index, why = _tied(mg.graph, module, groups) or _nearest(module, groups)
         groups[index].add(module)
         placed[module] = why
-    shared, home = _resolve_shared(mg, held, groups, constraints.pinned, placed)
+    shared, home = sharing.resolve_shared(mg, found.held, groups, constraints.pinned, placed)
     anchors = {m: min(groups[i]) for m, i in home.items() if groups[i]}
     if target is not None and len(groups) < target:
         groups = detect.to_count(mg.graph.subgraph([m for g in groups for m in g]).copy(), groups, target,
@@ -312,75 +337,3 @@ def _nearest(module: str, groups: Sequence[set[str]]) -> tuple[int, str]:
             return index, f"no dependency edges; placed with the other modules of package {prefix}"
     index = max(range(len(groups)), key=lambda i: (len(groups[i]), -i))
     return index, "no dependency edges and no related package; placed in the largest service"
-
-
-def _resolve_shared(mg: ModuleGraph, held: set[str], groups: list[set[str]],
-                    pinned: Mapping[str, frozenset[str]], placed: dict[str, str]) -> tuple[set[str], dict[str, int]]:
-    where: dict[str, str] = {m: f"g{i}" for i, g in enumerate(groups) for m in g}
-    where.update({m: name for name, g in pinned.items() for m in g})
-    shared: set[str] = set()
-    home: dict[str, int] = {}
-    pending = sorted(held)
-    for _ in range(len(pending) + 1):  # users may themselves be held modules; settle them in rounds
-        progress = False
-        for module in list(pending):
-            users = sorted(u for u in mg.fan_in.get(module, ()) if u != module)
-            services = Counter(where[u] for u in users if u in where)
-            unsettled = [u for u in users if u not in where and u in held and u not in shared]
-            if unsettled and len(services) < 2:
-                continue
-            group_votes = Counter({s: c for s, c in services.items() if s.startswith("g")})
-            best = max(group_votes, key=lambda s: (group_votes[s], s)) if group_votes else None
-            if len(services) >= 2 or any(u in shared for u in users):
-                shared.add(module)
-                if best is not None:
-                    home[module] = int(best[1:])
-            elif best is not None:
-                groups[int(best[1:])].add(module)
-                where[module] = best
-                placed[module] = "pure module used by one service only"
-            else:
-                shared.add(module)
-            pending.remove(module)
-            progress = True
-        if not progress:
-            break
-    for module in pending:
-        shared.add(module)
-    deps: dict[str, set[str]] = defaultdict(set)
-    for target, importers in mg.fan_in.items():
-        for user in importers:
-            deps[user].add(target)
-    # a shared module is copied into services: everything it needs must be shared too. Pull in small pure
-    # dependencies; a module whose dependencies would pull in more than a few modules stays in a service.
-    budget = max(3, len(mg.modules) // 20)
-    for module in sorted(shared):
-        needed: set[str] = set()
-        stack = [module]
-        while stack and len(needed) <= budget:
-            for dep in deps.get(stack.pop(), ()):
-                if dep not in shared and dep not in needed:
-                    needed.add(dep)
-                    stack.append(dep)
-        if len(needed) > budget or any(dep not in mg.pure for dep in needed):
-            shared.discard(module)
-            votes = Counter(where[u] for u in mg.fan_in.get(module, ()) if where.get(u, "").startswith("g"))
-            target = max(votes, key=lambda s: (votes[s], s)) if votes else (f"g{home[module]}" if module in
-                                                                             home else "g0")
-            if groups:
-                groups[int(target[1:])].add(module)
-                where[module] = target
-                placed[module] = "pure module used by several services, but it needs too much to be copied"
-            home.pop(module, None)
-            continue
-        for dep in needed:
-            for g in groups:
-                g.discard(dep)
-        shared |= needed
-    for module in shared:
-        if module not in home:
-            counts = Counter(int(where[u][1:]) for u in mg.fan_in.get(module, ())
-                             if where.get(u, "").startswith("g"))
-            if counts:
-                home[module] = max(counts, key=lambda i: (counts[i], -i))
-    return shared, home

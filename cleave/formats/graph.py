@@ -30,9 +30,16 @@ source's file):
     imports      module -> module (``type_checking``: only under ``if TYPE_CHECKING``; ``lazy``: only inside
                  functions; ``names``: the imported names, for ``from m import a``; ``string``: named in a
                  framework string such as ``ROOT_URLCONF``, ``INSTALLED_APPS``, ``include("app.urls")``)
-    calls        function/module -> function/class (calling a class is instantiating it); ``passes`` lists
-                 what crosses besides data: ``callable`` (a function or lambda passed as argument), ``file``
-                 (an open file object), ``generator``
+    calls        function/module/class -> function/class (calling a class is instantiating it); ``passes``
+                 lists what crosses besides data: ``callable`` (a function, lambda, bound method or partial passed
+                 as argument), ``file`` (an open file object), ``generator``; ``inferred`` (present, true) when
+                 the call was found through value flow and had several candidate targets at every occurrence
+    passes_callable  function/module -> function/class it passes as an argument (a callback); ``bound``
+                 (passed as a bound method ``obj.m``), ``to`` (sorted ids of the callees it was passed to; outside
+                 the project, their dotted names), ``decorator`` (true when only passed by decorating it:
+                 ``@bus.subscribe`` over a def)
+    returns_callable function -> function/class it returns as a value, not called (``lines``: the returns);
+                 ``bound``
     inherits     class -> base class
     reads        function/module -> variable (a module global read)
     writes       function/module -> variable (assignment after definition, ``global`` assignment, item or
@@ -68,7 +75,7 @@ FORMAT: Final = "cleave.graph/1"
 
 NODE_KINDS: Final = ("module", "class", "function", "variable", "table", "package", "route", "env")
 EDGE_KINDS: Final = ("contains", "imports", "calls", "inherits", "reads", "writes", "uses_table", "uses_package",
-                     "handles", "references", "reads_env")
+                     "handles", "references", "reads_env", "passes_callable", "returns_callable")
 # route, env, handles, references, reads_env: CONTRACTS.md's graph.json additions (issue 14)
 
 TABLE_PREFIX: Final = "table:"

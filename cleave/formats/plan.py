@@ -14,6 +14,7 @@
         resources: {cpu: 0.5, memory: 256Mi, pids: 128, disk: 1Gi}   # disk: the /data volume's quota
         requirements: [pyyaml==6.0.1]           # overrides the monolith's pin for this service only
     shared: [shop.util.*]                       # pure modules copied into every service that uses them
+    infrastructure: [shop.db, shop.config]      # per-process helpers: each service that uses them runs its own copy
     rules:
       keep_together: [[shop.cart, shop.pricing]]
       keep_apart: [[shop.web, shop.orders]]
@@ -195,7 +196,7 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
         raise FormatError(f"not a cleave plan (format {fmt.value if fmt else None!r}, expected {FORMAT!r})",
                           path=origin, line=fmt.line if fmt else 1, hint="run `cleave split` to make one")
     known = {"format", "source", "entry", "seed", "services", "shared", "rules", "boundaries", "metrics",
-             "database", "env", "init", "notes"}
+             "database", "env", "init", "notes", "infrastructure"}
     for key, value in body.items():
         if key not in known:
             raise FormatError(f"unknown field {key!r} (known: {', '.join(sorted(known))})", path=origin,
@@ -239,7 +240,18 @@ def parse_plan(text: str, origin: str = "<plan>") -> Plan:
         env=parse_env(body.get("env"), "env", origin),
         init=init.value if init is not None and init.value else None,
         notes=_strings(body["notes"], "notes", origin) if "notes" in body else (),
+        infrastructure=_infrastructure(body.get("infrastructure"), origin),
+        infrastructure_line=body["infrastructure"].line if "infrastructure" in body else None,
     )
+
+
+def _infrastructure(located: Located | None, origin: str) -> tuple[str, ...] | None:
+    """The plan's ``infrastructure:`` globs; ``None`` when the key is absent (``[]`` and null mean none)."""
+    if located is None:
+        return None
+    if located.value is None:
+        return ()
+    return _strings(located, "infrastructure", origin)
 
 
 def _plain_metrics(located: Located) -> dict[str, Any]:
@@ -274,6 +286,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     out["seed"] = plan.seed
     out["services"] = {s.name: s.to_dict() for s in plan.services}
     out["shared"] = list(plan.shared)
+    if plan.infrastructure is not None:
+        out["infrastructure"] = list(plan.infrastructure)
     if plan.rules.to_dict():
         out["rules"] = plan.rules.to_dict()
     if plan.database is not None:

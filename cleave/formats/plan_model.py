@@ -155,6 +155,11 @@ class Plan:
     init: str | None = None
     notes: tuple[str, ...] = ()
     """What the user should know about this plan (e.g. that edge services hold the whole source tree)."""
+    infrastructure: tuple[str, ...] | None = None
+    """Globs of the modules every service that uses them gets its own copy of (connections, configuration, logging,
+    error types, thread-locals, caches: splitter/infrastructure.py). ``None``: the plan has no such key (``cleave
+    split`` detects them); a tuple, even empty, is the user's list and is kept as written."""
+    infrastructure_line: int | None = None
 
     def service(self, name: str) -> ServicePlan:
         for service in self.services:
@@ -173,20 +178,34 @@ class Plan:
         """
         return assign_modules(self, sorted(set(modules)))
 
+    def infrastructure_modules(self, modules: Iterable[str]) -> frozenset[str]:
+        """The modules of ``modules`` the plan makes infrastructure (mapped to ``""`` by :meth:`assign`, like
+        ``shared``, but holding per-process state on purpose: each service runs its own copy)."""
+        patterns = self.infrastructure or ()
+        owners = self.assign(modules) if patterns else {}
+        return frozenset(m for m, owner in owners.items() if owner == "" and _matches_any(m, patterns))
+
 
 def _specificity(pattern: str) -> tuple[int, int]:
     literal = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
     return (1 if literal == pattern else 0, len(literal))
 
 
+def _matches_any(module: str, patterns: Iterable[str]) -> bool:
+    return any(module == p or fnmatch.fnmatchcase(module, p) for p in patterns)
+
+
 def assign_modules(plan: Plan, modules: list[str]) -> dict[str, str]:
-    owners: dict[str, tuple[tuple[int, int], str, str]] = {}
-    claims: list[tuple[str, str, int | None]] = [(p, "", None) for p in plan.shared]
-    claims += [(p, s.name, s.line) for s in plan.services for p in s.modules]
-    for pattern, service, line in claims:
+    """module -> service (``""`` for ``shared`` and ``infrastructure``): an exact name beats a glob, between globs
+    the longest literal prefix wins, a tie between two owners is an error naming the line."""
+    owners: dict[str, tuple[tuple[int, int], str, str, str]] = {}
+    claims: list[tuple[str, str, int | None, str]] = [(p, "", None, "shared") for p in plan.shared]
+    claims += [(p, "", plan.infrastructure_line, "infrastructure") for p in plan.infrastructure or ()]
+    claims += [(p, s.name, s.line, s.name) for s in plan.services for p in s.modules]
+    for pattern, service, line, label in claims:
         matched = [m for m in modules if m == pattern or fnmatch.fnmatchcase(m, pattern)]
         if not matched:
-            owner = f"service {service!r}" if service else "shared"
+            owner = f"service {label!r}" if service else label
             raise FormatError(f"module pattern {pattern!r} of {owner} matches no module in the source",
                               path=plan.origin, line=line,
                               hint="fix the name or remove it, then rerun")
@@ -194,10 +213,9 @@ def assign_modules(plan: Plan, modules: list[str]) -> dict[str, str]:
         for module in matched:
             previous = owners.get(module)
             if previous is None or rank > previous[0]:
-                owners[module] = (rank, service, pattern)
-            elif rank == previous[0] and previous[1] != service:
-                first = previous[1] or "shared"
-                raise FormatError(f"module {module!r} is in two services: {first!r} ({previous[2]}) and "
-                                  f"{service or 'shared'!r} ({pattern})", path=plan.origin, line=line,
+                owners[module] = (rank, service, pattern, label)
+            elif rank == previous[0] and previous[3] != label and (previous[1] or service):
+                raise FormatError(f"module {module!r} is in two services: {previous[3]!r} ({previous[2]}) and "
+                                  f"{label!r} ({pattern})", path=plan.origin, line=line,
                                   hint="keep it in one of them")
     return {module: owner[1] for module, owner in sorted(owners.items())}

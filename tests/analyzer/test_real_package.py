@@ -33,11 +33,14 @@ def json_graph(tmp_path_factory: pytest.TempPathFactory) -> CodeGraph:
 def test_json_module_level_instances_and_their_methods(json_graph: CodeGraph) -> None:
     # _default_encoder = JSONEncoder(...) at module level; dumps() returns _default_encoder.encode(obj)
     assert out(json_graph, "json", "calls") == {"json.encoder.JSONEncoder", "json.decoder.JSONDecoder"}
-    assert edge(json_graph, "json.dumps", "json.encoder.JSONEncoder.encode", "calls")["lines"] == [231]
+    # and cls(...).encode(obj) after `cls = JSONEncoder` (line 234): found through the value of cls
+    assert edge(json_graph, "json.dumps", "json.encoder.JSONEncoder.encode", "calls")["lines"] == [231, 234]
     assert out(json_graph, "json.dumps", "reads") == {"json._default_encoder"}
-    assert out(json_graph, "json.dump", "calls") == {"json.encoder.JSONEncoder.iterencode"}
+    assert out(json_graph, "json.dump", "calls") == {"json.encoder.JSONEncoder.iterencode",
+                                                     "json.encoder.JSONEncoder"}  # cls(...) after cls = JSONEncoder
     assert out(json_graph, "json.loads", "calls") == {
-        "json.decoder.JSONDecoder.decode", "json.decoder.JSONDecodeError", "json.detect_encoding"}
+        "json.decoder.JSONDecoder.decode", "json.decoder.JSONDecodeError", "json.detect_encoding",
+        "json.decoder.JSONDecoder"}  # cls(**kw) after cls = JSONDecoder
     assert out(json_graph, "json.load", "calls") == {"json.loads"}
 
 
@@ -53,9 +56,13 @@ def test_json_imports_and_self_calls(json_graph: CodeGraph) -> None:
     assert "json.scanner.make_scanner" in out(json_graph, "json.decoder.JSONDecoder.__init__", "reads")
     assert out(json_graph, "json.tool.main", "calls") == {"json.load", "json.loads", "json.dump"}
     # nested functions calling each other through the enclosing function's scope
+    # and through its parameters: iterencode passes self.default, the encoder function and its own floatstr
+    # (`encode_basestring = c_encode_basestring or py_encode_basestring`; the C one is outside the tree)
     assert out(json_graph, "json.encoder._make_iterencode._iterencode", "calls") == {
         "json.encoder._make_iterencode._iterencode", "json.encoder._make_iterencode._iterencode_dict",
-        "json.encoder._make_iterencode._iterencode_list"}
+        "json.encoder._make_iterencode._iterencode_list", "json.encoder.JSONEncoder.default",
+        "json.encoder.JSONEncoder.iterencode.floatstr", "json.encoder.py_encode_basestring",
+        "json.encoder.py_encode_basestring_ascii"}
     assert json_graph.diagnostics == ()
 
 

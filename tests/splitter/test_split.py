@@ -23,15 +23,23 @@ def _domain_of(module: str) -> str | None:
 
 def test_each_domain_becomes_one_service() -> None:
     graph = domain_graph()
-    plan = splitter.split(graph, services=len(DOMAINS))
+    plan = splitter.split(graph, services=len(DOMAINS) + 1)  # the domains and the web edge
     assignment = _services(plan, graph.nodes_of_kind("module"))
     for domain in DOMAINS:
         owners = {assignment[m] for m in assignment if _domain_of(m) == domain}
         assert owners == {domain}, (domain, owners)
     assert next(s.name for s in plan.services) == assignment["shop.web"]  # the gateway's service comes first
+    assert [m for m, s in assignment.items() if s == assignment["shop.web"]] == ["shop.web"]
     assert plan.entry == "shop.web:application"
     assert plan.shared == ("shop.util",)
     assert all(SERVICE_NAME.match(s.name) for s in plan.services)
+
+
+def test_the_gateway_is_the_web_edge_only_at_any_count() -> None:
+    graph = domain_graph()
+    for count in range(2, len(DOMAINS) + 2):
+        assignment = _services(splitter.split(graph, services=count), graph.nodes_of_kind("module"))
+        assert [m for m, s in assignment.items() if s == assignment["shop.web"]] == ["shop.web"], count
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 6])
@@ -181,7 +189,7 @@ def test_a_module_only_a_hub_uses_follows_the_hub_instead_of_becoming_a_service(
             b.edge("shop.web.route", b.member(f"shop.{d}.{layer}", "entry"), "calls", weight=1000)
     b.edge("shop.web.route", tick, "calls", weight=2)
     graph = b.build()
-    plan = splitter.split(graph, services=len(DOMAINS))
+    plan = splitter.split(graph, services=len(DOMAINS) + 1)  # the domains and the web edge
     where = plan.assign(graph.nodes_of_kind("module"))
     assert where["shop.clock"] == where["shop.web"]  # not a service of its own, taking one domain's place
     for domain in DOMAINS:

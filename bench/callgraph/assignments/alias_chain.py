@@ -1,0 +1,20 @@
+# calls: p.main -> p.main.main
+# calls: p.main.main -> p.main.f
+# calls: p.main.main -> p.main.g
+def f():
+    pass
+
+
+def g():
+    pass
+
+
+def main():
+    a = f
+    b = a
+    b()
+    a = g
+    a()
+
+
+main()

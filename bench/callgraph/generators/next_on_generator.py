@@ -1,0 +1,16 @@
+# calls: p.main -> p.main.main
+# calls: p.main.main -> p.main.gen
+# calls: p.main.main -> p.main.f
+def f():
+    pass
+
+
+def gen():
+    yield f
+
+
+def main():
+    next(gen())()
+
+
+main()

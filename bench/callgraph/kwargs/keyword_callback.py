@@ -1,0 +1,16 @@
+# calls: p.main -> p.main.main
+# calls: p.main.main -> p.main.run
+# calls: p.main.run -> p.main.f
+def f():
+    pass
+
+
+def run(callback=None):
+    callback()
+
+
+def main():
+    run(callback=f)
+
+
+main()

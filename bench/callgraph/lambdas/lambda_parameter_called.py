@@ -1,0 +1,12 @@
+# calls: p.main -> p.main.main
+# calls: p.main.main -> p.main.f
+def f():
+    pass
+
+
+def main():
+    call = lambda fn: fn()
+    call(f)
+
+
+main()

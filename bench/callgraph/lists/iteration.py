@@ -1,0 +1,17 @@
+# calls: p.main -> p.main.main
+# calls: p.main.main -> p.main.f
+# calls: p.main.main -> p.main.g
+def f():
+    pass
+
+
+def g():
+    pass
+
+
+def main():
+    for fn in [f, g]:
+        fn()
+
+
+main()
