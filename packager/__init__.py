@@ -12,12 +12,13 @@ Kubernetes, :mod:`packager.topology` topology.json; :mod:`packager.orchestrate` 
 the finished build in whole.
 """
 
-from packager.build import BuildResult, ServiceBuild, check_blockers
+from packager.build import BuildResult, check_blockers
 from packager.deploy import DeployOptions
 from packager.errors import BlockedPlanError, PackagerError, StubError
 from packager.oci.errors import PushError, RegistryReferenceError
 from packager.orchestrate import BuildOutcome, package
 from packager.publish import PushResult, push, registry_reference
+from packager.service_tree import ServiceBuild
 
 __all__ = ["BlockedPlanError", "BuildOutcome", "BuildResult", "DeployOptions", "PackagerError", "PushError",
            "PushResult", "RegistryReferenceError", "ServiceBuild", "StubError", "check_blockers",

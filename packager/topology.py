@@ -9,7 +9,8 @@ from typing import Final
 
 from cleave.formats.plan import Plan
 from cleave.formats.topology import Limits, ServiceSpec, Topology, Volume
-from packager.build import KIT_COMMAND, BuildResult
+from packager.build import BuildResult
+from packager.service_tree import KIT_COMMAND
 
 DATA_VOLUME: Final = "data"
 """The volume every service of an interior split mounts at its ``DATA_DIR``: the monolith had one data folder
