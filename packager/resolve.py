@@ -33,11 +33,16 @@ from packager.effects import EffectKeeping
 from packager.modulescan import Mode
 from packager.servicecode import Piece, ServiceCode, StubItem, StubModule, Symbols
 from packager.sources import SourceIndex
-from packager.symbols import Definition, ImportBinding, Ref, import_bindings, is_generator, nested_imports
+from packager.symbols import (
+    Definition,
+    ImportBinding,
+    Ref,
+    calls_at_import,
+    import_bindings,
+    is_generator,
+    nested_imports,
+)
 from packager.values import ValueKind, base_names, builtin_base_kind, decorator_kind, immutable_value
-
-_BLOCKS = (cst.If, cst.Try, cst.With)
-
 
 CLASS_PROBLEM = ("is a class that is not a dataclass, enum or exception: its instances carry methods and state that "
                  "cannot cross services")
@@ -194,13 +199,12 @@ class Resolver(EffectKeeping):
                                   if ref.name in definitions and definitions[ref.name].kind == "function")
         for _, node in pieces:
             if isinstance(node, cst.CSTNode):
-                whole = qualname in self._import_time or isinstance(node, _BLOCKS)
-                self._require_statement(module, node, here, whole=whole)
+                self._require_statement(module, node, here, whole=qualname in self._import_time)
 
     def _require_statement(self, module: str, node: cst.CSTNode, where: str, *, whole: bool) -> None:
-        """What a copied statement uses: at import time (all of it when ``whole``: a block, or a function called
-        while importing) as ``import``, the rest as ``strict``; the imports inside it too."""
-        self._resolve_refs(module, self.symbols.references(node, at_import=not whole), where, "import")
+        """What a copied statement uses: what it calls at import time (its body too when ``whole``: a function
+        called while importing) as ``import``, the rest as ``strict``; the imports inside it too."""
+        self._resolve_refs(module, calls_at_import(node, whole), where, "import")
         self._resolve_refs(module, self.symbols.references(node), where, "strict")
         package = self.index.package_of(module)
         local_modules: dict[str, str] = {}

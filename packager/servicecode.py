@@ -92,7 +92,7 @@ class Symbols:
         self._imports: dict[str, list[ImportBinding]] = {}
         self._effect_imports: dict[str, list[ImportBinding]] = {}
         self._at_import: dict[str, set[astscan.Use]] = {}
-        self._refs: dict[tuple[int, bool, bool], tuple[cst.CSTNode, list[Ref]]] = {}
+        self._refs: dict[tuple[int, bool], tuple[cst.CSTNode, list[Ref]]] = {}
         self._chains: dict[tuple[str, frozenset[str]], list[astscan.Use]] = {}
 
     def __call__(self, module: str) -> ModuleSymbols:
@@ -121,11 +121,11 @@ class Symbols:
             self._at_import[module] = astscan.import_time_uses(self.index.syntax(module))
         return self._at_import[module]
 
-    def references(self, node: cst.CSTNode, lenient: bool = False, *, at_import: bool = False) -> list[Ref]:
+    def references(self, node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
         """:func:`packager.symbols.references`, cached per node (every caller of a value type needs them)."""
-        key = (id(node), lenient, at_import)
+        key = (id(node), lenient)
         if key not in self._refs:
-            self._refs[key] = (node, references(node, lenient, at_import=at_import))
+            self._refs[key] = (node, references(node, lenient))
         return self._refs[key][1]
 
     def live_bindings(self, module: str, name: str) -> list[Definition]:

@@ -155,7 +155,8 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
         service_of.update(dict.fromkeys(group, name))
 
     owner = units.module_owners(code_graph)
-    found = boundaries.classify(code_graph, owner, service_of, previous.boundaries if previous else ())
+    found = boundaries.classify(code_graph, owner, service_of, previous.boundaries if previous else (),
+                                infrastructure=frozenset(infra.modules))
     scores = metrics.compute(code_graph, module_graph.graph, owner, service_of)
     root = naming.common_root(modules)
     previous_services = {s.name: s for s in previous.services} if previous else {}
