@@ -35,15 +35,7 @@ from packager.effects import EffectKeeping
 from packager.modulescan import Mode
 from packager.servicecode import Piece, ServiceCode, StubItem, StubModule, Symbols
 from packager.sources import SourceIndex
-from packager.symbols import (
-    Definition,
-    ImportBinding,
-    Ref,
-    calls_at_import,
-    import_bindings,
-    is_generator,
-    nested_imports,
-)
+from packager.symbols import Definition, ImportBinding, Ref, import_bindings, is_generator
 from packager.values import ValueKind, base_names, builtin_base_kind, decorator_kind, immutable_value
 
 CLASS_PROBLEM = ("is a class that is not a dataclass, enum or exception: its instances carry methods and state that "
@@ -206,11 +198,11 @@ class Resolver(EffectKeeping):
     def _require_statement(self, module: str, node: cst.CSTNode, where: str, *, whole: bool) -> None:
         """What a copied statement uses: what it calls at import time (its body too when ``whole``: a function
         called while importing) as ``import``, the rest as ``strict``; the imports inside it too."""
-        self._resolve_refs(module, calls_at_import(node, whole), where, "import")
+        self._resolve_refs(module, self.symbols.calls_at_import(node, whole), where, "import")
         self._resolve_refs(module, self.symbols.references(node), where, "strict")
         package = self.index.package_of(module)
         local_modules: dict[str, str] = {}
-        for statement in nested_imports(node):
+        for statement in self.symbols.nested_imports(node):
             for binding in import_bindings(statement, module, package, 0, type_checking=False):
                 bound = self.require_binding(binding, where, "strict")
                 if bound is not None:
