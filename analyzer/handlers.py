@@ -48,17 +48,15 @@ def _h_attribute(w: Walker, node: cst.Attribute) -> None:
 def _h_call(w: Walker, node: cst.Call) -> None:
     func = node.func
     expr = w.expr(func)
+    if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+        shapes.mutates(w, func.value)
     if expr is not None:
         w.claim_chain(func)
         passes: set[str] = set()
         args: list[F.Expr] = []
         for arg in node.args:
-            _argument(w, arg.value, passes, args)
+            shapes.argument(w, arg.value, passes, args)
         w.ref(F.CALL, expr, (tuple(sorted(passes)), tuple(args)))
-        if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
-            base = w.expr(func.value)
-            if base is not None and (base[0] != "n" or base[1] != "self"):
-                w.ref(F.WRITE, base)
         name = dotted_name(func)
         if name is not None:
             _special_call(w, node, name)
@@ -69,22 +67,6 @@ def _h_call(w: Walker, node: cst.Call) -> None:
                 w.site_depth -= 1
                 return
     w.generic(node)
-
-
-def _argument(w: Walker, value: cst.BaseExpression, passes: set[str], args: list[F.Expr]) -> None:
-    """What one argument of a call passes besides data (``passes``), or the reference it names (``args``)."""
-    if isinstance(value, cst.Lambda):
-        passes.add("callable")
-    elif isinstance(value, cst.GeneratorExp):
-        passes.add("generator")
-    elif isinstance(value, cst.Call) and dotted_name(value.func) == "open":
-        passes.add("file")
-    elif isinstance(value, cst.Attribute) and value.attr.value in MUTATORS:
-        passes.add("callable")  # a bound method of a container (``on_done=receipts.append``)
-    elif isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
-        arg_expr = w.expr(value)
-        if arg_expr is not None:
-            args.append(arg_expr)
 
 
 def _string_arg(node: cst.Call, index: int) -> str | None:

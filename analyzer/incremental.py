@@ -2,8 +2,9 @@
 
 A file's *interface* is what other files' resolution can see of it: its definitions (without lines), module
 variables, import and alias bindings, star imports, ``__all__``, base classes and instance attributes, model
-hints. When every changed file keeps its interface, or only adds definitions or variables under names that no
-file looked up in vain (the resolver records those misses), only the edges that start in those files can
+hints, class decorators and the shapes of module-level values (what other files' kinds are made of). When
+every changed file keeps its interface, or only adds definitions or variables under names that no file looked up
+in vain (the resolver records those misses), only the edges that start in those files can
 change: they are recomputed and swapped into the cached graph. Anything else (a file added, removed or
 failing, a name removed, other requirements) falls back to a full build.
 """
@@ -35,6 +36,9 @@ def interface(file: F.FileFacts) -> Interface:
         file.all_names,
         tuple((kind, expr, extra) for _, kind, expr, _, extra in file.refs if kind in (F.BASE, F.ATTR)),
         file.models,
+        # what other files' kinds (analyzer/kinds.py) read: class decorators, module-level value shapes
+        tuple((d.qual, d.decorators) for d in file.defs if d.kind == "class"),
+        tuple((v.name, v.shape, v.expr) for v in file.var_values),
         file.flows,  # value flows reach across files: any change to them needs a full build
     )
     digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()

@@ -39,6 +39,8 @@ class Kinds:
         self.returned = returned
         self.written_bases = {f"{m}.{d.qual}": (m, d.bases) for m, f in files.items() for d in f.defs
                               if d.kind == "class"}
+        self.written_decorators = {f"{m}.{d.qual}": d.decorators for m, f in files.items() for d in f.defs
+                                   if d.kind == "class" and d.decorators}
         self._class: dict[str, K.ValueKind] = {}
         self.decorators: dict[str, list[str]] = {}
 
@@ -77,7 +79,7 @@ class Kinds:
         for klass in self.index.mro(cls):
             if self.nodes.get(klass, {}).get("orm"):
                 return "orm"
-            names = self.decorators.get(klass) or self.nodes.get(klass, {}).get("decorators") or ()
+            names = [*self.decorators.get(klass, ()), *self.written_decorators.get(klass, ())]
             if any(str(n).rsplit(".", 1)[-1] == "dataclass" for n in names):
                 return "dataclass"
             module, written = self.written_bases.get(klass, ("", ()))

@@ -1,4 +1,5 @@
-"""What the walker records for the crossing rule (cleave/crossing): annotations, module-level values, returns.
+"""What the walker records for the crossing rule (cleave/crossing): annotations, module-level values, returns,
+what a call's arguments pass besides data, and writes through a mutating method.
 
 The global phase (:mod:`analyzer.kinds`) resolves the names these facts mention and turns them into node
 attributes: a function's ``returns_kind`` and ``param_kinds``, a variable's ``value_kind``.
@@ -11,7 +12,7 @@ import contextlib
 import libcst as cst
 
 from analyzer import facts as F
-from analyzer.cstutil import dotted_name
+from analyzer.cstutil import MUTATORS, dotted_name
 from analyzer.walker import Walker
 
 _IMMUTABLE_LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
@@ -111,3 +112,28 @@ def record_return(w: Walker, node: cst.Return) -> None:
         expr = w.expr(value)
         if expr is not None:
             w.ref(F.RETURN, expr)
+
+
+def mutates(w: Walker, target: cst.BaseExpression) -> None:
+    """``target.append(...)``: a write of what ``target`` names (``subs[topic].append``: of ``subs``)."""
+    while isinstance(target, cst.Subscript):
+        target = target.value
+    base = w.expr(target)
+    if base is not None and (base[0] != "n" or base[1] != "self"):
+        w.ref(F.WRITE, base)
+
+
+def argument(w: Walker, value: cst.BaseExpression, passes: set[str], args: list[F.Expr]) -> None:
+    """What one argument of a call passes besides data (``passes``), or the reference it names (``args``)."""
+    if isinstance(value, cst.Lambda):
+        passes.add("callable")
+    elif isinstance(value, cst.GeneratorExp):
+        passes.add("generator")
+    elif isinstance(value, cst.Call) and dotted_name(value.func) == "open":
+        passes.add("file")
+    elif isinstance(value, cst.Attribute) and value.attr.value in MUTATORS:
+        passes.add("callable")  # a bound method of a container (``on_done=receipts.append``)
+    elif isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+        arg_expr = w.expr(value)
+        if arg_expr is not None:
+            args.append(arg_expr)

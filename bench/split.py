@@ -453,12 +453,51 @@ def shop(seeds: int) -> dict[str, Any] | None:
     return out
 
 
+def corpus(seeds: int) -> dict[str, Any]:
+    """samples/corpus: each sample against its own DOMAINS.md (the web edge is a domain; infrastructure and
+    unscored modules are left out), by ``splitter.split`` at every count from 2 to its number of domains and
+    without a count. Names visible: this is the real run, gateway and infrastructure rules included."""
+    import yaml
+
+    import splitter
+    from analyzer import analyze
+
+    out: dict[str, Any] = {}
+    for folder in sorted(p for p in (ROOT / "samples" / "corpus").iterdir() if (p / "DOMAINS.md").exists()):
+        text = (folder / "DOMAINS.md").read_text()
+        spec = yaml.safe_load(text.split("```yaml", 1)[1].split("```", 1)[0])
+        truth = {m: d for d, mods in spec["domains"].items() for m in mods}
+        code_graph = analyze(folder)
+        row: dict[str, Any] = {"domains": len(spec["domains"])}
+        for count in (None, *range(2, len(spec["domains"]) + 1)):
+            scores = []
+            for seed in range(seeds):
+                plan = splitter.split(code_graph, services=count, seed=seed)
+                found = plan.assign(code_graph.nodes_of_kind("module"))
+                scored = {m: t for m, t in truth.items() if found.get(m)}
+                scores.append(ari(scored, {m: found[m] for m in scored}))
+            row["auto" if count is None else f"k={count}"] = {"ari": round(scores[0], 3),
+                                                              "ari_min_over_seeds": round(min(scores), 3)}
+        print(f"\n== samples/corpus/{folder.name}: " + ", ".join(
+            f"{key} ARI {value['ari']:.3f}" for key, value in row.items() if key != "domains"), flush=True)
+        out[folder.name] = row
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--timing-only", action="store_true", help="only the 10,000-module timing")
+    parser.add_argument("--corpus-only", action="store_true",
+                        help="only samples/corpus (results in bench/results/split-corpus.json)")
     args = parser.parse_args()
+    if args.corpus_only:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        result = {"machine": {"cpus": os.cpu_count()}, "corpus": corpus(min(args.seeds, 3))}
+        (RESULTS / "split-corpus.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+        print(f"\nwrote {RESULTS / 'split-corpus.json'}")
+        return
     if args.timing_only:
         timing(args.nodes)
         return
@@ -482,6 +521,7 @@ def main() -> None:
         f"homeassistant 2024.3, 12 integrations + framework in the graph, unscored [{source}]", graph, ha_truth,
         args.seeds, context=ha_framework)}
     results["shop"] = shop(args.seeds)
+    results["corpus"] = corpus(min(args.seeds, 3))
     results["timing"] = timing(args.nodes)
     results["machine"]["load_at_end"] = os.getloadavg()
     print(f"load average (1, 5, 15 min) at start {results['machine']['load_at_start']}, at end "

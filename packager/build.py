@@ -7,64 +7,30 @@ module of another service it imports, the kit (``cleave_kit``), ``service.json``
 
 from __future__ import annotations
 
-import json
-import shutil
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
-
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from typing import Any
 
 from cleave.formats.atomic import staged_directory
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, Plan
 from packager.crossings import GraphRule, refuse_unsafe_crossings
-from packager.dockerfile import render_dockerfile
 from packager.edge import EdgeRouting
 from packager.errors import BlockedPlanError, PackagerError, StubError
-from packager.requirements import Distributions, package_edges, service_requirements
+from packager.requirements import Distributions
 from packager.resolve import Resolver
+from packager.service_tree import (
+    GATEWAY_HEALTH_PATH,
+    KIT_PACKAGE,
+    KIT_SOURCE,
+    ServiceBuild,
+    interior_build,
+    write_tree,
+)
 from packager.servicecode import ServiceCode, Symbols
 from packager.sources import SourceIndex
-from packager.stubgen import render_stub
-
-HEALTH_PATH: Final = "/healthz"
-GATEWAY_HEALTH_PATH: Final = "/_cleave/healthz"
-"""The gateway serves the monolith's own routes; its health check must not shadow one (``/healthz`` often is)."""
-KIT_SOURCE: Final = Path(__file__).resolve().parent / "kit"
-KIT_PACKAGE: Final = "cleave_kit"
-KIT_COMMAND: Final = ("python3", "-m", KIT_PACKAGE)
-
-
-@dataclass(frozen=True)
-class ServiceBuild:
-    """One built service tree and what later stages need to know about it."""
-
-    name: str
-    path: Path
-    modules: tuple[str, ...]
-    shared: tuple[str, ...]
-    stubs: tuple[str, ...]
-    interface: tuple[str, ...]
-    calls: tuple[str, ...]
-    requirements: tuple[str, ...]
-    distributions: tuple[str, ...] = ()
-    """Canonical names of the third-party distributions in ``requirements`` (for the image layers)."""
-    entry: str | None = None
-    health_path: str = HEALTH_PATH
-
-    def service_json(self) -> dict[str, Any]:
-        """The ``service.json`` document the kit reads."""
-        return {"name": self.name, "interface": list(self.interface), "entry": self.entry,
-                "health_path": self.health_path, "calls": list(self.calls),
-                "requirements": list(self.requirements)}
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.service_json(), "path": str(self.path), "modules": list(self.modules),
-                "distributions": list(self.distributions),
-                "shared": list(self.shared), "stubs": list(self.stubs)}
 
 
 @dataclass(frozen=True)
@@ -145,11 +111,12 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
     if any(service.is_edge for service in plan.services):
         from packager.edge_build import build_edge_services
 
-        edge_builds, routing, notes = build_edge_services(src, plan, code_graph, out, kit=kit,
-                                                           kit_package=KIT_PACKAGE)
-        services = tuple(ServiceBuild(name=t.name, path=t.path, modules=t.modules, shared=(), stubs=(), interface=(),
-                                      calls=(), requirements=t.requirements, distributions=t.distributions,
-                                      entry=t.entry, health_path=t.health_path) for t in edge_builds)
+        edge_builds, routing, notes, interior = build_edge_services(src, plan, code_graph, out, kit=kit,
+                                                                     kit_package=KIT_PACKAGE)
+        services = tuple(ServiceBuild(name=t.name, path=t.path, modules=t.modules, shared=(), stubs=t.stubs,
+                                      interface=(), calls=t.calls, requirements=t.requirements,
+                                      distributions=t.distributions, entry=t.entry, health_path=t.health_path)
+                         for t in edge_builds) + tuple(interior)
         return BuildResult(out=out, services=services, gateway=routing.fallback, warnings=tuple(notes),
                            routing=routing)
     index = SourceIndex.scan(src, code_graph)
@@ -182,62 +149,12 @@ def build_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Pat
     builds: list[ServiceBuild] = []
     with staged_directory(out / "services") as staging:
         for service, code in zip(plan.services, codes, strict=True):
-            kept = [*code.own, *sorted(code.shared)]
-            names = package_edges(code_graph, kept) | {distributions.for_import(top) for top in code.external}
-            requirements = service_requirements(distributions, names, service.requirements, plan.origin)
-            names |= {canonicalize_name(Requirement(line).name) for line in service.requirements}
-            build = ServiceBuild(
-                name=service.name, path=out / "services" / service.name, modules=tuple(code.own),
-                shared=tuple(sorted(code.shared)), stubs=tuple(sorted(code.stubs)),
-                interface=tuple(sorted(interfaces[service.name])),
-                calls=tuple(sorted(set(code.rpc.values()))), requirements=tuple(requirements),
-                distributions=tuple(sorted(names)),
-                entry=plan.entry if service.name == gateway else None,
-                health_path=GATEWAY_HEALTH_PATH if service.name == gateway else HEALTH_PATH)
-            _write_tree(staging / service.name, index, code, build, kit)
+            build = interior_build(service.name, plan, code, interface=tuple(sorted(interfaces[service.name])),
+                                   out=out, distributions=distributions, code_graph=code_graph)
+            if service.name == gateway:
+                build = dataclasses.replace(build, entry=plan.entry, health_path=GATEWAY_HEALTH_PATH)
+            write_tree(staging / service.name, index, code, build, kit)
             builds.append(build)
     return BuildResult(out=out, services=tuple(builds), gateway=gateway, warnings=tuple(dict.fromkeys(warnings)))
 
 
-def _write_tree(root: Path, index: SourceIndex, code: ServiceCode, build: ServiceBuild, kit: Path) -> None:
-    root.mkdir(parents=True)
-    for module in [*code.own, *sorted(code.shared)]:
-        _write(root / index.modules[module].relpath, index.read_bytes(module))
-        if index.modules[module].is_package:
-            _copy_package_data(index, module, root)
-    for module, stub in sorted(code.stubs.items()):
-        _write(root / index.modules[module].relpath, render_stub(index, stub).encode("utf-8"))
-    for module in sorted(code.empty_packages):
-        if module not in code.stubs and module not in code.shared and module not in code.own:
-            _write(root / index.modules[module].relpath,
-                   b'"""Package placeholder written by cleave: this package is in no service."""\n')
-    if not kit.is_dir():
-        raise PackagerError("the service kit is missing", path=kit, hint="reinstall cleave")
-    shutil.copytree(kit, root / KIT_PACKAGE, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (root / "service.json").write_text(json.dumps(build.service_json(), indent=2, sort_keys=True) + "\n")
-    (root / "requirements.txt").write_text("".join(f"{line}\n" for line in build.requirements))
-    (root / "Dockerfile").write_text(render_dockerfile(build.name, list(build.requirements), build.health_path))
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
-def _copy_package_data(index: SourceIndex, package: str, root: Path) -> None:
-    """Non-Python files of a package (templates, data) whose nearest enclosing package is ``package``."""
-    relative_dir = Path(index.modules[package].relpath).parent
-    directory = index.src / relative_dir
-    for path in sorted(directory.rglob("*")):
-        if not path.is_file() or path.suffix in {".py", ".pyc", ".pyo"} or "__pycache__" in path.parts:
-            continue
-        if path.is_symlink() and not path.resolve().is_relative_to(index.src.resolve()):
-            raise PackagerError(f"symlink points outside the source folder, to {path.resolve()}",
-                                path=path.relative_to(index.src).as_posix(),
-                                hint="copy the file into SRC or remove the link; a build holds only SRC's code")
-        holder = path.parent
-        while holder != directory and not (holder / "__init__.py").exists():
-            holder = holder.parent
-        if holder == directory:
-            target = root / relative_dir / path.relative_to(directory)
-            _write(target, path.read_bytes())

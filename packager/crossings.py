@@ -7,7 +7,7 @@ anything is written. :class:`GraphRule` gives the stub generator the same rule's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
 from typing import cast
 
 from cleave import crossing
@@ -18,16 +18,10 @@ from packager.errors import UnsafeCrossingError
 from packager.values import ValueKind
 
 
-def infrastructure_of(plan: Plan, modules: Set[str]) -> frozenset[str]:
-    """The plan's infrastructure modules (copied into every service on purpose), when the plan names any."""
-    find = getattr(plan, "infrastructure_modules", None)
-    return frozenset(find(modules)) if callable(find) else frozenset()
-
-
 def unsafe_crossings(code_graph: CodeGraph, plan: Plan, owners: Mapping[str, str]) -> tuple[Boundary, ...]:
     """The blockers of ``plan`` (module -> service ``owners``) that are not marked ``accepted: true``."""
     found = crossing.classify(code_graph, owners, plan.boundaries,
-                              infrastructure=infrastructure_of(plan, set(owners)))
+                              infrastructure=plan.infrastructure_modules(owners))
     return tuple(b for b in found if b.how == "blocker" and not b.accepted)
 
 

@@ -8,12 +8,16 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from cleave.formats.atomic import staged_directory
-from cleave.formats.graph import CodeGraph
+from cleave.formats.atomic import staged_directory as staging_for
+from cleave.formats.graph import PACKAGE_PREFIX, CodeGraph
 from cleave.formats.plan import Plan
+from packager.appenv import optional_everywhere
 from packager.edge import EDGE_HEALTH_PATH, EdgeRouting, database_json, edge_routing, service_json, write_edge_tree
+from packager.edge_mixed import MixedCode, resolve_mixed, write_edge_stubs
 from packager.errors import PackagerError
 from packager.requirements import Distributions, package_edges, service_requirements
+from packager.service_tree import ServiceBuild, interior_build, write_tree
+from packager.servicecode import ServiceCode
 from packager.sources import SourceIndex
 
 TZDATA = "tzdata"
@@ -31,6 +35,10 @@ class EdgeTree:
     distributions: tuple[str, ...]
     entry: str | None
     health_path: str = EDGE_HEALTH_PATH
+    stubs: tuple[str, ...] = ()
+    """A mixed plan's interior modules the tree holds as RPC stubs (packager/edge_mixed.py)."""
+    calls: tuple[str, ...] = ()
+    """The interior services those stubs call."""
 
 
 def edge_distributions(code_graph: CodeGraph, modules: list[str]) -> set[str]:
@@ -38,50 +46,50 @@ def edge_distributions(code_graph: CodeGraph, modules: list[str]) -> set[str]:
     return package_edges(code_graph, modules) | {TZDATA}
 
 
-def refuse_mixed(plan: Plan) -> None:
-    """A plan mixing both seams is not built yet: the first interior service, at its line, says why and what to do.
+def _installed(code_graph: CodeGraph, name: str) -> bool:
+    """Whether the analyzed environment has distribution ``name`` (the graph's package node has a version)."""
+    return bool(code_graph.graph.nodes.get(PACKAGE_PREFIX + name, {}).get("version"))
 
-    Edge services hold the whole source tree and run it in process; an interior service's modules would need RPC
-    stubs in every edge tree (and its calls back into the app refused), which the edge build does not write. Built
-    as is, the interior service would run beside copies of its own modules that every edge service keeps calling
-    in process: a service that nothing calls, not a split."""
-    interior = [s for s in plan.services if not s.is_edge]
-    if not interior:
-        return
-    first = interior[0]
-    edge = next(s.name for s in plan.services if s.is_edge)
-    others = f" (and {', '.join(s.name for s in interior[1:])})" if len(interior) > 1 else ""
-    raise PackagerError(
-        f"service {first.name!r}{others} is interior (modules over RPC) in a plan whose service {edge!r} is at "
-        "the edge (routes): one plan cannot use both seams yet (edge services run the whole source tree in "
-        "process, so the interior service's modules would still run inside every edge service)",
-        path=plan.origin, line=first.line,
-        hint="give it routes (seam: edge), or remove it (its modules stay in the edge services), or split the "
-             "whole app at function calls (cleave split --seam interior)")
+
+def _interior_codes(mixed: MixedCode | None) -> list[tuple[str, ServiceCode, tuple[str, ...]]]:
+    return [(name, code, mixed.interfaces[name]) for name, code in mixed.interior.items()] if mixed else []
 
 
 def build_edge_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out: Path, *, kit: Path,
-                        kit_package: str) -> tuple[list[EdgeTree], EdgeRouting, list[str]]:
-    """Write ``out/services/<name>/`` for every (edge) service: (trees, routing, warnings)."""
+                        kit_package: str) -> tuple[list[EdgeTree], EdgeRouting, list[str], list[ServiceBuild]]:
+    """Write ``out/services/<name>/`` for every service: (edge trees, routing, warnings, a mixed plan's interior
+    services)."""
     if code_graph is None:
         raise PackagerError("an edge build needs the analyzer's graph (its routes)", path=plan.origin,
                             hint="run `cleave build SRC` without --graph, or pass the graph.json of SRC")
-    refuse_mixed(plan)
     routing = edge_routing(plan, code_graph)
-    index = SourceIndex.scan(src, code_graph)
+    mixed = resolve_mixed(src, plan, code_graph) if any(not s.is_edge for s in plan.services) else None
+    index = mixed.index if mixed is not None else SourceIndex.scan(src, code_graph)
     modules = sorted(index.modules)
     distributions = Distributions(src, code_graph)
-    names = edge_distributions(code_graph, modules)
+    names = {name for name in edge_distributions(code_graph, modules)
+             if _installed(code_graph, name) or not optional_everywhere(code_graph, name)}
     builds: list[EdgeTree] = []
-    with staged_directory(out / "services") as staging:
-        for service in plan.services:
+    interior: list[ServiceBuild] = []
+    with staging_for(out / "services") as staging:
+        for service in (s for s in plan.services if s.is_edge):
             own = names | {canonicalize_name(Requirement(line).name) for line in service.requirements}
             requirements = service_requirements(distributions, own, service.requirements, plan.origin)
             document = service_json(service.name, plan, routing, database_json(plan, service, code_graph, src),
                                     requirements)
+            if mixed is not None:
+                document["calls"] = list(mixed.edge_calls)
             write_edge_tree(staging / service.name, src, document, kit, kit_package)
+            if mixed is not None:
+                write_edge_stubs(staging / service.name, mixed)
             builds.append(EdgeTree(name=service.name, path=out / "services" / service.name, modules=tuple(modules),
                                    requirements=tuple(requirements), distributions=tuple(sorted(own)),
-                                   entry=plan.entry))
+                                   entry=plan.entry, stubs=tuple(mixed.edge_stubs) if mixed else (),
+                                   calls=mixed.edge_calls if mixed else ()))
+        for name, code, interface in _interior_codes(mixed):
+            build = interior_build(name, plan, code, interface=interface, out=out,
+                                   distributions=distributions, code_graph=code_graph)
+            write_tree(staging / name, index, code, build, kit)
+            interior.append(build)
     warnings = [f"edge services hold the whole source tree of {src} (pruning per service is not proven safe)"]
-    return builds, routing, warnings
+    return builds, routing, warnings, interior

@@ -49,11 +49,15 @@ def init_command(command: str) -> tuple[str, ...]:
 def with_edge(topology: Topology, plan: Plan, routing: EdgeRouting, plan_dir: Path) -> Topology:
     """``topology`` with the edge split's fields filled in (CONTRACTS: topology.json additions)."""
     database = plan.database
-    users = set(database.services or [s.name for s in plan.services]) if database else set()
+    edge = {s.name for s in plan.services if s.is_edge}
+    users = set(database.services or edge) & edge if database else set()
     provisioned = database is not None and database.url is None
     specs = []
     for spec in topology.services:
         planned = plan.service(spec.name)
+        if spec.name not in edge:  # an interior service of a mixed plan (packager/edge_mixed.py): as built
+            specs.append(spec)
+            continue
         literal, secret = _split_env({**plan.env, **planned.env}, plan_dir)
         if database is not None and database.url is not None and spec.name in users:
             url_literal, url_secret = _split_env({"CLEAVE_DATABASE_URL": database.url}, plan_dir)

@@ -4,13 +4,14 @@ A tree that only compiles can still fail when its service starts: a copy that lo
 binding under a Python-2 guard, a helper the copy called over RPC at class-definition time. So each service's tree
 is imported the way its image runs it, and a module that fails stops the build with its error.
 
-How: one ``python -I -S -B`` per service (in parallel, at most one per core; no ``.pyc`` written into the trees),
-run by the app's own interpreter (``--python``, packager/appenv.py). ``sys.path`` is exactly the service's tree,
-that interpreter's standard library and the site-packages of the app's environment; SRC is never on it, so a module
-the tree lacks is missing here as in the image. The working directory, ``HOME``, ``TMPDIR`` and ``DATA_DIR`` are an
-empty temporary folder; the environment holds only ``PATH``, ``CLEAVE_SERVICE`` and the plan's plain ``env:``
-values. Never the plan's secrets or ``database:``: a module that opens a database at import opens an empty SQLite
-file in that folder, so the check cannot touch the user's data.
+How: one ``python -I -S -B`` run by the app's own interpreter (``--python``, packager/appenv.py) loads a few
+standard-library modules, then forks one process per service, at most one per core (packager/importchild.py; no
+``.pyc`` is written into the trees). ``sys.path`` is exactly the service's tree, that interpreter's standard library
+and the site-packages of the app's environment; SRC is never on it, so a module the tree lacks is missing here as in
+the image. The working directory, ``HOME``, ``TMPDIR`` and ``DATA_DIR`` are an empty temporary folder; the
+environment holds only ``PATH``, ``CLEAVE_SERVICE`` and the plan's plain ``env:`` values. Never the plan's secrets
+or ``database:``: a module that opens a database at import opens an empty SQLite file in that folder, so the check
+cannot touch the user's data.
 
 What is imported:
 
@@ -31,47 +32,25 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from cleave.formats.plan import Plan
-from packager.build import KIT_PACKAGE, BuildResult
+from packager.build import BuildResult
 from packager.errors import ImportCheckError
+from packager.service_tree import KIT_PACKAGE
 
 TIMEOUT: Final = 120.0
 """Seconds one service's imports may take; a module that blocks at import (a server started unguarded) fails."""
 
-_CHILD: Final = r"""
-import importlib, json, os, site, sys, traceback
-config = json.load(sys.stdin)
-tree, src = config["tree"], os.path.realpath(config["src"])
-base = [p for p in sys.path if p]
-for folder in config["site"]:
-    if folder not in base and os.path.isdir(folder):
-        site.addsitedir(folder)
-def outside_src(path):
-    real = os.path.realpath(path)
-    return real != src and not real.startswith(src + os.sep)
-sys.path[:] = [tree, *[p for p in dict.fromkeys(sys.path) if p and p != tree and outside_src(p)]]
-failures = []
-for module in config["modules"]:
-    try:
-        importlib.import_module(module)
-    except BaseException as error:
-        if isinstance(error, KeyboardInterrupt):
-            raise
-        where = None
-        for frame in traceback.extract_tb(error.__traceback__):
-            if frame.filename.startswith(tree + os.sep):
-                where = [os.path.relpath(frame.filename, tree), frame.lineno]
-        if where is None and isinstance(error, SyntaxError) and error.filename:
-            where = [os.path.relpath(error.filename, tree), error.lineno]
-        text = str(error).splitlines()[0] if str(error) else ""
-        failures.append([module, where, type(error).__name__, text])
-json.dump(failures, sys.stdout)
-"""
+CHILD: Final = Path(__file__).resolve().parent / "importchild.py"
+"""The program run in the app's interpreter (standard library only)."""
+PRELOAD: Final = ("abc", "collections", "contextlib", "dataclasses", "datetime", "decimal", "enum", "functools",
+                  "http.client", "inspect", "json", "logging", "re", "socket", "sqlite3", "threading", "typing",
+                  "urllib.parse", "uuid")
+"""Standard-library modules loaded once before the per-service processes fork (each would load them anyway; the
+image's runtime is the same interpreter). One a tree shadows with a top-level name of its own is not preloaded."""
 
 
 @dataclass(frozen=True)
@@ -135,28 +114,52 @@ def targets_of(result: BuildResult, plan: Plan) -> list[ImportTarget]:
         values = {**plan.env, **by_name[name].env} if name in by_name else dict(plan.env)
         return {key: value for key, value in values.items() if isinstance(value, str)}
 
-    if result.routing is not None:
+    interior = [ImportTarget(service.name, service.path, tree_modules(service.path), frozenset(service.stubs),
+                             env(service.name))
+                for service in result.services if result.routing is None or service.name not in result.routing.rules]
+    if result.routing is not None:  # edge services: the whole app, imported from its entry in one of them
         entry = (plan.entry or "").split(":", 1)[0]
-        first = min(result.services, key=lambda service: service.name, default=None)
+        first = min((s for s in result.services if s.name in result.routing.rules), key=lambda s: s.name,
+                    default=None)
         if first is None or not entry:
-            return []
-        return [ImportTarget(first.name, first.path, (entry,), env=env(first.name))]
-    return [ImportTarget(service.name, service.path, tree_modules(service.path), frozenset(service.stubs),
-                         env(service.name))
-            for service in result.services]
+            return interior
+        return [ImportTarget(first.name, first.path, (entry,), env=env(first.name)), *interior]
+    return interior
 
 
 def check_imports(targets: Sequence[ImportTarget], *, python: str, site: Sequence[str], src: Path,
                   timeout: float = TIMEOUT) -> list[ImportFailure]:
-    """Import every target's modules in its own clean interpreter; every failure, in service order.
+    """Import every target's modules in its own process; every failure, in target order.
 
     ``site``: the app environment's ``sys.path``; only its ``site-packages`` folders are taken (with their ``.pth``
     files), never the other folders a running tool put there.
     """
-    workers = max(1, min(len(targets), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda target: _check_one(target, python, site, src, timeout), targets))
-    return [failure for found in results for failure in found]
+    if not targets:
+        return []
+    shadowed = {entry.name.removesuffix(".py") for target in targets for entry in target.tree.iterdir()}
+    with tempfile.TemporaryDirectory(prefix="cleave-importcheck-") as scratch:
+        documents = []
+        for number, target in enumerate(targets):
+            folder = Path(scratch) / str(number)
+            folder.mkdir()
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **target.env, "CLEAVE_SERVICE": target.service,
+                   "HOME": str(folder), "TMPDIR": str(folder), "DATA_DIR": str(folder)}
+            documents.append({"service": target.service, "tree": str(target.tree.resolve()),
+                              "modules": list(target.modules), "env": env, "scratch": str(folder)})
+        config = {"src": str(src.resolve()), "timeout": timeout, "workers": max(1, min(len(targets),
+                                                                                       os.cpu_count() or 1)),
+                  "site": [folder for folder in site if Path(folder).name in {"site-packages", "dist-packages"}],
+                  "preload": [name for name in PRELOAD if name.split(".", 1)[0] not in shadowed],
+                  "targets": documents}
+        try:
+            done = subprocess.run([python, "-I", "-S", "-B", str(CHILD)], input=json.dumps(config),
+                                  capture_output=True, text=True, cwd=scratch, env={"PATH": env["PATH"]},
+                                  timeout=timeout * len(targets) + 60, check=False)
+            found = json.loads(done.stdout)
+        except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+            raise ImportCheckError([f"{python} could not run the import check: {error}"]) from None
+    return [failure for target, (_, failures) in zip(targets, found, strict=True)
+            for failure in _failures(target, failures, timeout)]
 
 
 def require_imports(targets: Sequence[ImportTarget], *, python: str, site: Sequence[str], src: Path) -> None:
@@ -166,29 +169,11 @@ def require_imports(targets: Sequence[ImportTarget], *, python: str, site: Seque
         raise ImportCheckError([failure.line() for failure in failures])
 
 
-def _check_one(target: ImportTarget, python: str, site: Sequence[str], src: Path, timeout: float
-               ) -> list[ImportFailure]:
-    tree = str(target.tree.resolve())
-    folders = [folder for folder in site if Path(folder).name in {"site-packages", "dist-packages"}]
-    config = json.dumps({"tree": tree, "src": str(src.resolve()), "site": folders,
-                         "modules": list(target.modules)})
-    with tempfile.TemporaryDirectory(prefix="cleave-importcheck-") as scratch:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **target.env, "CLEAVE_SERVICE": target.service,
-               "HOME": scratch, "TMPDIR": scratch, "DATA_DIR": scratch, "PYTHONHASHSEED": "0"}
-        try:
-            done = subprocess.run([python, "-I", "-S", "-B", "-c", _CHILD], input=config, capture_output=True,
-                                  text=True, cwd=scratch, env=env, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            return [ImportFailure(target.service, ", ".join(target.modules[:3]), None,
-                                  f"its modules did not finish importing in {timeout:.0f} s (a module that blocks "
-                                  "at import, such as a server started without `if __name__ == '__main__':`)")]
-        except OSError as error:
-            return [ImportFailure(target.service, "", None, f"{python} does not run: {error.strerror}")]
-    try:
-        found = json.loads(done.stdout)
-    except ValueError:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return [ImportFailure(target.service, "", None, f"the interpreter stopped while importing: {tail}")]
+def _failures(target: ImportTarget, found: list[list[Any]], timeout: float) -> list[ImportFailure]:
+    if found and found[0][2] == "Timeout":
+        return [ImportFailure(target.service, ", ".join(target.modules[:3]), None,
+                              f"its modules did not finish importing in {timeout:.0f} s (a module that blocks at "
+                              "import, such as a server started without `if __name__ == '__main__':`)")]
     failures = [ImportFailure(target.service, module, f"{where[0]}:{where[1]}" if where else None,
                               f"{kind}: {text}" if text else kind, module in target.generated)
                 for module, where, kind, text in found]

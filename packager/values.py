@@ -1,21 +1,18 @@
-"""Rules for what may be copied across a service boundary: value classes and immutable constants."""
+"""Rules for what may be copied across a service boundary, read from the source: value classes and immutable
+constants. With a graph, the build follows the crossing rule instead (packager/crossings.py ``GraphRule``); these
+are the fallback for a build without one, over the same base-class tables (cleave/crossing/kinds.py)."""
 
 from __future__ import annotations
 
-import builtins
 from typing import Final, Literal
 
 import libcst as cst
 
+from cleave.crossing.kinds import ENUM_BASES, EXCEPTION_BASES
 from packager.symbols import dotted
 
 ValueKind = Literal["dataclass", "namedtuple", "enum", "exception", "typeddict"]
 
-ENUM_BASES: Final = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
-EXCEPTION_BASES: Final = frozenset(
-    name for name in dir(builtins)
-    if isinstance(getattr(builtins, name), type) and issubclass(getattr(builtins, name), BaseException)
-)
 DATACLASS_DECORATORS: Final = frozenset({"dataclass", "dataclasses.dataclass"})
 # Calls whose result is an immutable value, allowed in a copied constant (``Decimal("0.2")``, ``frozenset(...)``).
 IMMUTABLE_CALLS: Final = frozenset({
@@ -47,31 +44,39 @@ def builtin_base_kind(name: str) -> ValueKind | None:
     last = name.rsplit(".", 1)[-1]
     if last in ENUM_BASES:
         return "enum"
-    if last == "TypedDict":
-        return "typeddict"
+    if last in ("TypedDict", "NamedTuple"):
+        return "typeddict" if last == "TypedDict" else "namedtuple"
     if last in EXCEPTION_BASES or (name not in {"object"} and "." in name and last.endswith(("Error", "Exception"))):
         return "exception"
     return None
 
 
+_LITERALS: Final = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
+                    cst.FormattedString, cst.Name, cst.Attribute, cst.Ellipsis)
+
+
 def immutable_value(expr: cst.BaseExpression) -> bool:
     """Whether a constant's value is an immutable literal (numbers, strings, tuples of them, enum members...)."""
-    if isinstance(expr, cst.Integer | cst.Float | cst.Imaginary | cst.SimpleString | cst.ConcatenatedString
-                  | cst.FormattedString | cst.Name | cst.Attribute | cst.Ellipsis):
+    if isinstance(expr, _LITERALS):
         return True
+    parts: list[cst.BaseExpression] | None = None
     if isinstance(expr, cst.UnaryOperation):
-        return immutable_value(expr.expression)
-    if isinstance(expr, cst.BinaryOperation):
-        return immutable_value(expr.left) and immutable_value(expr.right)
-    if isinstance(expr, cst.Tuple):
-        return all(immutable_value(e.value) for e in expr.elements)
-    if isinstance(expr, cst.Subscript):  # a type alias such as dict[str, int]
-        return immutable_value(expr.value)
-    if isinstance(expr, cst.Call):
-        name = dotted(expr.func)
-        check = _frozen_literal if name in FREEZING_CALLS else immutable_value
-        return name in IMMUTABLE_CALLS and all(check(arg.value) for arg in expr.args)
-    return False
+        parts = [expr.expression]
+    elif isinstance(expr, cst.BinaryOperation):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, cst.Tuple):
+        parts = [e.value for e in expr.elements]
+    elif isinstance(expr, cst.Subscript):  # a type alias such as dict[str, int]
+        parts = [expr.value]
+    elif isinstance(expr, cst.Call):
+        return _immutable_call(expr)
+    return parts is not None and all(immutable_value(part) for part in parts)
+
+
+def _immutable_call(expr: cst.Call) -> bool:
+    name = dotted(expr.func)
+    check = _frozen_literal if name in FREEZING_CALLS else immutable_value
+    return name in IMMUTABLE_CALLS and all(check(arg.value) for arg in expr.args)
 
 
 def _frozen_literal(expr: cst.BaseExpression) -> bool:

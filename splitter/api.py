@@ -37,15 +37,38 @@ def constraints_from(previous: Plan | None, modules: Sequence[str]) -> tuple[par
     if previous is None:
         return partition.Constraints(), {}
     assigned = previous.assign(modules)
-    pinned: dict[str, frozenset[str]] = {}
-    for service in previous.services:
-        if service.pinned:
-            pinned[service.name] = frozenset(m for m, s in assigned.items() if s == service.name)
+    pinned = pinned_modules(previous, modules)
     together = tuple(_resolve(group, modules, "keep_together group", previous.origin)
                      for group in previous.rules.keep_together)
     apart = tuple(tuple(_resolve((p,), modules, "keep_apart entry", previous.origin) for p in group)
                   for group in previous.rules.keep_apart)
     return partition.Constraints(pinned=pinned, keep_together=together, keep_apart=apart), assigned
+
+
+def pinned_modules(plan: Plan, modules: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The modules of each pinned service, its patterns kept verbatim, globs included.
+
+    Precedence: a pinned service's exact name beats a pinned glob, which beats anything the proposal (the unpinned
+    services) says: ``orders: [shop.orders, shop.orders.*]`` pinned keeps ``shop.orders.models`` even when an
+    unpinned service lists it by name. A module matched by the globs of two pinned services (and named exactly by
+    neither) is an error naming the second one's line.
+    """
+    owner: dict[str, tuple[bool, str, str, int | None]] = {}
+    for service in (s for s in plan.services if s.pinned):
+        for pattern in service.modules:
+            exact = not any(c in pattern for c in "*?[")
+            for module in (m for m in modules if m == pattern or fnmatch.fnmatchcase(m, pattern)):
+                before = owner.get(module)
+                if before is None or (exact and not before[0]):
+                    owner[module] = (exact, service.name, pattern, service.line)
+                elif before[1] != service.name and exact == before[0]:
+                    raise SplitterError(f"module {module!r} is pinned to two services: {before[1]!r} ({before[2]}) "
+                                        f"and {service.name!r} ({pattern})", path=plan.origin, line=service.line,
+                                        hint="name it exactly in the one it belongs to, or narrow a glob")
+    pinned: dict[str, frozenset[str]] = {s.name: frozenset() for s in plan.services if s.pinned}
+    for module, (_, name, _, _) in owner.items():
+        pinned[name] |= {module}
+    return pinned
 
 
 def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str], previous: Plan | None,
@@ -132,7 +155,8 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
         service_of.update(dict.fromkeys(group, name))
 
     owner = units.module_owners(code_graph)
-    found = boundaries.classify(code_graph, owner, service_of, previous.boundaries if previous else ())
+    found = boundaries.classify(code_graph, owner, service_of, previous.boundaries if previous else (),
+                                infrastructure=frozenset(infra.modules))
     scores = metrics.compute(code_graph, module_graph.graph, owner, service_of)
     root = naming.common_root(modules)
     previous_services = {s.name: s for s in previous.services} if previous else {}

@@ -57,7 +57,8 @@ def check(code_graph: CodeGraph, plan: Plan) -> CheckResult:
     modules = code_graph.nodes_of_kind("module")
     service_of = plan.assign(modules)
     module_graph = units.build(code_graph, None)
-    found = boundaries.classify(code_graph, module_graph.owner, service_of, plan.boundaries)
+    found = boundaries.classify(code_graph, module_graph.owner, service_of, plan.boundaries,
+                                infrastructure=plan.infrastructure_modules(modules))
     known = {(b.source, b.target, b.how) for b in plan.boundaries}
     new = tuple(b for b in found if b.how != "shared" and (b.source, b.target, b.how) not in known)
     open_blockers = tuple(b for b in found if b.how == "blocker" and not b.accepted)

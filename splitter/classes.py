@@ -134,6 +134,26 @@ def _group_of_tables(module_graph: ModuleGraph, where: Mapping[str, int]) -> dic
     return out
 
 
+def _ties(unit: str, module: str, *, units: Units, unit_graph: ModuleGraph, module_graph: ModuleGraph,
+          tables: Mapping[str, Counter[int]], where: Mapping[str, int]) -> dict[int, float]:
+    """How strongly ``unit`` (of ``module``) is tied to each group: edge weight to units and modules of other
+    modules, a table's weight shared among the groups of its other users."""
+    ties: dict[int, float] = defaultdict(float)
+    for _, other, data in unit_graph.graph.edges(unit, data=True):
+        weight = float(data.get("weight", 1.0))
+        if other in tables:  # a table: the groups of its other users
+            users = tables[other].copy()
+            if module_graph.graph.has_edge(other, module):
+                users[where[module]] -= 1
+            others = sum(c for c in users.values() if c > 0)
+            for index, count in users.items():
+                if count > 0:
+                    ties[index] += weight * count / others
+        elif (target := units.module_of.get(other, other)) != module and target in where:
+            ties[where[target]] += weight
+    return ties
+
+
 def refine(proposal: Proposal, units: Units, unit_graph: ModuleGraph,
            module_graph: ModuleGraph) -> tuple[Proposal, tuple[Advice, ...]]:
     """Each large module goes to the group most of its lines are drawn to, and the classes drawn elsewhere are
@@ -158,19 +178,8 @@ def refine(proposal: Proposal, units: Units, unit_graph: ModuleGraph,
             continue
         votes: Counter[int] = Counter()
         for unit in units.units(module):
-            ties: dict[int, float] = defaultdict(float)
-            for _, other, data in unit_graph.graph.edges(unit, data=True):
-                weight = float(data.get("weight", 1.0))
-                if other in tables:  # a table: the groups of its other users
-                    users = tables[other].copy()
-                    if module_graph.graph.has_edge(other, module):
-                        users[where[module]] -= 1
-                    others = sum(c for c in users.values() if c > 0)
-                    for index, count in users.items():
-                        if count > 0:
-                            ties[index] += weight * count / others
-                elif (target := units.module_of.get(other, other)) != module and target in where:
-                    ties[where[target]] += weight
+            ties = _ties(unit, module, units=units, unit_graph=unit_graph, module_graph=module_graph, tables=tables,
+                         where=where)
             strength = float(unit_graph.graph.degree(unit, weight="weight"))
             gain = {i: t - strength * volume[i] / (2.0 * total) for i, t in ties.items()}
             best = max(gain, key=lambda i: (gain[i], i == where[module], -i)) if gain else where[module]

@@ -62,8 +62,24 @@ def keep_gateway_at_the_edge(proposal: Proposal, code_graph: CodeGraph, module_g
     if gateway is None:  # the entry is pinned or shared: the user's choice
         return proposal
     users = dependents(code_graph, module_graph.owner)
-    kept = set(groups[gateway] & fixed)
-    rest = groups[gateway] - kept
+    kept, rest = _gateway_parts(groups[gateway], fixed, users)
+    if not rest or not any(users.get(m, set()) - groups[gateway] for m in groups[gateway]):
+        return proposal
+    graph = module_graph.graph
+    _let_go_of_tied(graph, kept, rest, fixed)
+    others = [i for i in range(len(groups)) if i != gateway]
+    if exact and not others:  # one service: nothing to call across
+        return proposal
+    placed = dict(proposal.placed)
+    _place_leaving(groups, gateway, others, rest, placed, graph=graph, users=users, kept=kept, exact=exact)
+    return _replaced(proposal, groups, placed)
+
+
+def _gateway_parts(members: set[str], fixed: frozenset[str], users: Mapping[str, set[str]]
+                   ) -> tuple[set[str], set[str]]:
+    """The gateway's group split into what stays (the entry's package and what only it uses) and the rest."""
+    kept = set(members & fixed)
+    rest = members - kept
     changed = True
     while changed:  # what only the gateway's kept part uses stays with it
         changed = False
@@ -72,17 +88,22 @@ def keep_gateway_at_the_edge(proposal: Proposal, code_graph: CodeGraph, module_g
                 kept.add(module)
                 rest.discard(module)
                 changed = True
-    if not rest or not any(users.get(m, set()) - groups[gateway] for m in groups[gateway]):
-        return proposal
-    graph = module_graph.graph
-    for module in sorted(kept - fixed):  # only the gateway uses it, but it belongs with what leaves (a domain's views)
+    return kept, rest
+
+
+def _let_go_of_tied(graph: nx.Graph, kept: set[str], rest: set[str], fixed: frozenset[str]) -> None:
+    """What only the gateway uses but belongs with what leaves (a domain's views) leaves too."""
+    for module in sorted(kept - fixed):
         if _tie(graph, module, rest) > _tie(graph, module, kept - {module}):
             kept.discard(module)
             rest.add(module)
-    placed = dict(proposal.placed)
-    others = [i for i in range(len(groups)) if i != gateway]
-    if exact and not others:  # one service: nothing to call across
-        return proposal
+
+
+def _place_leaving(groups: list[set[str]], gateway: int, others: list[int], rest: set[str], placed: dict[str, str],
+                   *, graph: nx.Graph, users: Mapping[str, set[str]], kept: set[str], exact: bool) -> None:
+    """Move ``rest`` out of the gateway's group (``groups`` and ``placed`` updated): 1. each module back to the
+    group it is tied to more than to the rest; then 2. the rest a group of its own, or at an exact count 3. trading
+    places with a group nobody else depends on, else 4. each to the group it is tied to most."""
 
     def move(module: str, target: int, why: str) -> None:
         rest.discard(module)
@@ -95,23 +116,22 @@ def keep_gateway_at_the_edge(proposal: Proposal, code_graph: CodeGraph, module_g
         if best is not None and _tie(graph, module, groups[best]) > _tie(graph, module, rest - {module}):
             move(module, best, "moved out of the gateway to the service it is tied to most")
     if not rest:
-        return _replaced(proposal, groups, placed)
+        return
     groups[gateway] -= rest
     if not exact:  # 2. a group of its own
         groups.append(set(rest))
         placed.update(dict.fromkeys(rest, "moved out of the gateway: other services use it"))
-        return _replaced(proposal, groups, placed)
+        return
     slot = _free_slot(groups, others, users, graph, kept)
-    if slot is not None:  # trade places with a group nobody else depends on
+    if slot is not None:  # 3. trade places with a group nobody else depends on
         groups[gateway] |= groups[slot]
         placed.update(dict.fromkeys(groups[slot], "with the gateway: no other service uses it"))
         groups[slot] = set(rest)
         placed.update(dict.fromkeys(rest, "moved out of the gateway: other services use it"))
-        return _replaced(proposal, groups, placed)
-    for module in sorted(rest, key=lambda m: -len(users.get(m, ()))):
+        return
+    for module in sorted(rest, key=lambda m: -len(users.get(m, ()))):  # 4. where each is tied most
         best = max(others, key=lambda i: (_tie(graph, module, groups[i]), -i))
         move(module, best, "moved out of the gateway to the service it is tied to most")
-    return _replaced(proposal, groups, placed)
 
 
 def _free_slot(groups: list[set[str]], candidates: list[int], users: Mapping[str, set[str]], graph: nx.Graph,

@@ -100,8 +100,9 @@ def _edge(code_graph: CodeGraph, owners: dict[str, str], entry_module: str | Non
     """The web edge to draw as the gateway's group, or nothing (see the module docstring). ``copied``: the
     infrastructure and the pure modules."""
     infra, pure = copied
-    if entry_module is None or request.services == 1:
-        return frozenset()
+    pins = len(request.constraints.pinned)
+    if entry_module is None or (request.services is not None and request.services - pins < 2):
+        return frozenset()  # no slot left for the edge beside the domains
     ruled = _ruled(request.constraints)
     package = gateway.entry_package(entry_module, code_graph.nodes_of_kind("module"))
     if package & ruled or entry_module in infra.modules:

@@ -123,3 +123,16 @@ def test_no_file_in_the_packages_is_over_400_lines() -> None:
     too_long = sorted(f"{path}: {count} lines" for path, count in lengths.items()
                       if count > MAX_LINES and path not in LONG_FILES)
     assert not too_long, "split these into modules of at most 400 lines:\n" + "\n".join(too_long)
+
+
+def test_the_kits_contract_forbids_every_other_module_of_the_packager() -> None:
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    kit = next(c for c in contracts if c.get("source_modules") == ["packager.kit"])
+    named = {m for m in kit["forbidden_modules"] if m.startswith("packager.")}
+    siblings = {f"packager.{path.stem if path.is_file() else path.name}" for path in (ROOT / "packager").iterdir()
+                if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()}
+    missing, stale = sorted(siblings - {"packager.kit"} - named), sorted(named - siblings)
+    assert not missing and not stale, f"the kit's forbidden_modules in pyproject.toml: add {missing}, drop {stale}"
+    assert {"cleave", "analyzer", "splitter", "runtime"} <= set(kit["forbidden_modules"])

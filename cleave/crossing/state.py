@@ -2,8 +2,10 @@
 
 A shared module is copied into every service that uses it, so each service gets its own copy of its globals. That
 is harmless for constants and for per-process resources (a thread-local, a lock, a connection: each process of the
-monolith had its own already), and wrong for anything else written while the app runs: a list two services append
-to, a counter, a registry. Such a global is a blocker naming the services that write it and where.
+monolith had its own already), and wrong for anything else written once the module is loaded: a list two services
+append to, a counter, a registry other modules fill when they are imported (an event bus: the subscriptions made by
+one service's modules never reach the copy the publishing service holds). Such a global is a blocker naming the
+services that write it and where; only the module's own import-time code is the same in every copy.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def shared_state(view: View, infrastructure: frozenset[str] = frozenset()) -> It
             continue
         writers: dict[str, str] = {}
         for writer, lines in writes:
-            if view.node(writer).get("kind") == "module":
-                continue  # at import time: every copy does the same
+            if view.node(writer).get("kind") == "module" and view.service(writer) == "":
+                continue  # a shared module's own import-time code: every copy does the same
             for service, via in sorted(view.reached_by(writer).items()):
                 through = f"{via} -> " if via != writer else ""
                 writers.setdefault(service, f"{through}{writer} at {view.where(writer, lines) or writer}")

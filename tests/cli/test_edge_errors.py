@@ -68,11 +68,23 @@ def test_a_missing_distribution_stops_the_build_naming_where_it_is_imported(tmp_
     assert "needs distribution no-such-dist-xyz (imported at notes/__init__.py:12)" in line
 
 
-def test_a_plan_mixing_both_seams_is_refused_at_the_interior_services_line(tmp_path: Path) -> None:
-    """An interior service (modules over RPC) beside edge services: not built yet; the message names its line,
-    why, and what to do."""
+def test_an_interior_service_that_uses_the_apps_own_code_is_refused_at_its_line(tmp_path: Path) -> None:
+    """A mixed plan (packager/edge_mixed.py): notes.initdb, made an interior service, uses ``notes._connect``, which
+    stays with the edge services (they serve routes, not functions)."""
     result = build(tmp_path, '"/notes/*"]}\n  store: {modules: ["notes.initdb"')
     line = one_line(result, tmp_path)
-    assert line.startswith("error: cleave.yaml:6: service 'store' is interior (modules over RPC) in a plan whose "
-                           "service 'web' is at the edge (routes): one plan cannot use both seams yet"), line
-    assert "give it routes (seam: edge), or remove it" in line
+    assert line == ("error: cleave.yaml:6: interior service 'store' uses notes._connect, which stays in the edge "
+                    "services: they serve routes, not functions (add notes to 'store' (or to `shared`), or keep the "
+                    "modules of 'store' in the edge services)"), line
+
+
+def test_build_analyzes_in_the_apps_own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cleave build --python PY` (and `migrate`) analyze with PY: its distributions and its real URL map, so the
+    routes a plan claims from a dynamic reading are there at build too."""
+    import analyzer
+    from cleave.cli.build_cmd import code_graph_for
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(analyzer, "analyze", lambda src, **kwargs: seen.update(kwargs) or notes_app(str(src)))
+    code_graph_for(tmp_path, None, tmp_path / "build", Path("/srv/app/.venv/bin/python"))
+    assert seen["python"] == Path("/srv/app/.venv/bin/python")

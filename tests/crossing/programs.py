@@ -207,4 +207,45 @@ CALLBACK = Program(
     frozenset({("app/main.py:6", "app.jobs.run")}),
 )
 
-PROGRAMS = (CONNECTION, VALUES, OBJECTS, STATE, CALLBACK)
+EVENTS = Program(
+    "an event bus shared by the plan",
+    {"app/__init__.py": "",
+     "app/bus.py": '''
+        from collections import defaultdict
+
+        _subs = defaultdict(list)
+
+
+        def subscribe(topic, callback):
+            _subs[topic].append(callback)
+
+
+        def publish(topic, payload):
+            for callback in _subs[topic]:
+                callback(payload)
+        ''',
+     "app/mail.py": '''
+        from app import bus
+
+        SENT = []
+
+
+        def on_sold(item):
+            SENT.append(item)
+
+
+        bus.subscribe("sold", on_sold)
+        ''',
+     "app/shop.py": '''
+        from app import bus
+
+
+        def sell(item):
+            bus.publish("sold", item)
+        '''},
+    {"shop": ["app.shop"], "mail": ["app.mail"]},
+    frozenset({("app/bus.py:3", "app.bus._subs")}),  # subscriptions made in mail never reach shop's copy
+    shared=["app", "app.bus"],
+)
+
+PROGRAMS = (CONNECTION, VALUES, OBJECTS, STATE, CALLBACK, EVENTS)

@@ -101,13 +101,14 @@ def django_site(source: str = "site-src") -> CodeGraph:
 def notes_app(source: str) -> CodeGraph:
     """The graph of tests/edge/assets/notes, as the analyzer would write it for a framework app."""
     graph = nx.MultiDiGraph()
-    for module in ["notes", "notes.initdb"]:
-        path = "notes/__init__.py" if module == "notes" else "notes/initdb.py"
+    for module in ["notes", "notes.initdb", "notes.wordcount"]:
+        path = "notes/__init__.py" if module == "notes" else module.replace(".", "/") + ".py"
         graph.add_node(module, kind="module", file=path)
     graph.add_node("notes.create_app", kind="function")
     graph.add_node("notes.route", kind="function")
     for methods, path, regex, line in [(["GET", "POST"], "/notes", r"^/notes$", 1),
                                        (["GET"], "/notes/<int:id>", r"^/notes/(?P<id>\d+)$", 2),
+                                       (["GET"], "/notes/<int:id>/words", r"^/notes/(?P<id>\d+)/words$", 6),
                                        (["GET", "POST"], "/tags", r"^/tags$", 3), (["GET"], "/", r"^/$", 4),
                                        (["GET"], "/whoami", r"^/whoami$", 5)]:
         _route(graph, "flask", methods, path, "notes.route", None, regex, line)

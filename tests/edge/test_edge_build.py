@@ -58,15 +58,17 @@ def test_edge_trees_topology_and_routing(src: Path, tmp_path: Path) -> None:
     assert not (tree / "notes.db").exists() and not (tree / ".venv").exists()
     spec = json.loads((tree / "service.json").read_text())
     assert spec["seam"] == "edge" and spec["route_mode"] == "only" and spec["entry"] == "notes:create_app()"
-    assert sorted(r["regex"] for r in spec["routes"]) == [r"^/notes$", r"^/notes/(?P<id>\d+)$"]
+    assert sorted(r["regex"] for r in spec["routes"]) == [r"^/notes$", r"^/notes/(?P<id>\d+)$",
+                                                          r"^/notes/(?P<id>\d+)/words$"]
     assert spec["database"] == {"engine": "sqlite", "variable": "DATABASE_URL", "style": "sqlalchemy"}
     web = json.loads((tmp_path / "build" / "services" / "web" / "service.json").read_text())
-    assert web["route_mode"] == "except" and len(web["routes"]) == 3  # everything the others own
+    assert web["route_mode"] == "except" and len(web["routes"]) == 4  # everything the others own
 
     topology = build_topology(result, plan, "notes")
     assert topology.fallback == "web" and topology.gateway == "web"
     assert [(r.service, r.regex) for r in topology.gateway_routes] == [
-        ("notes", r"^/notes/(?P<id>\d+)$"), ("notes", r"^/notes$"), ("tags", r"^/tags$")]
+        ("notes", r"^/notes/(?P<id>\d+)$"), ("notes", r"^/notes/(?P<id>\d+)/words$"), ("notes", r"^/notes$"),
+        ("tags", r"^/tags$")]
     assert topology.database is not None and topology.database.engine == "sqlite"
     assert topology.database.services == ("web", "notes", "tags")
     assert topology.init is not None and topology.init.service == "web"
@@ -158,3 +160,31 @@ def test_an_unreachable_database_is_one_line_without_its_password(monkeypatch: p
     message = str(caught.value)
     assert f"the database postgresql://shop@127.0.0.1:{port}/shop is unreachable: " in message
     assert "s3cret" not in message and "\n" not in message
+
+
+MIXED = PLAN.replace('  tags: {routes: ["/tags"], env: {TAGS_LIMIT: 5}}\n',
+                     '  tags: {routes: ["/tags"], env: {TAGS_LIMIT: 5}}\n  words: {modules: [notes.wordcount]}\n')
+
+
+def test_a_mixed_plan_stubs_the_interior_module_in_every_edge_tree(src: Path, tmp_path: Path) -> None:
+    """Both seams in one plan (packager/edge_mixed.py): the pure-domain module notes.wordcount is the interior
+    service ``words``; every edge tree holds an RPC stub in its place and calls ``words``."""
+    plan = parse_plan(MIXED, str(tmp_path / "cleave.yaml"))
+    result = build_services(src, plan, notes_app(str(src)), tmp_path / "build")
+    assert [s.name for s in result.services] == ["web", "notes", "tags", "words"]
+    words = result.service("words")
+    assert words.modules == ("notes.wordcount",) and words.interface == ("notes.wordcount.count_words",)
+    for name in ("web", "notes", "tags"):
+        tree = tmp_path / "build" / "services" / name
+        stub = (tree / "notes" / "wordcount.py").read_text()
+        assert "def count_words" in stub and "os.environ" not in stub, "a stub, not the module"
+        assert (tree / "notes" / "__init__.py").read_bytes() == (src / "notes" / "__init__.py").read_bytes()
+        assert json.loads((tree / "service.json").read_text())["calls"] == ["words"]
+        assert result.service(name).calls == ("words",)
+    tree = tmp_path / "build" / "services" / "words"
+    assert (tree / "notes" / "wordcount.py").read_bytes() == (src / "notes" / "wordcount.py").read_bytes()
+    topology = build_topology(result, plan, "notes")
+    assert topology.service("words").seam != "edge" and topology.service("words").volumes == ()
+    assert topology.service("notes").calls == ("words",) and topology.database is not None
+    assert "words" not in topology.database.services
+    assert all(rule.service != "words" for rule in topology.gateway_routes)

@@ -126,3 +126,24 @@ def test_an_unreachable_database_stops_up_in_one_line_without_its_password(tmp_p
         assert not list(project.paths.logs.glob("*-*.log")), "no replica was started"
     finally:
         project.teardown()
+
+
+def test_a_mixed_plan_runs_its_interior_service_behind_the_edge(tmp_path: Path) -> None:
+    """Both seams in one plan: the edge services' calls to the pure-domain module notes.wordcount go over RPC to
+    the interior service ``words`` (which says it counted)."""
+    src = tmp_path / "src"
+    shutil.copytree(ASSET, src)
+    plan_path = tmp_path / "cleave.yaml"
+    plan_path.write_text(PLAN.replace("{fail}", "").replace('  tags: {routes: ["/tags"]}\n',
+                                                           '  tags: {routes: ["/tags"]}\n'
+                                                           '  words: {modules: [notes.wordcount], replicas: 2}\n'))
+    run_build(src, parse_plan(plan_path.read_text(), str(plan_path)), tmp_path / "build", graph=notes_app(str(src)))
+    project = Project(tmp_path, env={"NOTES_SECRET": "s3cret"})
+    try:
+        project.up()
+        assert len(project.wait_rows("words", 2)) == 2
+        assert request(project.gateway(), "POST", "/notes", b"three little words") == (201, {"id": 1})
+        assert request(project.gateway(), "GET", "/notes/1/words") == (200, {"words": 3, "counted_by": "words"})
+        assert request(project.gateway(), "GET", "/notes/2/words") == (404, {"error": "no such note"})
+    finally:
+        project.teardown()

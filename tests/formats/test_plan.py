@@ -144,11 +144,26 @@ patterns = st.builds(lambda words, star: ".".join(words) + (".*" if star else ""
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(names, st.tuples(st.lists(patterns, min_size=1, max_size=3), st.integers(0, 9),
                                         st.booleans()), min_size=1, max_size=4),
-       st.lists(patterns, max_size=3))
-def test_any_plan_round_trips(services: dict[str, tuple[list[str], int, bool]], shared: list[str]) -> None:
+       st.lists(patterns, max_size=3), st.none() | st.lists(patterns, max_size=3))
+def test_any_plan_round_trips(services: dict[str, tuple[list[str], int, bool]], shared: list[str],
+                              infrastructure: list[str] | None) -> None:
     plan = Plan(services=tuple(ServicePlan(n, tuple(m), pinned=p, replicas=r) for n, (m, r, p) in services.items()),
-                shared=tuple(shared), entry="a.b:app")
+                shared=tuple(shared), entry="a.b:app",
+                infrastructure=None if infrastructure is None else tuple(infrastructure))
     again = parse_plan(dump_plan(plan), "x")
+    assert again.infrastructure == plan.infrastructure
     assert [(s.name, s.modules, s.replicas, s.pinned) for s in again.services] == \
         [(s.name, s.modules, s.replicas, s.pinned) for s in plan.services]
     assert again.shared == plan.shared
+
+
+def test_infrastructure_must_be_a_list_of_names_with_its_line() -> None:
+    text = "format: cleave.plan/1\nservices:\n  a:\n    modules: [m]\ninfrastructure: {db: 1}\n"
+    with pytest.raises(FormatError) as caught:
+        parse_plan(text, "cleave.yaml")
+    assert caught.value.line == 5 and "infrastructure" in caught.value.message
+    plan = parse_plan(text.replace("{db: 1}", "[m.db]"), "cleave.yaml")
+    assert plan.infrastructure == ("m.db",)
+    with pytest.raises(FormatError) as caught:
+        plan.assign(["m", "m.x"])
+    assert caught.value.line == 5 and "infrastructure" in caught.value.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import packager
 from analyzer import analyze
 from cleave.formats.plan import save_plan
 from packager.errors import ImportCheckError
-from packager.importcheck import ImportTarget, check_imports, tree_modules
+from packager.importcheck import ImportTarget, check_imports, targets_of, tree_modules
 
 from .helpers import make_plan, write_tree
 
@@ -89,3 +90,35 @@ def test_the_source_folder_is_never_on_the_path(tmp_path: Path) -> None:
     assert [(f.module, f.where, f.error) for f in failures] == [
         ("pkg.a", "pkg/a.py:1", "ImportError: cannot import name 'b' from 'pkg' "
                                 f"({tree.resolve()}/pkg/__init__.py)")]
+
+
+def test_a_module_that_blocks_at_import_fails_after_the_timeout(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "tree", {"server.py": "import time\n\nwhile True:\n    time.sleep(1)\n",
+                                          "quits.py": "raise SystemExit(3)\n"})
+    other = write_tree(tmp_path / "other", {"fine.py": "import sqlite3\n\nX = sqlite3.connect(':memory:')\n"})
+    failures = check_imports([ImportTarget("one", tree, ("quits", "server")), ImportTarget("two", other, ("fine",))],
+                             python=sys.executable, site=sys.path, src=tmp_path / "src", timeout=1.0)
+    assert [(f.service, f.error.split(" (")[0]) for f in failures] == [
+        ("one", "its modules did not finish importing in 1 s")]
+
+
+def test_an_edge_build_imports_its_entry_module_once(tmp_path: Path) -> None:
+    from cleave.formats.plan import parse_plan
+    from tests.edge.graphs import notes_app
+    from tests.edge.test_edge_build import ASSET, PLAN
+
+    src = tmp_path / "src"
+    shutil.copytree(ASSET, src)
+    plan = parse_plan(PLAN, str(tmp_path / "cleave.yaml"))
+    outcome = packager.package(src, plan, tmp_path / "build", notes_app(str(src)), images=False)
+    assert targets_of(outcome.result, plan) == [ImportTarget("notes", outcome.result.service("notes").path,
+                                                             ("notes",), env={"MODE": "test"})]
+    init = src / "notes" / "__init__.py"
+    init.write_text(init.read_text().replace("DEFAULT_URL = ", "import notes.missing_module\nDEFAULT_URL = ", 1))
+    with pytest.raises(ImportCheckError) as caught:
+        packager.package(src, plan, tmp_path / "again", notes_app(str(src)), images=False)
+    assert caught.value.failures == (
+        "service notes: importing notes fails at notes/__init__.py:18: ModuleNotFoundError: No module named "
+        "'notes.missing_module' (install the distribution in the app's environment (--python), or put the module "
+        "it names in this service or in `shared`)",)
+    assert not (tmp_path / "again").exists()

@@ -1,7 +1,8 @@
 """A tiny WSGI monolith for the edge-seam tests: notes and tags over one SQLite database from DATABASE_URL.
 
-GET /notes, POST /notes (body: the text), GET /notes/<id>, GET /tags, POST /tags (body: the tag), GET / (the
-count of notes and tags), GET /whoami (which service answered, and its SECRET_KEY).
+GET /notes, POST /notes (body: the text), GET /notes/<id>, GET /notes/<id>/words (notes.wordcount), GET /tags,
+POST /tags (body: the tag), GET / (the count of notes and tags), GET /whoami (which service answered, and its
+SECRET_KEY).
 The schema is made by ``python -m notes.initdb``.
 """
 
@@ -53,6 +54,12 @@ def route(method: str, path: str, body: str) -> tuple[str, object]:
                 cursor = db.execute(f"INSERT INTO {table} (text) VALUES (?)", (body,))
                 return "201 Created", {"id": cursor.lastrowid}
             return "405 Method Not Allowed", {"error": "method"}
+        words = re.fullmatch(r"/notes/(\d+)/words", path)
+        if words and method == "GET":
+            from notes.wordcount import count_words
+
+            row = db.execute("SELECT text FROM notes WHERE id = ?", (int(words.group(1)),)).fetchone()
+            return ("200 OK", count_words(row[0])) if row else ("404 Not Found", {"error": "no such note"})
         match = re.fullmatch(r"/notes/(\d+)", path)
         if match and method == "GET":
             row = db.execute("SELECT text FROM notes WHERE id = ?", (int(match.group(1)),)).fetchone()
