@@ -290,6 +290,9 @@ class GraphBuilder:
             self.edges.add(source, target[1], "reads", line)
         elif target[0] == "member":
             self._member(source, target, line)
+            home = self.index.defs[target[1]].module
+            if source != home and not source.startswith(home + "."):  # ``mod.Kind.GOODS`` from another module
+                self.edges.add(source, target[1], "reads", line)
 
     def _call(self, module: str, source: str, target: Target | None, line: int, extra: tuple[object, ...]) -> None:
         if target is None:

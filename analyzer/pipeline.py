@@ -24,7 +24,7 @@ from cleave.formats.graph import CodeGraph, Diagnostic
 
 ANALYZER_VERSION: Final = "0.2.0+facts7"
 """Changes whenever the facts a file produces could change: part of every cache key."""
-BUILD_VERSION: Final = "4"
+BUILD_VERSION: Final = "5"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
