@@ -320,6 +320,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--servers", default="kit,gunicorn")
+    parser.add_argument("--pairs", type=int, default=3000, help="rounds of the paired latency measurement")
+    parser.add_argument("--no-wrk", action="store_true", help="only the paired latency measurement")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop what it started (finally blocks)
     for tool in ("wrk", "nginx", "haproxy"):
@@ -331,14 +333,17 @@ def main() -> int:
     try:
         app = prepare(work)
         load = os.getloadavg()[0]
-        samples = measure(app, args)
+        samples = measure(app, args) if not args.no_wrk else {}
+        pairs = {server: paired(app, server, args.pairs) for server in args.servers.split(",")}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results = summarize(samples)
-    document = {"benchmark": "gateway", "app": "samples/flaskmarket (cleave migrate --no-up, service catalog)",
+    document: dict[str, Any] = {
+                "benchmark": "gateway", "app": "samples/flaskmarket (cleave migrate --no-up, service catalog)",
                 "python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_start": load,
                 "rounds": args.rounds, "seconds": args.seconds, "path": PATH, "routes": len(app.table["routes"]),
-                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results}
+                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results,
+                "paired_latency": pairs, "pairs": args.pairs}
     out = ROOT / "bench" / "results" / "gateway.json"
     document["load_average_at_end"] = os.getloadavg()[0]
     out.write_text(json.dumps(document, indent=2) + "\n")
@@ -350,10 +355,70 @@ def main() -> int:
             print(f"{name:16} {m['p50_ms']:8.3f} {m['p99_ms']:8.3f} {m['added_p50_ms']:8.3f} {m['rps_1']:9.0f} "
                   f"{m['rps_16']:10.0f} {m['throughput_ratio']:6.2f} {m['app_cpu_us']:7.0f} {m['proxy_cpu_us']:8.0f} "
                   f"{m['wrk_cpu_us']:7.0f} {m['cpu_ratio']:9.2f} {m['proxy_cpu_us_1']:11.0f}")
+    for server, by_name in pairs.items():
+        print(f"\npaired, one request at a time to each configuration in turn ({args.pairs} rounds), app: {server}")
+        print(f"{'':16} {'p10 ms':>8} {'p50 ms':>8} {'p90 ms':>8} {'added p50 ms':>13}")
+        for name, m in by_name.items():
+            print(f"{name:16} {m['p10_ms']:8.3f} {m['p50_ms']:8.3f} {m['p90_ms']:8.3f} {m['added_p50_ms']:13.3f}")
     return 0
 
 
 NAMES = ("direct", "haproxy", "kit router x1", "kit router x2", "nginx")
+
+
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection sending ``GET PATH`` and reading the whole answer (Content-Length)."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.request = f"GET {PATH} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+        self.buffer = b""
+
+    def get(self) -> int:
+        """One request; its time in nanoseconds."""
+        start = time.perf_counter_ns()
+        self.sock.sendall(self.request)
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self.sock.recv(65536)
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+        while len(rest) < length:
+            rest += self.sock.recv(65536)
+        self.buffer = rest[length:]
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"not 200: {head[:80]!r}")
+        return time.perf_counter_ns() - start
+
+
+def paired(app: App, server: str, count: int) -> dict[str, dict[str, float]]:
+    """The latency a router adds, measured so that other load on the machine falls on every configuration alike:
+    all five run at once, and each round sends one request to each, in a new random order, one at a time over
+    keep-alive connections; per configuration the median and 10th/90th percentiles, and the median of the
+    per-round differences against direct (the added latency)."""
+    import random
+
+    order = random.Random(7)
+    with contextlib.ExitStack() as stack:
+        ports = {name: stack.enter_context(configuration(name, server, app))[0] for name in NAMES}
+        clients = {name: KeepAlive(port) for name, port in ports.items()}
+        for client in clients.values():
+            for _ in range(50):
+                client.get()  # warm: pools, imports, caches
+        times: dict[str, list[int]] = {name: [] for name in NAMES}
+        for _ in range(count):
+            names = list(NAMES)
+            order.shuffle(names)
+            for name in names:
+                times[name].append(clients[name].get())
+    result = {}
+    for name, spent in times.items():
+        ordered = sorted(spent)
+        added = sorted(a - d for a, d in zip(spent, times["direct"], strict=True))
+        result[name] = {"p50_ms": ordered[len(ordered) // 2] / 1e6, "p10_ms": ordered[len(ordered) // 10] / 1e6,
+                        "p90_ms": ordered[len(ordered) * 9 // 10] / 1e6,
+                        "added_p50_ms": added[len(added) // 2] / 1e6}
+    return result
 
 
 def measure(app: App, args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, float]]]]:
