@@ -290,7 +290,8 @@ class GraphBuilder:
             self.edges.add(source, target[1], "reads", line)
         elif target[0] == "member":
             self._member(source, target, line)
-            home = self.index.defs[target[1]].module
+            found = self.index.defs.get(target[1])
+            home = found.module if found is not None else source
             if source != home and not source.startswith(home + "."):  # ``mod.Kind.GOODS`` from another module
                 self.edges.add(source, target[1], "reads", line)
 
