@@ -30,6 +30,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _wait_socket(path: Path, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
+    """Until a service accepts connections on its unix socket."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"a service exited at start:\n{log.read_text()[-3000:]}")
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                time.sleep(0.1)
+    raise RuntimeError(f"{path.name} did not listen in {START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+
+
 def _wait_health(port: int, path: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -68,6 +83,9 @@ def serve(build: Path, work: Path) -> Iterator[str]:
                 processes.append(subprocess.Popen(
                     [sys.executable, "-m", "cleave_kit"], cwd=tree, stdout=out, stderr=out,
                     env={**env, "CLEAVE_LISTEN": listen, "DATA_DIR": str(data), "CLEAVE_SERVICE": tree.name}))
+        for name, path in sockets.items():
+            if name != gateway:
+                _wait_socket(path, processes, log)
         _wait_health(port, specs[gateway].get("health_path", "/healthz"), processes, log)
         yield f"http://127.0.0.1:{port}"
     finally:
