@@ -29,6 +29,7 @@ from typing import Any
 
 import networkx as nx
 
+from cleave import crossing
 from cleave.formats.graph import TABLE_PREFIX, CodeGraph
 
 IO_PACKAGES = frozenset({
@@ -69,31 +70,9 @@ class ModuleGraph:
 
 
 def module_owners(code_graph: CodeGraph) -> dict[str, str]:
-    """Map every module, class, function and variable node to the module that defines it."""
-    graph = code_graph.graph
-    modules = set(code_graph.nodes_of_kind("module"))
-    owner: dict[str, str] = {m: m for m in modules}
-    parent: dict[str, str] = {}
-    for u, v, _ in code_graph.edges_of_kind("contains"):
-        parent[v] = u
-    for node, data in graph.nodes(data=True):
-        if node in owner or data.get("kind") in ("table", "package"):
-            continue
-        seen: set[str] = set()
-        current = node
-        while current in parent and current not in modules and current not in seen:
-            seen.add(current)
-            current = parent[current]
-        if current in modules:
-            owner[node] = current
-            continue
-        prefix = node  # fall back to the longest module prefix of the dotted id
-        while "." in prefix:
-            prefix = prefix.rsplit(".", 1)[0]
-            if prefix in modules:
-                owner[node] = prefix
-                break
-    return owner
+    """Map every module, class, function and variable node to the module that defines it (the crossing rule's
+    own map, :func:`cleave.crossing.module_owners`, so split and build agree on who owns what)."""
+    return crossing.module_owners(code_graph)
 
 
 def _call_weight(weights: Weights, count: float) -> float:
