@@ -15,7 +15,8 @@ runtime's database environment (``CLEAVE_DB_ENGINE``/``CLEAVE_DB_PATH``: a SQLit
   replicas), or ``gunicorn``: 2 gthread workers on ``market:create_app()`` (the sample's Procfile);
 
 directly on TCP 127.0.0.1 (``direct``), or on a unix socket behind a router on TCP, every router with the build's own
-routing table (topology.json's ``gateway_routes``, 26 routes, fallback catalog; every service's socket is the app's):
+routing table (topology.json's ``gateway_routes``, 15 routes, fallback catalog; every service's socket is the
+app's):
 
 - ``haproxy``: HAProxy with exactly the configuration the runtime writes (``runtime.gateway.write_haproxy_files``:
   ``bind fd@3`` on a socket passed as the engine passes it, method and path ACLs, keep-alive to the services);
@@ -24,7 +25,11 @@ routing table (topology.json's ``gateway_routes``, 26 routes, fallback catalog; 
 
 Per configuration and round: ``wrk -t1 -c1`` (the latency one request pays, p50/p99) and ``wrk -t2 -c16``
 (throughput, req/s), everything on this machine's 2 cores; rounds interleave the configurations; medians are
-reported, with CPU per request of the app, the router and wrk. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
+reported, with CPU per request of the app, the router and wrk, and the throughput ratio those CPU costs predict
+(``cpu_ratio``: on 2 cores of its own, saturated, req/s = 2 / CPU per request). Then the paired latency: all five
+configurations at once, ``--pairs`` rounds of one request to each in a new random order over keep-alive
+connections, so load from elsewhere on the machine falls on all alike; the added p50 is the median of the per-round
+differences against direct. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
 direct. Writes ``bench/results/gateway.json``.
 """
 
