@@ -290,6 +290,10 @@ class GraphBuilder:
             self.edges.add(source, target[1], "reads", line)
         elif target[0] == "member":
             self._member(source, target, line)
+            found = self.index.defs.get(target[1])
+            home = found.module if found is not None else source
+            if source != home and not source.startswith(home + "."):  # ``mod.Kind.GOODS`` from another module
+                self.edges.add(source, target[1], "reads", line)
 
     def _call(self, module: str, source: str, target: Target | None, line: int, extra: tuple[object, ...]) -> None:
         if target is None:

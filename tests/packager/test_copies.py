@@ -212,3 +212,23 @@ def test_a_helper_called_at_class_definition_time_is_copied_not_called_over_rpc(
     assert any("money_column" in warning and "import time" in warning for warning in result.warnings)
     code = "from app.web import Order, Product\nprint(Order.total, Product('pen').tags)"
     assert run_in(result, "web", code) == "('NUMERIC(10, 2)', 'total') ('new',)\n"
+
+
+def test_an_accepted_copy_of_an_object_keeps_its_configuration(tmp_path: Path) -> None:
+    """`login.login_view = ...` after `login = LoginManager()`: each service's own copy is configured the same."""
+    from cleave.formats.plan import Boundary
+
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/auth.py": '''
+            class LoginManager:
+                def __init__(self):
+                    self.login_view = None
+
+
+            login = LoginManager()
+            login.login_view = "auth.login"
+        ''',
+        "app/web.py": "from app.auth import login\n\n\ndef view():\n    return login.login_view\n",
+    }, SERVICES, boundaries=[Boundary("app.web", "app.auth", "blocker", accepted=True)])
+    assert run_in(result, "web", "from app.web import view\nprint(view())") == "auth.login\n"
