@@ -145,16 +145,15 @@ class Resolver(EffectKeeping):
         self._provide(stub, definition, where)
 
     def _needed_at_import(self, stub: StubModule, definition: Definition) -> None:
-        """A function (or an import of one) used at import time is copied: an RPC item already made is dropped."""
+        """A function (or an import of one) called at import time is copied: what was provided before (an RPC, a
+        copy whose calls were resolved for run time) is dropped and provided again."""
         qualname = f"{stub.module}.{definition.name}"
         if definition.kind not in {"function", "import"} or qualname in self._import_time:
             return
         self._import_time.add(qualname)
-        item = stub.items.get(definition.name)
-        if item is not None and item.kind == "rpc":
-            del stub.items[definition.name]
+        if stub.items.pop(definition.name, None) is not None:  # provided again: a copy whose calls run at import
             self.code.rpc.pop(qualname, None)
-        stub.imports.pop(definition.name, None)  # provided again, so what it imports is needed at import too
+        stub.imports.pop(definition.name, None)
 
     def _provide(self, stub: StubModule, definition: Definition, where: str) -> None:
         module, name = stub.module, definition.name

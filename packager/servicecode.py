@@ -11,16 +11,8 @@ import libcst as cst
 
 from packager import astscan
 from packager.sources import SourceIndex
-from packager.symbols import (
-    Definition,
-    ImportBinding,
-    ModuleSymbols,
-    Ref,
-    calls_at_import,
-    module_symbols,
-    nested_imports,
-    references,
-)
+from packager.symbols import Definition, ImportBinding, ModuleSymbols, Ref, module_symbols
+from packager.uses import calls_at_import, nested_imports, references
 
 Piece = tuple[int, "cst.CSTNode | str"]
 """One statement of a copy at its line in the original: a node, or the text of an import made absolute."""
@@ -133,7 +125,7 @@ class Symbols:
         return self._at_import[module]
 
     def references(self, node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
-        """:func:`packager.symbols.references`, cached per node (every caller of a value type needs them)."""
+        """:func:`packager.uses.references`, cached per node (every caller of a value type needs them)."""
         key = (id(node), lenient)
         if key not in self._refs:
             self._refs[key] = (node, references(node, lenient))
@@ -151,14 +143,14 @@ class Symbols:
         return bindings
 
     def calls_at_import(self, node: cst.CSTNode, whole: bool) -> list[Ref]:
-        """:func:`packager.symbols.calls_at_import`, cached per node."""
+        """:func:`packager.uses.calls_at_import`, cached per node."""
         key = (id(node), whole)
         if key not in self._calls:
             self._calls[key] = (node, calls_at_import(node, whole))
         return self._calls[key][1]
 
     def nested_imports(self, node: cst.CSTNode) -> list[cst.Import | cst.ImportFrom]:
-        """:func:`packager.symbols.nested_imports`, cached per node."""
+        """:func:`packager.uses.nested_imports`, cached per node."""
         if id(node) not in self._nested:
             self._nested[id(node)] = (node, list(nested_imports(node)))
         return self._nested[id(node)][1]

@@ -207,6 +207,7 @@ def test_a_helper_called_at_class_definition_time_is_copied_not_called_over_rpc(
     }, SERVICES)
     web = result.service("web")
     assert web.calls == ("core",)
+    assert "app.columns.money_column" not in result.service("core").interface
     assert "app.columns.describe" in result.service("core").interface  # called at run time: still an RPC
     assert "app.columns.money_column" not in result.service("core").interface
     assert any("money_column" in warning and "import time" in warning for warning in result.warnings)
@@ -232,3 +233,17 @@ def test_an_accepted_copy_of_an_object_keeps_its_configuration(tmp_path: Path) -
         "app/web.py": "from app.auth import login\n\n\ndef view():\n    return login.login_view\n",
     }, SERVICES, boundaries=[Boundary("app.web", "app.auth", "blocker", accepted=True)])
     assert run_in(result, "web", "from app.web import view\nprint(view())") == "auth.login\n"
+
+
+def test_a_function_first_called_at_run_time_then_at_import_time_is_copied(tmp_path: Path) -> None:
+    """The same function used by two modules of one service, at run time by the first one scanned: the RPC made
+    for it gives way to a copy."""
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/columns.py": "def money_column(name):\n    return ('NUMERIC', name)\n",
+        "app/a_views.py": "from app.columns import money_column\n\n\ndef show():\n    return money_column('x')\n",
+        "app/b_models.py": "from app import columns\n\n\nclass Order:\n    total = columns.money_column('total')\n",
+    }, {"web": ["app", "app.a_views", "app.b_models"], "core": ["app.columns"]})
+    assert result.service("core").interface == ()
+    assert run_in(result, "web", "from app.a_views import show\nfrom app.b_models import Order\n"
+                                 "print(show(), Order.total)") == "('NUMERIC', 'x') ('NUMERIC', 'total')\n"
