@@ -250,7 +250,10 @@ class GraphBuilder:
                 continue
             source = self._scope(module, scope)
             if kind == F.RETURN:
-                self.returned.setdefault(source, []).append(index.follow(index.resolve(module, expr)[0], []))
+                found, through = index.resolve(module, expr)
+                returned = self.returned.setdefault(source, [])
+                returned.append(index.follow(found, []))
+                returned.extend(("through", var) for var in through)  # ``return _local.conn``: kinds.py judges
                 continue
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)
@@ -290,6 +293,10 @@ class GraphBuilder:
             self.edges.add(source, target[1], "reads", line)
         elif target[0] == "member":
             self._member(source, target, line)
+            found = self.index.defs.get(target[1])
+            home = found.module if found is not None else source
+            if source != home and not source.startswith(home + "."):  # ``mod.Kind.GOODS`` from another module
+                self.edges.add(source, target[1], "reads", line)
 
     def _call(self, module: str, source: str, target: Target | None, line: int, extra: tuple[object, ...]) -> None:
         if target is None:

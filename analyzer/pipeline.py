@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -22,11 +23,15 @@ from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirem
 from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
-ANALYZER_VERSION: Final = "0.2.0+facts7"
+ANALYZER_VERSION: Final = "0.2.0+facts8"
 """Changes whenever the facts a file produces could change: part of every cache key."""
-BUILD_VERSION: Final = "4"
+BUILD_VERSION: Final = "6"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
+FLOW_AUTO_BYTES: Final = 2_500_000
+"""Sources up to this size (about 60,000 lines) get the value-flow analysis by default. Its global phase is one
+process and grows with the program: on Django (6.5 MB) it doubled a cold run, so a tree that large has it only
+when asked (``analyze(..., flow=True)``)."""
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
 _SERIAL_BELOW: Final = 24  # fewer files than this to parse: no process pool (its start-up costs more)
 
@@ -38,16 +43,16 @@ def _default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _parse_all(todo: list[Job], jobs: int) -> Iterator[FileResult]:
+def _parse_all(todo: list[Job], jobs: int, flows: bool) -> Iterator[FileResult]:
     if jobs <= 1 or len(todo) < _SERIAL_BELOW or "fork" not in multiprocessing.get_all_start_methods():
         for job in todo:
-            yield analyze_file(job)
+            yield analyze_file(job, flows=flows)
         return
     # Biggest files first so no worker is left with a large one at the end.
     todo = sorted(todo, key=lambda job: -_size(job.path))
     chunk = max(1, min(16, len(todo) // (jobs * 16)))
     with multiprocessing.get_context("fork").Pool(jobs, initializer=own_process) as pool:
-        yield from pool.imap_unordered(analyze_file, todo, chunksize=chunk)
+        yield from pool.imap_unordered(functools.partial(analyze_file, flows=flows), todo, chunksize=chunk)
 
 
 def _size(path: str) -> int:
@@ -101,7 +106,7 @@ def _gc_paused() -> Iterator[None]:
 
 def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = None, jobs: int | None = None,
             progress: Callable[[int, int], None] | None = None, include_tests: bool = False,
-            python: Path | None = None, dynamic_routes: bool | None = None) -> CodeGraph:
+            python: Path | None = None, dynamic_routes: bool | None = None, flow: bool | None = None) -> CodeGraph:
     """Analyze the Python tree under ``src`` into a :class:`CodeGraph`.
 
     Bad files become diagnostics; raises :class:`analyzer.errors.SourceError` only when ``src`` is missing or
@@ -111,21 +116,25 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
     ``SRC/.venv`` or ``SRC/venv`` when present, else the running one); part of the cache key.
     ``dynamic_routes``: also import the app in that environment and read its real URL map (None: only when that
     environment is the app's own and has the framework installed).
+    ``flow``: follow values across the whole program (:mod:`analyzer.flow`) for the calls names alone miss (None:
+    when the tree's sources total at most :data:`FLOW_AUTO_BYTES`; the graph's meta ``value_flow`` says).
     """
     with _gc_paused():
         return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests, python=python,
-                        dynamic_routes=dynamic_routes)
+                        dynamic_routes=dynamic_routes, flow=flow)
 
 
 def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: int | None,
              progress: Callable[[int, int], None] | None, *, include_tests: bool, python: Path | None,
-             dynamic_routes: bool | None) -> CodeGraph:
+             dynamic_routes: bool | None, flow: bool | None) -> CodeGraph:
     report = progress or (lambda done, total: None)
     tree = discover(src, exclude, include_tests=include_tests)
     env = environment(tree.root, python)
     cache = Cache(cache_dir, ANALYZER_VERSION)
-    keys, unreadable = _file_keys(tree)
-    environment_key = _environment(src, tree, exclude) + env.fingerprint.encode() + repr(dynamic_routes).encode()
+    flows = flow if flow is not None else sum(_size(job.path) for job in tree.jobs) <= FLOW_AUTO_BYTES
+    keys, unreadable = _file_keys(tree, flows)
+    environment_key = (_environment(src, tree, exclude) + env.fingerprint.encode() + repr(dynamic_routes).encode()
+                       + repr(flows).encode())
     fingerprint = _fingerprint(environment_key, keys)
     if cache.graph_matches(fingerprint):
         snapshot = cache.load_graph(fingerprint)
@@ -133,7 +142,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             report(len(keys), len(keys))
             return snapshot.code_graph
     known = cache.load_facts()
-    results = _facts(tree, keys, unreadable, known, cache=cache, jobs=jobs or _default_jobs(), report=report)
+    results = _facts(tree, keys, unreadable, known, cache=cache, jobs=jobs or _default_jobs(), report=report,
+                     flows=flows)
     files, failed, diagnostics = _outcomes(keys, results, tree.diagnostics)
     distributions = DistributionMap(read_requirements(tree.root), env)
 
@@ -156,7 +166,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     if code_graph is None:
         graph, more = builder.build()
         meta = {"files": len(keys), "lines": sum(f.lines - 1 for f in files.values()),
-                "excluded_tests": list(tree.excluded_tests), "python": env.python, **builder.meta}
+                "excluded_tests": list(tree.excluded_tests), "python": env.python, "value_flow": flows,
+                **builder.meta}
         code_graph = CodeGraph(graph=graph, diagnostics=tuple(sorted({*diagnostics, *more})), source=str(src),
                                analyzer=ANALYZER_VERSION, meta=meta)
     code_graph = dataclasses.replace(code_graph, meta={**code_graph.meta, "fingerprint": fingerprint.hex()})
@@ -169,7 +180,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     return code_graph
 
 
-def _file_keys(tree: SourceTree) -> tuple[list[bytes], dict[str, FileFailure]]:
+def _file_keys(tree: SourceTree, flows: bool) -> tuple[list[bytes], dict[str, FileFailure]]:
     """Each file's cache key (its content's hash, or a mark for a file that cannot be read), in the tree's order,
     and the files that cannot be read."""
     keys: list[bytes] = []
@@ -180,12 +191,12 @@ def _file_keys(tree: SourceTree) -> tuple[list[bytes], dict[str, FileFailure]]:
             unreadable[job.rel] = data
             keys.append(job.rel.encode() + b"\0unreadable")
         else:
-            keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION))
+            keys.append(file_key(data, job.module, job.is_package, ANALYZER_VERSION + ("+flow" if flows else "")))
     return keys, unreadable
 
 
 def _facts(tree: SourceTree, keys: list[bytes], unreadable: dict[str, FileFailure], known: dict[bytes, FileResult],
-           *, cache: Cache, jobs: int, report: Callable[[int, int], None]) -> dict[bytes, FileResult]:
+           *, cache: Cache, jobs: int, report: Callable[[int, int], None], flows: bool) -> dict[bytes, FileResult]:
     """Every file's facts by its key: from the cache when known, else parsed (in parallel); the cache updated."""
     results: dict[bytes, FileResult] = {}
     todo: list[Job] = []
@@ -200,7 +211,7 @@ def _facts(tree: SourceTree, keys: list[bytes], unreadable: dict[str, FileFailur
             by_path[job.rel] = key
     done, total = len(results), len(keys)
     report(done, total)
-    for result in _parse_all(todo, jobs):
+    for result in _parse_all(todo, jobs, flows):
         results[by_path[result.file]] = result
         done += 1
         report(done, total)

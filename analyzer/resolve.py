@@ -55,19 +55,7 @@ class Index:
             self._index_file(module, file)
 
     def _index_file(self, module: str, file: F.FileFacts) -> None:
-        ns: dict[str, tuple[Any, ...]] = {}
-        for name, expr in file.bindings:
-            if expr[0] == "a":
-                ns.setdefault(name, ("import", expr[1]))
-        for name, _, _ in file.variables:
-            ns[name] = ("var", f"{module}.{name}", None)
-        values: dict[str, set[F.Expr]] = {}
-        for name, expr in file.bindings:
-            if expr[0] != "a":
-                values.setdefault(name, set()).add(expr)
-        for name, exprs in values.items():
-            if name in ns and ns[name][0] == "var" and len(exprs) == 1:
-                ns[name] = ("var", ns[name][1], next(iter(exprs)))
+        ns = _namespace(module, file)
         for definition in file.defs:
             qual = definition.qual
             node = f"{module}.{qual}"
@@ -163,22 +151,7 @@ class Index:
             return None
         binding = self.ns.get(module, {}).get(name)
         if binding is None:
-            submodule = f"{module}.{name}"
-            if submodule in self.modules:
-                return ("module", submodule)
-            self._active.add((module, name))
-            try:
-                for star in self.stars.get(module, ()):
-                    if star in self.modules and _exported(self, star, name):
-                        found = self.name(star, name, touched, depth + 1)
-                        if found is not None:
-                            return found
-                    elif star in self.modules:
-                        self.misses.add((star, name))
-            finally:
-                self._active.discard((module, name))
-            self.misses.add((module, name))
-            return None
+            return self._unbound(module, name, touched, depth)
         kind = binding[0]
         if kind == "def":
             return self.def_target(binding[1])
@@ -189,6 +162,25 @@ class Index:
             return self.absolute(binding[1], touched, depth + 1)
         finally:
             self._active.discard((module, name))
+
+    def _unbound(self, module: str, name: str, touched: list[str], depth: int) -> Target | None:
+        """A name ``module`` does not bind itself: a submodule, or a star import's."""
+        submodule = f"{module}.{name}"
+        if submodule in self.modules:
+            return ("module", submodule)
+        self._active.add((module, name))
+        try:
+            for star in self.stars.get(module, ()):
+                if star in self.modules and _exported(self, star, name):
+                    found = self.name(star, name, touched, depth + 1)
+                    if found is not None:
+                        return found
+                elif star in self.modules:
+                    self.misses.add((star, name))
+        finally:
+            self._active.discard((module, name))
+        self.misses.add((module, name))
+        return None
 
     def absolute(self, dotted: str, touched: list[str], depth: int) -> Target | None:
         """An absolute dotted name: the longest project-module prefix, then attributes."""
@@ -210,41 +202,40 @@ class Index:
             return None
         kind = target[0]
         if kind == "var":
-            touched.append(target[1])
-            module, _, name = target[1].rpartition(".")
-            alias = self.ns.get(module, {}).get(name)
-            if alias is None or alias[0] != "var" or alias[2] is None:
-                return None
-            target, _ = self.resolve(module, alias[2], depth + 1)
-            return self.attr(target, seg, touched, depth + 1)
+            return self._var_attr(target, seg, touched, depth)
         if seg == "()":
-            if kind == "member":
-                return target  # a chained query: Order.objects.filter(...).update(...)
-            if kind == "class":
-                return ("instance", target[1])
-            if kind == "ext":
-                return ("ext", target[1] + "()")
-            return None
+            return _called(target)
         if kind == "module":
             return self.name(target[1], seg, touched, depth + 1)
         if kind in ("class", "instance", "super"):
-            found = self.lookup(target[1], seg, skip_first=kind == "super")
-            if found is not None:
-                return self.def_target(found)
-            self.misses.update((klass, seg) for klass in self.mro(target[1]))
-            if kind == "instance":
-                for klass in self.mro(target[1]):
-                    expr = self.attr_exprs.get(klass, {}).get(seg)
-                    if expr is not None:
-                        value, _ = self.resolve(self.defs[klass].module, expr, depth + 1)
-                        if value is not None:
-                            return value
-            return ("member", target[1], seg)
-        if kind == "member":
-            return ("member", target[1], seg)
-        if kind == "ext":
-            return ("ext", f"{target[1]}.{seg}")
-        return None
+            return self._member_attr(target, seg, depth)
+        return _plain_attr(target, seg)
+
+    def _var_attr(self, target: Target, seg: str, touched: list[str], depth: int) -> Target | None:
+        """An attribute of a module variable bound once to a simple expression: of that expression's target."""
+        touched.append(target[1])
+        module, _, name = target[1].rpartition(".")
+        alias = self.ns.get(module, {}).get(name)
+        if alias is None or alias[0] != "var" or alias[2] is None:
+            return None
+        value, _ = self.resolve(module, alias[2], depth + 1)
+        return self.attr(value, seg, touched, depth + 1)
+
+    def _member_attr(self, target: Target, seg: str, depth: int) -> Target | None:
+        """``seg`` on a class, an instance or ``super()``: the MRO's def, an instance attribute, or a member."""
+        kind = target[0]
+        found = self.lookup(target[1], seg, skip_first=kind == "super")
+        if found is not None:
+            return self.def_target(found)
+        self.misses.update((klass, seg) for klass in self.mro(target[1]))
+        if kind == "instance":
+            for klass in self.mro(target[1]):
+                expr = self.attr_exprs.get(klass, {}).get(seg)
+                if expr is not None:
+                    value, _ = self.resolve(self.defs[klass].module, expr, depth + 1)
+                    if value is not None:
+                        return value
+        return ("member", target[1], seg)
 
     def resolve(self, module: str, expr: F.Expr, depth: int = 0) -> tuple[Target | None, tuple[str, ...]]:
         """(target, module variables touched on the way) of a reference expression in ``module``."""
@@ -301,6 +292,46 @@ class Index:
         if binding is not None:
             return str(binding[1]) + rest
         return head + rest
+
+
+def _namespace(module: str, file: F.FileFacts) -> dict[str, tuple[Any, ...]]:
+    """A module's own names from its imports and variables (a variable bound once to a simple expression keeps
+    it, to be followed); definitions are added by the index."""
+    ns: dict[str, tuple[Any, ...]] = {}
+    for name, expr in file.bindings:
+        if expr[0] == "a":
+            ns.setdefault(name, ("import", expr[1]))
+    for name, _, _ in file.variables:
+        ns[name] = ("var", f"{module}.{name}", None)
+    values: dict[str, set[F.Expr]] = {}
+    for name, expr in file.bindings:
+        if expr[0] != "a":
+            values.setdefault(name, set()).add(expr)
+    for name, exprs in values.items():
+        if name in ns and ns[name][0] == "var" and len(exprs) == 1:
+            ns[name] = ("var", ns[name][1], next(iter(exprs)))
+    return ns
+
+
+def _plain_attr(target: Target, seg: str) -> Target | None:
+    """``seg`` of a member (a member again) or of something outside the project (its dotted name)."""
+    if target[0] == "member":
+        return ("member", target[1], seg)
+    if target[0] == "ext":
+        return ("ext", f"{target[1]}.{seg}")
+    return None
+
+
+def _called(target: Target) -> Target | None:
+    """``target()``: an instance of a class, the same query for a member, an external call's result."""
+    kind = target[0]
+    if kind == "member":
+        return target  # a chained query: Order.objects.filter(...).update(...)
+    if kind == "class":
+        return ("instance", target[1])
+    if kind == "ext":
+        return ("ext", target[1] + "()")
+    return None
 
 
 def _exported(index: Index, module: str, name: str) -> bool:

@@ -261,24 +261,26 @@ class Walker:
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, None)
         elif isinstance(target, cst.Attribute):
-            base = self.expr(target.value)
-            self.claim_chain(target)
-            if base is None:
-                return
-            if (base[0] == "n" and not base[2] and self.scope.cls
-                    and self.scope.locals.get(base[1]) == ("d", self.scope.cls, "()")):
-                if value is None:
-                    return
-                value_expr = self.expr(value)
-                if value_expr is not None:
-                    self.ref(F.ATTR, value_expr, (self.scope.cls, target.attr.value))
-                return
-            self.ref(F.WRITE, (base[0], base[1], f"{base[2]}.{target.attr.value}"))
+            self._bind_attribute(target, value)
         elif isinstance(target, cst.Subscript):
             base = self.expr(target.value)
             if base is not None:
                 self.claim_chain(target.value)
                 self.ref(F.WRITE, base)
+
+    def _bind_attribute(self, target: cst.Attribute, value: cst.BaseExpression | None) -> None:
+        """``x.attr = value``: an instance attribute of the method's class (``self.attr``), else a write."""
+        base = self.expr(target.value)
+        self.claim_chain(target)
+        if base is None:
+            return
+        if (base[0] == "n" and not base[2] and self.scope.cls
+                and self.scope.locals.get(base[1]) == ("d", self.scope.cls, "()")):
+            value_expr = None if value is None else self.expr(value)
+            if value_expr is not None:
+                self.ref(F.ATTR, value_expr, (self.scope.cls, target.attr.value))
+            return
+        self.ref(F.WRITE, (base[0], base[1], f"{base[2]}.{target.attr.value}"))
 
     def add_table(self, text: str) -> None:
         for name, op in tables_in(text):

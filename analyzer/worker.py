@@ -95,7 +95,8 @@ def _parser_nodes_unchecked() -> Iterator[None]:
         type.__setattr__(cst.CSTNode, "__post_init__", checked)
 
 
-def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Handler] = HANDLERS) -> FileResult:
+def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Handler] = HANDLERS, *,
+                   flows: bool = True) -> FileResult:
     """Parse and walk one module's text (``handlers``: what the walker does per node kind).
 
     A syntax error is a ``syntax`` failure; an exception in the walker is a bug of ours: an ``internal`` failure
@@ -117,7 +118,7 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
         facts = Walker(job.module, job.rel, job.is_package, handlers).run(tree)
-        return dataclasses.replace(facts, flows=collect(job.module, job.is_package, text))
+        return dataclasses.replace(facts, flows=collect(job.module, job.is_package, text)) if flows else facts
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
     except Exception as error:  # a bug of ours must cost one file, not the run
@@ -125,12 +126,12 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
                         "skipped; please report it", traceback.format_exc())
 
 
-def analyze_file(job: Job) -> FileResult:
-    """Everything one file says (picklable; runs in a worker process)."""
+def analyze_file(job: Job, *, flows: bool = True) -> FileResult:
+    """Everything one file says (picklable; runs in a worker process); ``flows``: with its value-flow facts."""
     data = read_source(job)
     if isinstance(data, FileFailure):
         return data
     text = decode(job, data)
     if isinstance(text, FileFailure):
         return text
-    return analyze_source(job, text)
+    return analyze_source(job, text, flows=flows)

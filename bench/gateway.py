@@ -15,7 +15,8 @@ runtime's database environment (``CLEAVE_DB_ENGINE``/``CLEAVE_DB_PATH``: a SQLit
   replicas), or ``gunicorn``: 2 gthread workers on ``market:create_app()`` (the sample's Procfile);
 
 directly on TCP 127.0.0.1 (``direct``), or on a unix socket behind a router on TCP, every router with the build's own
-routing table (topology.json's ``gateway_routes``, 26 routes, fallback catalog; every service's socket is the app's):
+routing table (topology.json's ``gateway_routes``, 15 routes, fallback catalog; every service's socket is the
+app's):
 
 - ``haproxy``: HAProxy with exactly the configuration the runtime writes (``runtime.gateway.write_haproxy_files``:
   ``bind fd@3`` on a socket passed as the engine passes it, method and path ACLs, keep-alive to the services);
@@ -24,7 +25,11 @@ routing table (topology.json's ``gateway_routes``, 26 routes, fallback catalog; 
 
 Per configuration and round: ``wrk -t1 -c1`` (the latency one request pays, p50/p99) and ``wrk -t2 -c16``
 (throughput, req/s), everything on this machine's 2 cores; rounds interleave the configurations; medians are
-reported, with CPU per request of the app, the router and wrk. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
+reported, with CPU per request of the app, the router and wrk, and the throughput ratio those CPU costs predict
+(``cpu_ratio``: on 2 cores of its own, saturated, req/s = 2 / CPU per request). Then the paired latency: all five
+configurations at once, ``--pairs`` rounds of one request to each in a new random order over keep-alive
+connections, so load from elsewhere on the machine falls on all alike; the added p50 is the median of the per-round
+differences against direct. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
 direct. Writes ``bench/results/gateway.json``.
 """
 
@@ -320,6 +325,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--servers", default="kit,gunicorn")
+    parser.add_argument("--pairs", type=int, default=3000, help="rounds of the paired latency measurement")
+    parser.add_argument("--no-wrk", action="store_true", help="only the paired latency measurement")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop what it started (finally blocks)
     for tool in ("wrk", "nginx", "haproxy"):
@@ -331,17 +338,34 @@ def main() -> int:
     try:
         app = prepare(work)
         load = os.getloadavg()[0]
-        samples = measure(app, args)
+        samples = measure(app, args) if not args.no_wrk else {}
+        results = summarize(samples)
+        save(args, app, load, results, {})  # kept even if the paired part fails
+        pairs = {server: paired(app, server, args.pairs) for server in args.servers.split(",")}
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    results = summarize(samples)
-    document = {"benchmark": "gateway", "app": "samples/flaskmarket (cleave migrate --no-up, service catalog)",
+    save(args, app, load, results, pairs)
+    report(args, load, results, pairs)
+    return 0
+
+
+def save(args: argparse.Namespace, app: App, load: float, results: dict[str, Any],
+         pairs: dict[str, dict[str, dict[str, float]]]) -> None:
+    """``bench/results/gateway.json``."""
+    document: dict[str, Any] = {
+                "benchmark": "gateway", "app": "samples/flaskmarket (cleave migrate --no-up, service catalog)",
                 "python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_start": load,
                 "rounds": args.rounds, "seconds": args.seconds, "path": PATH, "routes": len(app.table["routes"]),
-                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results}
+                "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results,
+                "paired_latency": pairs, "pairs": args.pairs}
     out = ROOT / "bench" / "results" / "gateway.json"
     document["load_average_at_end"] = os.getloadavg()[0]
     out.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def report(args: argparse.Namespace, load: float, results: dict[str, Any],
+           pairs: dict[str, dict[str, dict[str, float]]]) -> None:
+    """The tables on stdout."""
     for server, by_name in results.items():
         print(f"\nflaskmarket served by {server} (2 processes), load average at start {load:.1f}")
         print(f"{'':16} {'p50 ms':>8} {'p99 ms':>8} {'+p50 ms':>8} {'req/s c1':>9} {'req/s c16':>10} {'ratio':>6} "
@@ -350,10 +374,89 @@ def main() -> int:
             print(f"{name:16} {m['p50_ms']:8.3f} {m['p99_ms']:8.3f} {m['added_p50_ms']:8.3f} {m['rps_1']:9.0f} "
                   f"{m['rps_16']:10.0f} {m['throughput_ratio']:6.2f} {m['app_cpu_us']:7.0f} {m['proxy_cpu_us']:8.0f} "
                   f"{m['wrk_cpu_us']:7.0f} {m['cpu_ratio']:9.2f} {m['proxy_cpu_us_1']:11.0f}")
-    return 0
+    for server, by_name in pairs.items():
+        print(f"\npaired, one request at a time to each configuration in turn ({args.pairs} rounds), app: {server}")
+        print(f"{'':16} {'p10 ms':>8} {'p50 ms':>8} {'p90 ms':>8} {'added p50 ms':>13}")
+        for name, m in by_name.items():
+            print(f"{name:16} {m['p10_ms']:8.3f} {m['p50_ms']:8.3f} {m['p90_ms']:8.3f} {m['added_p50_ms']:13.3f}")
 
 
 NAMES = ("direct", "haproxy", "kit router x1", "kit router x2", "nginx")
+
+
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection sending ``GET PATH`` and reading the whole answer (Content-Length)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.request = f"GET {PATH} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+        self.reconnects = 0
+        self._connect()
+
+    def _connect(self) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def _recv(self) -> bytes:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionResetError("closed by the server")
+        return data
+
+    def get(self) -> int:
+        """One request; its time in nanoseconds. A connection the server closed (idle or request limits) is opened
+        again and the request sent again, timed from then: counted in ``reconnects``, not in the time."""
+        for _ in range(3):
+            start = time.perf_counter_ns()
+            try:
+                self.sock.sendall(self.request)
+                while b"\r\n\r\n" not in self.buffer:
+                    self.buffer += self._recv()
+                head, _, rest = self.buffer.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+                while len(rest) < length:
+                    rest += self._recv()
+            except (ConnectionError, TimeoutError):
+                self.sock.close()
+                self.reconnects += 1
+                self._connect()
+                continue
+            self.buffer = rest[length:]
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(f"not 200: {head[:80]!r}")
+            return time.perf_counter_ns() - start
+        raise RuntimeError(f"127.0.0.1:{self.port} keeps closing the connection")
+
+
+def paired(app: App, server: str, count: int) -> dict[str, dict[str, float]]:
+    """The latency a router adds, measured so that other load on the machine falls on every configuration alike:
+    all five run at once, and each round sends one request to each, in a new random order, one at a time over
+    keep-alive connections; per configuration the median and 10th/90th percentiles, and the median of the
+    per-round differences against direct (the added latency)."""
+    import random
+
+    order = random.Random(7)
+    with contextlib.ExitStack() as stack:
+        ports = {name: stack.enter_context(configuration(name, server, app))[0] for name in NAMES}
+        clients = {name: KeepAlive(port) for name, port in ports.items()}
+        for client in clients.values():
+            for _ in range(50):
+                client.get()  # warm: pools, imports, caches
+        times: dict[str, list[int]] = {name: [] for name in NAMES}
+        for _ in range(count):
+            names = list(NAMES)
+            order.shuffle(names)
+            for name in names:
+                times[name].append(clients[name].get())
+    result = {}
+    for name, spent in times.items():
+        ordered = sorted(spent)
+        added = sorted(a - d for a, d in zip(spent, times["direct"], strict=True))
+        result[name] = {"p50_ms": ordered[len(ordered) // 2] / 1e6, "p10_ms": ordered[len(ordered) // 10] / 1e6,
+                        "p90_ms": ordered[len(ordered) * 9 // 10] / 1e6,
+                        "added_p50_ms": added[len(added) // 2] / 1e6, "reconnects": clients[name].reconnects}
+    return result
 
 
 def measure(app: App, args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, float]]]]:

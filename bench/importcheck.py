@@ -6,7 +6,8 @@ samples/shop is copied aside, analyzed and split with defaults; then ``packager.
 in each mode, interleaved (so machine load hits both alike): ``before`` with the import step replaced by a no-op
 (the build as it was before the step existed), ``after`` as `cleave build` runs it. Both without images (the
 trees, topology, compose and k8s) and with images (warm layer cache). Also the check alone on the built trees.
-Prints medians and the ratio after/before; writes ``bench/results/importcheck.json``.
+Prints medians of wall and CPU time (this process and its children: CPU barely moves with the machine's load) and
+the ratios after/before; writes ``bench/results/importcheck.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import sys
@@ -34,10 +36,17 @@ from packager import importcheck, orchestrate  # noqa: E402
 from splitter.api import split  # noqa: E402
 
 
-def timed(action: Callable[[], Any]) -> float:
-    start = time.perf_counter()
+def cpu() -> float:
+    """CPU seconds of this process and of its waited-for children (the check's processes included)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``action``: CPU time barely moves with the machine's load, wall time does."""
+    start, start_cpu = time.perf_counter(), cpu()
     action()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu() - start_cpu
 
 
 def main() -> None:
@@ -64,7 +73,7 @@ def run(work: Path, runs: int) -> dict[str, Any]:
     settings = Settings(**{**settings.__dict__, "cache_dir": work / "cache"})
     real = importcheck.require_imports
 
-    def build(images: bool, check: bool) -> float:
+    def build(images: bool, check: bool) -> tuple[float, float]:
         orchestrate.importcheck.require_imports = real if check else (lambda *a, **k: None)  # type: ignore[assignment]
         try:
             return timed(lambda: packager.package(src, plan, work / "build", graph, images=images,
@@ -73,8 +82,8 @@ def run(work: Path, runs: int) -> dict[str, Any]:
             orchestrate.importcheck.require_imports = real  # type: ignore[assignment]
 
     build(True, True)  # warm the layer cache and the interpreter's own imports
-    times: dict[str, list[float]] = {f"{mode}_{when}": [] for mode in ("trees", "images")
-                                     for when in ("before", "after")}
+    times: dict[str, list[tuple[float, float]]] = {f"{mode}_{when}": [] for mode in ("trees", "images")
+                                                   for when in ("before", "after")}
     for _ in range(runs):
         for images, mode in ((False, "trees"), (True, "images")):
             times[f"{mode}_before"].append(build(images, False))
@@ -83,27 +92,35 @@ def run(work: Path, runs: int) -> dict[str, Any]:
     targets = importcheck.targets_of(outcome.result, plan)
     alone = [timed(lambda: importcheck.check_imports(targets, python=sys.executable, site=sys.path, src=src))
              for _ in range(runs)]
-    medians = {key: round(statistics.median(values), 3) for key, values in times.items()}
+    medians = {key: round(statistics.median(v[0] for v in values), 3) for key, values in times.items()}
+    cpu_medians = {key: round(statistics.median(v[1] for v in values), 3) for key, values in times.items()}
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()[0]},
         "sample": "samples/shop, default split", "services": len(outcome.result.services),
         "modules_imported": sum(len(t.modules) for t in targets), "runs": runs,
-        "median_s": medians, "check_alone_median_s": round(statistics.median(alone), 3),
+        "median_s": medians, "median_cpu_s": cpu_medians,
+        "check_alone_median_s": round(statistics.median(a[0] for a in alone), 3),
+        "check_alone_median_cpu_s": round(statistics.median(a[1] for a in alone), 3),
         "ratio_trees": round(medians["trees_after"] / medians["trees_before"], 2),
         "ratio_images": round(medians["images_after"] / medians["images_before"], 2),
-        "all_s": {key: [round(v, 3) for v in values] for key, values in times.items()},
+        "ratio_cpu_trees": round(cpu_medians["trees_after"] / cpu_medians["trees_before"], 2),
+        "ratio_cpu_images": round(cpu_medians["images_after"] / cpu_medians["images_before"], 2),
+        "all_s": {key: [[round(w, 3), round(c, 3)] for w, c in values] for key, values in times.items()},
     }
 
 
 def print_report(report: dict[str, Any]) -> None:
-    medians = report["median_s"]
     print(f"{report['sample']}: {report['services']} services, {report['modules_imported']} modules imported, "
           f"{report['runs']} runs each, load {report['machine']['load']:.1f}")
-    print(f"{'':24}{'before (no check)':>20}{'after (check)':>16}{'ratio':>8}")
-    for mode, label in (("trees", "cleave build --no-images"), ("images", "cleave build (images)")):
-        print(f"{label:24}{medians[f'{mode}_before']:>18.3f} s{medians[f'{mode}_after']:>14.3f} s"
-              f"{report[f'ratio_{mode}']:>8.2f}")
-    print(f"the check alone: {report['check_alone_median_s']:.3f} s")
+    print(f"{'':32}{'before (no check)':>20}{'after (check)':>16}{'ratio':>8}")
+    for key, unit in (("median_s", "wall"), ("median_cpu_s", "cpu")):
+        medians = report[key]
+        for mode, label in (("trees", "cleave build --no-images"), ("images", "cleave build (images)")):
+            ratio = medians[f"{mode}_after"] / medians[f"{mode}_before"]
+            print(f"{label + ', ' + unit:32}{medians[f'{mode}_before']:>18.3f} s{medians[f'{mode}_after']:>14.3f} s"
+                  f"{ratio:>8.2f}")
+    print(f"the check alone: {report['check_alone_median_s']:.3f} s wall, "
+          f"{report['check_alone_median_cpu_s']:.3f} s cpu")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ Needs root (the runtime's namespaces). Per app:
    cleave_kit`` with a service.json that routes everything to the app), after the same init the plan holds
    (migrations), on its own SQLite database;
 3. **after**: ``cleave migrate SRC --python PY`` (defaults: the routes split as proposed, SQLite shared by every
-   service), then every service scaled to 2 replicas;
+   service; ``--database postgresql``: PostgreSQL started by cleave's runtime, while the monolith keeps its own
+   SQLite), then every service scaled to 2 replicas;
 4. the scripted session (bench/realapps_sessions.py) against both; each answer's status, content type, location
    and body (without CSRF tokens, signed tokens, random keys and times of day) compared; and, as a control of that
    normalization, against a second fresh monolith (``control_monolith_twice_identical``).

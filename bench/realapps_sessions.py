@@ -29,7 +29,7 @@ _VOLATILE = [
     (re.compile(r'("token":\s*")[^"]+'), r"\1<signed token>"),
     (re.compile(r"(/join/)[\w.-]+"), r"\1<signed token>"),
     # ihatemoney signs feed links with SECRET_KEY + the project's password hash, whose salt is random
-    (re.compile(r"(/feed/)[\w-]+\.[\w-]+\.[\w-]+(\.xml)"), r"\1<signed token>\2"),
+    (re.compile(r"(/feed/)[\w.-]+?(\.xml)"), r"\1<signed token>\2"),
 ]
 
 

@@ -7,19 +7,19 @@ The facade (what the CLI and other callers use; everything else is internal)::
     push(build, registry, *, tag, plain_http, tls_verify, settings=None) -> list[PushResult]
     registry_reference(registry) -> str         # validated HOST[:PORT][/PREFIX]; RegistryReferenceError (exit 2)
 
-:mod:`packager.build` writes the service trees, :mod:`packager.oci` the images, :mod:`packager.deploy` compose and
-Kubernetes, :mod:`packager.topology` topology.json; :mod:`packager.orchestrate` runs them in order, aside, and swaps
-the finished build in whole.
+:mod:`packager.build` writes the service trees, :mod:`packager.importcheck` imports each in a clean interpreter,
+:mod:`packager.oci` writes the images, :mod:`packager.deploy` compose and Kubernetes, :mod:`packager.topology`
+topology.json; :mod:`packager.orchestrate` runs them in order, aside, and swaps the finished build in whole.
 """
 
 from packager.build import BuildResult, check_blockers
 from packager.deploy import DeployOptions
-from packager.errors import BlockedPlanError, PackagerError, StubError
+from packager.errors import BlockedPlanError, ImportCheckError, PackagerError, StubError
 from packager.oci.errors import PushError, RegistryReferenceError
 from packager.orchestrate import BuildOutcome, package
 from packager.publish import PushResult, push, registry_reference
 from packager.service_tree import ServiceBuild
 
-__all__ = ["BlockedPlanError", "BuildOutcome", "BuildResult", "DeployOptions", "PackagerError", "PushError",
-           "PushResult", "RegistryReferenceError", "ServiceBuild", "StubError", "check_blockers",
+__all__ = ["BlockedPlanError", "BuildOutcome", "BuildResult", "DeployOptions", "ImportCheckError", "PackagerError",
+           "PushError", "PushResult", "RegistryReferenceError", "ServiceBuild", "StubError", "check_blockers",
            "package", "push", "registry_reference"]

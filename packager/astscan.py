@@ -82,9 +82,9 @@ def attribute_chains(tree: ast.Module, roots: set[str]) -> Iterator[tuple[str, t
 
 
 def import_time_uses(tree: ast.Module) -> set[Use]:
-    """Every ``name.attr...`` the module evaluates when it is imported (``if TYPE_CHECKING`` and
-    ``if __name__ == "__main__"`` blocks left out, and function annotations: they name classes, which cross by
-    their own rule)."""
+    """Every ``name.attr...`` the module calls when it is imported: calls and decorators in module-level code, class
+    bodies and defaults, not in function bodies (``if TYPE_CHECKING`` and ``if __name__ == "__main__"`` blocks left
+    out). A function only named there (a route table, a ``default_factory``) is called later, so it may be remote."""
     found: set[Use] = set()
     for statement in tree.body:
         _runs(statement, found)
@@ -92,16 +92,16 @@ def import_time_uses(tree: ast.Module) -> set[Use]:
 
 
 def _runs(statement: ast.stmt, found: set[Use]) -> None:
-    """Collect what ``statement`` evaluates when it runs."""
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-        arguments = statement.args
-        for expression in (*statement.decorator_list, *arguments.defaults, *arguments.kw_defaults):
+    """Collect what ``statement`` calls when it runs."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        for decorator in statement.decorator_list:
+            _callee(decorator, found)
+        header = [*statement.bases, *[k.value for k in statement.keywords]] if isinstance(statement, ast.ClassDef) \
+            else [*statement.args.defaults, *statement.args.kw_defaults]
+        for expression in [*statement.decorator_list, *header]:
             if expression is not None:
-                _uses(expression, found)
-    elif isinstance(statement, ast.ClassDef):
-        for expression in (*statement.decorator_list, *statement.bases, *[k.value for k in statement.keywords]):
-            _uses(expression, found)
-        for inner in statement.body:
+                _calls(expression, found)
+        for inner in statement.body if isinstance(statement, ast.ClassDef) else ():
             _runs(inner, found)
     elif isinstance(statement, ast.If) and _skipped_guard(statement.test):
         for inner in statement.orelse:
@@ -115,27 +115,31 @@ def _walk(node: ast.AST, found: set[Use]) -> None:
         if isinstance(child, ast.stmt):
             _runs(child, found)
         elif isinstance(child, ast.expr):
-            _uses(child, found)
+            _calls(child, found)
         else:  # except handlers, with items, match cases
             _walk(child, found)
 
 
-def _uses(expression: ast.AST, found: set[Use]) -> None:
-    """Names and chains in an expression, not inside lambda bodies."""
+def _calls(expression: ast.AST, found: set[Use]) -> None:
+    """The callees of the calls in an expression, not inside lambda bodies."""
     stack = [expression]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Lambda):
             stack.extend([*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]])
             continue
-        chain: list[str] = []
-        while isinstance(node, ast.Attribute):
-            chain.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name):
-            found.add((node.id, tuple(reversed(chain))))
-        else:
-            stack.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Call):
+            _callee(node.func, found)
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _callee(node: ast.expr, found: set[Use]) -> None:
+    chain: list[str] = []
+    while isinstance(node, ast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        found.add((node.id, tuple(reversed(chain))))
 
 
 def _skipped_guard(test: ast.expr) -> bool:

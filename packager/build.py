@@ -15,10 +15,10 @@ from typing import Any
 
 from cleave.formats.atomic import staged_directory
 from cleave.formats.graph import CodeGraph
-from cleave.formats.plan import Boundary, Plan
+from cleave.formats.plan import Plan
 from packager.crossings import GraphRule, refuse_unsafe_crossings
 from packager.edge import EdgeRouting
-from packager.errors import BlockedPlanError, PackagerError, StubError
+from packager.errors import PackagerError, StubError, UnsafeCrossingError
 from packager.requirements import Distributions
 from packager.resolve import Resolver
 from packager.service_tree import (
@@ -56,20 +56,10 @@ class BuildResult:
 
 
 def check_blockers(plan: Plan) -> None:
-    """Refuse a plan whose blocker boundaries are not all ``accepted: true``, listing each one."""
+    """Refuse a plan whose blocker boundaries are not all ``accepted: true``, one line per blocker."""
     blockers = plan.blockers(unaccepted_only=True)
     if blockers:
-        lines = "\n".join(f"  - {_describe(b)}" for b in blockers)
-        raise BlockedPlanError(f"the plan has {len(blockers)} blocker(s) that would change behaviour if split:\n"
-                               f"{lines}", path=plan.origin,
-                               hint="fix the code, move the modules into one service, or mark a blocker "
-                                    "`accepted: true` to give each service its own copy")
-
-
-def _describe(boundary: Boundary) -> str:
-    where = f" at {boundary.where}" if boundary.where else ""
-    why = f": {boundary.why}" if boundary.why else ""
-    return f"{boundary.source} -> {boundary.target}{where}{why}"
+        raise UnsafeCrossingError(blockers, path=plan.origin)
 
 
 def gateway_of(plan: Plan, owners: Mapping[str, str], index: SourceIndex) -> str | None:

@@ -9,8 +9,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from cleave.formats.atomic import staged_directory as staging_for
-from cleave.formats.graph import CodeGraph
+from cleave.formats.graph import PACKAGE_PREFIX, CodeGraph
 from cleave.formats.plan import Plan
+from packager.appenv import optional_everywhere
 from packager.edge import EDGE_HEALTH_PATH, EdgeRouting, database_json, edge_routing, service_json, write_edge_tree
 from packager.edge_mixed import MixedCode, resolve_mixed, write_edge_stubs
 from packager.errors import PackagerError
@@ -45,6 +46,11 @@ def edge_distributions(code_graph: CodeGraph, modules: list[str]) -> set[str]:
     return package_edges(code_graph, modules) | {TZDATA}
 
 
+def _installed(code_graph: CodeGraph, name: str) -> bool:
+    """Whether the analyzed environment has distribution ``name`` (the graph's package node has a version)."""
+    return bool(code_graph.graph.nodes.get(PACKAGE_PREFIX + name, {}).get("version"))
+
+
 def _interior_codes(mixed: MixedCode | None) -> list[tuple[str, ServiceCode, tuple[str, ...]]]:
     return [(name, code, mixed.interfaces[name]) for name, code in mixed.interior.items()] if mixed else []
 
@@ -61,7 +67,8 @@ def build_edge_services(src: Path, plan: Plan, code_graph: CodeGraph | None, out
     index = mixed.index if mixed is not None else SourceIndex.scan(src, code_graph)
     modules = sorted(index.modules)
     distributions = Distributions(src, code_graph)
-    names = edge_distributions(code_graph, modules)
+    names = {name for name in edge_distributions(code_graph, modules)
+             if _installed(code_graph, name) or not optional_everywhere(code_graph, name)}
     builds: list[EdgeTree] = []
     interior: list[ServiceBuild] = []
     with staging_for(out / "services") as staging:

@@ -33,9 +33,9 @@ class UnsafeCrossingError(BlockedPlanError):
     def __init__(self, crossings: Sequence[Boundary], *, path: str | None = None) -> None:
         self.crossings = tuple(crossings)
         lines = "".join(f"\n{render(boundary)}" for boundary in crossings)
-        super().__init__(f"{len(crossings)} crossing(s) between services cannot work split; fix the code, keep "
-                         "both sides in one service, or mark the boundary `accepted: true` in the plan:" + lines,
-                         path=path)
+        super().__init__(f"{len(crossings)} blocker(s): crossings between services that cannot work split (fix the "
+                         "code, keep both sides in one service, or mark the boundary `accepted: true` in the plan "
+                         "to give each service its own copy):" + lines, path=path)
 
 
 class StubError(PackagerError):

@@ -46,9 +46,9 @@ TIMEOUT: Final = 120.0
 
 CHILD: Final = Path(__file__).resolve().parent / "importchild.py"
 """The program run in the app's interpreter (standard library only)."""
-PRELOAD: Final = ("abc", "collections", "contextlib", "dataclasses", "datetime", "decimal", "enum", "functools",
-                  "http.client", "inspect", "json", "logging", "re", "socket", "sqlite3", "threading", "typing",
-                  "urllib.parse", "uuid")
+PRELOAD: Final = ("__future__", "abc", "collections", "contextlib", "dataclasses", "datetime", "decimal", "enum",
+                  "functools", "http.client", "inspect", "json", "logging", "re", "socket", "sqlite3", "threading",
+                  "typing", "unicodedata", "urllib.parse", "uuid", "zoneinfo")
 """Standard-library modules loaded once before the per-service processes fork (each would load them anyway; the
 image's runtime is the same interpreter). One a tree shadows with a top-level name of its own is not preloaded."""
 

@@ -9,9 +9,11 @@ the monolith's process:
   runs is the one that binds (``basestring = basestring`` under a Python-2 guard stays under it);
 - what a copy uses is resolved like any other use, imports inside its functions and blocks included;
 - what runs when a module is imported (module-level code, class bodies, decorators, defaults) runs in this
-  service: a function it calls is copied (with what it calls, transitively), never served over RPC, since the
-  owner cannot be called while this service is still importing; a class or state it needs keeps its own rule
-  (a value type is copied; anything else is an error naming both places);
+  service, in its own modules and in copies alike: a function called there (``total = money_column("total")``
+  in a class body, a decorator) is copied with what it calls, transitively, never served over RPC: code that
+  runs while a service imports cannot wait on another one, nor return it objects that cannot cross. A function
+  only named there (a route table) is called later and may stay remote; a class or state it needs keeps its own
+  rule (a value type is copied; anything else is an error naming both places);
 - a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``) is kept when
   it names something the stub copies and every name it uses can be held here (a copy or an import, not an RPC
   function nor another service's state): it acts on this service's copy as it acted on the original. One that
@@ -33,11 +35,8 @@ from packager.effects import EffectKeeping
 from packager.modulescan import Mode
 from packager.servicecode import Piece, ServiceCode, StubItem, StubModule, Symbols
 from packager.sources import SourceIndex
-from packager.symbols import Definition, ImportBinding, Ref, import_bindings, is_generator, nested_imports
+from packager.symbols import Definition, ImportBinding, Ref, import_bindings, is_generator
 from packager.values import ValueKind, base_names, builtin_base_kind, decorator_kind, immutable_value
-
-_BLOCKS = (cst.If, cst.Try, cst.With)
-
 
 CLASS_PROBLEM = ("is a class that is not a dataclass, enum or exception: its instances carry methods and state that "
                  "cannot cross services")
@@ -146,16 +145,15 @@ class Resolver(EffectKeeping):
         self._provide(stub, definition, where)
 
     def _needed_at_import(self, stub: StubModule, definition: Definition) -> None:
-        """A function (or an import of one) used at import time is copied: an RPC item already made is dropped."""
+        """A function (or an import of one) called at import time is copied: what was provided before (an RPC, a
+        copy whose calls were resolved for run time) is dropped and provided again."""
         qualname = f"{stub.module}.{definition.name}"
         if definition.kind not in {"function", "import"} or qualname in self._import_time:
             return
         self._import_time.add(qualname)
-        item = stub.items.get(definition.name)
-        if item is not None and item.kind == "rpc":
-            del stub.items[definition.name]
+        if stub.items.pop(definition.name, None) is not None:  # provided again: a copy whose calls run at import
             self.code.rpc.pop(qualname, None)
-        stub.imports.pop(definition.name, None)  # provided again, so what it imports is needed at import too
+        stub.imports.pop(definition.name, None)
 
     def _provide(self, stub: StubModule, definition: Definition, where: str) -> None:
         module, name = stub.module, definition.name
@@ -194,17 +192,16 @@ class Resolver(EffectKeeping):
                                   if ref.name in definitions and definitions[ref.name].kind == "function")
         for _, node in pieces:
             if isinstance(node, cst.CSTNode):
-                whole = qualname in self._import_time or isinstance(node, _BLOCKS)
-                self._require_statement(module, node, here, whole=whole)
+                self._require_statement(module, node, here, whole=qualname in self._import_time)
 
     def _require_statement(self, module: str, node: cst.CSTNode, where: str, *, whole: bool) -> None:
-        """What a copied statement uses: at import time (all of it when ``whole``: a block, or a function called
-        while importing) as ``import``, the rest as ``strict``; the imports inside it too."""
-        self._resolve_refs(module, self.symbols.references(node, at_import=not whole), where, "import")
+        """What a copied statement uses: what it calls at import time (its body too when ``whole``: a function
+        called while importing) as ``import``, the rest as ``strict``; the imports inside it too."""
+        self._resolve_refs(module, self.symbols.calls_at_import(node, whole), where, "import")
         self._resolve_refs(module, self.symbols.references(node), where, "strict")
         package = self.index.package_of(module)
         local_modules: dict[str, str] = {}
-        for statement in nested_imports(node):
+        for statement in self.symbols.nested_imports(node):
             for binding in import_bindings(statement, module, package, 0, type_checking=False):
                 bound = self.require_binding(binding, where, "strict")
                 if bound is not None:

@@ -11,7 +11,8 @@ import libcst as cst
 
 from packager import astscan
 from packager.sources import SourceIndex
-from packager.symbols import Definition, ImportBinding, ModuleSymbols, Ref, module_symbols, references
+from packager.symbols import Definition, ImportBinding, ModuleSymbols, Ref, module_symbols
+from packager.uses import calls_at_import, nested_imports, references
 
 Piece = tuple[int, "cst.CSTNode | str"]
 """One statement of a copy at its line in the original: a node, or the text of an import made absolute."""
@@ -92,8 +93,10 @@ class Symbols:
         self._imports: dict[str, list[ImportBinding]] = {}
         self._effect_imports: dict[str, list[ImportBinding]] = {}
         self._at_import: dict[str, set[astscan.Use]] = {}
-        self._refs: dict[tuple[int, bool, bool], tuple[cst.CSTNode, list[Ref]]] = {}
+        self._refs: dict[tuple[int, bool], tuple[cst.CSTNode, list[Ref]]] = {}
         self._chains: dict[tuple[str, frozenset[str]], list[astscan.Use]] = {}
+        self._calls: dict[tuple[int, bool], tuple[cst.CSTNode, list[Ref]]] = {}
+        self._nested: dict[int, tuple[cst.CSTNode, list[cst.Import | cst.ImportFrom]]] = {}
 
     def __call__(self, module: str) -> ModuleSymbols:
         if module not in self._cache:
@@ -121,11 +124,11 @@ class Symbols:
             self._at_import[module] = astscan.import_time_uses(self.index.syntax(module))
         return self._at_import[module]
 
-    def references(self, node: cst.CSTNode, lenient: bool = False, *, at_import: bool = False) -> list[Ref]:
-        """:func:`packager.symbols.references`, cached per node (every caller of a value type needs them)."""
-        key = (id(node), lenient, at_import)
+    def references(self, node: cst.CSTNode, lenient: bool = False) -> list[Ref]:
+        """:func:`packager.uses.references`, cached per node (every caller of a value type needs them)."""
+        key = (id(node), lenient)
         if key not in self._refs:
-            self._refs[key] = (node, references(node, lenient, at_import=at_import))
+            self._refs[key] = (node, references(node, lenient))
         return self._refs[key][1]
 
     def live_bindings(self, module: str, name: str) -> list[Definition]:
@@ -138,6 +141,19 @@ class Symbols:
                     ref.name != name for ref in self.references(binding.node))):
                 return bindings[start:]
         return bindings
+
+    def calls_at_import(self, node: cst.CSTNode, whole: bool) -> list[Ref]:
+        """:func:`packager.uses.calls_at_import`, cached per node."""
+        key = (id(node), whole)
+        if key not in self._calls:
+            self._calls[key] = (node, calls_at_import(node, whole))
+        return self._calls[key][1]
+
+    def nested_imports(self, node: cst.CSTNode) -> list[cst.Import | cst.ImportFrom]:
+        """:func:`packager.uses.nested_imports`, cached per node."""
+        if id(node) not in self._nested:
+            self._nested[id(node)] = (node, list(nested_imports(node)))
+        return self._nested[id(node)][1]
 
     def chains(self, module: str, roots: frozenset[str]) -> list[astscan.Use]:
         """Distinct attribute chains in ``module`` rooted at ``roots`` (cached: every service scans shared code)."""

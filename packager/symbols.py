@@ -1,4 +1,4 @@
-"""What a module defines at top level, what it imports, and which names a piece of code refers to (libcst)."""
+"""What a module defines at top level: its bindings in source order, its effects, its imports (libcst)."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def _is_type_checking(test: cst.BaseExpression) -> bool:
+def is_type_checking(test: cst.BaseExpression) -> bool:
+    """Whether an `if` test is `TYPE_CHECKING` (its body runs only for the type checker)."""
     return dotted(test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
 
 
@@ -179,7 +180,7 @@ class _Collector:
         """Visit the bodies of a compound statement; whether anything in them binds a name."""
         bodies: list[tuple[cst.BaseSuite, bool]] = []
         if isinstance(statement, cst.If):
-            checking = type_checking or _is_type_checking(statement.test)
+            checking = type_checking or is_type_checking(statement.test)
             bodies.append((statement.body, checking))
             orelse = statement.orelse
             while orelse is not None:
@@ -253,80 +254,6 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__" and len(test.comparisons) == 1 \
         and isinstance(test.comparisons[0].comparator, cst.SimpleString) \
         and test.comparisons[0].comparator.evaluated_value == "__main__"
-
-
-def references(node: cst.CSTNode, lenient: bool = False, *, at_import: bool = False) -> list[Ref]:
-    """Names ``node`` refers to (with the attribute chain after each), in order; annotations are lenient.
-
-    ``at_import``: only those used when the statement itself runs (at import, for a top-level one): decorators,
-    defaults, class bodies; not the bodies of functions and lambdas, which run when called.
-    """
-    out: list[Ref] = []
-    _collect(node, lenient, out, at_import)
-    return out
-
-
-def _collect(node: cst.CSTNode, lenient: bool, out: list[Ref], at_import: bool) -> None:
-    if isinstance(node, cst.Name):
-        out.append(Ref(node.value, (), lenient))
-    elif isinstance(node, cst.Attribute):
-        _collect_chain(node, lenient, out, at_import)
-    elif isinstance(node, cst.Annotation):
-        _collect(node.annotation, True, out, at_import)
-    elif isinstance(node, cst.Param):
-        for part in (node.annotation, node.default):
-            if part is not None:
-                _collect(part, lenient, out, at_import)
-    elif isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
-        _collect_definition(node, lenient, out, at_import)
-    elif isinstance(node, cst.Arg):
-        _collect(node.value, lenient, out, at_import)
-    elif isinstance(node, cst.AssignTarget | cst.AnnAssign | cst.AsName | cst.CompFor | cst.For):
-        _collect_binding(node, lenient, out, at_import)
-    elif not isinstance(node, cst.Import | cst.ImportFrom):
-        for child in node.children:
-            _collect(child, lenient, out, at_import)
-
-
-def _collect_definition(node: cst.FunctionDef | cst.ClassDef | cst.Lambda, lenient: bool, out: list[Ref],
-                        at_import: bool) -> None:
-    """Not the defined name; not the body of a function or lambda when only what runs at import is wanted."""
-    name = getattr(node, "name", None)
-    body = node.body if at_import and not isinstance(node, cst.ClassDef) else None
-    for child in node.children:
-        if child is not name and child is not body:
-            _collect(child, lenient, out, at_import)
-
-
-def _collect_binding(node: cst.AssignTarget | cst.AnnAssign | cst.AsName | cst.CompFor | cst.For, lenient: bool,
-                     out: list[Ref], at_import: bool) -> None:
-    """A plain name being bound (``x = ...`` in a class or function body, a loop or ``as`` target) is not a use of
-    the module's ``x``; an attribute or item target is (``Order.kind = ...`` uses ``Order``)."""
-    target = node.name if isinstance(node, cst.AsName) else node.target
-    for child in node.children:
-        if not (child is target and isinstance(target, cst.Name)):
-            _collect(child, lenient, out, at_import)
-
-
-def _collect_chain(node: cst.Attribute, lenient: bool, out: list[Ref], at_import: bool) -> None:
-    chain: list[str] = []
-    current: cst.BaseExpression = node
-    while isinstance(current, cst.Attribute):
-        chain.append(current.attr.value)
-        current = current.value
-    if isinstance(current, cst.Name):
-        out.append(Ref(current.value, tuple(reversed(chain)), lenient))
-    else:
-        _collect(current, lenient, out, at_import)
-
-
-def nested_imports(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
-    """Every import statement inside ``node`` (in function bodies and blocks too)."""
-    if isinstance(node, cst.Import | cst.ImportFrom):
-        yield node
-        return
-    for child in node.children:
-        yield from nested_imports(child)
 
 
 def docstring_statement(body: cst.BaseSuite) -> cst.SimpleStatementLine | None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Final
 
 from cleave.formats.plan import Plan
-from cleave.formats.topology import Limits, ServiceSpec, Topology
+from cleave.formats.topology import Limits, ServiceSpec, Topology, Volume
 from packager.build import BuildResult
 from packager.service_tree import KIT_COMMAND
+
+DATA_VOLUME: Final = "data"
+"""The volume every service of an interior split mounts at its ``DATA_DIR``: the monolith had one data folder
+(one SQLite file its central ``db()`` helper opens, tables one module creates for all), and each service's copy
+of that helper must open the same files, as every replica of the monolith would."""
 
 
 def build_topology(result: BuildResult, plan: Plan, project: str,
@@ -25,6 +32,8 @@ def build_topology(result: BuildResult, plan: Plan, project: str,
             resources=Limits(cpu=resources.cpu, memory_bytes=resources.memory_bytes, pids=resources.pids,
                              disk=resources.disk_bytes),
             calls=service.calls, health_path=service.health_path))
+    if result.routing is None:  # the interior: one DATA_DIR for every service, as the monolith had
+        specs = [dataclasses.replace(spec, volumes=(Volume(DATA_VOLUME, spec.data_dir),)) for spec in specs]
     topology = Topology(project=project, services=tuple(specs), gateway=result.gateway)
     if result.routing is not None:
         from packager.edge_topology import with_edge

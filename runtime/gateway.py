@@ -6,11 +6,14 @@ calls every service the table routes to (so it starts after them, once they answ
 engine's TCP socket (``topology.gateway``), and its health path ``/_cleave/healthz`` goes *through* the router to
 the fallback service: the gateway is healthy, and ``up`` prints its URL, only when a request can be routed.
 
-What runs in its replicas, chosen by measurement (bench/gateway.py, docs/runtime.md "The gateway"):
+What runs in its replicas, chosen by measurement (bench/gateway.py, docs/edge.md "The gateway"):
 
 - ``haproxy`` (default when the host has it, ``setup.sh`` installs it): HAProxy from the host, a plain process
   managed by the engine (logs, cgroups, restarts, ``ps``, ``scale``) on the engine's socket (``bind fd@3``), with a
-  configuration generated here from the routing table (:func:`haproxy_config`) and the services' unix sockets;
+  configuration generated here from the routing table (:func:`haproxy_config`) and the services' unix sockets.
+  It is stopped with SIGUSR1, its soft stop (:func:`stop_signal`): it stops accepting and exits once the requests
+  in flight are answered (``hard-stop-after`` bounds it like the engine's grace period), so ``down``, ``scale``
+  and a rolling ``restart`` of the gateway cut no request; SIGTERM would;
 - ``kit``: ``python3 -m cleave_kit.gateway`` (the kit's stdlib router) in the fallback service's image, isolated
   like any replica, the routed services' sockets mounted. Used when HAProxy is missing, or with
   ``CLEAVE_RUNTIME_GATEWAY=kit``.

@@ -98,7 +98,8 @@ def split_edge(code_graph: CodeGraph, *, services: int | None = None, entry: str
                             hint="check `cleave analyze` found the framework, or split with --seam interior")
     origin = previous.origin if previous else "<plan>"
     entry_ref = _entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
-    pinned = [s for s in previous.services if s.pinned] if previous else []
+    # pinned services, and interior ones (a mixed plan: the edge split never proposes them), stay as written
+    pinned = [s for s in previous.services if s.pinned or not s.is_edge] if previous else []
     claims = [(s.name, s.routes, s.line) for s in previous.services if s.is_edge] if previous else []
     owner = route_groups.assign(code_graph, claims, origin) if claims else {}
     pinned_names = {s.name for s in pinned}

@@ -2,8 +2,9 @@
 a database of its own (issue 14.8).
 
 A table's owner is the service whose ORM model declares it (``uses_table`` with ``declare``), else the one that
-writes it most, else the one that reads it most. Every read or write from another service is listed with
-``file:line``, and so is every foreign key (``references``) between tables of different owners.
+writes it most, else the one that reads it most (cleave/crossing/tables.py: the ranking the crossing rule judges
+uses by). Every read or write from another service is listed with ``file:line``, and so is every foreign key
+(``references``) between tables of different owners.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cleave.crossing import tables as tables_rule
 from cleave.formats.graph import TABLE_PREFIX, CodeGraph
 
 
@@ -32,7 +34,6 @@ def table_ownership(code_graph: CodeGraph, service_of: Mapping[str, str]) -> dic
     "cross_service_writes": n}`` for a module -> service assignment (shared modules map to "")."""
     graph = code_graph.graph
     find = _service_finder(service_of)
-    declares: dict[str, Counter[str]] = defaultdict(Counter)
     uses: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(lambda: {"read": {}, "write": {}})
     for source, table_node, data in code_graph.edges_of_kind("uses_table"):
         service = find(source)
@@ -40,16 +41,11 @@ def table_ownership(code_graph: CodeGraph, service_of: Mapping[str, str]) -> dic
             continue
         table = table_node.removeprefix(TABLE_PREFIX)
         where = [f"{graph.nodes[source].get('file', '?')}:{line}" for line in data.get("lines", [])]
-        if "declare" in data.get("ops", ()) or "create" in data.get("ops", ()):
-            declares[table][service] += 1
         for access in data.get("access", ()):
             uses[table][access].setdefault(service, []).extend(where)
-    owners: dict[str, str] = {}
-    for table in sorted(set(declares) | set(uses)):
-        ranked = declares.get(table) or Counter({s: len(w) for s, w in uses[table]["write"].items()}) or Counter(
-            {s: len(w) for s, w in uses[table]["read"].items()})
-        if ranked:
-            owners[table] = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    # the owners the crossing rule judges uses by (cleave/crossing/tables.py): one ranking for split and build
+    owners = {table.removeprefix(TABLE_PREFIX): owner
+              for table, owner in tables_rule.owners(tables_rule.table_uses(code_graph, find)).items()}
     tables: dict[str, Any] = {}
     cross_writes = 0
     for table, owner in owners.items():

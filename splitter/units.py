@@ -25,9 +25,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
+from cleave import crossing
 from cleave.formats.graph import TABLE_PREFIX, CodeGraph
 
 IO_PACKAGES = frozenset({
@@ -68,35 +70,112 @@ class ModuleGraph:
 
 
 def module_owners(code_graph: CodeGraph) -> dict[str, str]:
-    """Map every module, class, function and variable node to the module that defines it."""
-    graph = code_graph.graph
-    modules = set(code_graph.nodes_of_kind("module"))
-    owner: dict[str, str] = {m: m for m in modules}
-    parent: dict[str, str] = {}
-    for u, v, _ in code_graph.edges_of_kind("contains"):
-        parent[v] = u
-    for node, data in graph.nodes(data=True):
-        if node in owner or data.get("kind") in ("table", "package"):
-            continue
-        seen: set[str] = set()
-        current = node
-        while current in parent and current not in modules and current not in seen:
-            seen.add(current)
-            current = parent[current]
-        if current in modules:
-            owner[node] = current
-            continue
-        prefix = node  # fall back to the longest module prefix of the dotted id
-        while "." in prefix:
-            prefix = prefix.rsplit(".", 1)[0]
-            if prefix in modules:
-                owner[node] = prefix
-                break
-    return owner
+    """Map every module, class, function and variable node to the module that defines it (the crossing rule's
+    own map, :func:`cleave.crossing.module_owners`, so split and build agree on who owns what)."""
+    return crossing.module_owners(code_graph)
 
 
 def _call_weight(weights: Weights, count: float) -> float:
     return weights.call * math.log2(1.0 + count)
+
+
+@dataclass
+class _Edges:
+    """What one pass over the code graph's edges collects: pair weights, calls, tables, purity facts."""
+
+    weights: Weights
+    pair: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
+    calls: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
+    per_kind: dict[tuple[str, str, float], float] = field(default_factory=lambda: defaultdict(float))
+    fan_in: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    writers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    impure: set[str] = field(default_factory=set)
+    deps: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, a: str, b: str, w: float) -> None:
+        if a == b:
+            return
+        if self.weights.saturate:  # n edges of one kind cost w * log2(1 + n), not w * n
+            self.per_kind[((a, b) if a < b else (b, a)) + (w,)] += 1.0
+        else:
+            self.pair[(a, b) if a < b else (b, a)] += w
+
+    def side_fact(self, mu: str, v: str, key: str) -> bool:
+        """A table or package use (no module on the other side); True when the edge was one."""
+        if key == "uses_table":
+            self.tables[v].add(mu)
+            self.impure.add(mu)
+            return True
+        if key == "uses_package":
+            if str(v).removeprefix("package:") in IO_PACKAGES:
+                self.impure.add(mu)
+            return True
+        return False
+
+    def dependency(self, ends: tuple[str, str], v: str, key: str, data: Mapping[str, Any]) -> None:
+        """A dependency edge from module ``mu`` to module ``mv`` (``v``: the code node it reaches)."""
+        mu, mv = ends
+        weights = self.weights
+        if key == "writes":
+            self.writers[v].add(mu)
+            self.impure.update((mu, mv))
+            self.add(mu, mv, weights.global_write)
+        elif key == "inherits":
+            self.add(mu, mv, weights.inherits)
+        elif key == "reads":
+            self.add(mu, mv, weights.read)
+        elif key == "calls":
+            if mu != mv:
+                self.calls[(mu, mv) if mu < mv else (mv, mu)] += float(data.get("weight", 1) or 1)
+            if "file" in (data.get("passes") or ()):
+                self.impure.add(mu)
+        elif key == "imports":
+            factor = 0.25 if data.get("type_checking") else 0.5 if data.get("lazy") else 1.0
+            self.add(mu, mv, weights.imports * factor)
+        if mu != mv:
+            self.fan_in[mv].add(mu)
+            self.deps[mu].add(mv)
+
+    def pair_weights(self) -> dict[tuple[str, str], float]:
+        pair = defaultdict(float, self.pair)
+        for (a, b, w), n in self.per_kind.items():
+            pair[(a, b)] += w * math.log2(1.0 + n)
+        for (a, b), count in self.calls.items():
+            pair[(a, b)] += _call_weight(self.weights, count)
+        return pair
+
+
+def _collect(code_graph: CodeGraph, owner: Mapping[str, str], weights: Weights) -> _Edges:
+    edges = _Edges(weights)
+    for u, v, key, data in code_graph.graph.edges(keys=True, data=True):
+        mu = owner.get(u)
+        if mu is None or edges.side_fact(mu, v, key):
+            continue
+        mv = owner.get(v)
+        if mv is not None and key != "contains":
+            edges.dependency((mu, mv), v, key, data)
+    return edges
+
+
+def _weighted_graph(modules: tuple[str, ...], edges: _Edges, weights: Weights) -> nx.Graph:
+    graph = nx.Graph()
+    graph.add_nodes_from(modules)
+    for (a, b), w in sorted(edges.pair_weights().items()):
+        if w > 0:
+            graph.add_edge(a, b, weight=w)
+    for table, users in sorted(edges.tables.items()):
+        for user in sorted(users):
+            if weights.table > 0:
+                graph.add_edge(table, user, weight=weights.table)
+    if weights.package_prior > 0:
+        module_set = set(modules)
+        for module in modules:
+            parent = module.rsplit(".", 1)[0]  # never to a top-level package (a hub); class units float free
+            if "." in parent and parent in module_set and ":" not in module:
+                w = graph.get_edge_data(module, parent, {"weight": 0.0})["weight"]
+                graph.add_edge(module, parent, weight=w + weights.package_prior)
+    return graph
 
 
 def build(code_graph: CodeGraph, weights: Weights | None = None, *, unit_of: Mapping[str, str] | None = None,
@@ -112,86 +191,12 @@ def build(code_graph: CodeGraph, weights: Weights | None = None, *, unit_of: Map
     if unit_of and module_of:
         owner = {node: unit_of.get(node, module) for node, module in owner.items()}
         modules += tuple(sorted(u for u in module_of if u not in set(modules)))
-    pair: dict[tuple[str, str], float] = defaultdict(float)
-    calls: dict[tuple[str, str], float] = defaultdict(float)
-    fan_in: dict[str, set[str]] = defaultdict(set)
-    writers: dict[str, set[str]] = defaultdict(set)
-    impure: set[str] = set()
-    deps: dict[str, set[str]] = defaultdict(set)
-    tables: dict[str, set[str]] = defaultdict(set)
-
-    per_kind: dict[tuple[str, str, float], float] = defaultdict(float)
-
-    def add(a: str, b: str, w: float) -> None:
-        if a != b:
-            if weights.saturate:  # n edges of one kind cost w * log2(1 + n), not w * n
-                per_kind[((a, b) if a < b else (b, a)) + (w,)] += 1.0
-            else:
-                pair[(a, b) if a < b else (b, a)] += w
-
-    for u, v, key, data in code_graph.graph.edges(keys=True, data=True):
-        mu = owner.get(u)
-        if mu is None:
-            continue
-        count = float(data.get("weight", 1) or 1)
-        if key == "uses_table":
-            tables[v].add(mu)
-            impure.add(mu)
-            continue
-        if key == "uses_package":
-            name = str(v).removeprefix("package:")
-            if name in IO_PACKAGES:
-                impure.add(mu)
-            continue
-        mv = owner.get(v)
-        if mv is None or key == "contains":
-            continue
-        if key == "writes":
-            writers[v].add(mu)
-            impure.add(mu)
-            impure.add(mv)
-            add(mu, mv, weights.global_write)
-        elif key == "inherits":
-            add(mu, mv, weights.inherits)
-        elif key == "reads":
-            add(mu, mv, weights.read)
-        elif key == "calls":
-            if mu != mv:
-                calls[(mu, mv) if mu < mv else (mv, mu)] += count
-            if "file" in (data.get("passes") or ()):
-                impure.add(mu)
-        elif key == "imports":
-            factor = 0.25 if data.get("type_checking") else 0.5 if data.get("lazy") else 1.0
-            add(mu, mv, weights.imports * factor)
-        if mu != mv:
-            fan_in[mv].add(mu)
-            deps[mu].add(mv)
-    for (a, b, w), n in per_kind.items():
-        pair[(a, b)] += w * math.log2(1.0 + n)
-    for (a, b), count in calls.items():
-        pair[(a, b)] += _call_weight(weights, count)
-
-    graph = nx.Graph()
-    graph.add_nodes_from(modules)
-    for (a, b), w in sorted(pair.items()):
-        if w > 0:
-            graph.add_edge(a, b, weight=w)
-    for table, users in sorted(tables.items()):
-        for user in sorted(users):
-            if weights.table > 0:
-                graph.add_edge(table, user, weight=weights.table)
-    if weights.package_prior > 0:
-        module_set = set(modules)
-        for module in modules:
-            parent = module.rsplit(".", 1)[0]  # never to a top-level package (a hub); class units float free
-            if "." in parent and parent in module_set and ":" not in module:
-                w = graph.get_edge_data(module, parent, {"weight": 0.0})["weight"]
-                graph.add_edge(module, parent, weight=w + weights.package_prior)
-
-    stateful = {m for var, ws in writers.items() if (m := owner.get(var))}
-    pure = _pure_closure(set(modules) - impure - stateful - set(module_of or ()), deps)
+    edges = _collect(code_graph, owner, weights)
+    graph = _weighted_graph(modules, edges, weights)
+    stateful = {m for var, ws in edges.writers.items() if (m := owner.get(var))}
+    pure = _pure_closure(set(modules) - edges.impure - stateful - set(module_of or ()), edges.deps)
     return ModuleGraph(modules=modules, graph=graph, owner=owner, pure=frozenset(pure),
-                       fan_in={m: frozenset(s) for m, s in fan_in.items()}, stateful=frozenset(stateful))
+                       fan_in={m: frozenset(s) for m, s in edges.fan_in.items()}, stateful=frozenset(stateful))
 
 
 def _pure_closure(candidates: set[str], deps: Mapping[str, set[str]]) -> set[str]:

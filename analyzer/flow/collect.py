@@ -70,7 +70,7 @@ class Collector(ExprCompiler):
             return
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
-                self.ex(child)
+                self.discard(child)  # an `if`/`while` test, an expression statement, an assert
             elif isinstance(child, (ast.stmt, ast.match_case, ast.excepthandler)):
                 self.stmt(child)
 

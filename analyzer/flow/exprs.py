@@ -37,6 +37,14 @@ def callee_name(func: ast.expr) -> str:
     return ""
 
 
+def _has_elements(node: ast.expr) -> bool:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return bool(node.elts)
+    if isinstance(node, ast.Dict):
+        return bool(node.keys)
+    return True  # a comprehension
+
+
 class ExprCompiler:
     """Compiles expressions of one module into :data:`Fact` tuples (see :mod:`analyzer.flow`)."""
 
@@ -106,10 +114,19 @@ class ExprCompiler:
         handler = self._expr.get(type(node))
         if handler is not None:
             return handler(node)
-        for child in ast.iter_child_nodes(node):
+        for child in ast.iter_child_nodes(node):  # arithmetic, comparisons, f-strings: their values go nowhere
             if isinstance(child, ast.expr):
-                self.ex(child)
+                self.discard(child)
         return None
+
+    def discard(self, node: ast.expr) -> None:
+        """Compile an expression whose value is not used: its calls matter, reading ``a.b[c]`` does not."""
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            if isinstance(node, ast.Subscript):
+                self.discard(node.slice)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            self.ex(node)
 
     def _name(self, node: ast.Name) -> Slot:
         return self.load(node.id)
@@ -181,18 +198,28 @@ class ExprCompiler:
     def _sequence(self, node: ast.List | ast.Tuple | ast.Set) -> Slot:
         if not isinstance(getattr(node, "ctx", None) or ast.Load(), ast.Load):
             return None
-        slot = self.const(("L", f"{self.module}:{node.lineno}:{node.col_offset}"))
+        stores: list[tuple[str | int | None, str]] = []
         indexed = not isinstance(node, ast.Set)
         for position, element in enumerate(node.elts):
             if isinstance(element, ast.Starred):
                 value = self.ex(element.value)
                 if value is not None:
-                    self.facts.append(("E", slot, None, self.element(value, None)))
+                    stores.append((None, self.element(value, None)))
                 indexed = False
                 continue
             value = self.ex(element)
             if value is not None:
-                self.facts.append(("E", slot, position if indexed else None, value))
+                stores.append((position if indexed else None, value))
+        return self.container(node, stores)
+
+    def container(self, node: ast.expr, stores: list[tuple[str | int | None, str]]) -> Slot:
+        """A container made here holding ``stores`` (key, slot); None when it holds nothing followed (a literal
+        of strings and numbers: most are, and they would only be carried around). An empty one is kept: it is
+        filled later (``handlers = []`` then ``handlers.append(f)``)."""
+        if not stores and _has_elements(node):
+            return None
+        slot = self.const(("L", f"{self.module}:{node.lineno}:{node.col_offset}"))
+        self.facts.extend(("E", slot, key, value) for key, value in stores)
         return slot
 
     def element(self, base: str, key: str | int | None) -> str:
@@ -201,15 +228,15 @@ class ExprCompiler:
         return slot
 
     def _dict(self, node: ast.Dict) -> Slot:
-        slot = self.const(("L", f"{self.module}:{node.lineno}:{node.col_offset}"))
+        stores: list[tuple[str | int | None, str]] = []
         for key, value in zip(node.keys, node.values, strict=True):
             self.ex(key)
             found = self.ex(value)
             if key is None and found is not None:  # {**other}
-                self.facts.append(("E", slot, None, self.element(found, None)))
+                stores.append((None, self.element(found, None)))
             elif found is not None:
-                self.facts.append(("E", slot, literal_key(key), found))
-        return slot
+                stores.append((literal_key(key), found))
+        return self.container(node, stores)
 
     def _subscript(self, node: ast.Subscript) -> Slot:
         base = self.ex(node.value)
@@ -235,10 +262,7 @@ class ExprCompiler:
         if isinstance(node, ast.DictComp):
             self.ex(node.key)
         self.frame = outer
-        slot = self.const(("L", f"{self.module}:{node.lineno}:{node.col_offset}"))
-        if value is not None:
-            self.facts.append(("E", slot, None, value))
-        return slot
+        return self.container(node, [] if value is None else [(None, value)])
 
     def _if_exp(self, node: ast.IfExp) -> Slot:
         self.ex(node.test)

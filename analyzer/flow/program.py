@@ -39,6 +39,7 @@ class Program(Semantics):
     def __init__(self, index: Index) -> None:
         super().__init__(index)
         self.returns: list[tuple[str, str, int]] = []  # (fid, slot, line)
+        self._partials: set[tuple[int, str]] = set()
         self._load: dict[str, Callable[[str, tuple[Any, ...]], None]] = {
             "k": lambda m, f: self.add(f[1], [f[2]]), "m": lambda m, f: self.link(f[2], f[1]),
             "a": self._fact_attr, "A": self._fact_store_attr, "e": self._fact_elem, "E": self._fact_store_elem,
@@ -131,8 +132,9 @@ class Program(Semantics):
             self._external(site, value[1])
         elif kind == "x":
             self._container_method(site, value[1], value[2])
-        elif kind == "p":
-            self.on(value[1], lambda u: self.call(site, u))
+        elif kind == "p" and (id(site), value[1]) not in self._partials:
+            self._partials.add((id(site), value[1]))
+            self.on(value[1], partial(self.call, site))
 
     def _hit(self, site: Site, target: str) -> None:
         if not site.flags & QUIET:

@@ -24,6 +24,8 @@ from analyzer.flow.solver import Solver, Value
 from analyzer.resolve import Index, Target
 
 BUILTINS: Final = frozenset(dir(builtins))
+UNKNOWN: Final = ("e", "?")
+"""Something outside the project that the analysis does not name (an attribute of a call's result)."""
 Where = tuple[str, str, int, str]
 """(module, source scope, line, attribute name) of an attribute read: a property getter runs there."""
 CALLABLE_KINDS: Final = frozenset({"f", "bm", "l", "c", "x", "p"})
@@ -65,6 +67,7 @@ class Semantics(Solver):
         self._entered: set[tuple[str, Any, int]] = set()
         self.sites: list[Site] = []
         self._property_sites: dict[Where, Site] = {}
+        self._through: set[str] = set()
 
     # -- module globals, seeded from name resolution -------------------------------------------------------------
     def global_slot(self, module: str, name: str) -> str:
@@ -122,15 +125,29 @@ class Semantics(Solver):
             self.link(self.global_slot(value[1], name), dst)
         elif kind in ("c", "i"):
             for slot in self.lookup(value[1], name):
-                self.on(slot, partial(self.bound, value, dst, where))
+                self._member(slot, value, dst, where)
         elif kind == "s":
             receiver = value[2]
             for slot in self.lookup(receiver[1], name, after=value[1]):
-                self.on(slot, partial(self.bound, receiver, dst, where))
+                self._member(slot, receiver, dst, where)
         elif kind == "e":
-            self.add(dst, [external(f"{value[1]}.{name}")])
+            self.add(dst, [UNKNOWN if value == UNKNOWN else external(f"{value[1]}.{name}")])
         elif kind == "L":
             self.add(dst, [("x", value[1], name)])
+
+    def _member(self, slot: str, receiver: Value, dst: str, where: Where | None) -> None:
+        """``dst`` = the class attribute ``slot`` read through ``receiver``. A property runs its getter at
+        ``where``; anything else goes through one slot per (attribute, receiver) shared by every read."""
+        klass, _, name = slot[2:].rpartition("|")
+        member = self.index.members.get(klass, {}).get(name)
+        if member is not None and member in self.defs and self.defs[member][1] & PROPERTY:
+            self.on(slot, partial(self.bound, receiver, dst, where))
+            return
+        through = f"{slot}@{receiver}"
+        if through not in self._through:
+            self._through.add(through)
+            self.on(slot, partial(self.bound, receiver, through, None))
+        self.link(through, dst)
 
     def bound(self, receiver: Value, dst: str, where: Where | None, member: Value) -> None:
         """A class member read through ``receiver`` (a class or an instance): methods bind, properties run."""
@@ -240,8 +257,9 @@ class Semantics(Solver):
 def external(dotted: str) -> Value:
     """A value outside the project, named as long as the name is short: ``s = s.strip()`` in a loop must not
     make a new value each round."""
-    if "?" in dotted or dotted.count("()") > 1 or dotted.count(".") > 6:
-        return ("e", "?")
+    head, _, rest = dotted.partition("()")
+    if "?" in dotted or rest or head.count(".") > 4:  # anything of a call's result, or a long chain: unknown
+        return UNKNOWN
     return ("e", dotted)
 
 

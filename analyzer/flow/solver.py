@@ -3,55 +3,66 @@
 ``link(src, dst)`` says that dst may hold whatever src holds; ``on(slot, action)`` runs ``action(value)`` once for
 every value the slot holds now or will ever hold. Values reach a slot at most once, and travel as deltas along
 the links (difference propagation), so the work is proportional to the values that move, not to the rounds.
+
+Sets are insertion-ordered dicts, never ``set``: with :data:`CAP` the order values arrive in decides which are
+kept, and a ``set`` of strings iterates in an order that changes with every process (hash randomization).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Final
 
 Value = tuple[Any, ...]
 Action = Callable[[Value], None]
+CAP: Final = 24
+"""The most values one slot holds. Past it a slot stands for "many things": on a large program a parameter that
+receives everything (``message`` of an exception class) would otherwise carry thousands of values to every place
+it flows, for calls too imprecise to mean anything."""
 
 
 class Solver:
     """Inclusion constraints over string-named slots, solved by a worklist."""
 
     def __init__(self) -> None:
-        self.pts: dict[str, set[Value]] = {}
-        self._links: dict[str, set[str]] = {}
+        self.pts: dict[str, dict[Value, None]] = {}
+        self._links: dict[str, dict[str, None]] = {}
         self._watch: dict[str, list[Action]] = {}
-        self._pending: dict[str, set[Value]] = {}
+        self._pending: dict[str, dict[Value, None]] = {}
+        self._fresh: list[tuple[Action, list[Value]]] = []  # new watchers and the values they have yet to see
 
-    def values(self, slot: str | None) -> set[Value]:
-        """What ``slot`` may hold (so far)."""
+    def values(self, slot: str | None) -> Iterable[Value]:
+        """What ``slot`` may hold (so far), in the order it came."""
         if slot is None:
-            return set()
-        return self.pts.get(slot, set())
+            return ()
+        return self.pts.get(slot, {}).keys()
 
     def add(self, slot: str, values: Iterable[Value]) -> None:
         held = self.pts.get(slot)
         if held is None:
-            held = self.pts[slot] = set()
-        new = [v for v in values if v not in held]
+            held = self.pts[slot] = {}
+        room = CAP - len(held)
+        if room <= 0:
+            return  # a slot that may hold anything: what it holds already is all it says
+        new = [v for v in values if v not in held][:room]
         if not new:
             return
-        held.update(new)
         pending = self._pending.get(slot)
         if pending is None:
-            self._pending[slot] = set(new)
-        else:
-            pending.update(new)
+            pending = self._pending[slot] = {}
+        for value in new:
+            held[value] = None
+            pending[value] = None
 
     def link(self, src: str | None, dst: str | None) -> None:
         if src is None or dst is None or src == dst:
             return
         out = self._links.get(src)
         if out is None:
-            out = self._links[src] = set()
+            out = self._links[src] = {}
         elif dst in out:
             return
-        out.add(dst)
+        out[dst] = None
         held = self.pts.get(src)
         if held:
             self.add(dst, held)
@@ -62,17 +73,23 @@ class Solver:
         self._watch.setdefault(slot, []).append(action)
         held = self.pts.get(slot)
         if held:
-            waiting = self._pending.get(slot, ())  # delivered to every watcher when the slot's turn comes
-            for value in [v for v in held if v not in waiting]:
-                action(value)
+            waiting = self._pending.get(slot, {})  # delivered to every watcher when the slot's turn comes
+            self._fresh.append((action, [v for v in held if v not in waiting]))  # later: no deep recursion
 
     def run(self) -> None:
         """Propagate until nothing changes."""
         pending = self._pending
         links = self._links
         watch = self._watch
-        while pending:
-            slot, delta = pending.popitem()
+        fresh = self._fresh
+        while pending or fresh:
+            while fresh:
+                action, held = fresh.pop()
+                for value in held:
+                    action(value)
+            if not pending:
+                break
+            slot, delta = pending.popitem()  # the newest first: O(1), and the same order in every process
             for dst in links.get(slot, ()):
                 self.add(dst, delta)
             actions = watch.get(slot)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -70,14 +71,21 @@ print("CLEAVE-ROUTES " + json.dumps(out))
 '''
 
 
+DATABASE_VARIABLES: Final = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "DATABASE_URI", "DB_URL", "SQLALCHEMY_URL")
+"""Pointed at a scratch SQLite file for the reading: an app factory may create or migrate its database when it is
+called (ihatemoney does), and must touch neither the source tree nor a database the environment names."""
+
+
 def read(python: str, root: Path, target: str, framework: str, settings: str) -> list[dict[str, Any]] | str:
     """The app's real routes, or why they could not be read (one line)."""
-    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
-    try:
-        done = subprocess.run([python, "-c", _SCRIPT, target, framework, settings], cwd=root, env=env,
-                              capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"{type(error).__name__}: {error}"
+    with tempfile.TemporaryDirectory(prefix="cleave-routes-") as scratch:
+        env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "DATA_DIR": scratch,
+               **dict.fromkeys(DATABASE_VARIABLES, f"sqlite:///{scratch}/routes.sqlite3")}
+        try:
+            done = subprocess.run([python, "-c", _SCRIPT, target, framework, settings], cwd=root, env=env,
+                                  capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"{type(error).__name__}: {error}"
     for line in done.stdout.splitlines()[::-1]:
         if line.startswith("CLEAVE-ROUTES "):
             found: list[dict[str, Any]] = json.loads(line.removeprefix("CLEAVE-ROUTES "))

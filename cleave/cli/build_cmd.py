@@ -21,13 +21,14 @@ if TYPE_CHECKING:  # the packager loads lazily: `cleave --help` stays fast
     from packager import BuildOutcome
 
 
-def code_graph_for(src: Path, graph: Path | None, out: Path) -> CodeGraph:
-    """The given graph.json, or an analysis of SRC through the same per-file cache `cleave analyze` keeps."""
+def code_graph_for(src: Path, graph: Path | None, out: Path, python: Path | None = None) -> CodeGraph:
+    """The given graph.json, or an analysis of SRC (in the app's own environment ``python``: its distributions and
+    real URL map, as `cleave analyze --python` reads them) through the per-file cache `cleave analyze` keeps."""
     if graph is not None:
         return load_graph(graph)
     from analyzer import analyze
 
-    return analyze(src, cache_dir=state_dir(out) / "cache")
+    return analyze(src, cache_dir=state_dir(out) / "cache", python=python)
 
 
 def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None, images: bool = True,
@@ -40,7 +41,7 @@ def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | Non
     deploy = None
     if registry is not None:
         deploy = packager.DeployOptions(image_prefix=packager.registry_reference(registry), pin_digest=True)
-    code_graph = graph if isinstance(graph, CodeGraph) else code_graph_for(src, graph, out)
+    code_graph = graph if isinstance(graph, CodeGraph) else code_graph_for(src, graph, out, python)
     with output.step_progress(enabled=show_progress) as report:
         outcome = packager.package(src, plan, out, code_graph, images=images, settings=settings, deploy=deploy,
                                    progress=report, python=python)

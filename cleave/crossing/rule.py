@@ -147,6 +147,25 @@ def _writes(view: View, use: Use) -> Verdict:
                        f"{use.source_service} (keep the writers in one service, or call a function of the owner)")
 
 
+def _imported(view: View, use: Use) -> Verdict:
+    """``from module import name`` of another service's ``name`` that no other edge judged: what the stub module
+    would have to provide (a copy of a constant or value class, an RPC function)."""
+    kind = view.node(use.target).get("kind")
+    if kind == "variable":
+        return _reads(view, use)
+    if kind == "class" and not _value_class(view, use.target):
+        return "blocker", (f"class {use.target} of service {use.target_service} is imported in service "
+                           f"{use.source_service}: it is not a value class, so neither it nor its instances can cross "
+                           "(keep them in one service, or make it a value class)")
+    if kind == "class":
+        return _instantiates(view, use)
+    problem = call_problem(view, use.target)
+    if problem is not None:
+        return "blocker", f"{use.target} of service {use.target_service} {problem} (keep caller and callee in one " \
+                          "service, or make it take and return plain data)"
+    return "rpc", f"function of service {use.target_service} (served by a stub)"
+
+
 RULES: Final[dict[str, Callable[[View, Use], Verdict]]] = {
     "inherits": _inherits, "reads": _reads, "calls": _calls, "writes": _writes,
 }
@@ -163,6 +182,10 @@ class _Found:
         self.pairs.add(pair)
         self.items.setdefault((source, target, verdict[0]), (verdict[0], verdict[1], where))
 
+    def covers(self, source: str, target: str) -> bool:
+        """Whether some boundary from ``source`` to ``target`` was found already."""
+        return any((source, target, how) in self.items for how in ORDER)
+
     def boundaries(self, previous: Iterable[Boundary]) -> tuple[Boundary, ...]:
         accepted = {(b.source, b.target, b.how) for b in previous if b.accepted}
         blocked = {(s, t) for (s, t, how) in self.items if how == "blocker"}
@@ -171,8 +194,11 @@ class _Found:
         return tuple(sorted(out, key=lambda b: (ORDER[b.how], b.source, b.target)))
 
 
-def _edge(view: View, found: _Found, imports: list[tuple[str, str, str | None]],
-          edge: tuple[str, str, str, Mapping[str, Any]]) -> None:
+Import = tuple[Use, str | None]
+"""An imports edge between services, and where it is."""
+
+
+def _edge(view: View, found: _Found, imports: list[Import], edge: tuple[str, str, str, Mapping[str, Any]]) -> None:
     u, v, key, data = edge
     if key == "passes_callable":  # where the callable lives does not matter: where it is passed to does
         _passes_callable(view, found, u, v, data)
@@ -185,10 +211,25 @@ def _edge(view: View, found: _Found, imports: list[tuple[str, str, str | None]],
     if sv == "":
         found.add(mu, mv, ("shared", "pure module, copied into every service that uses it"), where, (mu, mv))
     elif key == "imports":
-        imports.append((mu, mv, where))
+        imports.append((Use(mu, mv, key, data, su or "(shared)", sv), where))
     elif key in RULES:  # from a shared module: as from each service it is copied into
         use = Use(u, v, key, data, su or "(shared)", sv)
         found.add(mu, v, RULES[key](view, use), where, (mu, mv))
+
+
+def _import(view: View, found: _Found, use: Use, where: str | None) -> None:
+    """The names an import takes from another service's module, each judged unless another edge was; else the
+    module itself (a stub module stands in for it)."""
+    module, target = use.source, use.target
+    if not use.data.get("type_checking"):
+        for name in use.data.get("names") or ():
+            node = f"{target}.{name}"
+            if view.node(node).get("kind") in ("variable", "class", "function") and not found.covers(module, node):
+                found.add(module, node, _imported(view, Use(module, node, "imports", use.data, use.source_service,
+                                                            use.target_service)), where, (module, target))
+    if (module, target) not in found.pairs:
+        found.add(module, target, ("rpc", f"imports {target} of service {use.target_service} (served by a stub "
+                                          "module)"), where, (module, target))
 
 
 def _passes_callable(view: View, found: _Found, u: str, v: str, data: Mapping[str, Any]) -> None:
@@ -215,18 +256,17 @@ def classify(code_graph: CodeGraph, service_of: Mapping[str, str], previous: Ite
     """
     view = View(code_graph, service_of, owner or {})
     found = _Found()
-    imports: list[tuple[str, str, str | None]] = []
+    imports: list[Import] = []
     edges = sorted(code_graph.graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     for edge in edges:
         if edge[2] not in ("contains", "uses_package", "uses_table"):
             _edge(view, found, imports, edge)
-    for mu, mv, where in imports:
-        if (mu, mv) not in found.pairs:
-            found.add(mu, mv, ("rpc", f"imports {mv} of service {service_of[mv]} (served by a stub module)"), where,
-                      (mu, mv))
-    for use, why in foreign_uses(table_uses(code_graph, view.service)):
-        module = view.owner.get(use.source, use.source)
-        found.add(module, use.table, ("blocker", why), view.where(use.source, use.lines), (module, use.table))
+    for use, where in imports:
+        _import(view, found, use, where)
+    for table_use, why in foreign_uses(table_uses(code_graph, view.service)):
+        module = view.owner.get(table_use.source, table_use.source)
+        found.add(module, table_use.table, ("blocker", why), view.where(table_use.source, table_use.lines),
+                  (module, table_use.table))
     for state in shared_state(view, infrastructure):
         found.add(state.module, state.variable, ("blocker", state.why()), view.where(state.variable),
                   (state.module, state.variable))

@@ -24,7 +24,10 @@
     metrics: {modularity: 0.61, ...}
 
 Module patterns: an exact name beats a glob; between globs the one with the longest literal prefix wins; a tie
-is an error naming both services. ``*`` matches any run of characters, dots included.
+is an error naming both services. ``*`` matches any run of characters, dots included. ``cleave split`` reads the
+pinned services first: a pinned exact name beats a pinned glob, which beats anything an unpinned service lists
+(splitter/api.py ``pinned_modules``). ``infrastructure:`` modules, like ``shared`` ones, belong to no service: each
+service that uses them gets its own copy (splitter/infrastructure.py says which modules qualify).
 """
 
 from __future__ import annotations

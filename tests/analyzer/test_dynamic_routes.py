@@ -4,6 +4,9 @@ diagnostic."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from cleave.formats.graph import CodeGraph
@@ -53,3 +56,16 @@ def test_an_app_that_cannot_be_imported_keeps_the_static_reading() -> None:
     assert graph.nodes_of_kind("route") == ["route:flask:GET /home", "route:flask:GET /never"]
     [failed] = [d for d in graph.diagnostics if d.code == "routes-dynamic-failed"]
     assert "No module named 'flask'" in failed.message
+
+
+def test_the_reading_points_the_apps_database_at_a_scratch_file(tmp_path: Path) -> None:
+    """An app whose factory creates its database (ihatemoney migrates it) writes neither into the source tree
+    nor into a database the environment names: the reading's DATABASE_URL (and the like) is a scratch SQLite."""
+    src = tmp_path / "app"
+    shutil.copytree(APP, src)
+    factory = ('\n\nimport os\nfrom pathlib import Path\n\nurl = os.environ.get("DATABASE_URL", "sqlite:///" + '
+               'str(Path(__file__).parent / "local.db"))\nPath(url.removeprefix("sqlite:///")).write_text("made")\n')
+    (src / "webapp" / "__init__.py").write_text((APP / "webapp" / "__init__.py").read_text() + factory)
+    graph = run(src, python=sample_python(APP), dynamic_routes=True)
+    assert "route:flask:GET /pages/about" in graph.nodes_of_kind("route")
+    assert not (src / "webapp" / "local.db").exists() and not list(src.rglob("*.db"))

@@ -182,3 +182,13 @@ def test_several_candidates_are_inferred_and_callbacks_are_recorded(tmp_path: Pa
     }
     returned = {(u, v): d["lines"] for u, v, d in graph.edges_of_kind("returns_callable")}
     assert returned == {("p.m.pick", "p.m.a"): [9], ("p.m.pick", "p.m.b"): [10]}
+
+
+def test_value_flow_can_be_left_out_and_the_graph_says_so(tmp_path: Path) -> None:
+    files = {"p/m.py": "def f(): pass\ndef call(fn):\n    fn()\ndef main():\n    call(f)\n"}
+    with_flow = _graph(tmp_path, files)
+    assert with_flow.meta["value_flow"] is True and ("call", "f") in _calls(with_flow)
+    without = analyze(tmp_path, jobs=1, flow=False)
+    assert without.meta["value_flow"] is False
+    assert _calls(without) == {("main", "call")}
+    assert not list(without.edges_of_kind("passes_callable"))

@@ -76,3 +76,15 @@ def test_an_interior_service_that_uses_the_apps_own_code_is_refused_at_its_line(
     assert line == ("error: cleave.yaml:6: interior service 'store' uses notes._connect, which stays in the edge "
                     "services: they serve routes, not functions (add notes to 'store' (or to `shared`), or keep the "
                     "modules of 'store' in the edge services)"), line
+
+
+def test_build_analyzes_in_the_apps_own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cleave build --python PY` (and `migrate`) analyze with PY: its distributions and its real URL map, so the
+    routes a plan claims from a dynamic reading are there at build too."""
+    import analyzer
+    from cleave.cli.build_cmd import code_graph_for
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(analyzer, "analyze", lambda src, **kwargs: seen.update(kwargs) or notes_app(str(src)))
+    code_graph_for(tmp_path, None, tmp_path / "build", Path("/srv/app/.venv/bin/python"))
+    assert seen["python"] == Path("/srv/app/.venv/bin/python")

@@ -27,6 +27,6 @@ def test_unsafe_crossings_stop_the_build(tmp_path: Path) -> None:
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     crossings = [line for line in lines if LINE.match(line)]
     assert len(crossings) == 5, run.stderr  # one line per crossing, each with file:line and what to do
-    assert len(lines) == 6 and "5 crossing(s)" in lines[0]
+    assert len(lines) == 6 and "5 blocker(s)" in lines[0]
     assert any(line.startswith("ledger/orders.py:12: ledger.orders -> ledger.store.db:") for line in crossings)
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]  # nothing written, nothing removed

@@ -10,7 +10,7 @@ import pytest
 
 from cleave.formats import FormatError
 from cleave.formats.graph import CodeGraph
-from cleave.formats.plan import load_plan, parse_plan, save_plan
+from cleave.formats.plan import ServicePlan, load_plan, parse_plan, save_plan
 from splitter import split
 from splitter.edge_plan import detect_init
 from splitter.routes import group_routes, routes_of
@@ -122,3 +122,13 @@ def test_a_regex_route_with_a_repetition_is_claimed_by_its_literal_prefix(tmp_pa
     again = load_plan(path)
     owner = next(s.name for s in again.services if "/datatables/*" in s.routes)
     assert split(graph, previous=again).service(owner).routes == again.service(owner).routes
+
+
+def test_an_interior_service_of_a_mixed_plan_survives_a_rerun() -> None:
+    """A plan edited to use both seams (an interior service beside the edge ones) keeps it when split again."""
+    first = split(flask_market())
+    interior = ServicePlan(name="pricing", modules=("market.extensions",), replicas=2)
+    again = split(flask_market(), previous=dataclasses.replace(first, services=(*first.services, interior)))
+    assert again.service("pricing") == interior
+    assert [s.name for s in again.services if s.is_edge] == [s.name for s in first.services]
+    assert again.database is not None and "pricing" not in again.database.services

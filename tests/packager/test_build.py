@@ -88,8 +88,8 @@ def test_unaccepted_blockers_refuse_to_build_and_write_nothing(tmp_path: Path) -
         build_services(MINI, blocked, None, tmp_path / "build")
     message = str(caught.value)
     assert "2 blocker(s)" in message
-    assert ("mini.orders.service -> mini.catalog.api._PRICES at mini/orders/service.py:25: module global read by "
-            "two services") in message
+    assert ("\nmini/orders/service.py:25: mini.orders.service -> mini.catalog.api._PRICES: module global read by "
+            "two services\n") in message  # one line per blocker, file:line first
     assert "mini.web -> table:orders: shared table" in message and "table:x" not in message
     assert not (tmp_path / "build").exists()
 
@@ -126,7 +126,7 @@ def test_cli_refuses_a_blocked_plan(tmp_path: Path) -> None:
                           str(tmp_path / "cleave.yaml"), "-o", str(tmp_path / "out")],
                          capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     assert run.returncode == 1, run.stderr
-    assert "mini.web -> table:orders at mini/web.py:3: shared table" in run.stderr
+    assert "\nmini/web.py:3: mini.web -> table:orders: shared table" in run.stderr  # one line, file:line first
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cleave.formats.topology import load_topology
+from cleave.formats.topology import Volume, load_topology
 
 MINI = Path(__file__).resolve().parent.parent / "assets" / "packager" / "mini"
 CLEAVE = str(Path(sys.executable).parent / "cleave")
@@ -31,6 +31,9 @@ def test_build_writes_trees_and_topology(tmp_path: Path) -> None:
     assert orders.health_path == "/healthz" and topology.service("web").health_path == "/_cleave/healthz"
     assert (out / "services" / "orders" / "service.json").is_file()
     assert not (out / "oci").exists()
+    # one data folder, as the monolith had: every interior service mounts the same volume at its DATA_DIR
+    assert {(s.name, s.volumes) for s in topology.services} == {
+        (s.name, (Volume("data", s.data_dir),)) for s in topology.services}
 
 
 def test_missing_plan_is_one_clear_line(tmp_path: Path) -> None:
@@ -51,7 +54,8 @@ def test_stub_errors_are_listed_and_nothing_is_written(tmp_path: Path) -> None:
                           str(tmp_path / "out"), "--no-images"], capture_output=True, text=True, timeout=60,
                          check=False)
     assert run.returncode == 1, run.stdout
-    assert "mini/web.py:10: mini.catalog.api._PRICES (mini/catalog/api.py:11) is a mutable module global" in \
-        " ".join(run.stderr.split())
+    # the crossing rule (cleave/crossing) refuses it before any stub is made: one line, file:line, what, why
+    assert "mini/web.py:10: mini.web -> mini.catalog.api._PRICES: mini.catalog.api._PRICES of service catalog is " \
+        "an object (yaml.safe_load), not plain data" in " ".join(run.stderr.split())
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()

@@ -111,6 +111,7 @@ def test_the_binding_that_runs_is_the_one_copied(tmp_path: Path) -> None:
         "app/compat.py": '''
             import os
             import sys
+            from typing import TYPE_CHECKING
 
             if sys.version_info[0] == 2:
                 basestring = basestring  # noqa: F821
@@ -125,20 +126,28 @@ def test_the_binding_that_runs_is_the_one_copied(tmp_path: Path) -> None:
             DEBUG = False
             if os.environ.get("APP_DEBUG"):
                 DEBUG = True
+
+            if TYPE_CHECKING:
+                from app.heavy import Engine
+                Base = Engine
+            else:
+                Base = object
         ''',
+        "app/heavy.py": "class Engine:\n    pass\n",
         "app/web.py": '''
-            from app.compat import DEBUG, basestring, json
+            from app.compat import DEBUG, Base, basestring, json
 
 
             def check(value):
-                return isinstance(value, basestring), json.dumps([1]), DEBUG
+                return isinstance(value, basestring), json.dumps([1]), DEBUG, Base.__name__
         ''',
     }, SERVICES)
     text = copied(result, "app/compat.py")
     assert "else:\n    basestring = str" in text and "except ImportError:\n    import json" in text
     call = "from app.web import check\nprint(check('x'))"
-    assert run_in(result, "web", call) == "(True, '[1]', False)\n"
-    assert run_in(result, "web", call, {"APP_DEBUG": "1"}) == "(True, '[1]', True)\n"
+    assert run_in(result, "web", call) == "(True, '[1]', False, 'object')\n"
+    assert run_in(result, "web", call, {"APP_DEBUG": "1"}) == "(True, '[1]', True, 'object')\n"
+    assert not (result.service("web").path / "app" / "heavy.py").exists()  # imported only for the type checker
 
 
 def test_an_alias_of_itself_keeps_its_import(tmp_path: Path) -> None:
@@ -189,14 +198,52 @@ def test_a_helper_called_at_class_definition_time_is_copied_not_called_over_rpc(
                 total = money_column("total")
 
 
+            ROUTES = {"describe": describe}  # only named at import, called later: it may stay remote
+
+
             def show():
                 return Order.total, Product("pen").tags, describe(Order.total)
         ''',
     }, SERVICES)
     web = result.service("web")
     assert web.calls == ("core",)
-    assert "app.columns.describe" in result.service("core").interface  # called at run time: still RPC
+    assert "app.columns.money_column" not in result.service("core").interface
+    assert "app.columns.describe" in result.service("core").interface  # called at run time: still an RPC
     assert "app.columns.money_column" not in result.service("core").interface
     assert any("money_column" in warning and "import time" in warning for warning in result.warnings)
     code = "from app.web import Order, Product\nprint(Order.total, Product('pen').tags)"
     assert run_in(result, "web", code) == "('NUMERIC(10, 2)', 'total') ('new',)\n"
+
+
+def test_an_accepted_copy_of_an_object_keeps_its_configuration(tmp_path: Path) -> None:
+    """`login.login_view = ...` after `login = LoginManager()`: each service's own copy is configured the same."""
+    from cleave.formats.plan import Boundary
+
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/auth.py": '''
+            class LoginManager:
+                def __init__(self):
+                    self.login_view = None
+
+
+            login = LoginManager()
+            login.login_view = "auth.login"
+        ''',
+        "app/web.py": "from app.auth import login\n\n\ndef view():\n    return login.login_view\n",
+    }, SERVICES, boundaries=[Boundary("app.web", "app.auth", "blocker", accepted=True)])
+    assert run_in(result, "web", "from app.web import view\nprint(view())") == "auth.login\n"
+
+
+def test_a_function_first_called_at_run_time_then_at_import_time_is_copied(tmp_path: Path) -> None:
+    """The same function used by two modules of one service, at run time by the first one scanned: the RPC made
+    for it gives way to a copy."""
+    result = build(tmp_path, {
+        "app/__init__.py": "",
+        "app/columns.py": "def money_column(name):\n    return ('NUMERIC', name)\n",
+        "app/a_views.py": "from app.columns import money_column\n\n\ndef show():\n    return money_column('x')\n",
+        "app/b_models.py": "from app import columns\n\n\nclass Order:\n    total = columns.money_column('total')\n",
+    }, {"web": ["app", "app.a_views", "app.b_models"], "core": ["app.columns"]})
+    assert result.service("core").interface == ()
+    assert run_in(result, "web", "from app.a_views import show\nfrom app.b_models import Order\n"
+                                 "print(show(), Order.total)") == "('NUMERIC', 'x') ('NUMERIC', 'total')\n"

@@ -40,7 +40,7 @@ def test_blockers_refuse_to_build_until_accepted(tmp_path: Path) -> None:
     message = str(caught.value)
     assert f"{len(blockers)} blocker(s)" in message
     for case in README_CASES:
-        assert f" at {case}: " in message, case
+        assert f"\n{case}: " in message, case  # one line per blocker, file:line first
     for blocker in blockers:
         assert f"{blocker.source} -> {blocker.target}" in message
     assert not out.exists()

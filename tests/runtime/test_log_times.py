@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from cleave.errors import UsageError
 from runtime import logtimes
 from runtime.logs import keep_round, rotate_if_large
 from runtime.logtimes import LogTimes
-from runtime.logview import print_logs, read_logs, rfc3339
+from runtime.logview import LogLine, follow_logs, print_logs, read_logs, rfc3339
 from runtime.paths import ProjectPaths
 
 CLEAVE = str(Path(sys.executable).parent / "cleave")
@@ -159,3 +160,25 @@ def test_the_cli_prints_times_filters_since_and_speaks_json_after_down(tmp_path:
     assert cleave("--since", "5s").stderr.strip() == "nothing written since then"
     bad = cleave("--since", "last tuesday")
     assert bad.returncode == 2 and "--since 'last tuesday'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_follow_prints_the_tail_then_new_lines_of_every_replica_new_ones_included(tmp_path: Path) -> None:
+    paths = _project(tmp_path)
+    seen: list[LogLine] = []
+
+    def write_later() -> None:
+        time.sleep(0.3)
+        with open(paths.replica_log("web-0"), "a") as handle:
+            handle.write("GET /new\npart")  # the partial line waits for its end
+        with open(paths.replica_log("api-1"), "a") as handle:
+            handle.write("a new replica\n")
+
+    writer = threading.Thread(target=write_later)
+    writer.start()
+    follow_logs(paths, (), seen.append, tail=1, until=time.monotonic() + 2.0)
+    writer.join()
+    assert [line.render() for line in seen] == ["api-0 | api call", "web-0 | GET /pay", "web-0 | GET /new",
+                                                "api-1 | a new replica"] or \
+        [line.render() for line in seen] == ["api-0 | api call", "web-0 | GET /pay", "api-1 | a new replica",
+                                             "web-0 | GET /new"]
+    assert seen[0].time == T0 + 1260  # the tail's lines carry their index time; new ones the time they were read

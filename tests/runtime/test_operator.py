@@ -71,6 +71,9 @@ def test_the_operator_verbs_on_a_running_shop(shop: Project) -> None:
     assert any(line.split()[:6] == ["other", "0/0", "0", "1", "-", "scaled"] for line in table.splitlines()), table
     shop.cli("start", "other")
     assert shop.wait_rows("other", 1)
+    scaled = json.loads(shop.cli("scale", "other=2", "--wait", "--json").stdout)  # one JSON document
+    assert isinstance(scaled, dict) and len(shop.wait_rows("other", 2)) == 2
+    shop.cli("scale", "other=1", "--wait")
 
     # exec enters the replica: its pid namespace, its hostname, its user
     result = subprocess.run([CLEAVE, "exec", "web-0", "--", "python3", "-c",
@@ -90,9 +93,12 @@ def test_the_operator_verbs_on_a_running_shop(shop: Project) -> None:
     assert shop.cli("down").returncode == 0
     second = shop.cli("down")
     assert second.returncode == 0 and "nothing was running" in second.stderr
+    assert json.loads(shop.cli("down", "--json").stdout) == {"engine_was_running": False,
+                                                             "stopped_without_engine": 0, "warning": None}
+    assert {line["replica"] for line in json.loads(shop.cli("logs", "--json").stdout)} >= {"web-0", "api-0"}
     assert "web-0 | serving as web-0" in shop.cli("logs", "web", "api").stdout
     tail = shop.cli("logs", "--tail", "1").stdout.splitlines()
-    assert [line.split(" | ")[0] for line in tail] == ["api-0", "other-0", "web-0", "web-1"]
+    assert [line.split(" | ")[0] for line in tail] == ["api-0", "other-0", "other-1", "web-0", "web-1"]
 
 
 def test_ctrl_c_during_up_stops_what_it_started(tmp_path: Path, base_layer: bytes) -> None:

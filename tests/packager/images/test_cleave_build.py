@@ -52,7 +52,8 @@ def test_layout_topology_compose_and_k8s_agree(build: Path) -> None:
         assert spec.health_path in compose["services"][spec.name]["healthcheck"]["test"][-1]
     services = {s.name for s in topology.services}
     files = {p.stem for p in (build / "k8s").glob("*.yaml")}
-    assert files == services | {"namespace", "network", "ingress", "kustomization"}
+    shared = {"volumes"} if any(s.volumes for s in topology.services) else set()  # the interior's one data volume
+    assert files == services | {"namespace", "network", "ingress", "kustomization"} | shared
     assert (build / "k8s" / "gateway-api" / "route.yaml").is_file()
 
 
