@@ -26,7 +26,7 @@ packager/importcheck.py then imports every built tree, so a copy that still miss
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
@@ -60,6 +60,8 @@ class Resolver(EffectKeeping):
         self._copy_too: set[str] = set()
         self._import_time: set[str] = set()
         """Functions (and imports of them) a copy or an own module calls at import time: copied, never RPC."""
+        self._tried: set[int] = set()
+        """``id()`` of the effect statements already tried (kept or not)."""
         self.rule: GraphRule | None = None
         """The crossing rule's verdicts from the graph (cleave/crossing), when the build has a graph."""
 
@@ -70,14 +72,6 @@ class Resolver(EffectKeeping):
             self._include_whole(module)
         self._drain()
         return self.code
-
-    def _drain(self) -> None:
-        """Scan the queued modules, then keep the stubs' effects; again until nothing new is needed."""
-        while True:
-            while self._queue:
-                self._scan(self._queue.popleft())
-            if not self._keep_effects():
-                return
 
     def add_wire_types(self, modules: Iterable[str]) -> None:
         """Also provide the value classes of ``modules`` that can reach this service over the wire.
@@ -99,14 +93,6 @@ class Resolver(EffectKeeping):
                         and self.value_kind(module, name) is not None:
                     self._tentative(lambda module=module, name=name:  # type: ignore[misc]
                                     self.require_name(module, name, f"{module}.{name}", "strict"))
-
-    def _tentative(self, action: Callable[[], None]) -> None:
-        """Run ``action``; undo it when it adds an error or an RPC."""
-        restore, errors, rpc = self.code.checkpoint(), len(self.code.errors), dict(self.code.rpc)
-        action()
-        self._drain()
-        if len(self.code.errors) != errors or self.code.rpc != rpc:
-            restore()
 
     # ------------------------------------------------------------------------------------------ names
 
