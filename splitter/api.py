@@ -91,6 +91,7 @@ def _wanted_names(groups: Sequence[frozenset[str]], assigned: Mapping[str, str],
 
 
 INFRA = "<infrastructure>"
+EDGE_WHY = "the web edge: the entry's package and the request handling only it uses (routing, parsing, handlers)"
 
 
 def _why(modules: frozenset[str], root: tuple[str, ...], tables: list[str]) -> str:
@@ -169,7 +170,8 @@ def split(code_graph: CodeGraph, *, services: int | None = None, entry: str | No
             replicas=before.replicas if before else 1,
             resources=before.resources if before else Resources(),
             requirements=before.requirements if before else (),
-            why=_why(group, root, tables) + _advice([a for a in advice if service_of.get(a.module) == name], names)))
+            why=(EDGE_WHY if entry_module in group else _why(group, root, tables))
+            + _advice([a for a in advice if service_of.get(a.module) == name], names)))
     plans += [previous_services[name] for name in proposal.pinned]
     order = {s.name: i for i, s in enumerate(previous.services)} if previous else {}
     plans.sort(key=lambda s: (order.get(s.name, len(order)), -len(s.modules)))

@@ -19,6 +19,9 @@ def _summary(plan: Plan) -> None:
         out.print(f"  {service.name}{pin}: {', '.join(service.modules)}", highlight=False, soft_wrap=True)
     if plan.shared:
         out.print(f"  shared: {', '.join(plan.shared)}", soft_wrap=True)
+    if plan.infrastructure:
+        out.print(f"  infrastructure (each service that uses it runs its own copy): {', '.join(plan.infrastructure)}",
+                  soft_wrap=True)
     blockers = plan.blockers(unaccepted_only=True)
     out.print(f"{len(plan.services)} services, {len(plan.boundaries)} boundaries ({len(blockers)} blockers); "
               f"modularity {metrics.get('modularity')}, SM {metrics.get('sm')}, ICP {metrics.get('icp')}, "
