@@ -14,10 +14,11 @@ the monolith's process:
   runs while a service imports cannot wait on another one, nor return it objects that cannot cross. A function
   only named there (a route table) is called later and may stay remote; a class or state it needs keeps its own
   rule (a value type is copied; anything else is an error naming both places);
-- a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``) is kept when
-  it names something the stub copies and every name it uses can be held here (a copy or an import, not an RPC
-  function nor another service's state): it acts on this service's copy as it acted on the original. One that
-  needs the owner's functions or state (``bus.subscribe(topic, on_paid)``, ``scheduler.start()``) is the
+- a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``,
+  ``Order.FIRST = Order(first_id())``) is kept when it names something the stub copies and can run here whole:
+  what it calls is copied as at import time, and the try is undone if that needs an RPC or another service's
+  state. It then acts on this service's copy as it acted on the original. One that needs the owner's functions
+  or state (``bus.subscribe(topic, on_paid)``, ``jobs.schedule(Order)`` writing the owner's queue) is the
   owner's registration and runs once, in the owner;
 - an import made only for its effect (``from app import models``) is kept when that module runs in this service.
 
