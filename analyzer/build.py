@@ -250,7 +250,10 @@ class GraphBuilder:
                 continue
             source = self._scope(module, scope)
             if kind == F.RETURN:
-                self.returned.setdefault(source, []).append(index.follow(index.resolve(module, expr)[0], []))
+                found, through = index.resolve(module, expr)
+                returned = self.returned.setdefault(source, [])
+                returned.append(index.follow(found, []))
+                returned.extend(("through", var) for var in through)  # ``return _local.conn``: kinds.py judges
                 continue
             target, touched_t = index.resolve(module, expr)
             touched = list(touched_t)

@@ -19,8 +19,8 @@ from cleave.crossing import kinds as K
 
 _CALL_KINDS: Final = ((K.IMMUTABLE_CALLS, "constant"), (K.CONTAINER_CALLS, "container"),
                       (frozenset(K.CLASS_FACTORIES), "class"))
-_WORST: Final = ("connection", "cursor", "session", "socket", "file", "lock", "thread", "generator", "iterator",
-                 "callable", "orm", "instance")
+_WORST: Final = ("connection", "cursor", "session", "socket", "file", "lock", "thread", "context", "generator",
+                 "iterator", "callable", "orm", "instance")
 
 
 def worst(found: set[str]) -> str | None:
@@ -154,7 +154,20 @@ class Kinds:
             return None if value in K.VALUE_KINDS else ("orm" if value == "orm" else "instance")
         if kind == "ext" and target[1].endswith("()"):
             return K.call_kind(target[1][:-2])
+        if kind == "through":
+            return self._state_kind(target[1])
         return None
+
+    def _state_kind(self, variable: str) -> str | None:
+        """``context`` when a returned value comes out of per-thread or per-context state (an attribute of a
+        ``threading.local()``, ``ContextVar.get()``): a connection or a session kept for this thread, never data."""
+        module, _, name = variable.rpartition(".")
+        facts = self.files.get(module)
+        value = next((v for v in facts.var_values if v.name == name), None) if facts else None
+        if value is None:
+            return None
+        kind, type_name = self.variable_kind(module, value, 0)
+        return "context" if kind == "resource" and type_name.rsplit(".", 1)[-1] in K.CONTEXT_TYPES else None
 
     # -- variables ---------------------------------------------------------------------------------------------
     def variable_kind(self, module: str, value: F.VarValue, depth: int) -> tuple[str, str]:

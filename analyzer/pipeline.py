@@ -25,7 +25,7 @@ from cleave.formats.graph import CodeGraph, Diagnostic
 
 ANALYZER_VERSION: Final = "0.2.0+facts8"
 """Changes whenever the facts a file produces could change: part of every cache key."""
-BUILD_VERSION: Final = "5"
+BUILD_VERSION: Final = "6"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
 FLOW_AUTO_BYTES: Final = 2_500_000

@@ -112,7 +112,9 @@ from pathlib import Path
 start = time.perf_counter()
 from analyzer import analyze
 imported = time.perf_counter()
-graph = analyze(Path(sys.argv[1]), cache_dir=Path(sys.argv[2]), jobs=int(sys.argv[3]))
+import inspect, os
+options = {"flow": True} if os.environ.get("BENCH_FLOW") and "flow" in inspect.signature(analyze).parameters else {}
+graph = analyze(Path(sys.argv[1]), cache_dir=Path(sys.argv[2]), jobs=int(sys.argv[3]), **options)
 done = time.perf_counter()
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"analyze_s": round(done - imported, 3), "nodes": graph.graph.number_of_nodes(),
@@ -228,7 +230,7 @@ def _head() -> str:
     """This tree's commit, marked when the tree has uncommitted changes."""
     def git(*argv: str) -> str:
         return subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True, check=True).stdout
-    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results").strip()
     return git("rev-parse", "--short=12", "HEAD").strip() + (" (with uncommitted changes)" if dirty else "")
 
 
@@ -256,17 +258,21 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--compare", metavar="REV", help="cleave cold and warm: this tree against REV")
     parser.add_argument("--rounds", type=int, default=5, help="with --compare: cold + warm runs of each, alternated")
+    parser.add_argument("--flow", action="store_true",
+                        help="with --compare: this tree with the value-flow analysis forced on (analyze(flow=True))")
     args = parser.parse_args()
+    if args.flow:
+        os.environ["BENCH_FLOW"] = "1"  # read by CLEAVE_RUN; a tree whose analyze() has no `flow` ignores it
     CACHE.mkdir(parents=True, exist_ok=True)
     if args.compare:
         report = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "against": args.compare,
-                  "this": _head(), "jobs": args.jobs, "results": {}}
+                  "this": _head(), "jobs": args.jobs, "flow_forced": args.flow, "results": {}}
         for name in [args.only] if args.only else ["django"]:
             row = compare(name, args.compare, args.rounds, args.timeout, args.jobs)
             report["results"][name] = row
             print({k: v for k, v in row.items() if k != "runs"}, flush=True)
         report["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-        target = RESULTS.with_name("analyze-compare.json")
+        target = RESULTS.with_name("analyze-compare-flow.json" if args.flow else "analyze-compare.json")
         target.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         print(f"results written to {target.relative_to(ROOT)}")
         return

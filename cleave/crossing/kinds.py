@@ -5,7 +5,8 @@ A *value kind* says what an instance of a class is on the wire: ``dataclass``, `
 caller's service), ``plain``, ``orm`` and ``resource`` instances do not (methods and state, a row bound to a
 session, an open handle). A *resource kind* says what a function returns or takes that cannot cross:
 ``connection``, ``cursor``, ``session``, ``file``, ``socket``, ``lock``, ``thread``, ``generator``, ``iterator``,
-``callable``, ``orm`` or ``instance`` (an object of a class that is not a value class, or of an unknown type).
+``callable``, ``context`` (state kept per thread or per context: ``return _local.conn``), ``orm`` or ``instance``
+(an object of a class that is not a value class, or of an unknown type).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ RESOURCE_TYPES: Final = {
     "Callable": "callable", "Awaitable": "callable", "Coroutine": "callable", "partial": "callable",
     "local": "lock", "ContextVar": "lock", "Queue": "lock", "SimpleQueue": "lock",
 }
+CONTEXT_TYPES: Final = frozenset({"local", "ContextVar"})
+"""Holders of per-thread or per-context state: what a function returns out of one is that state (``context``)."""
 # Calls (qualified, as the analyzer resolves them, without ``()``) whose result is a resource.
 RESOURCE_CALLS: Final = {
     "open": "file", "io.open": "file", "iter": "iterator", "socket.create_connection": "socket",

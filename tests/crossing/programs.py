@@ -248,4 +248,42 @@ EVENTS = Program(
     shared=["app", "app.bus"],
 )
 
-PROGRAMS = (CONNECTION, VALUES, OBJECTS, STATE, CALLBACK, EVENTS)
+UNANNOTATED = Program(
+    "per-thread and per-context state returned without annotations",
+    {"app/__init__.py": "",
+     "app/common.py": '''
+        import contextvars
+        import sqlite3
+        import threading
+
+        _local = threading.local()
+        _session = contextvars.ContextVar("session")
+        SETTINGS = {"path": "app.db"}
+
+
+        def get_db():
+            if not hasattr(_local, "conn"):
+                _local.conn = sqlite3.connect(SETTINGS["path"])
+            return _local.conn
+
+
+        def session():
+            return _session.get()
+
+
+        def path():
+            return SETTINGS["path"]
+        ''',
+     "app/main.py": '''
+        from app import common
+
+
+        def count() -> int:
+            rows = common.get_db().execute("SELECT 1").fetchone()[0]
+            return rows + len(common.path()) + len(str(common.session()))
+        '''},
+    {"main": ["app", "app.main"], "common": ["app.common"]},
+    frozenset({("app/main.py:5", "app.common.get_db"), ("app/main.py:6", "app.common.session")}),
+)
+
+PROGRAMS = (CONNECTION, VALUES, OBJECTS, STATE, CALLBACK, EVENTS, UNANNOTATED)

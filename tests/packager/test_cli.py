@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cleave.formats.topology import load_topology
+from cleave.formats.topology import Volume, load_topology
 
 MINI = Path(__file__).resolve().parent.parent / "assets" / "packager" / "mini"
 CLEAVE = str(Path(sys.executable).parent / "cleave")
@@ -31,6 +31,9 @@ def test_build_writes_trees_and_topology(tmp_path: Path) -> None:
     assert orders.health_path == "/healthz" and topology.service("web").health_path == "/_cleave/healthz"
     assert (out / "services" / "orders" / "service.json").is_file()
     assert not (out / "oci").exists()
+    # one data folder, as the monolith had: every interior service mounts the same volume at its DATA_DIR
+    assert {(s.name, s.volumes) for s in topology.services} == {
+        (s.name, (Volume("data", s.data_dir),)) for s in topology.services}
 
 
 def test_missing_plan_is_one_clear_line(tmp_path: Path) -> None:
