@@ -230,7 +230,7 @@ def _head() -> str:
     """This tree's commit, marked when the tree has uncommitted changes."""
     def git(*argv: str) -> str:
         return subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True, check=True).stdout
-    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results").strip()
     return git("rev-parse", "--short=12", "HEAD").strip() + (" (with uncommitted changes)" if dirty else "")
 
 

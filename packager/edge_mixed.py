@@ -5,7 +5,8 @@ The edge services are resolved together as one owner (:data:`EDGE`): every modul
 ``shared`` pattern) claims. Their code's uses of an interior service's modules become RPC stubs, written over those
 modules' files in every edge tree, so the edge replicas call the interior service. Each interior service is built
 as in an interior split (its modules, the shared ones it uses, stubs of other interior services). What cannot be
-split is refused with the resolver's file:line messages; an interior service that uses the app's own code (which
+split is refused with the crossing rule's lines (cleave/crossing, the edge code counted as one service) and the
+resolver's file:line messages; an interior service that uses the app's own code (which
 stays at the edge) is refused too: it would have to call back into the edge services, which serve HTTP routes,
 not functions.
 """
@@ -19,6 +20,7 @@ from typing import Final
 
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan
+from packager.crossings import GraphRule, refuse_unsafe_crossings
 from packager.errors import PackagerError, StubError
 from packager.resolve import Resolver
 from packager.servicecode import ServiceCode, Symbols
@@ -47,9 +49,14 @@ def resolve_mixed(src: Path, plan: Plan, code_graph: CodeGraph | None) -> MixedC
     claimed = plan.assign(index.modules)
     owners = {module: claimed.get(module, EDGE) for module in index.modules}
     interior = [s.name for s in plan.services if not s.is_edge]
+    if code_graph is not None:  # the crossing rule `cleave split` applies, edge code and interior services alike
+        refuse_unsafe_crossings(code_graph, plan, owners)
     accepted = frozenset(b.target for b in plan.boundaries if b.how == "blocker" and b.accepted)
     symbols = Symbols(index)
     resolvers = {name: Resolver(index, symbols, owners, name, accepted) for name in (EDGE, *interior)}
+    rule = GraphRule(code_graph, owners) if code_graph is not None else None
+    for resolver in resolvers.values():
+        resolver.rule = rule
     codes = {name: resolver.run() for name, resolver in resolvers.items()}
     problems = [problem for code in codes.values() for problem in code.errors]
     if problems:

@@ -14,10 +14,11 @@ the monolith's process:
   runs while a service imports cannot wait on another one, nor return it objects that cannot cross. A function
   only named there (a route table) is called later and may stay remote; a class or state it needs keeps its own
   rule (a value type is copied; anything else is an error naming both places);
-- a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``) is kept when
-  it names something the stub copies and every name it uses can be held here (a copy or an import, not an RPC
-  function nor another service's state): it acts on this service's copy as it acted on the original. One that
-  needs the owner's functions or state (``bus.subscribe(topic, on_paid)``, ``scheduler.start()``) is the
+- a top-level statement that binds nothing (``codecs.register(Order, ...)``, ``Order.kind = "o"``,
+  ``Order.FIRST = Order(first_id())``) is kept when it names something the stub copies and can run here whole:
+  what it calls is copied as at import time, and the try is undone if that needs an RPC or another service's
+  state. It then acts on this service's copy as it acted on the original. One that needs the owner's functions
+  or state (``bus.subscribe(topic, on_paid)``, ``jobs.schedule(Order)`` writing the owner's queue) is the
   owner's registration and runs once, in the owner;
 - an import made only for its effect (``from app import models``) is kept when that module runs in this service.
 
@@ -26,7 +27,7 @@ packager/importcheck.py then imports every built tree, so a copy that still miss
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
@@ -60,6 +61,8 @@ class Resolver(EffectKeeping):
         self._copy_too: set[str] = set()
         self._import_time: set[str] = set()
         """Functions (and imports of them) a copy or an own module calls at import time: copied, never RPC."""
+        self._tried: set[int] = set()
+        """``id()`` of the effect statements already tried (kept or not)."""
         self.rule: GraphRule | None = None
         """The crossing rule's verdicts from the graph (cleave/crossing), when the build has a graph."""
 
@@ -70,14 +73,6 @@ class Resolver(EffectKeeping):
             self._include_whole(module)
         self._drain()
         return self.code
-
-    def _drain(self) -> None:
-        """Scan the queued modules, then keep the stubs' effects; again until nothing new is needed."""
-        while True:
-            while self._queue:
-                self._scan(self._queue.popleft())
-            if not self._keep_effects():
-                return
 
     def add_wire_types(self, modules: Iterable[str]) -> None:
         """Also provide the value classes of ``modules`` that can reach this service over the wire.
@@ -99,14 +94,6 @@ class Resolver(EffectKeeping):
                         and self.value_kind(module, name) is not None:
                     self._tentative(lambda module=module, name=name:  # type: ignore[misc]
                                     self.require_name(module, name, f"{module}.{name}", "strict"))
-
-    def _tentative(self, action: Callable[[], None]) -> None:
-        """Run ``action``; undo it when it adds an error or an RPC."""
-        restore, errors, rpc = self.code.checkpoint(), len(self.code.errors), dict(self.code.rpc)
-        action()
-        self._drain()
-        if len(self.code.errors) != errors or self.code.rpc != rpc:
-            restore()
 
     # ------------------------------------------------------------------------------------------ names
 

@@ -48,8 +48,13 @@ def test_module_level_effects_on_a_copy_are_kept(tmp_path: Path) -> None:
                 id: int
 
 
+            def _first_id():
+                return 1
+
+
             codecs.register(Order, lambda order: {"order": order.id})
             Order.kind = "order"
+            Order.FIRST = Order(_first_id())
             jobs.schedule(Order)
         ''',
         "app/jobs.py": "QUEUE = []\n\n\ndef schedule(cls):\n    QUEUE.append(cls)\n",
@@ -59,13 +64,15 @@ def test_module_level_effects_on_a_copy_are_kept(tmp_path: Path) -> None:
 
 
             def show(order):
-                return ENCODERS[Order](order), Order.kind
+                return ENCODERS[Order](order), Order.kind, Order.FIRST
         ''',
     }, SERVICES, shared=["app.codecs"])
     assert run_in(result, "web", "from app.web import show\nfrom app.models import Order\nprint(show(Order(7)))") \
-        == "({'order': 7}, 'order')\n"
-    # an effect that needs the owner's function (an RPC here) is the owner's registration: it stays there
+        == "({'order': 7}, 'order', Order(id=1))\n"
+    # an effect that needs the owner's state (jobs.QUEUE, through the function it calls) is the owner's
+    # registration: it stays there, and the build does not fail for it
     assert "jobs.schedule(Order)" not in copied(result, "app/models.py")
+    assert "app.jobs.schedule" not in result.service("core").interface
 
 
 def test_an_import_made_for_its_effect_is_kept_when_that_module_runs_here(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.runtime.conftest import needs_root
@@ -30,6 +31,7 @@ def _raw(path: Path, data: bytes) -> dict[str, object]:
 
 
 def test_the_operator_verbs_on_a_running_shop(shop: Project) -> None:
+    began = time.time()
     progress = shop.cli("up", "build")
     for service in ("web", "api", "other"):
         for stage in ("Created", "Started", "Healthy"):
@@ -97,6 +99,14 @@ def test_the_operator_verbs_on_a_running_shop(shop: Project) -> None:
                                                              "stopped_without_engine": 0, "warning": None}
     assert {line["replica"] for line in json.loads(shop.cli("logs", "--json").stdout)} >= {"web-0", "api-0"}
     assert "web-0 | serving as web-0" in shop.cli("logs", "web", "api").stdout
+    # -t: the engine's keeper dated every line while it ran; --since keeps the recent ones only
+    stamped = shop.cli("logs", "web", "-t", "--since", "1h").stdout.splitlines()
+    times = [datetime.fromisoformat(line.split(" ")[2]).timestamp() for line in stamped]
+    assert stamped and all(began - 1 <= t <= time.time() + 1 for t in times), stamped
+    every = [datetime.fromisoformat(line.split(" ")[2]).timestamp()
+             for line in shop.cli("logs", "-t").stdout.splitlines()]
+    after = datetime.fromtimestamp(max(every) + 0.01, UTC).isoformat()
+    assert shop.cli("logs", "--since", after).stdout == "" and shop.cli("logs", "--since", "2h").stdout
     tail = shop.cli("logs", "--tail", "1").stdout.splitlines()
     assert [line.split(" | ")[0] for line in tail] == ["api-0", "other-0", "other-1", "web-0", "web-1"]
 
