@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -48,14 +50,32 @@ print(json.dumps({"python": sys.executable, "version": sys.version.split()[0], "
 _TIMEOUT_S: Final = 60
 
 
+Contents = tuple[dict[str, list[str]], dict[str, str]]
+"""(top-level import name -> distributions, canonical distribution name -> version)."""
+
+
 @dataclass(frozen=True)
 class Environment:
-    """What one interpreter has installed."""
+    """What one interpreter has installed: ``fingerprint`` at once, ``names`` and ``versions`` when first asked
+    (a warm run, whose graph comes from the cache, needs only the fingerprint)."""
 
     python: str
-    names: dict[str, list[str]]  # top-level import name -> distributions
-    versions: dict[str, str]  # canonical distribution name -> version
     fingerprint: str  # changes when what is installed changes (part of the cache key)
+    read: Callable[[], Contents] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def _contents(self) -> Contents:
+        return self.read()
+
+    @property
+    def names(self) -> dict[str, list[str]]:
+        """Top-level import name -> the distributions that provide it."""
+        return self._contents[0]
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Canonical distribution name -> version."""
+        return self._contents[1]
 
 
 def default_python(src: Path) -> Path | None:
@@ -69,7 +89,24 @@ def default_python(src: Path) -> Path | None:
 
 @functools.cache
 def running_environment() -> Environment:
-    """The environment of the interpreter running cleave (read once)."""
+    """The environment of the interpreter running cleave. Its fingerprint is the sorted names of the
+    ``*.dist-info`` / ``*.egg-info`` entries on ``sys.path`` (name and version of every installed distribution;
+    listing a few folders), its names and versions are read from every distribution's metadata only when asked."""
+    return Environment(sys.executable, "running:" + json.dumps(_installed()), _read_running)
+
+
+def _installed() -> list[str]:
+    found: set[str] = set()
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as listing:
+                found.update(e.name for e in listing if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _read_running() -> Contents:
     scope: dict[str, Any] = {}
     exec(_NAMESPACES, scope)  # the same helper the probe runs in the monolith's interpreter
     names = scope["_namespaces"](importlib.metadata,
@@ -79,7 +116,7 @@ def running_environment() -> Environment:
         name = dist.metadata["Name"]
         if name:
             versions.setdefault(name.lower().replace("_", "-").replace(".", "-"), dist.version)
-    return Environment(sys.executable, names, versions, "running:" + json.dumps(sorted(versions.items())))
+    return names, versions
 
 
 def environment(src: Path, python: Path | None) -> Environment:
@@ -99,4 +136,4 @@ def environment(src: Path, python: Path | None) -> Environment:
         raise AnalyzerError(f"the interpreter failed to list its distributions: {last}", path=chosen,
                             hint="pass --python with a Python 3.10+ interpreter of the monolith")
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    return Environment(str(chosen), data["names"], data["versions"], done.stdout)
+    return Environment(str(chosen), done.stdout, lambda: (data["names"], data["versions"]))

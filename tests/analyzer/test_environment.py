@@ -77,3 +77,24 @@ def test_a_namespace_package_is_named_by_its_sub_package(tmp_path: Path) -> None
     graph = run(src, cache_dir=tmp_path / "cache")
     used = {target for _, target, kind in graph.graph.out_edges("app", keys=True) if kind == "uses_package"}
     assert used == {"package:pinax-invitations", "package:pinax-teams"}
+
+
+def test_the_running_environment_is_fingerprinted_by_its_listing_and_read_only_when_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer import environment
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    environment.running_environment.cache_clear()
+    try:
+        before = environment.running_environment().fingerprint
+        environment.running_environment.cache_clear()
+        info = tmp_path / "demo_dist-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-dist\nVersion: 1.0\n")
+        (info / "top_level.txt").write_text("demo_top\n")
+        after = environment.running_environment()
+        assert after.fingerprint != before  # a distribution installed: another cache key
+        assert "_contents" not in vars(after)  # a warm run needs only the fingerprint: no metadata read yet
+        assert after.versions["demo-dist"] == "1.0" and after.names["demo_top"] == ["demo-dist"]
+    finally:
+        environment.running_environment.cache_clear()
