@@ -23,27 +23,14 @@ boundaries, and ``cleave up`` refuses it with the callers' names.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Mapping, Set
 
 import networkx as nx
 
 from cleave.formats.graph import CodeGraph
+from splitter.dependencies import dependents
 from splitter.partition import Proposal
 from splitter.units import ModuleGraph
-
-DEPENDENCY_KINDS = ("imports", "calls", "reads", "writes", "inherits")
-
-
-def dependents(code_graph: CodeGraph, owner: Mapping[str, str]) -> dict[str, set[str]]:
-    """module -> the other modules whose code depends on it (imports, calls, reads, writes, inherits)."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for kind in DEPENDENCY_KINDS:
-        for u, v, _ in code_graph.edges_of_kind(kind):
-            user, used = owner.get(u), owner.get(v)
-            if user and used and user != used:
-                found[used].add(user)
-    return found
 
 
 def _tie(graph: nx.Graph, module: str, group: Set[str]) -> float:

@@ -3,16 +3,14 @@ it serves (its package and the request handling only it uses)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Final
 
 from cleave.formats.graph import ACCESS_OF_OP, CodeGraph
+from splitter.dependencies import dependents
 from splitter.errors import SplitterError
 
 APP_NAMES = ("application", "app")
 ENTRY_MODULES = ("wsgi", "asgi")
-DEPENDENCY_KINDS: Final = ("imports", "calls", "reads", "writes", "inherits")
 
 
 def find_entry(code_graph: CodeGraph, entry: str | None) -> str | None:
@@ -102,7 +100,7 @@ def edge_modules(code_graph: CodeGraph, owner: Mapping[str, str], entry_module: 
     modules = code_graph.nodes_of_kind("module")
     module_set = set(modules)
     edge = set(entry_package(entry_module, modules))
-    users = _users(code_graph, owner)
+    users = dependents(code_graph, owner)
     data = {owner[u] for u, _, d in code_graph.edges_of_kind("uses_table")
             if u in owner and (d.get("access") or set(d.get("ops") or ()) & set(ACCESS_OF_OP))}
     changed = True
@@ -119,16 +117,6 @@ def edge_modules(code_graph: CodeGraph, owner: Mapping[str, str], entry_module: 
                 changed = True
     return frozenset(edge)
 
-
-def _users(code_graph: CodeGraph, owner: Mapping[str, str]) -> dict[str, set[str]]:
-    """module -> the other modules that depend on it."""
-    users: dict[str, set[str]] = defaultdict(set)
-    for kind in DEPENDENCY_KINDS:
-        for u, v, _ in code_graph.edges_of_kind(kind):
-            user, used = owner.get(u), owner.get(v)
-            if user and used and user != used:
-                users[used].add(user)
-    return users
 
 
 def _leaf(module: str, users: Mapping[str, set[str]], allowed: set[str] | frozenset[str]) -> bool:

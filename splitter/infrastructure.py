@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from cleave.formats.graph import TABLE_PREFIX, CodeGraph
+from splitter.dependencies import DEPENDENCY_KINDS
 
 RESOURCE_RETURNS: Final = frozenset({"connection", "cursor", "session", "socket"})
 """``returns_kind`` values of a connection, session or client factory."""
@@ -51,7 +52,6 @@ HOLDER_TYPES: Final = frozenset({"local", "ContextVar"})
 EXCEPTION_NAMES: Final = frozenset(
     name for name in dir(builtins)
     if isinstance(getattr(builtins, name), type) and issubclass(getattr(builtins, name), BaseException))
-DEPENDENCY_KINDS: Final = ("imports", "calls", "reads", "writes", "inherits")
 DDL_OPS: Final = frozenset({"create"})
 ERROR_TYPES: Final = "error types"
 
@@ -242,13 +242,3 @@ def without(code_graph: CodeGraph, modules: frozenset[str], owner: Mapping[str, 
     return CodeGraph(graph=graph, diagnostics=code_graph.diagnostics, source=code_graph.source,
                      analyzer=code_graph.analyzer, meta=code_graph.meta)
 
-
-def users(code_graph: CodeGraph, owner: Mapping[str, str], modules: frozenset[str]) -> dict[str, set[str]]:
-    """infrastructure module -> the modules that depend on it (for the report and the tests)."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for kind in DEPENDENCY_KINDS:
-        for u, v, _ in code_graph.edges_of_kind(kind):
-            user, used = owner.get(u), owner.get(v)
-            if used in modules and user and user != used:
-                found[used].add(user)
-    return found
