@@ -7,7 +7,6 @@ the flows give an answer for a call, the name resolver's answer at the same plac
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -91,15 +90,5 @@ def _in(fid: str, modules: set[str]) -> bool:
 
 
 def flow_calls(index: Index, flows: Mapping[str, tuple[tuple[Any, ...], ...]]) -> FlowCalls:
-    """Solve the program's flows and index the answers.
-
-    The cyclic garbage collector is paused meanwhile: solving makes hundreds of thousands of small tuples and dicts
-    that all stay alive until the end, so every collection it would trigger scans them in vain (two thirds of the
-    solving time on Django 5.2). The few cycles made (watchers holding the program) are collected afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return FlowCalls(solve(index, flows))
-    finally:
-        if enabled:
-            gc.enable()
+    """Solve the program's flows and index the answers."""
+    return FlowCalls(solve(index, flows))
