@@ -34,6 +34,8 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
         collector.body(tree.body)
     except RecursionError:
         return ()
+    finally:
+        collector.close()
     return tuple(collector.facts)
 
 
@@ -58,6 +60,10 @@ class Collector(ExprCompiler):
             ast.AsyncWith: self._with, ast.Try: self._try, ast.TryStar: self._try, ast.Import: self._import,
             ast.ImportFrom: self._import_from, ast.Global: _nothing, ast.Nonlocal: _nothing, ast.Pass: _nothing,
         }
+
+    def close(self) -> None:
+        super().close()
+        self._stmt.clear()
 
     def body(self, statements: list[ast.stmt]) -> None:
         for statement in statements:

@@ -65,6 +65,12 @@ class ExprCompiler:
         }
 
     # -- slots ---------------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Drop the dispatch tables: they hold bound methods of this compiler, a cycle that only the cyclic
+        garbage collector would free, and the analyzer runs with that collector paused (the whole syntax tree
+        the compiler saw would stay alive in the worker until the end)."""
+        self._expr.clear()
+
     def tmp(self) -> str:
         self._tmp += 1
         return f"{self.module}:#{self._tmp}"
