@@ -93,6 +93,7 @@ def register(app: typer.Typer) -> None:
         if database is not None and plan.database is not None:
             plan = dataclasses.replace(plan, database=dataclasses.replace(plan.database, engine=database))
         save_plan(plan, plan_path)
+        plan = load_plan(plan_path)  # as `cleave build` would read it: errors name cleave.yaml and its lines
         blockers = plan.blockers(unaccepted_only=True)
         output.stderr.print(f"    {len(plan.services)} services, {len(plan.shared)} shared patterns, "
                             f"{len(plan.boundaries)} boundaries ({len(blockers)} blockers)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,8 +76,13 @@ def test_migrate_with_defaults_answers_like_the_monolith(sample: Sample, tmp_pat
                                 text=True, timeout=300, check=False)
         if result.returncode != 0:
             print(f"{sample.name}: refused: {result.stderr.strip()[:300]}")
-            assert result.returncode == 1 and "blocker" in result.stderr, result.stderr
-            assert "Traceback" not in result.stderr
+            assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+            lines = result.stderr.strip().splitlines()
+            first = next(i for i, line in enumerate(lines) if line.startswith("error: "))
+            # the plan migrate wrote is named (not "<plan>"), then one file:line per crossing
+            assert lines[first].startswith("error: cleave.yaml: ") and "blocker" in lines[first], result.stderr
+            assert lines[first + 1:] and all(re.match(r"[\w/]+\.py:\d+: ", line) for line in lines[first + 1:]), \
+                result.stderr
             return
         gateway = next(line.strip() for line in result.stdout.splitlines() if line.strip().startswith("http://"))
         answered = _scenario(sample, gateway)
