@@ -23,15 +23,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import os
 import random
 import subprocess
 import sys
 import time
 import zipfile
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from astgraph import ast_import_graph  # noqa: E402
+from scores import ari, mojofm, nmi  # noqa: E402
+from split_samples import corpus, shop  # noqa: E402
 
 from cleave.formats.graph import CodeGraph  # noqa: E402
 from splitter import classes, partition, units  # noqa: E402
@@ -51,66 +51,6 @@ CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 KEEP_ATTRS = frozenset({"kind", "line", "end_line", "weight", "lines", "passes", "type_checking", "lazy",
                         "is_generator", "is_method", "is_async", "is_package", "ops"})
-
-# ------------------------------------------------------------------------------------------------ scores
-
-
-def ari(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
-    """Adjusted Rand index (Hubert & Arabie) over the keys of ``truth``."""
-    keys = sorted(truth)
-    n = len(keys)
-    pairs = Counter((truth[k], found[k]) for k in keys)
-    a = Counter(truth[k] for k in keys)
-    b = Counter(found[k] for k in keys)
-
-    def c2(x: int) -> float:
-        return x * (x - 1) / 2
-
-    index = sum(c2(v) for v in pairs.values())
-    sa, sb = sum(c2(v) for v in a.values()), sum(c2(v) for v in b.values())
-    expected = sa * sb / c2(n) if n > 1 else 0.0
-    top = (sa + sb) / 2
-    return (index - expected) / (top - expected) if top != expected else 1.0
-
-
-def nmi(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
-    """Normalised mutual information, arithmetic mean of the entropies."""
-    keys = sorted(truth)
-    n = len(keys)
-    pairs = Counter((truth[k], found[k]) for k in keys)
-    a = Counter(truth[k] for k in keys)
-    b = Counter(found[k] for k in keys)
-    mi = sum(c / n * math.log(c * n / (a[x] * b[y])) for (x, y), c in pairs.items())
-    ha = -sum(c / n * math.log(c / n) for c in a.values())
-    hb = -sum(c / n * math.log(c / n) for c in b.values())
-    return 2 * mi / (ha + hb) if ha + hb > 0 else 1.0
-
-
-def mojofm(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
-    """MoJoFM (Wen & Tzerpos 2004) of ``found`` against ``truth``, in percent.
-
-    mno(A, B) = moves + joins = (n - sum_i max_j |A_i & B_j|) + (l - g), where each cluster A_i of ``found`` is
-    tagged with a ``truth`` cluster it overlaps most and g, the number of distinct tags, is maximised by a
-    maximum bipartite matching; MoJoFM = (1 - mno(A, B) / (n - |B|)) * 100.
-    """
-    keys = sorted(truth)
-    n = len(keys)
-    overlap = Counter((found[k], truth[k]) for k in keys)
-    best: dict[str, int] = {}
-    for (a, _), c in overlap.items():
-        best[a] = max(best.get(a, 0), c)
-    tags = nx.Graph()
-    for (a, b), c in overlap.items():
-        if c == best[a]:
-            tags.add_edge(("A", a), ("B", b))
-    left = {node for node in tags if node[0] == "A"}
-    matching = nx.bipartite.maximum_matching(tags, top_nodes=left) if tags.number_of_edges() else {}
-    g = len(matching) // 2
-    moves = n - sum(best.values())
-    joins = len(best) - g
-    worst = n - len(set(truth.values()))
-    return (1 - (moves + joins) / worst) * 100 if worst else 100.0
-
 
 # ------------------------------------------------------------------------------------------------ data
 
@@ -419,69 +359,6 @@ def timing(nodes: int = 10_000) -> dict[str, Any]:
     return {"nodes": nodes, "edges": code_graph.graph.number_of_edges(), "cleave_seconds": round(total, 2),
             "cleave_cpu_seconds": round(total_cpu, 2),
             "louvain_seconds": round(louvain_s, 2), "ari": round(score, 3)}
-
-
-def shop(seeds: int) -> dict[str, Any] | None:
-    """samples/shop against DOMAINS.md, at its number of domains (names visible: this is the real run)."""
-    import yaml
-
-    domains_md = ROOT / "samples" / "shop" / "DOMAINS.md"
-    try:
-        from analyzer import analyze
-    except ImportError:
-        print("\n== samples/shop: skipped (analyzer.analyze not available yet)")
-        return None
-    text = domains_md.read_text()
-    block = text.split("```yaml", 1)[1].split("```", 1)[0]
-    spec = yaml.safe_load(block)
-    truth = {m: d for d, mods in spec["domains"].items() for m in mods}
-    import splitter
-
-    code_graph = analyze(ROOT / "samples" / "shop")
-    out: dict[str, Any] = {"domains": len(spec["domains"])}
-    for mode in ("leiden", "walktrap"):
-        scores = []
-        for seed in range(seeds):
-            plan = splitter.split(code_graph, services=len(spec["domains"]), seed=seed,
-                                  options=partition.Options(exact_k=mode))
-            found = plan.assign(code_graph.nodes_of_kind("module"))
-            scored = {m: t for m, t in truth.items() if found.get(m)}
-            scores.append(ari(scored, {m: found[m] for m in scored}))
-        print(f"\n== samples/shop at {len(spec['domains'])} domains, exact_k={mode}: ARI {scores[0]:.3f} "
-              f"(min over {seeds} seeds {min(scores):.3f})", flush=True)
-        out[mode] = {"ari": round(scores[0], 3), "ari_min_over_seeds": round(min(scores), 3)}
-    return out
-
-
-def corpus(seeds: int) -> dict[str, Any]:
-    """samples/corpus: each sample against its own DOMAINS.md (the web edge is a domain; infrastructure and
-    unscored modules are left out), by ``splitter.split`` at every count from 2 to its number of domains and
-    without a count. Names visible: this is the real run, gateway and infrastructure rules included."""
-    import yaml
-
-    import splitter
-    from analyzer import analyze
-
-    out: dict[str, Any] = {}
-    for folder in sorted(p for p in (ROOT / "samples" / "corpus").iterdir() if (p / "DOMAINS.md").exists()):
-        text = (folder / "DOMAINS.md").read_text()
-        spec = yaml.safe_load(text.split("```yaml", 1)[1].split("```", 1)[0])
-        truth = {m: d for d, mods in spec["domains"].items() for m in mods}
-        code_graph = analyze(folder)
-        row: dict[str, Any] = {"domains": len(spec["domains"])}
-        for count in (None, *range(2, len(spec["domains"]) + 1)):
-            scores = []
-            for seed in range(seeds):
-                plan = splitter.split(code_graph, services=count, seed=seed)
-                found = plan.assign(code_graph.nodes_of_kind("module"))
-                scored = {m: t for m, t in truth.items() if found.get(m)}
-                scores.append(ari(scored, {m: found[m] for m in scored}))
-            row["auto" if count is None else f"k={count}"] = {"ari": round(scores[0], 3),
-                                                              "ari_min_over_seeds": round(min(scores), 3)}
-        print(f"\n== samples/corpus/{folder.name}: " + ", ".join(
-            f"{key} ARI {value['ari']:.3f}" for key, value in row.items() if key != "domains"), flush=True)
-        out[folder.name] = row
-    return out
 
 
 def main() -> None:

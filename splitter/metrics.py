@@ -31,8 +31,8 @@ from typing import Any
 import networkx as nx
 
 from cleave.formats.graph import CodeGraph
+from splitter.dependencies import DEPENDENCY_KINDS
 
-DEPENDENCY_KINDS = ("imports", "calls", "inherits", "reads", "writes")
 NED_LOW, NED_HIGH = 5, 20
 
 
