@@ -7,6 +7,7 @@ Uses the standard library's ``ast`` (exact line numbers, and several times cheap
 from __future__ import annotations
 
 import ast
+import marshal
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -29,7 +30,7 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
-    collector = Collector(module, is_package)
+    collector = Collector(module, is_package, walrus=":=" in text)
     try:
         collector.body(tree.body)
     except RecursionError:
@@ -37,6 +38,20 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
     finally:
         collector.close()
     return tuple(collector.facts)
+
+
+def collect_packed(module: str, is_package: bool, text: str) -> bytes:
+    """:func:`collect` as one ``marshal`` blob: it crosses from a worker, sits in the fact cache and waits for the
+    solver as a single bytes object (no tuples for the garbage collector to walk, nothing for pickle to do)."""
+    return marshal.dumps(collect(module, is_package, text))
+
+
+def unpack(packed: bytes) -> tuple[Fact, ...]:
+    """The facts :func:`collect_packed` packed (none for an empty blob)."""
+    if not packed:
+        return ()
+    facts: tuple[Fact, ...] = marshal.loads(packed)
+    return facts
 
 
 def _decorator_flags(decorators: list[ast.expr]) -> int:
@@ -50,9 +65,10 @@ def _decorator_flags(decorators: list[ast.expr]) -> int:
 class Collector(ExprCompiler):
     """Compiles one module's statements."""
 
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(self, module: str, is_package: bool, *, walrus: bool = True) -> None:
         super().__init__(module)
         self.is_package = is_package
+        self.walrus = walrus  # the source may hold ``:=`` (else the scope scan skips the insides of expressions)
         self._stmt: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function, ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class,
             ast.Return: self._return, ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
@@ -104,7 +120,7 @@ class Collector(ExprCompiler):
         is_method = outer.kind == "class"
         cls = f"{self.module}.{outer.qual}" if is_method else ""
         names = params_of(node.args)
-        local, declared = local_names(node.body, names)
+        local, declared = local_names(node.body, names, self.walrus)
         positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
         self_slot = outer.self_slot
         if is_method:
@@ -131,7 +147,7 @@ class Collector(ExprCompiler):
             self.ex(keyword.value)
         qual = self._qual(node.name)
         cls = f"{self.module}.{qual}"
-        names, _ = local_names(node.body, [])
+        names, _ = local_names(node.body, [], self.walrus)
         self.facts.append(("n", cls, tuple(sorted(names))))
         self.frame = Frame("class", qual, qual, outer, cls=outer.cls, self_slot=outer.self_slot, local=names)
         self.body(node.body)

@@ -82,9 +82,39 @@ def _binds(node: ast.AST, out: set[str], declared: set[str]) -> bool:
     return isinstance(node, _OWN_SCOPE)
 
 
-def local_names(body: list[ast.stmt], params: list[str]) -> tuple[set[str], set[str]]:
+def _stores(node: ast.expr, out: set[str]) -> None:
+    """The names an expression that is not a walrus binds: ``a``, ``b`` and ``c`` of ``a, [b, *c] = ...``."""
+    while isinstance(node, ast.Starred):
+        node = node.value
+    if isinstance(node, ast.Name):
+        if not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            _stores(element, out)
+
+
+def _statement_children(node: ast.AST, stack: list[ast.AST], out: set[str]) -> None:
+    """Push ``node``'s children that are not expressions; take the names its expressions bind (without a walrus,
+    only a target binds, and a target is names nested in tuples, lists and starred: nothing deeper to visit)."""
+    for name in node._fields:
+        child = getattr(node, name, None)
+        if isinstance(child, list):
+            for item in child:
+                if isinstance(item, ast.expr):
+                    _stores(item, out)
+                elif isinstance(item, ast.AST):
+                    stack.append(item)
+        elif isinstance(child, ast.expr):
+            _stores(child, out)
+        elif isinstance(child, ast.AST):
+            stack.append(child)
+
+
+def local_names(body: list[ast.stmt], params: list[str], walrus: bool = True) -> tuple[set[str], set[str]]:
     """(names local to a function with this body and these parameters, names declared ``global`` and, prefixed
-    ``"nonlocal "``, names declared ``nonlocal``)."""
+    ``"nonlocal "``, names declared ``nonlocal``). ``walrus``: whether the source may hold ``:=`` (when it cannot,
+    an expression binds only as a target, and the scan skips the insides of expressions)."""
     out = set(params)
     declared: set[str] = set()
     stack: list[ast.AST] = list(body)
@@ -92,7 +122,10 @@ def local_names(body: list[ast.stmt], params: list[str]) -> tuple[set[str], set[
         node = stack.pop()
         if _binds(node, out, declared):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        if walrus:
+            stack.extend(ast.iter_child_nodes(node))
+        else:
+            _statement_children(node, stack, out)
     return out - declared - {n.partition(" ")[2] for n in declared}, declared
 
 

@@ -31,6 +31,14 @@ class Solver:
         self._pending: dict[str, dict[Value, None]] = {}
         self._fresh: list[tuple[Action, list[Value]]] = []  # new watchers and the values they have yet to see
 
+    def close(self) -> None:
+        """Empty every table. Watchers are closures over the solver, so a solved program is one large reference
+        cycle: emptied, it goes by reference counting, and the cyclic collector (back on after ``analyze()``)
+        never has to walk it."""
+        for table in vars(self).values():
+            if isinstance(table, dict | list | set):
+                table.clear()
+
     def values(self, slot: str | None) -> Iterable[Value]:
         """What ``slot`` may hold (so far), in the order it came."""
         if slot is None:
