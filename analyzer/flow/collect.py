@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from analyzer.flow.exprs import DECORATOR, QUIET, ExprCompiler, Fact, Slot, callee_name
-from analyzer.flow.scopes import Frame, local_names, params_of
+from analyzer.flow.scopes import Frame, local_names, params_of, walrus_lines
 
 STATIC: Final = 1
 CLASSMETHOD: Final = 2
@@ -30,7 +30,7 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
-    collector = Collector(module, is_package, walrus=":=" in text)
+    collector = Collector(module, is_package, walrus_lines(text))
     try:
         collector.body(tree.body)
     except RecursionError:
@@ -65,16 +65,17 @@ def _decorator_flags(decorators: list[ast.expr]) -> int:
 class Collector(ExprCompiler):
     """Compiles one module's statements."""
 
-    def __init__(self, module: str, is_package: bool, *, walrus: bool = True) -> None:
+    def __init__(self, module: str, is_package: bool, walrus: list[int] | None = None) -> None:
         super().__init__(module)
         self.is_package = is_package
-        self.walrus = walrus  # the source may hold ``:=`` (else the scope scan skips the insides of expressions)
+        self.walrus = walrus  # the lines where ``:=`` is written (None: any), for the scope scan
         self._stmt: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function, ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class,
             ast.Return: self._return, ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
             ast.AugAssign: self._aug_assign, ast.For: self._for, ast.AsyncFor: self._for, ast.With: self._with,
             ast.AsyncWith: self._with, ast.Try: self._try, ast.TryStar: self._try, ast.Import: self._import,
             ast.ImportFrom: self._import_from, ast.Global: _nothing, ast.Nonlocal: _nothing, ast.Pass: _nothing,
+            ast.Expr: self._expr_statement, ast.If: self._branch, ast.While: self._branch,
         }
 
     def close(self) -> None:
@@ -95,6 +96,14 @@ class Collector(ExprCompiler):
                 self.discard(child)  # an `if`/`while` test, an expression statement, an assert
             elif isinstance(child, (ast.stmt, ast.match_case, ast.excepthandler)):
                 self.stmt(child)
+
+    def _expr_statement(self, node: ast.Expr) -> None:
+        self.discard(node.value)
+
+    def _branch(self, node: ast.If | ast.While) -> None:
+        self.discard(node.test)
+        self.body(node.body)
+        self.body(node.orelse)
 
     # -- definitions ---------------------------------------------------------------------------------------------
     def _qual(self, name: str) -> str:

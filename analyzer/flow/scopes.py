@@ -8,6 +8,7 @@ and comprehensions bind their own names, so the scan stops at them (their own na
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -94,39 +95,53 @@ def _stores(node: ast.expr, out: set[str]) -> None:
             _stores(element, out)
 
 
-def _statement_children(node: ast.AST, stack: list[ast.AST], out: set[str]) -> None:
-    """Push ``node``'s children that are not expressions; take the names its expressions bind (without a walrus,
-    only a target binds, and a target is names nested in tuples, lists and starred: nothing deeper to visit)."""
-    for name in node._fields:
-        child = getattr(node, name, None)
-        if isinstance(child, list):
-            for item in child:
-                if isinstance(item, ast.expr):
-                    _stores(item, out)
-                elif isinstance(item, ast.AST):
-                    stack.append(item)
-        elif isinstance(child, ast.expr):
-            _stores(child, out)
-        elif isinstance(child, ast.AST):
-            stack.append(child)
+def _may_hold_walrus(node: ast.expr, walrus_lines: list[int]) -> bool:
+    """Whether ``node`` spans a line where ``:=`` is written (``walrus_lines``: those lines, sorted)."""
+    at = bisect.bisect_left(walrus_lines, node.lineno)
+    return at < len(walrus_lines) and walrus_lines[at] <= (node.end_lineno or node.lineno)
 
 
-def local_names(body: list[ast.stmt], params: list[str], walrus: bool = True) -> tuple[set[str], set[str]]:
+def local_names(body: list[ast.stmt], params: list[str], walrus_lines: list[int] | None = None
+                ) -> tuple[set[str], set[str]]:
     """(names local to a function with this body and these parameters, names declared ``global`` and, prefixed
-    ``"nonlocal "``, names declared ``nonlocal``). ``walrus``: whether the source may hold ``:=`` (when it cannot,
-    an expression binds only as a target, and the scan skips the insides of expressions)."""
+    ``"nonlocal "``, names declared ``nonlocal``).
+
+    ``walrus_lines``: the sorted lines of the source where ``:=`` is written (None: unknown, any line may). An
+    expression that spans none of them binds only as a target (names nested in tuples, lists and starred), so its
+    insides are not visited; the others are, node by node."""
     out = set(params)
     declared: set[str] = set()
     stack: list[ast.AST] = list(body)
+    deep: list[ast.AST] = []
     while stack:
         node = stack.pop()
         if _binds(node, out, declared):
             continue
-        if walrus:
-            stack.extend(ast.iter_child_nodes(node))
-        else:
-            _statement_children(node, stack, out)
+        for name in node._fields:
+            child = getattr(node, name, None)
+            for item in child if isinstance(child, list) else (child,):
+                if isinstance(item, ast.expr):
+                    if walrus_lines is None or (walrus_lines and _may_hold_walrus(item, walrus_lines)):
+                        deep.append(item)
+                    else:
+                        _stores(item, out)
+                elif isinstance(item, ast.AST):
+                    stack.append(item)
+    while deep:
+        node = deep.pop()
+        if not _binds(node, out, declared):
+            deep.extend(ast.iter_child_nodes(node))
     return out - declared - {n.partition(" ")[2] for n in declared}, declared
+
+
+def walrus_lines(text: str) -> list[int] | None:
+    """The lines of ``text`` where ``:=`` is written, for :func:`local_names` (None when its lines cannot be
+    counted as Python's parser counts them: a lone carriage return)."""
+    if "\r" in text:
+        return None
+    if ":=" not in text:
+        return []
+    return [number for number, line in enumerate(text.split("\n"), start=1) if ":=" in line]
 
 
 def comprehension_names(generators: list[ast.comprehension]) -> set[str]:

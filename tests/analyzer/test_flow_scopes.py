@@ -1,7 +1,7 @@
 """The value-flow fact pass's shortcuts give exactly what the plain way gives (issue 18, speed).
 
-- The scope scan skips the insides of expressions when the source has no ``:=`` (only a target binds then):
-  it must name the same locals as the full scan, on every binding form and on real code of many shapes.
+- The scope scan skips the insides of expressions that span no line with ``:=`` (only a target binds there): it
+  must name the same locals as the full scan, on every binding form and on real code of many shapes.
 - A file's facts travel packed (``marshal``): unpacked, they are the facts.
 """
 
@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from analyzer.flow import collect, collect_packed, unpack
-from analyzer.flow.scopes import local_names, params_of
+from analyzer.flow.scopes import local_names, params_of, walrus_lines
 
 BINDING_FORMS = textwrap.dedent("""
     import os.path as osp, sys
@@ -67,20 +67,29 @@ def _scopes(tree: ast.AST) -> list[tuple[list[ast.stmt], list[str]]]:
     return found
 
 
+WALRUSES = textwrap.dedent("""
+    def f(items):
+        if (n := len(items)) > 1:
+            pass
+        while (chunk := read()):
+            total = [y := 1, (z :=
+                2)]
+        print(f"{(w := 3)}")
+        return [(inner := x) for x in items]
+    def g():
+        x = 1; (late := 2)
+""")
+
+
 def _texts() -> list[str]:
-    texts = [BINDING_FORMS]
-    for name in MODULES:
-        text = inspect.getsource(importlib.import_module(name))
-        if ":=" not in text:
-            texts.append(text)
-    return texts
+    return [BINDING_FORMS, WALRUSES, *(inspect.getsource(importlib.import_module(name)) for name in MODULES)]
 
 
-def test_the_scope_scan_without_a_walrus_names_what_the_full_scan_names() -> None:
+def test_the_quick_scope_scan_names_what_the_full_scan_names() -> None:
     checked = 0
     for text in _texts():
         for body, params in _scopes(ast.parse(text)):
-            assert local_names(body, params, walrus=False) == local_names(body, params, walrus=True)
+            assert local_names(body, params, walrus_lines(text)) == local_names(body, params, None)
             checked += 1
     assert checked > 1000  # real code of many shapes, not only the binding forms
 
@@ -88,17 +97,21 @@ def test_the_scope_scan_without_a_walrus_names_what_the_full_scan_names() -> Non
 def test_the_binding_forms_are_all_seen() -> None:
     function = ast.parse(BINDING_FORMS).body[2]
     assert isinstance(function, ast.FunctionDef)
-    local, declared = local_names(function.body, params_of(function.args), walrus=False)
+    local, declared = local_names(function.body, params_of(function.args), [])
     assert {"a", "b", "args", "c", "d", "kw", "x", "y", "z", "rest", "s", "t", "u", "v", "i", "j", "w", "n1", "n2",
             "n3", "err", "gone", "nonlocal_like", "lam", "nested", "Klass", "coro", "matched", "other"} <= local
     assert not {"p", "r", "q", "inner", "hidden", "attr", "G", "ai", "aw"} & local
     assert declared == {"G"}
 
 
-def test_a_walrus_binds_in_the_full_scan() -> None:
-    function = ast.parse("def f():\n    if (found := look()):\n        return found\n").body[0]
-    assert isinstance(function, ast.FunctionDef)
-    assert "found" in local_names(function.body, [], walrus=True)[0]
+def test_a_walrus_binds_where_it_is_written() -> None:
+    f, g = ast.parse(WALRUSES).body
+    assert isinstance(f, ast.FunctionDef) and isinstance(g, ast.FunctionDef)
+    lines = walrus_lines(WALRUSES)
+    assert lines == [3, 5, 6, 8, 9, 11]
+    assert {"n", "chunk", "y", "z", "w"} <= local_names(f.body, ["items"], lines)[0]
+    assert "late" in local_names(g.body, [], lines)[0]
+    assert walrus_lines("a = 1\r\nb = 2") is None and walrus_lines("a = 1\n") == []
 
 
 @pytest.mark.parametrize("text", [BINDING_FORMS, "", "def broken(:\n", "x = [f for f in fs]\nprint(*x, **{})\n"])
