@@ -184,8 +184,9 @@ class FileFacts:
     return_shapes: tuple[tuple[str, str], ...] = ()
     """``(function qual, shape)`` for a ``return`` of a lambda (``callable``), a generator expression
     (``generator``) or ``open(...)`` (``file``)."""
-    flows: tuple[tuple[object, ...], ...] = ()
-    """Value-flow facts (:mod:`analyzer.flow`), from the standard library's parser."""
+    flows: bytes = b""
+    """Value-flow facts (:mod:`analyzer.flow`), from the standard library's parser, packed
+    (:func:`analyzer.flow.collect_packed`; :func:`analyzer.flow.unpack` reads them)."""
 
 
 @dataclass(frozen=True)

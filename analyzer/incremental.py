@@ -21,6 +21,7 @@ import networkx as nx
 
 from analyzer import facts as F
 from analyzer.build import GraphBuilder
+from analyzer.flow import unpack
 from analyzer.frameworks.orm import ModelTable
 from cleave.formats.graph import CodeGraph, Diagnostic
 
@@ -39,7 +40,7 @@ def interface(file: F.FileFacts) -> Interface:
         # what other files' kinds (analyzer/kinds.py) read: class decorators, module-level value shapes
         tuple((d.qual, d.decorators) for d in file.defs if d.kind == "class"),
         tuple((v.name, v.shape, v.expr) for v in file.var_values),
-        file.flows,  # value flows reach across files: any change to them needs a full build
+        unpack(file.flows),  # value flows reach across files: any change to them needs a full build
     )
     digest = hashlib.blake2b(pickle.dumps(shape, protocol=5), digest_size=16).digest()
     return (digest, frozenset((d.qual, d.kind, d.flags) for d in file.defs), frozenset(v[0] for v in file.variables))

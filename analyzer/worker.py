@@ -15,7 +15,7 @@ from typing import Final
 import libcst as cst
 
 from analyzer.facts import FileFailure, FileResult, Job
-from analyzer.flow import collect
+from analyzer.flow import collect_packed
 from analyzer.handlers import HANDLERS
 from analyzer.walker import Handler, Walker
 from cleave.formats.graph import Diagnostic
@@ -118,7 +118,7 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
         facts = Walker(job.module, job.rel, job.is_package, handlers).run(tree)
-        return dataclasses.replace(facts, flows=collect(job.module, job.is_package, text)) if flows else facts
+        return dataclasses.replace(facts, flows=collect_packed(job.module, job.is_package, text)) if flows else facts
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
     except Exception as error:  # a bug of ours must cost one file, not the run

@@ -79,7 +79,7 @@ def edge_routing(plan: Plan, code_graph: CodeGraph) -> EdgeRouting:
     if not edge:
         raise PackagerError("the plan has no edge service", path=plan.origin)
     refs = _route_refs(code_graph)
-    owners = assign_routes([(s.name, s.routes, s.line) for s in edge], [r[0] for r in refs], plan.origin)
+    owners = assign_routes([s.route_claims for s in edge], [r[0] for r in refs], plan.origin)
     fallback = edge[0].name
     rules: dict[str, list[RouteRule]] = {s.name: [] for s in edge}
     table: list[tuple[tuple[int, int, str], RouteRule]] = []

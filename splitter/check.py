@@ -11,9 +11,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from cleave.errors import CleaveError
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, Plan
-from splitter import boundaries, units
+from splitter import boundaries, routes, units
 
 DATA = "(data)"
 """The pseudo-service of a table nobody's module owns (a crossing into shared data)."""
@@ -42,14 +43,20 @@ class CheckResult:
     open_blockers: tuple[Boundary, ...]
     """Blockers not marked ``accepted: true`` (new or already in the plan)."""
     unplaced: tuple[str, ...]
-    """Modules of the code that no service and no shared pattern of the plan matches."""
+    """Modules of the code that no service and no shared pattern of the plan matches (none when the plan has edge
+    services: they hold the whole tree)."""
     edges: tuple[ServiceEdge, ...]
     service_of: Mapping[str, str]
+    route_errors: tuple[str, ...] = ()
+    """Edge services' route claims ``build`` would refuse (a pattern matching no route of today's code, a route two
+    services claim alike), each ``plan:line: what (what to do)``."""
+    fallback_routes: tuple[str, ...] = ()
+    """Today's routes no claim names (``METHODS path``): the fallback service answers them, as ``build`` routes."""
 
     @property
     def failed(self) -> bool:
-        """Whether CI should fail: a new crossing or an open blocker."""
-        return bool(self.new or self.open_blockers)
+        """Whether CI should fail: a new crossing, an open blocker or a route claim ``build`` would refuse."""
+        return bool(self.new or self.open_blockers or self.route_errors)
 
 
 def check(code_graph: CodeGraph, plan: Plan) -> CheckResult:
@@ -62,10 +69,35 @@ def check(code_graph: CodeGraph, plan: Plan) -> CheckResult:
     known = {(b.source, b.target, b.how) for b in plan.boundaries}
     new = tuple(b for b in found if b.how != "shared" and (b.source, b.target, b.how) not in known)
     open_blockers = tuple(b for b in found if b.how == "blocker" and not b.accepted)
-    unplaced = tuple(sorted(set(modules) - set(service_of)))
+    edge = [s for s in plan.services if s.is_edge]
+    unplaced = () if edge else tuple(sorted(set(modules) - set(service_of)))
     owner = dict(module_graph.owner)
     edges = service_edges(found, lambda node: _service(node, owner, service_of))
-    return CheckResult(found, new, open_blockers, unplaced, edges, service_of)
+    route_errors, fallback_routes = _route_claims(code_graph, plan) if edge else ((), ())
+    return CheckResult(found, new, open_blockers, unplaced, edges, service_of, route_errors, fallback_routes)
+
+
+def _route_claims(code_graph: CodeGraph, plan: Plan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The edge services' claims against today's routes, as ``build`` assigns them: (the claims it would refuse,
+    the routes no claim names). Each claim is tried alone first, so every stale pattern is named, not only the
+    first; then all together, for two services claiming one route alike."""
+    claims = [s.route_claims for s in plan.services if s.is_edge]
+    errors: list[str] = []
+    for name, texts, line in claims:
+        for text in texts:
+            try:
+                routes.assign(code_graph, [(name, [text], line)], plan.origin)
+            except CleaveError as error:
+                errors.append(error.render())
+    owners: dict[str, str] = {}
+    if not errors:
+        try:
+            owners = routes.assign(code_graph, claims, plan.origin)
+        except CleaveError as error:
+            errors.append(error.render())
+    unclaimed = tuple(f"{','.join(r.methods) or 'ANY'} {r.path}" for r in routes.routes_of(code_graph)
+                      if r.id not in owners)
+    return tuple(errors), () if errors else unclaimed
 
 
 def _service(node: str, owner: Mapping[str, str], service_of: Mapping[str, str]) -> str:

@@ -100,7 +100,7 @@ def split_edge(code_graph: CodeGraph, *, services: int | None = None, entry: str
     entry_ref = _entry(code_graph, entry if entry is not None else (previous.entry if previous else None))
     # pinned services, and interior ones (a mixed plan: the edge split never proposes them), stay as written
     pinned = [s for s in previous.services if s.pinned or not s.is_edge] if previous else []
-    claims = [(s.name, s.routes, s.line) for s in previous.services if s.is_edge] if previous else []
+    claims = [s.route_claims for s in previous.services if s.is_edge] if previous else []
     owner = route_groups.assign(code_graph, claims, origin) if claims else {}
     pinned_names = {s.name for s in pinned}
     free = [r for r in all_routes if owner.get(r.id) not in pinned_names]

@@ -2,7 +2,10 @@
 
 Each route (the analyzer's ``route`` nodes, with a ``handles`` edge to its view) starts in the domain a person would
 name: its Flask blueprint (the endpoint's ``bp.`` prefix), else the package of its view module (``orders`` for
-``shop.orders.views``: a Django app); the app's own routes (``/``, a framework's admin) join the largest. Domains
+``shop.orders.views``: a Django app); the app's own routes (``/``, a framework's admin) join the largest. An app
+with one such domain (or none) whose views live in several modules is split by those modules instead
+(:func:`view_module_keys`: django-helpdesk's ``views/staff.py``, ``kb.py``, ``api.py``, ``public.py``), a module with
+a single route joining the most alike. Domains
 that write the same tables then merge, the pair sharing the most written tables first (splitting them would put one
 table's writers in two services), never below two services unless asked; ``services=N`` merges the most alike
 (tables and code reached) down to N. Every service runs the whole app, so nothing is refused: the grouping only
@@ -24,6 +27,9 @@ from splitter.naming import sanitize
 ROUTE_KIND = "route"
 _SKIPPED_SEGMENTS = frozenset({"api", "views", "view", "urls", "routes", "endpoints", "viewsets", "handlers", "web",
                             "blueprints", "apps"})
+_GENERIC_SEGMENTS = _SKIPPED_SEGMENTS - {"api"}
+"""Module names that say nothing of a domain; ``api`` does once the app is known (a single app's REST views)."""
+MIN_VIEW_MODULE_ROUTES = 2
 REACH_DEPTH = 4
 MAX_SERVICES = 12
 _WRITE_OPS = frozenset({"insert", "update", "delete", "create", "write"})
@@ -116,6 +122,36 @@ def domain_key(route: Route, modules: frozenset[str], root: tuple[str, ...]) -> 
     return APP_LEVEL  # no view in the project (a framework's admin, docs), or one the reading could not link
 
 
+def view_module_keys(routes: Sequence[Route], keys: Mapping[str, str], modules: frozenset[str],
+                     root: tuple[str, ...]) -> dict[str, str] | None:
+    """When the app has one domain (or none) but its views live in several modules (django-helpdesk's single app:
+    ``views/staff.py``, ``views/public.py``, ``views/kb.py``, ``views/api.py``; a Flask app's ``@app`` routes over
+    ``users.py`` and ``posts.py``), those modules are the domains a person would name: route id -> the view
+    module's name (its last segment that says more than ``views``). None when that gives fewer than two."""
+    if len(set(keys.values()) - {APP_LEVEL}) > 1:
+        return None
+    project = project_packages(modules)
+    refined = dict(keys)
+    for route in routes:
+        module = _module_of(route.view, modules) if route.view else None
+        if module is None or _package(module) in project or len(module.split(".")) <= len(root):
+            continue  # the framework's own routes, the project's wiring, the root package: the app's own
+        named = [part for part in module.split(".")[len(root):] if part not in _GENERIC_SEGMENTS]
+        if named:
+            refined[route.id] = named[-1]
+    return refined if len(set(refined.values()) - {APP_LEVEL}) > 1 else None
+
+
+def _fold_single_routes(drafts: dict[str, _Draft]) -> None:
+    """A view module with a single route (a login view) is no service of its own: it joins the most alike."""
+    for key in sorted(k for k, d in drafts.items() if k != APP_LEVEL and len(d.routes) < MIN_VIEW_MODULE_ROUTES):
+        others = [d for k, d in drafts.items() if k not in {key, APP_LEVEL}]
+        if len(others) < 2:  # two domains stay
+            return
+        single = drafts.pop(key)
+        max(others, key=lambda d: (_similarity(d, single), len(d.routes), d.keys[0])).absorb(single)
+
+
 def _reach(code_graph: CodeGraph, start: str) -> set[str]:
     """Project nodes a view reaches through calls (and a class's methods), ``REACH_DEPTH`` steps deep."""
     graph = code_graph.graph
@@ -186,9 +222,11 @@ def group_routes(code_graph: CodeGraph, routes: Sequence[Route], services: int |
     from splitter.naming import common_root
 
     root = common_root(m for m in modules if "." in m) if len({m.split(".")[0] for m in modules}) == 1 else ()
+    keys = {route.id: domain_key(route, modules, root) for route in routes}
+    refined = view_module_keys(routes, keys, modules, root)
     drafts: dict[str, _Draft] = {}
     for route in routes:
-        key = domain_key(route, modules, root)
+        key = (refined or keys)[route.id]
         reached = _reach(code_graph, route.view) if route.view else set()
         writes, reads = tables_of(code_graph, reached)
         draft = drafts.setdefault(key, _Draft([key], [], set(), set(), set()))
@@ -196,6 +234,8 @@ def group_routes(code_graph: CodeGraph, routes: Sequence[Route], services: int |
         draft.writes |= writes
         draft.reads |= reads
         draft.code |= {n for n in reached if n != route.view}
+    if refined:
+        _fold_single_routes(drafts)
     app_level = drafts.pop(APP_LEVEL, None)
     if app_level is not None and drafts:
         max(drafts.values(), key=lambda d: (len(d.routes), d.keys[0])).absorb(app_level)

@@ -10,7 +10,8 @@ in the manner of an assignment graph (PyCG) solved as inclusion constraints (And
   bound methods, builtins that call what they are given);
 - :mod:`analyzer.flow.emit` turns the solution into ``calls``, ``passes_callable`` and ``returns_callable`` edges.
 
-Flow facts (:data:`Fact`), per file, are plain tuples; a *slot* is a string naming a variable of the program:
+Flow facts (:data:`Fact`), per file, are plain tuples (a file's travel and are cached as one ``marshal`` blob,
+:func:`collect_packed`); a *slot* is a string naming a variable of the program:
 ``"mod:qual:name"`` a local (``qual`` "" for module level: ``"mod::name"`` is a module global), ``"mod:#n"`` a
 temporary, ``"<fid>:<ret>"`` / ``"<fid>:<yield>"`` what a function returns / yields, ``"A|cls|name"`` a class's (and
 its instances') attribute. Facts:
@@ -35,6 +36,6 @@ its instances') attribute. Facts:
     ("n", cls, names)                       the names a class body binds
 """
 
-from analyzer.flow.collect import collect
+from analyzer.flow.collect import collect, collect_packed, unpack
 
-__all__ = ["collect"]
+__all__ = ["collect", "collect_packed", "unpack"]

@@ -7,11 +7,12 @@ Uses the standard library's ``ast`` (exact line numbers, and several times cheap
 from __future__ import annotations
 
 import ast
+import marshal
 from collections.abc import Callable
 from typing import Any, Final
 
 from analyzer.flow.exprs import DECORATOR, QUIET, ExprCompiler, Fact, Slot, callee_name
-from analyzer.flow.scopes import Frame, local_names, params_of
+from analyzer.flow.scopes import Frame, local_names, params_of, walrus_lines
 
 STATIC: Final = 1
 CLASSMETHOD: Final = 2
@@ -29,7 +30,7 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
-    collector = Collector(module, is_package)
+    collector = Collector(module, is_package, walrus_lines(text))
     try:
         collector.body(tree.body)
     except RecursionError:
@@ -37,6 +38,20 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
     finally:
         collector.close()
     return tuple(collector.facts)
+
+
+def collect_packed(module: str, is_package: bool, text: str) -> bytes:
+    """:func:`collect` as one ``marshal`` blob: it crosses from a worker, sits in the fact cache and waits for the
+    solver as a single bytes object (no tuples for the garbage collector to walk, nothing for pickle to do)."""
+    return marshal.dumps(collect(module, is_package, text))
+
+
+def unpack(packed: bytes) -> tuple[Fact, ...]:
+    """The facts :func:`collect_packed` packed (none for an empty blob)."""
+    if not packed:
+        return ()
+    facts: tuple[Fact, ...] = marshal.loads(packed)
+    return facts
 
 
 def _decorator_flags(decorators: list[ast.expr]) -> int:
@@ -50,15 +65,17 @@ def _decorator_flags(decorators: list[ast.expr]) -> int:
 class Collector(ExprCompiler):
     """Compiles one module's statements."""
 
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(self, module: str, is_package: bool, walrus: list[int] | None = None) -> None:
         super().__init__(module)
         self.is_package = is_package
+        self.walrus = walrus  # the lines where ``:=`` is written (None: any), for the scope scan
         self._stmt: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function, ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class,
             ast.Return: self._return, ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
             ast.AugAssign: self._aug_assign, ast.For: self._for, ast.AsyncFor: self._for, ast.With: self._with,
             ast.AsyncWith: self._with, ast.Try: self._try, ast.TryStar: self._try, ast.Import: self._import,
             ast.ImportFrom: self._import_from, ast.Global: _nothing, ast.Nonlocal: _nothing, ast.Pass: _nothing,
+            ast.Expr: self._expr_statement, ast.If: self._branch, ast.While: self._branch,
         }
 
     def close(self) -> None:
@@ -79,6 +96,14 @@ class Collector(ExprCompiler):
                 self.discard(child)  # an `if`/`while` test, an expression statement, an assert
             elif isinstance(child, (ast.stmt, ast.match_case, ast.excepthandler)):
                 self.stmt(child)
+
+    def _expr_statement(self, node: ast.Expr) -> None:
+        self.discard(node.value)
+
+    def _branch(self, node: ast.If | ast.While) -> None:
+        self.discard(node.test)
+        self.body(node.body)
+        self.body(node.orelse)
 
     # -- definitions ---------------------------------------------------------------------------------------------
     def _qual(self, name: str) -> str:
@@ -104,7 +129,7 @@ class Collector(ExprCompiler):
         is_method = outer.kind == "class"
         cls = f"{self.module}.{outer.qual}" if is_method else ""
         names = params_of(node.args)
-        local, declared = local_names(node.body, names)
+        local, declared = local_names(node.body, names, self.walrus)
         positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
         self_slot = outer.self_slot
         if is_method:
@@ -131,7 +156,7 @@ class Collector(ExprCompiler):
             self.ex(keyword.value)
         qual = self._qual(node.name)
         cls = f"{self.module}.{qual}"
-        names, _ = local_names(node.body, [])
+        names, _ = local_names(node.body, [], self.walrus)
         self.facts.append(("n", cls, tuple(sorted(names))))
         self.frame = Frame("class", qual, qual, outer, cls=outer.cls, self_slot=outer.self_slot, local=names)
         self.body(node.body)

@@ -8,7 +8,7 @@ the flows give an answer for a call, the name resolver's answer at the same plac
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
 from analyzer.edges import Edges
 from analyzer.flow.exprs import DECORATOR
@@ -57,6 +57,11 @@ class FlowCalls:
                 if value[0] in _RETURNED and ":" not in fid:
                     edges.add(fid, value[1], "returns_callable", line, bound=value[0] == "bm")
 
+    def close(self) -> None:
+        """Let the solved program go (see :meth:`~analyzer.flow.solver.Solver.close`); no answers after this."""
+        self.program.close()
+        self.answers.clear()
+
     def _site(self, edges: Edges, site: Site) -> None:
         node = site.node()
         passes = self._passes(site)
@@ -89,6 +94,6 @@ def _in(fid: str, modules: set[str]) -> bool:
     return any(fid.startswith(m + ".") for m in modules)
 
 
-def flow_calls(index: Index, flows: Mapping[str, tuple[tuple[Any, ...], ...]]) -> FlowCalls:
+def flow_calls(index: Index, flows: Mapping[str, bytes]) -> FlowCalls:
     """Solve the program's flows and index the answers."""
     return FlowCalls(solve(index, flows))

@@ -61,7 +61,8 @@ class ExprCompiler:
             ast.SetComp: self._comprehension, ast.GeneratorExp: self._comprehension,
             ast.DictComp: self._comprehension, ast.IfExp: self._if_exp, ast.BoolOp: self._bool_op,
             ast.NamedExpr: self._named, ast.Await: self._await, ast.Yield: self._yield,
-            ast.YieldFrom: self._yield_from, ast.Starred: self._starred,
+            ast.YieldFrom: self._yield_from, ast.Starred: self._starred, ast.Constant: _nothing,
+            ast.Compare: self._compare, ast.BinOp: self._bin_op, ast.UnaryOp: self._unary_op,
         }
 
     # -- slots ---------------------------------------------------------------------------------------------------
@@ -133,6 +134,22 @@ class ExprCompiler:
             node = node.value
         if not isinstance(node, ast.Name):
             self.ex(node)
+
+    # values that go nowhere (what ``ex`` does with any other node, spelt out for the most common ones)
+    def _compare(self, node: ast.Compare) -> Slot:
+        self.discard(node.left)
+        for comparator in node.comparators:
+            self.discard(comparator)
+        return None
+
+    def _bin_op(self, node: ast.BinOp) -> Slot:
+        self.discard(node.left)
+        self.discard(node.right)
+        return None
+
+    def _unary_op(self, node: ast.UnaryOp) -> Slot:
+        self.discard(node.operand)
+        return None
 
     def _name(self, node: ast.Name) -> Slot:
         return self.load(node.id)
@@ -347,3 +364,7 @@ class ExprCompiler:
                 self.assign(element.value, holder)
             else:
                 self.assign(element, self.element(value, None if starred else position))
+
+
+def _nothing(node: ast.AST) -> Slot:
+    return None

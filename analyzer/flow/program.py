@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, Final
 
-from analyzer.flow.collect import CLASSMETHOD, METHOD, STATIC
+from analyzer.flow.collect import CLASSMETHOD, METHOD, STATIC, unpack
 from analyzer.flow.exprs import DECORATOR, QUIET
 from analyzer.flow.rules import Semantics, Site, external, vararg_alloc
 from analyzer.flow.solver import Value
@@ -242,11 +242,13 @@ class Program(Semantics):
             self.run()
 
 
-def solve(index: Index, flows: Mapping[str, tuple[tuple[Any, ...], ...]]) -> Program:
-    """Every module's flow facts (module -> facts) solved together."""
+def solve(index: Index, flows: Mapping[str, bytes]) -> Program:
+    """Every module's flow facts (module -> packed facts, :func:`~analyzer.flow.collect.collect_packed`) solved
+    together."""
     program = Program(index)
-    program.flowed.update(m for m, facts in flows.items() if facts)
-    for module, facts in flows.items():
-        program.load(module, facts)
+    facts = {module: unpack(packed) for module, packed in flows.items()}
+    program.flowed.update(m for m, found in facts.items() if found)
+    for module in list(facts):
+        program.load(module, facts.pop(module))
     program.solve()
     return program

@@ -68,6 +68,7 @@ class Semantics(Solver):
         self.sites: list[Site] = []
         self._property_sites: dict[Where, Site] = {}
         self._through: set[str] = set()
+        self._properties: dict[str, bool] = {}  # class-attribute slot -> whether it is a property
 
     # -- module globals, seeded from name resolution -------------------------------------------------------------
     def global_slot(self, module: str, name: str) -> str:
@@ -138,12 +139,16 @@ class Semantics(Solver):
     def _member(self, slot: str, receiver: Value, dst: str, where: Where | None) -> None:
         """``dst`` = the class attribute ``slot`` read through ``receiver``. A property runs its getter at
         ``where``; anything else goes through one slot per (attribute, receiver) shared by every read."""
-        klass, _, name = slot[2:].rpartition("|")
-        member = self.index.members.get(klass, {}).get(name)
-        if member is not None and member in self.defs and self.defs[member][1] & PROPERTY:
+        runs = self._properties.get(slot)
+        if runs is None:
+            klass, _, name = slot[2:].rpartition("|")
+            member = self.index.members.get(klass, {}).get(name)
+            runs = self._properties[slot] = bool(member is not None and member in self.defs
+                                                 and self.defs[member][1] & PROPERTY)
+        if runs:
             self.on(slot, partial(self.bound, receiver, dst, where))
             return
-        through = f"{slot}@{receiver}"
+        through = f"{slot}@{receiver[0]}{receiver[1]}"
         if through not in self._through:
             self._through.add(through)
             self.on(slot, partial(self.bound, receiver, through, None))

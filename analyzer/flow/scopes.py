@@ -8,6 +8,7 @@ and comprehensions bind their own names, so the scan stops at them (their own na
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -82,18 +83,65 @@ def _binds(node: ast.AST, out: set[str], declared: set[str]) -> bool:
     return isinstance(node, _OWN_SCOPE)
 
 
-def local_names(body: list[ast.stmt], params: list[str]) -> tuple[set[str], set[str]]:
+def _stores(node: ast.expr, out: set[str]) -> None:
+    """The names an expression that is not a walrus binds: ``a``, ``b`` and ``c`` of ``a, [b, *c] = ...``."""
+    while isinstance(node, ast.Starred):
+        node = node.value
+    if isinstance(node, ast.Name):
+        if not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            _stores(element, out)
+
+
+def _may_hold_walrus(node: ast.expr, walrus_lines: list[int]) -> bool:
+    """Whether ``node`` spans a line where ``:=`` is written (``walrus_lines``: those lines, sorted)."""
+    at = bisect.bisect_left(walrus_lines, node.lineno)
+    return at < len(walrus_lines) and walrus_lines[at] <= (node.end_lineno or node.lineno)
+
+
+def local_names(body: list[ast.stmt], params: list[str], walrus_lines: list[int] | None = None
+                ) -> tuple[set[str], set[str]]:
     """(names local to a function with this body and these parameters, names declared ``global`` and, prefixed
-    ``"nonlocal "``, names declared ``nonlocal``)."""
+    ``"nonlocal "``, names declared ``nonlocal``).
+
+    ``walrus_lines``: the sorted lines of the source where ``:=`` is written (None: unknown, any line may). An
+    expression that spans none of them binds only as a target (names nested in tuples, lists and starred), so its
+    insides are not visited; the others are, node by node."""
     out = set(params)
     declared: set[str] = set()
     stack: list[ast.AST] = list(body)
+    deep: list[ast.AST] = []
     while stack:
         node = stack.pop()
         if _binds(node, out, declared):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        for name in node._fields:
+            child = getattr(node, name, None)
+            for item in child if isinstance(child, list) else (child,):
+                if isinstance(item, ast.expr):
+                    if walrus_lines is None or (walrus_lines and _may_hold_walrus(item, walrus_lines)):
+                        deep.append(item)
+                    else:
+                        _stores(item, out)
+                elif isinstance(item, ast.AST):
+                    stack.append(item)
+    while deep:
+        node = deep.pop()
+        if not _binds(node, out, declared):
+            deep.extend(ast.iter_child_nodes(node))
     return out - declared - {n.partition(" ")[2] for n in declared}, declared
+
+
+def walrus_lines(text: str) -> list[int] | None:
+    """The lines of ``text`` where ``:=`` is written, for :func:`local_names` (None when its lines cannot be
+    counted as Python's parser counts them: a lone carriage return)."""
+    if "\r" in text:
+        return None
+    if ":=" not in text:
+        return []
+    return [number for number, line in enumerate(text.split("\n"), start=1) if ":=" in line]
 
 
 def comprehension_names(generators: list[ast.comprehension]) -> set[str]:

@@ -31,6 +31,14 @@ class Solver:
         self._pending: dict[str, dict[Value, None]] = {}
         self._fresh: list[tuple[Action, list[Value]]] = []  # new watchers and the values they have yet to see
 
+    def close(self) -> None:
+        """Empty every table. Watchers are closures over the solver, so a solved program is one large reference
+        cycle: emptied, it goes by reference counting, and the cyclic collector (back on after ``analyze()``)
+        never has to walk it."""
+        for table in vars(self).values():
+            if isinstance(table, dict | list | set):
+                table.clear()
+
     def values(self, slot: str | None) -> Iterable[Value]:
         """What ``slot`` may hold (so far), in the order it came."""
         if slot is None:
@@ -44,15 +52,19 @@ class Solver:
         room = CAP - len(held)
         if room <= 0:
             return  # a slot that may hold anything: what it holds already is all it says
-        new = [v for v in values if v not in held][:room]
-        if not new:
-            return
-        pending = self._pending.get(slot)
-        if pending is None:
-            pending = self._pending[slot] = {}
-        for value in new:
+        pending = None
+        for value in values:
+            if value in held:
+                continue
+            if pending is None:
+                pending = self._pending.get(slot)
+                if pending is None:
+                    pending = self._pending[slot] = {}
             held[value] = None
             pending[value] = None
+            room -= 1
+            if not room:
+                return
 
     def link(self, src: str | None, dst: str | None) -> None:
         if src is None or dst is None or src == dst:
@@ -70,11 +82,15 @@ class Solver:
     def on(self, slot: str | None, action: Action) -> None:
         if slot is None:
             return
-        self._watch.setdefault(slot, []).append(action)
+        watchers = self._watch.get(slot)
+        if watchers is None:
+            self._watch[slot] = [action]
+        else:
+            watchers.append(action)
         held = self.pts.get(slot)
-        if held:
-            waiting = self._pending.get(slot, {})  # delivered to every watcher when the slot's turn comes
-            self._fresh.append((action, [v for v in held if v not in waiting]))  # later: no deep recursion
+        if held:  # what waits in the slot's delta reaches every watcher when its turn comes; the rest, later here
+            waiting = self._pending.get(slot)
+            self._fresh.append((action, [v for v in held if v not in waiting] if waiting else list(held)))
 
     def run(self) -> None:
         """Propagate until nothing changes."""
@@ -82,6 +98,7 @@ class Solver:
         links = self._links
         watch = self._watch
         fresh = self._fresh
+        add = self.add
         while pending or fresh:
             while fresh:
                 action, held = fresh.pop()
@@ -91,7 +108,7 @@ class Solver:
                 break
             slot, delta = pending.popitem()  # the newest first: O(1), and the same order in every process
             for dst in links.get(slot, ()):
-                self.add(dst, delta)
+                add(dst, delta)
             actions = watch.get(slot)
             if actions:
                 for action in list(actions):

@@ -31,9 +31,7 @@ def register(app: typer.Typer) -> None:
         include_tests: bool = typer.Option(False, "--include-tests", help="Also analyze test code (tests/, "
                                            "test_*.py, conftest.py), left out by default."),
         project: Path | None = options.project_option(),
-        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
-                                           help="The monolith's interpreter: its installed distributions name the "
-                                           "third-party imports (default: SRC/.venv or SRC/venv, else cleave's)."),
+        python: Path | None = options.python_option(),
         dynamic_routes: bool | None = typer.Option(None, "--dynamic-routes/--static-routes",
                                                    help="Also import the app with --python and read its real URL "
                                                    "map (default: when that environment has the framework)."),

@@ -70,8 +70,7 @@ def register(app: typer.Typer) -> None:
                                                  "by digest (then `cleave push` them there)."),
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
-        python: Path | None = typer.Option(None, "--python", metavar="INTERPRETER",
-                                           help="The app's interpreter (default: SRC/.venv, SRC/venv, else cleave's)."),
+        python: Path | None = options.python_option(),
     ) -> None:
         """Write one source tree per service (own code, shared code, RPC stubs), images and topology.json.
 

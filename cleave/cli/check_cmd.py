@@ -12,7 +12,7 @@ import typer
 
 from cleave.cli import options, output
 from cleave.cli.project import source_of
-from cleave.errors import CleaveError
+from cleave.errors import CleaveError, UsageError
 from cleave.formats.atomic import write_text_atomic
 from cleave.formats.graph import CodeGraph, load_graph
 from cleave.formats.plan import Boundary, Plan, load_plan
@@ -22,12 +22,19 @@ class CheckFailed(CleaveError):
     """The code crosses the plan where the plan does not say so."""
 
 
-def _graph(graph: Path | None, plan: Plan) -> CodeGraph:
+class CheckUsageError(UsageError):
+    """Options of ``check`` that cannot go together."""
+
+
+def _graph(graph: Path | None, plan: Plan, python: Path | None) -> CodeGraph:
     if graph is not None:
+        if python is not None:
+            raise CheckUsageError("--python chooses the environment of an analysis; with --graph nothing is "
+                                  "analyzed", hint="drop one of them")
         return load_graph(graph)
     from analyzer import analyze
 
-    return analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"))
+    return analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"), python=python)
 
 
 def _line(boundary: Boundary) -> str:
@@ -52,6 +59,7 @@ def register(app: typer.Typer) -> None:
         out: Path | None = options.output_option(None, "Also write the findings as JSON to this file."),
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
+        python: Path | None = options.python_option(),
     ) -> None:
         """Hold today's code to the committed plan: exit 1 on a crossing the plan does not record or a blocker
         nobody accepted (one line each, file:line first); exit 0 otherwise."""
@@ -59,7 +67,7 @@ def register(app: typer.Typer) -> None:
 
         options.enter_project(project)
         plan = load_plan(plan_path)
-        result = splitter.check(_graph(graph, plan), plan)
+        result = splitter.check(_graph(graph, plan, python), plan)
         for target, render in ((dot, splitter.service_graph_dot), (mermaid, splitter.service_graph_mermaid)):
             if target is not None:
                 text = render(plan, result.edges)
@@ -72,6 +80,8 @@ def register(app: typer.Typer) -> None:
             "new": [b.to_dict() for b in result.new],
             "open_blockers": [b.to_dict() for b in result.open_blockers],
             "unplaced": list(result.unplaced),
+            "route_errors": list(result.route_errors),
+            "fallback_routes": list(result.fallback_routes),
             "services": [{"from": e.source, "to": e.target, "count": e.count, "blockers": e.blockers}
                          for e in result.edges],
         }
@@ -84,8 +94,8 @@ def register(app: typer.Typer) -> None:
         elif "-" not in {str(dot), str(mermaid)}:
             _say(result)
         if result.failed:
-            raise CheckFailed(f"{len(result.new)} new crossing(s), {len(result.open_blockers)} open blocker(s) "
-                              "against the plan", path=plan.origin,
+            raise CheckFailed(f"{len(result.new)} new crossing(s), {len(result.open_blockers)} open blocker(s), "
+                              f"{len(result.route_errors)} stale route claim(s) against the plan", path=plan.origin,
                               hint="move the code back, or run `cleave split` and commit the new plan")
 
 
@@ -97,6 +107,11 @@ def _say(result: object) -> None:
         output.say(f"new: {_line(boundary)}")
     for boundary in result.open_blockers:
         output.say(f"blocker: {_line(boundary)}")
+    for error in result.route_errors:
+        output.say(f"route: {error}")
+    if result.fallback_routes:
+        output.say(f"{len(result.fallback_routes)} route(s) no service claims, answered by the fallback service: "
+                   f"{', '.join(result.fallback_routes[:10])}")
     if result.unplaced:
         output.warn(f"{len(result.unplaced)} module(s) in no service of the plan: {', '.join(result.unplaced[:10])}")
     if not result.failed:

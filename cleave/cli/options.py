@@ -71,6 +71,13 @@ def output_option(default: Path | None, help_text: str, metavar: str = "FILE") -
     return typer.Option(default, "--output", "-o", metavar=metavar, help=help_text)
 
 
+def python_option() -> Any:
+    """``--python INTERPRETER``: the monolith's own environment, for the analysis and the images."""
+    return typer.Option(None, "--python", metavar="INTERPRETER",
+                        help="The app's interpreter: its installed distributions name the third-party imports and "
+                        "fill the images (default: SRC/.venv or SRC/venv, else cleave's).")
+
+
 def json_option() -> Any:
     """``--json``: the result as one JSON document on stdout (nothing else on stdout)."""
     return typer.Option(False, "--json", help="Print the result as one JSON document on stdout.")

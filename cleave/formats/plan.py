@@ -130,6 +130,7 @@ def _service(name: str, located: Located, origin: str) -> ServicePlan:
         routes=routes,
         seam=str(seam.value) if seam is not None else None,
         env=parse_env(body.get("env"), f"env of {name!r}", origin),
+        routes_line=body["routes"].line if "routes" in body else None,
     )
 
 

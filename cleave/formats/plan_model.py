@@ -72,10 +72,17 @@ class ServicePlan:
     seam: str | None = None
     """``edge`` (runs the monolith's own app, serves its routes) or ``interior`` (its modules, over RPC)."""
     env: Mapping[str, EnvValue] = field(default_factory=dict)
+    routes_line: int | None = None
+    """The plan line of ``routes:`` (errors about a claim name it)."""
 
     @property
     def is_edge(self) -> bool:
         return self.seam == "edge" or (self.seam is None and bool(self.routes))
+
+    @property
+    def route_claims(self) -> tuple[str, tuple[str, ...], int | None]:
+        """``(service, route claims, plan line)``, as :func:`cleave.formats.plan_edge.assign_routes` takes them."""
+        return self.name, self.routes, self.routes_line or self.line
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

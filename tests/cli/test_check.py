@@ -61,3 +61,70 @@ def test_piped_summaries_go_to_stdout_whole_lines(project: Path) -> None:
     assert lines[-1] == "wrote cleave.yaml"
     summary = next(line for line in lines if line.startswith("3 services,"))
     assert len(summary) > 80 and "modularity" in summary
+
+
+FLASKMARKET = Path(__file__).resolve().parents[2] / "samples" / "flaskmarket"
+
+
+@pytest.fixture
+def edge_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """samples/flaskmarket (a Flask app), analyzed and split at the edge: the committed plan is route claims."""
+    shutil.copytree(FLASKMARKET, tmp_path / "market-src", ignore=shutil.ignore_patterns(".venv", ".cleave"))
+    monkeypatch.chdir(tmp_path / "market-src")
+    assert run(["analyze", ".", "--json"]) == 0
+    assert run(["split", "--json"]) == 0  # a framework app: split at the edge by default
+    return tmp_path / "market-src"
+
+
+def test_an_edge_plan_passes_without_calling_the_tree_unplaced(edge_project: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Edge services hold the whole tree: no module is 'in no service', and every route has its claim."""
+    capsys.readouterr()
+    assert run(["check", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] and document["unplaced"] == [] and document["route_errors"] == []
+    assert document["fallback_routes"] == []
+
+
+def test_a_stale_route_claim_fails_with_the_plan_line(edge_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A claim matching no route of today's code is what `build` refuses: check names each such line."""
+    plan = edge_project / "cleave.yaml"
+    lines = plan.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines) if "routes: [/api/orders/*]" in line)
+    lines[number] = lines[number].replace("/api/orders/*", "/api/ordrs/*")
+    plan.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert run(["check"]) == 1
+    captured = capsys.readouterr()
+    assert f"route: cleave.yaml:{number + 1}: route pattern '/api/ordrs/*' of service 'orders' matches no route" \
+        in captured.out
+    assert "1 stale route claim(s)" in captured.err
+
+
+def test_a_new_route_nobody_claims_is_named_and_left_to_the_fallback(edge_project: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    factory = edge_project / "market" / "__init__.py"
+    source = factory.read_text()
+    assert "    return app\n" in source
+    factory.write_text(source.replace("    return app\n", "    @app.get('/version')\n    def version() -> str:\n"
+                                      "        return '1'\n\n    return app\n"))
+    assert run(["analyze", ".", "--json"]) == 0
+    capsys.readouterr()
+    assert run(["check", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [route for route in document["fallback_routes"] if route.endswith(" /version")], document
+
+
+def test_python_and_graph_together_are_a_usage_error(edge_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    assert run(["check", "-g", ".cleave/graph.json", "--python", sys.executable]) == 2
+    assert "--python chooses the environment of an analysis" in capsys.readouterr().err
+
+
+def test_check_analyzes_in_the_given_environment(edge_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--python is the app's interpreter, as for analyze/build/migrate: a missing one is one line, exit 1."""
+    capsys.readouterr()
+    assert run(["check", "--python", str(edge_project / "no-such-python")]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-python: cannot run the interpreter" in err and "Traceback" not in err

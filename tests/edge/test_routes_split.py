@@ -62,7 +62,7 @@ def test_interior_seam_still_available() -> None:
 
 def test_a_stale_route_claim_stops_the_split() -> None:
     previous = parse_plan('format: cleave.plan/1\nservices:\n  a:\n    routes: ["/api/gone/*"]\n', "cleave.yaml")
-    with pytest.raises(FormatError, match=r"cleave.yaml:3: route pattern '/api/gone/\*' of service 'a' matches no"):
+    with pytest.raises(FormatError, match=r"cleave.yaml:4: route pattern '/api/gone/\*' of service 'a' matches no"):
         split(flask_market(), previous=previous)
 
 
