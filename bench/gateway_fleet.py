@@ -62,8 +62,8 @@ http {{
 """
 
 
-def tree_cpu(roots: list[int]) -> float:
-    """CPU seconds (user + system) used so far by ``roots`` and every live descendant."""
+def _processes() -> tuple[dict[int, int], dict[int, float]]:
+    """Every live process's parent and CPU seconds (user + system) so far."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
@@ -74,15 +74,39 @@ def tree_cpu(roots: list[int]) -> float:
             fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
             parents[int(entry)] = int(fields[1])
             times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    total, seen, todo = 0.0, set(), list(roots)
+    return parents, times
+
+
+def _tree(roots: list[int], parents: dict[int, int]) -> list[int]:
+    seen: list[int] = []
+    todo = list(roots)
     while todo:
         pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        total += times.get(pid, 0.0)
-        todo.extend(child for child, parent in parents.items() if parent == pid)
-    return total
+        if pid not in seen:
+            seen.append(pid)
+            todo.extend(child for child, parent in parents.items() if parent == pid)
+    return seen
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by ``roots`` and every live descendant."""
+    parents, times = _processes()
+    return sum(times.get(pid, 0.0) for pid in _tree(roots, parents))
+
+
+def worker_cpu(roots: list[int]) -> dict[int, float]:
+    """CPU seconds so far of each worker under ``roots``: the processes of the tree that have no child (gunicorn's
+    workers, not its arbiter; each kit process)."""
+    parents, times = _processes()
+    tree = _tree(roots, parents)
+    return {pid: times.get(pid, 0.0) for pid in tree if pid not in parents.values()}
+
+
+def balance(before: dict[int, float], after: dict[int, float]) -> float:
+    """How evenly the workers shared the work between two :func:`worker_cpu` readings: the least busy worker's CPU
+    over the busiest's (1.0: even; near 0: one worker did it all)."""
+    spent = [after[pid] - before.get(pid, 0.0) for pid in after]
+    return min(spent) / max(spent) if spent and max(spent) > 0 else 1.0
 
 
 class Fleet:

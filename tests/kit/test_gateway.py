@@ -258,6 +258,25 @@ def test_keep_alive_serves_many_requests_on_one_connection(client: Client) -> No
         assert "close" not in headers.get("connection", [""])[0]
 
 
+def test_connections_to_the_services_are_kept_alive_and_reused(router: Router) -> None:
+    """30 requests from 3 client connections, one after the other, reach the service over at most 3 new
+    connections (HAProxy: a session's first request gets a new one, later requests take idle ones from the pool):
+    the router never pays a connect nor the service an accept per request."""
+    answers = []
+    for _ in range(3):
+        client = Client(router.port)
+        for _ in range(10):
+            status, _, body = client.ask("GET", "/connection")
+            assert status == 200
+            answers.append(json.loads(body))
+        client.close()
+    assert len({answer["pid"] for answer in answers}) == 1  # the fallback "b", one process
+    # "connections": every connection the service has had open when it answered (idle pooled ones included), so
+    # what the test opened is what appeared after the first answer, plus perhaps the first answer's own
+    opened = answers[-1]["connections"] - answers[0]["connections"] + 1
+    assert 1 <= opened <= 3, " ".join(f"{answer['thread']}:{answer['connections']}" for answer in answers)
+
+
 def test_chunked_upload_after_100_continue(client: Client) -> None:
     payload = os.urandom(200_000)
     client.sock.sendall(b"POST /echo HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: chunked\r\n"

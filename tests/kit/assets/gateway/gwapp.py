@@ -3,12 +3,20 @@
 import hashlib
 import json
 import os
+import threading
 import time
+
+_SEEN = set()  # the kit serves each connection on its own thread: a native thread id is a connection
 
 
 def application(environ, start_response):
     path, method = environ["PATH_INFO"], environ["REQUEST_METHOD"]
     service = os.environ.get("CLEAVE_SERVICE", "?")
+    if path == "/connection":  # the connection this request came on; how many this process has had open so far
+        _SEEN.update(t.native_id for t in threading.enumerate() if t.name == "cleave-connection")
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"pid": os.getpid(), "thread": threading.get_native_id(),
+                            "connections": len(_SEEN)}).encode()]
     if path == "/echo":
         body = environ["wsgi.input"].read()
         seen = {"service": service, "method": method, "query": environ["QUERY_STRING"], "length": len(body),
