@@ -33,6 +33,8 @@ def test_an_identity_decorator_on_many_functions_keeps_each_one_apart(tmp_path: 
     graph = _graph(tmp_path, "def mark(func):\n    func.marked = True\n    return func\n" + functions
                    + "def main():\n    f7()\n    f31()\n")
     assert _calls_from(graph, "main") == {"f7": False, "f31": False}
+    # what it returns is each caller's own function: no "mark returns f0..f23" (the crossing rules read these)
+    assert not [(u, v) for u, v, _ in graph.edges_of_kind("returns_callable") if u == "p.m.mark"]
 
 
 def test_a_method_returning_self_gives_back_the_receiver_it_was_called_on(tmp_path: Path) -> None:
@@ -81,3 +83,4 @@ def test_a_parameter_assigned_in_the_body_is_not_passed_through(tmp_path: Path) 
             pick(a, True)()
         """)
     assert _calls_from(graph, "main") == {"pick": False, "a": True, "b": True}
+    assert {v for u, v, _ in graph.edges_of_kind("returns_callable") if u == "p.m.pick"} == {"p.m.a", "p.m.b"}
