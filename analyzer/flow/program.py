@@ -255,7 +255,7 @@ class Program(Semantics):
                 positional = params[0]
                 if not cls or not flags & METHOD or flags & STATIC or not positional:
                     continue
-                if not self.pts.get(positional[0]):
+                if not self.values(positional[0]):
                     self.add(positional[0], [("c" if flags & CLASSMETHOD else "i", cls)])
                     seeded = True
             if not seeded:
