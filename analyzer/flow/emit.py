@@ -51,8 +51,8 @@ class FlowCalls:
             if wanted is None or site.module in wanted:
                 self._site(edges, site)
         for fid, slot, line in self.program.returns:
-            if wanted is not None and not _in(fid, wanted):
-                continue
+            if (wanted is not None and not _in(fid, wanted)) or fid in self.program.passthrough:
+                continue  # a function that returns its parameter as it came gives each caller back its own
             for value in self.program.values(slot):
                 if value[0] in _RETURNED and ":" not in fid:
                     edges.add(fid, value[1], "returns_callable", line, bound=value[0] == "bm")

@@ -54,6 +54,7 @@ class ExprCompiler:
         self.frame = Frame("module", "", "", None)
         self.globals_read: set[str] = set()
         self._tmp = 0
+        self._names: dict[str, str] = {}
         self._expr: dict[type[ast.AST], Callable[[Any], Slot]] = {
             ast.Name: self._name, ast.Attribute: self._attribute, ast.Call: self._call,
             ast.Lambda: self._lambda, ast.List: self._sequence, ast.Tuple: self._sequence, ast.Set: self._sequence,
@@ -72,6 +73,11 @@ class ExprCompiler:
         the compiler saw would stay alive in the worker until the end)."""
         self._expr.clear()
 
+    def one(self, slot: str) -> str:
+        """The one string object for this slot name: facts share it, so the packed facts hold it once and the
+        solver hashes it once."""
+        return self._names.setdefault(slot, slot)
+
     def tmp(self) -> str:
         self._tmp += 1
         return f"{self.module}:#{self._tmp}"
@@ -80,10 +86,10 @@ class ExprCompiler:
         if name not in self.globals_read:
             self.globals_read.add(name)
             self.facts.append(("g", self.module, name))
-        return f"{self.module}::{name}"
+        return self.one(f"{self.module}::{name}")
 
     def class_slot(self, frame: Frame, name: str) -> str:
-        return f"A|{self.module}.{frame.qual}|{name}"
+        return self.one(f"A|{self.module}.{frame.qual}|{name}")
 
     def load(self, name: str) -> str:
         """The slot ``name`` reads in the current scope (Python's LEGB, class bodies seen only from themselves)."""
@@ -96,7 +102,7 @@ class ExprCompiler:
             if name in frame.declared_global:
                 break
             if frame.kind != "class" and name in frame.local:
-                return f"{self.module}:{frame.qual}:{name}"
+                return self.one(f"{self.module}:{frame.qual}:{name}")
             frame = frame.parent
         return self.global_slot(name)
 
@@ -107,7 +113,7 @@ class ExprCompiler:
             return self.class_slot(frame, name)
         if frame.kind == "module" or name not in frame.local:
             return self.load(name)
-        return f"{self.module}:{frame.qual}:{name}"
+        return self.one(f"{self.module}:{frame.qual}:{name}")
 
     def const(self, value: tuple[Any, ...]) -> str:
         slot = self.tmp()
@@ -213,10 +219,10 @@ class ExprCompiler:
         """(positional slots, positional names, vararg slot, kwonly (name, slot), kwarg slot) of the frame."""
         prefix = f"{self.module}:{self.frame.qual}:"
         positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        return (tuple(prefix + n for n in positional), tuple(positional),
-                prefix + args.vararg.arg if args.vararg else None,
-                tuple((a.arg, prefix + a.arg) for a in args.kwonlyargs),
-                prefix + args.kwarg.arg if args.kwarg else None)
+        return (tuple(self.one(prefix + n) for n in positional), tuple(positional),
+                self.one(prefix + args.vararg.arg) if args.vararg else None,
+                tuple((a.arg, self.one(prefix + a.arg)) for a in args.kwonlyargs),
+                self.one(prefix + args.kwarg.arg) if args.kwarg else None)
 
     def _sequence(self, node: ast.List | ast.Tuple | ast.Set) -> Slot:
         if not isinstance(getattr(node, "ctx", None) or ast.Load(), ast.Load):

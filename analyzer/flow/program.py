@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, Final
 
-from analyzer.flow.collect import CLASSMETHOD, METHOD, STATIC, unpack
+from analyzer.flow.collect import CLASSMETHOD, GENERATOR, METHOD, STATIC, unpack
 from analyzer.flow.exprs import DECORATOR, QUIET
 from analyzer.flow.rules import Semantics, Site, external, vararg_alloc
 from analyzer.flow.solver import Value
@@ -40,8 +40,10 @@ class Program(Semantics):
         super().__init__(index)
         self.returns: list[tuple[str, str, int]] = []  # (fid, slot, line)
         self._partials: set[tuple[int, str]] = set()
+        self._returned: dict[str, set[str]] = {}  # fid -> the slots its ``return`` statements give
+        self._assigned: set[str] = set()  # slots an assignment or an import writes
         self._load: dict[str, Callable[[str, tuple[Any, ...]], None]] = {
-            "k": lambda m, f: self.add(f[1], [f[2]]), "m": lambda m, f: self.link(f[2], f[1]),
+            "k": lambda m, f: self.add(f[1], [f[2]]), "m": self._fact_copy,
             "a": self._fact_attr, "A": self._fact_store_attr, "e": self._fact_elem, "E": self._fact_store_elem,
             "c": self._fact_call, "r": self._fact_return, "y": lambda m, f: self.link(f[2], f"{f[1]}:<yield>"),
             "d": self._fact_def, "x": self._fact_import, "g": self._fact_global,
@@ -80,10 +82,27 @@ class Program(Semantics):
         self.sites.append(site)
         self.on(func, lambda v: self.call(site, v))
 
+    def _fact_copy(self, module: str, fact: tuple[Any, ...]) -> None:
+        self.link(fact[2], fact[1])
+        self._assigned.add(fact[1])
+
     def _fact_return(self, module: str, fact: tuple[Any, ...]) -> None:
         _, fid, src, line = fact
         self.link(src, f"{fid}:<ret>")
         self.returns.append((fid, src, line))
+        self._returned.setdefault(fid, set()).add(src)
+
+    def _find_passthrough(self) -> None:
+        """The functions that return one of their positional parameters as it came (``def callback(func): ...;
+        return func``, ``lambda x: x``): a call of one gives back that call's own argument (:meth:`enter`), not
+        everything any caller passed."""
+        for fid, sources in self._returned.items():
+            known = self.defs.get(fid)
+            if known is None or len(sources) != 1 or known[1] & GENERATOR:
+                continue
+            source = next(iter(sources))
+            if source in known[0][0] and source not in self._assigned:
+                self.passthrough[fid] = known[0][0].index(source)
 
     def _fact_def(self, module: str, fact: tuple[Any, ...]) -> None:
         _, fid, params, flags, cls = fact
@@ -96,6 +115,7 @@ class Program(Semantics):
 
     def _fact_import(self, module: str, fact: tuple[Any, ...]) -> None:
         _, dst, dotted = fact
+        self._assigned.add(dst)
         self.seed(dst, self.index.absolute(dotted, [], 0), "")
 
     def _fact_super(self, module: str, fact: tuple[Any, ...]) -> None:
@@ -227,6 +247,7 @@ class Program(Semantics):
     # -- solving -------------------------------------------------------------------------------------------------
     def solve(self) -> None:
         """The fixpoint; then methods nothing is seen calling are taken as called on their own class."""
+        self._find_passthrough()
         self.run()
         for _ in range(3):
             seeded = False
@@ -234,7 +255,7 @@ class Program(Semantics):
                 positional = params[0]
                 if not cls or not flags & METHOD or flags & STATIC or not positional:
                     continue
-                if not self.pts.get(positional[0]):
+                if not self.values(positional[0]):
                     self.add(positional[0], [("c" if flags & CLASSMETHOD else "i", cls)])
                     seeded = True
             if not seeded:

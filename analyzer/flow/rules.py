@@ -69,6 +69,7 @@ class Semantics(Solver):
         self._property_sites: dict[Where, Site] = {}
         self._through: set[str] = set()
         self._properties: dict[str, bool] = {}  # class-attribute slot -> whether it is a property
+        self.passthrough: dict[str, int] = {}  # fid -> the position of the parameter it returns as it came
 
     # -- module globals, seeded from name resolution -------------------------------------------------------------
     def global_slot(self, module: str, name: str) -> str:
@@ -218,7 +219,7 @@ class Semantics(Solver):
             return
         self._entered.add(key)
         if dst is not None:
-            self.link(f"{fid}:<ret>", dst)
+            self._result(fid, receiver, site, dst)
         known = self.defs.get(fid)
         if known is None:
             return
@@ -243,6 +244,24 @@ class Semantics(Solver):
                 self.on(site.dstar, partial(self.load_into, slot, name))
             if kwarg is not None:
                 self.link(site.dstar, kwarg)
+
+    def _result(self, fid: str, receiver: Value | None, site: Site, dst: str) -> None:
+        """What the call of ``fid`` at ``site`` gives: what it returns, or, for a function that returns a parameter
+        as it came (:attr:`passthrough`), what this call passes for that parameter."""
+        position = self.passthrough.get(fid)
+        if position is None:
+            self.link(f"{fid}:<ret>", dst)
+            return
+        positional, names = self.defs[fid][0][:2]
+        shift = 1 if receiver is not None and positional else 0
+        if receiver is not None and position < shift:
+            self.add(dst, [receiver])  # ``return self``
+        elif position - shift < len(site.args):
+            self.link(site.args[position - shift], dst)
+        elif any(name == names[position] for name, _ in site.kwargs):
+            self.link(dict(site.kwargs)[names[position]], dst)
+        elif site.star is not None or site.dstar is not None:
+            self.link(f"{fid}:<ret>", dst)  # passed through a ``*``/``**``: every caller's, as for any function
 
     def _positional(self, site: Site, positional: tuple[str, ...], vararg: str | None, shift: int) -> None:
         for position, slot in enumerate(site.args, start=shift):

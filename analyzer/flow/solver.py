@@ -21,14 +21,25 @@ receives everything (``message`` of an exception class) would otherwise carry th
 it flows, for calls too imprecise to mean anything."""
 
 
-class Solver:
-    """Inclusion constraints over string-named slots, solved by a worklist."""
+class _Slot:
+    """One slot: what it holds (in the order it came), where it flows, who watches it, and what it has yet to pass
+    on (None: nothing; the slot is then off the worklist)."""
+
+    __slots__ = ("delta", "held", "out", "watchers")
 
     def __init__(self) -> None:
-        self.pts: dict[str, dict[Value, None]] = {}
-        self._links: dict[str, dict[str, None]] = {}
-        self._watch: dict[str, list[Action]] = {}
-        self._pending: dict[str, dict[Value, None]] = {}
+        self.held: dict[Value, None] | None = None
+        self.out: dict[str, None] | None = None
+        self.watchers: list[Action] | None = None
+        self.delta: dict[Value, None] | None = None
+
+
+class Solver:
+    """Inclusion constraints over string-named slots, solved by a worklist (one record per slot: one lookup)."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, _Slot] = {}
+        self._pending: dict[str, _Slot] = {}  # slots with a delta, newest last
         self._fresh: list[tuple[Action, list[Value]]] = []  # new watchers and the values they have yet to see
 
     def close(self) -> None:
@@ -41,27 +52,36 @@ class Solver:
 
     def values(self, slot: str | None) -> Iterable[Value]:
         """What ``slot`` may hold (so far), in the order it came."""
-        if slot is None:
+        record = self._slots.get(slot) if slot is not None else None
+        if record is None or record.held is None:
             return ()
-        return self.pts.get(slot, {}).keys()
+        return record.held.keys()
+
+    def _record(self, slot: str) -> _Slot:
+        record = self._slots.get(slot)
+        if record is None:
+            record = self._slots[slot] = _Slot()
+        return record
 
     def add(self, slot: str, values: Iterable[Value]) -> None:
-        held = self.pts.get(slot)
+        record = self._slots.get(slot)
+        if record is None:
+            record = self._slots[slot] = _Slot()
+        held = record.held
         if held is None:
-            held = self.pts[slot] = {}
+            held = record.held = {}
         room = CAP - len(held)
         if room <= 0:
             return  # a slot that may hold anything: what it holds already is all it says
-        pending = None
+        delta = record.delta
         for value in values:
             if value in held:
                 continue
-            if pending is None:
-                pending = self._pending.get(slot)
-                if pending is None:
-                    pending = self._pending[slot] = {}
+            if delta is None:
+                delta = record.delta = {}
+                self._pending[slot] = record
             held[value] = None
-            pending[value] = None
+            delta[value] = None
             room -= 1
             if not room:
                 return
@@ -69,34 +89,32 @@ class Solver:
     def link(self, src: str | None, dst: str | None) -> None:
         if src is None or dst is None or src == dst:
             return
-        out = self._links.get(src)
+        record = self._record(src)
+        out = record.out
         if out is None:
-            out = self._links[src] = {}
+            out = record.out = {}
         elif dst in out:
             return
         out[dst] = None
-        held = self.pts.get(src)
-        if held:
-            self.add(dst, held)
+        if record.held:
+            self.add(dst, record.held)
 
     def on(self, slot: str | None, action: Action) -> None:
         if slot is None:
             return
-        watchers = self._watch.get(slot)
-        if watchers is None:
-            self._watch[slot] = [action]
+        record = self._record(slot)
+        if record.watchers is None:
+            record.watchers = [action]
         else:
-            watchers.append(action)
-        held = self.pts.get(slot)
+            record.watchers.append(action)
+        held = record.held
         if held:  # what waits in the slot's delta reaches every watcher when its turn comes; the rest, later here
-            waiting = self._pending.get(slot)
+            waiting = record.delta
             self._fresh.append((action, [v for v in held if v not in waiting] if waiting else list(held)))
 
     def run(self) -> None:
         """Propagate until nothing changes."""
         pending = self._pending
-        links = self._links
-        watch = self._watch
         fresh = self._fresh
         add = self.add
         while pending or fresh:
@@ -106,10 +124,15 @@ class Solver:
                     action(value)
             if not pending:
                 break
-            slot, delta = pending.popitem()  # the newest first: O(1), and the same order in every process
-            for dst in links.get(slot, ()):
-                add(dst, delta)
-            actions = watch.get(slot)
+            record = pending.popitem()[1]  # the newest first: O(1), and the same order in every process
+            delta = record.delta
+            record.delta = None
+            if delta is None:
+                continue
+            if record.out:
+                for dst in record.out:
+                    add(dst, delta)
+            actions = record.watchers
             if actions:
                 for action in list(actions):
                     for value in delta:
