@@ -164,7 +164,12 @@ def haproxy_config(table: dict[str, Any], sockets: dict[str, str], folder: Path,
                    max_body: int = MAX_BODY) -> str:
     """HAProxy's configuration for the routing table: the engine's socket as ``fd@3``, one ACL pair per route in
     order (method, then the percent-decoded path against the route's regex), default the fallback; X-Forwarded-*
-    set, keep-alive to the services, WebSocket tunnels, the kit's 503/504 bodies, the kit's size limits."""
+    set, WebSocket tunnels, the kit's 503/504 bodies, the kit's size limits. Keep-alive to the services, each
+    client connection on a connection of its own (``http-reuse never``): the replicas sharing a service's socket
+    see the clients' connections, and split them as those come and go. Shared (``safe``), HAProxy's pool outlives
+    client sessions and keeps sending to the connections it prefers, so a split where one replica accepted most of
+    them persisted (bench/gateway.py, paired runs: 3 of 5 ``safe`` HAProxy in front of the kit ended with the app's
+    CPU per request up 13-19% and req/s 0.76-0.82 of direct; 0 of 2 with ``never``)."""
     rules = []
     for index, route in enumerate(table["routes"]):
         methods = sorted({m.upper() for m in route["methods"]} | ({"HEAD"} if "GET" in route["methods"] else set()))
@@ -192,7 +197,7 @@ defaults
     option dontlognull
     option http-keep-alive
     option forwardfor
-    http-reuse safe
+    http-reuse never
     retries 2
     timeout connect 3s
     timeout client 75s

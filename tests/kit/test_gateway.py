@@ -277,6 +277,24 @@ def test_connections_to_the_services_are_kept_alive_and_reused(router: Router) -
     assert 1 <= opened <= 3, " ".join(f"{answer['thread']}:{answer['connections']}" for answer in answers)
 
 
+def test_each_client_connection_has_its_own_connection_to_the_service(router: Router) -> None:
+    """Two client connections used in turn: each one's requests all come to the service on one connection, not
+    the other's (HAProxy with ``http-reuse never``; shared, it sent both clients' later requests over the pool's
+    preferred connection, and a split of the pool between replicas outlived the clients)."""
+    if router.kind == "kit":
+        pytest.skip("the kit's router shares its pooled connections between clients")
+    clients = [Client(router.port), Client(router.port)]
+    carried: list[set[int]] = [set(), set()]
+    for _ in range(8):
+        for index, client in enumerate(clients):
+            status, _, body = client.ask("GET", "/connection")
+            assert status == 200
+            carried[index].add(json.loads(body)["thread"])
+    for client in clients:
+        client.close()
+    assert len(carried[0]) == len(carried[1]) == 1 and carried[0] != carried[1], carried
+
+
 def test_chunked_upload_after_100_continue(client: Client) -> None:
     payload = os.urandom(200_000)
     client.sock.sendall(b"POST /echo HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: chunked\r\n"
