@@ -31,9 +31,12 @@ the app's 2 processes share the 16 connections as their accept race falls: when 
 does all the work on one core (gunicorn: 8 threads on one GIL, CPU per request up ~70%) and req/s halves, served
 directly as much as behind any router (``app_balance``: least over most busy worker's CPU during the c16 run); such
 a start is counted in ``skewed_starts`` and drawn again (``--redraws``), so the medians compare the routers.
-Then the paired latency: all five configurations at once, ``--pairs`` rounds of one request to each in a new
-random order over keep-alive connections, so load from elsewhere on the machine falls on all alike; the added p50
-is the median of the per-round differences against direct. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
+Then the paired measurement, for a machine shared with other jobs: all five configurations at once; latency:
+``--pairs`` rounds of one request to each in a new random order over keep-alive connections, the added p50 is the
+median of the per-round differences against direct; throughput: ``--cycles`` rounds of ``wrk -t2 -c16`` for
+``--cycle-seconds`` on each in a new random order, the ratio is the median of the per-cycle ratios against direct.
+Load from elsewhere falls on all alike; a second HAProxy identical to the first (``haproxy twin``) runs alongside,
+and the gap between the twins is what the method cannot resolve. Targets: added p50 <= 0.2 ms, routed req/s >= 0.9 of
 direct. Writes ``bench/results/gateway.json``.
 """
 
@@ -176,7 +179,7 @@ def configuration(name: str, server: str, app: App, probe: str = PATH) -> Iterat
                 count = int(name.rsplit("x", maxsplit=1)[-1])
                 shared_socket_processes(fleet, gateway, count, [str(app.python), "-m", "cleave_kit.gateway"],
                                         app.tree, env)
-            elif name == "haproxy":
+            elif name.startswith("haproxy"):
                 config = write_haproxy_files(tmp / "gateway", app.table, sockets)
                 shared_socket_processes(fleet, gateway, 1, [shutil.which("haproxy") or "haproxy", "-db", "-f",
                                                             str(config)], tmp, {"PATH": os.environ["PATH"]})
@@ -225,6 +228,8 @@ def main() -> int:
     parser.add_argument("--redraws", type=int, default=2,
                         help="fresh starts tried again when the app's workers drew a skewed connection split")
     parser.add_argument("--pairs", type=int, default=3000, help="rounds of the paired latency measurement")
+    parser.add_argument("--cycles", type=int, default=8, help="rounds of the paired throughput measurement")
+    parser.add_argument("--cycle-seconds", type=float, default=2.0, help="wrk seconds per configuration and cycle")
     parser.add_argument("--no-wrk", action="store_true", help="only the paired latency measurement")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop what it started (finally blocks)
@@ -240,7 +245,8 @@ def main() -> int:
         samples = measure(app, args) if not args.no_wrk else {}
         results = summarize(samples)
         save(args, app, load, results, {})  # kept even if the paired part fails
-        pairs = {server: paired(app, server, args.pairs) for server in args.servers.split(",")}
+        pairs = {server: paired(app, server, args.pairs, args.cycles, args.cycle_seconds)
+                 for server in args.servers.split(",")}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     save(args, app, load, results, pairs)
@@ -256,7 +262,8 @@ def save(args: argparse.Namespace, app: App, load: float, results: dict[str, Any
                 "python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_start": load,
                 "rounds": args.rounds, "seconds": args.seconds, "path": PATH, "routes": len(app.table["routes"]),
                 "targets": {"added_p50_ms": 0.2, "throughput_ratio": 0.9}, "results": results,
-                "paired_latency": pairs, "pairs": args.pairs}
+                "paired": pairs, "pairs": args.pairs, "cycles": args.cycles,
+                "cycle_seconds": args.cycle_seconds}
     out = ROOT / "bench" / "results" / "gateway.json"
     document["load_average_at_end"] = os.getloadavg()[0]
     out.write_text(json.dumps(document, indent=2) + "\n")
@@ -277,12 +284,16 @@ def report(args: argparse.Namespace, load: float, results: dict[str, Any],
                   f"{m['skewed_starts']:6.0f}")
     for server, by_name in pairs.items():
         print(f"\npaired, one request at a time to each configuration in turn ({args.pairs} rounds), app: {server}")
-        print(f"{'':16} {'p10 ms':>8} {'p50 ms':>8} {'p90 ms':>8} {'added p50 ms':>13}")
+        bursts = f" {'req/s c16':>10} {'ratio':>6} {'app us':>7} {'proxy us':>8} {'balance':>7}" if args.cycles else ""
+        print(f"{'':16} {'p10 ms':>8} {'p50 ms':>8} {'p90 ms':>8} {'added p50 ms':>13}{bursts}")
         for name, m in by_name.items():
-            print(f"{name:16} {m['p10_ms']:8.3f} {m['p50_ms']:8.3f} {m['p90_ms']:8.3f} {m['added_p50_ms']:13.3f}")
+            print(f"{name:16} {m['p10_ms']:8.3f} {m['p50_ms']:8.3f} {m['p90_ms']:8.3f} {m['added_p50_ms']:13.3f}"
+                  + (f" {m['rps_16']:10.0f} {m['throughput_ratio']:6.2f} {m['app_cpu_us_16']:7.0f} "
+                     f"{m['proxy_cpu_us_16']:8.0f} {m['app_balance_16']:7.2f}" if args.cycles else ""))
 
 
 NAMES = ("direct", "haproxy", "kit router x1", "kit router x2", "nginx")
+TWIN = "haproxy twin"  # a second, identical HAProxy in the paired run: the gap between twins is the noise
 
 
 class KeepAlive:
@@ -330,26 +341,35 @@ class KeepAlive:
         raise RuntimeError(f"127.0.0.1:{self.port} keeps closing the connection")
 
 
-def paired(app: App, server: str, count: int) -> dict[str, dict[str, float]]:
-    """The latency a router adds, measured so that other load on the machine falls on every configuration alike:
-    all five run at once, and each round sends one request to each, in a new random order, one at a time over
+def paired(app: App, server: str, count: int, cycles: int, seconds: float) -> dict[str, dict[str, float]]:
+    """What a router adds, measured so that other load on the machine falls on every configuration alike: all five
+    run at once. Latency: each round sends one request to each, in a new random order, one at a time over
     keep-alive connections; per configuration the median and 10th/90th percentiles, and the median of the
-    per-round differences against direct (the added latency)."""
+    per-round differences against direct (the added latency). Throughput: ``cycles`` times, ``wrk -t2 -c16`` for
+    ``seconds`` on each in a new random order; the median of the per-cycle ratios against direct, and the app's
+    worker balance and CPU per request."""
     import random
 
     order = random.Random(7)
     with contextlib.ExitStack() as stack:
-        ports = {name: stack.enter_context(configuration(name, server, app))[0] for name in NAMES}
-        clients = {name: KeepAlive(port) for name, port in ports.items()}
+        started = {name: stack.enter_context(configuration(name, server, app)) for name in (*NAMES, TWIN)}
+        clients = {name: KeepAlive(port) for name, (port, _) in started.items()}
         for client in clients.values():
             for _ in range(50):
                 client.get()  # warm: pools, imports, caches
-        times: dict[str, list[int]] = {name: [] for name in NAMES}
+        times: dict[str, list[int]] = {name: [] for name in (*NAMES, TWIN)}
         for _ in range(count):
-            names = list(NAMES)
+            names = [*NAMES, TWIN]
             order.shuffle(names)
             for name in names:
                 times[name].append(clients[name].get())
+        bursts: dict[str, list[dict[str, float]]] = {name: [] for name in (*NAMES, TWIN)}
+        for _ in range(cycles):
+            names = [*NAMES, TWIN]
+            order.shuffle(names)
+            for name in names:
+                port, fleet = started[name]
+                bursts[name].append(wrk(port, 2, 16, seconds, fleet))
     result = {}
     for name, spent in times.items():
         ordered = sorted(spent)
@@ -357,10 +377,17 @@ def paired(app: App, server: str, count: int) -> dict[str, dict[str, float]]:
         result[name] = {"p50_ms": ordered[len(ordered) // 2] / 1e6, "p10_ms": ordered[len(ordered) // 10] / 1e6,
                         "p90_ms": ordered[len(ordered) * 9 // 10] / 1e6,
                         "added_p50_ms": added[len(added) // 2] / 1e6, "reconnects": clients[name].reconnects}
+        if cycles:
+            runs = bursts[name]
+            result[name].update({f"{key}_16": statistics.median(run[key] for run in runs)
+                                 for key in ("rps", "app_cpu_us", "proxy_cpu_us", "app_balance")})
+            result[name]["throughput_ratio"] = statistics.median(
+                run["rps"] / direct["rps"] for run, direct in zip(runs, bursts["direct"], strict=True))
+            result[name]["cycles_rps_16"] = [round(run["rps"]) for run in runs]
     return result
 
 
-BALANCED = 0.75  # a start whose app workers shared the c16 load less evenly than this drew a skewed split
+BALANCED = 0.6  # a start whose app workers shared the c16 load less evenly than this drew a skewed split
 
 
 def measure(app: App, args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, float]]]]:
