@@ -3,10 +3,11 @@
     .venv/bin/python bench/analyze.py [--only django|homeassistant] [--timeout 300] [--jobs 2]
     .venv/bin/python bench/analyze.py --compare REV [--only django] [--rounds 5]
 
-``--compare REV`` measures only cleave cold and warm (the cache just filled), this tree against git revision REV
-(checked out under bench/.cache/rev-<sha>), alternating A B B A ... in one run so both see the same machine load;
-it prints the medians, their ratio and the median of the per-round ratios, and writes
-bench/results/analyze-compare.json.
+``--compare REV`` measures only cleave cold and warm (the cache just filled) through ``analyze()``, and warm
+through the CLI (``cli_warm``: ``cleave analyze`` run twice on that cache, the second measured: the process a user
+runs; not with ``--flow``, which the CLI does not force), this tree against git revision REV (checked out under
+bench/.cache/rev-<sha>), alternating A B B A ... in one run so both see the same machine load; it prints the
+medians, their ratio and the median of the per-round ratios, and writes bench/results/analyze-compare.json.
 
 Downloads Django 5.2 and homeassistant 2024.3 from PyPI (wheels, no dependencies) into bench/.cache/, installs
 pyan3 into its own virtualenv there, then measures in one run, each in a fresh process: cleave cold (empty
@@ -200,20 +201,27 @@ def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict
     per-round ratios (a round's two sides ran back to back, under about the same load)."""
     src = fetch(name, str(TARGETS[name]["spec"]))
     trees = {"this": ROOT, rev: _checkout(rev)}
-    runs: dict[str, dict[str, list[dict[str, Any]]]] = {label: {"cold": [], "warm": []} for label in trees}
+    modes = ("cold", "warm") if os.environ.get("BENCH_FLOW") else ("cold", "warm", "cli_warm")
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {label: {mode: [] for mode in modes} for label in trees}
     for round_ in range(rounds):
         order = list(trees.items()) if round_ % 2 == 0 else list(trees.items())[::-1]
         for label, tree in order:
-            cache = CACHE / f"cleave-cache-compare-{name}"
-            shutil.rmtree(cache, ignore_errors=True)
-            argv = [PYTHON, "-c", CLEAVE_RUN, str(src), str(cache), str(jobs)]
-            for mode in ("cold", "warm"):
-                result = measure(argv, timeout, cwd=tree)
+            folder = CACHE / f"cleave-cache-compare-{name}"
+            shutil.rmtree(folder, ignore_errors=True)
+            argv = {mode: [PYTHON, "-c", CLEAVE_RUN, str(src), str(folder / "cache"), str(jobs)]
+                    for mode in ("cold", "warm")}
+            # the tree's own CLI (cwd first on sys.path), its cache the one analyze() just filled: -o's folder's
+            argv["cli_warm"] = [PYTHON, "-c", "from cleave.cli.app import main; main()", "analyze", str(src), "-o",
+                                str(folder / "graph.json"), "-j", str(jobs)]
+            for mode in modes:
+                if mode == "cli_warm":  # its first run writes graph.json and the CLI's stamp; the second is warm
+                    measure(argv[mode], timeout, cwd=tree)
+                result = measure(argv[mode], timeout, cwd=tree)
                 runs[label][mode].append(result)
                 print(f"round {round_ + 1} {label:>10} {mode}: {_cell(result)}", flush=True)
     row: dict[str, Any] = {"rounds": rounds, "runs": runs}
-    for mode in ("cold", "warm"):
-        for metric, key in (("analyze_s", ""), ("cpu_s", "cpu_")):
+    for mode in modes:
+        for metric, key in (("analyze_s" if mode != "cli_warm" else "wall_s", ""), ("cpu_s", "cpu_")):
             for label in trees:
                 row[f"{mode}_median_{key}{label}_s"] = _median([r.get(metric) for r in runs[label][mode]])
             this, other = row[f"{mode}_median_{key}this_s"], row[f"{mode}_median_{key}{rev}_s"]

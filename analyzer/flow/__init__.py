@@ -10,7 +10,7 @@ in the manner of an assignment graph (PyCG) solved as inclusion constraints (And
   bound methods, builtins that call what they are given);
 - :mod:`analyzer.flow.emit` turns the solution into ``calls``, ``passes_callable`` and ``returns_callable`` edges.
 
-Flow facts (:data:`Fact`), per file, are plain tuples (a file's travel and are cached as one ``marshal`` blob,
+Flow facts (:data:`Fact`), per file, are plain tuples (a file's facts travel and are cached as one ``marshal`` blob,
 :func:`collect_packed`); a *slot* is a string naming a variable of the program:
 ``"mod:qual:name"`` a local (``qual`` "" for module level: ``"mod::name"`` is a module global), ``"mod:#n"`` a
 temporary, ``"<fid>:<ret>"`` / ``"<fid>:<yield>"`` what a function returns / yields, ``"A|cls|name"`` a class's (and

@@ -7,6 +7,7 @@ or a :class:`UsageError`), 130 interrupted. A Ctrl-C is never swallowed: if one 
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from collections.abc import Sequence
@@ -105,5 +106,13 @@ def _main_thread() -> bool:
 
 
 def main() -> None:
-    """Console entry point."""
-    sys.exit(run())
+    """Console entry point.
+
+    The process exits right after the command: what the command built (a graph of a million objects on a Django-size
+    tree) is moved out of the cyclic collector's sight first (``gc.freeze``), so the interpreter's last collection
+    does not walk it only to free memory the exit hands back anyway (warm ``cleave analyze`` on Django 5.2: 0.9 ->
+    0.7 s CPU). Only here, never in :func:`run` or the library: a caller's process keeps its collector as it was.
+    """
+    code = run()
+    gc.freeze()
+    sys.exit(code)
