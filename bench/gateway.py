@@ -1,7 +1,7 @@
 """The gateway measured on a framework app: served alone vs through HAProxy (configured by the runtime), the kit's
 router and nginx routing the same paths, side by side in one run.
 
-Run (root not needed; ``apt-get install wrk nginx-light haproxy``; ~4 minutes, stops by itself):
+Run (root not needed; ``apt-get install wrk nginx-light haproxy``; about 15 minutes, stops by itself):
 ``.venv/bin/python bench/gateway.py [--rounds 3] [--seconds 4] [--servers kit,gunicorn]``.
 
 The app is ``samples/flaskmarket`` (Flask + Flask-SQLAlchemy + Flask-Migrate, app factory, blueprints) as cleave runs
