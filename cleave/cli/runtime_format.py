@@ -52,7 +52,7 @@ def service_rows(answer: dict[str, Any]) -> list[list[str]]:
     rows = [["SERVICE", "READY", "DESIRED", "PLAN", "HEALTH", "DRIFT"]]
     for name, service in answer["services"].items():
         desired, planned = int(service["desired"]), int(service.get("planned", service["desired"]))
-        health = "ok" if service.get("healthy") else "-" if desired == 0 else "failing"
+        health = "-" if desired == 0 else "ok" if service.get("healthy") else "failing"  # nothing runs: no health
         rows.append([name, f"{service.get('ready', 0)}/{desired}", str(desired), str(planned), health,
                      "scaled" if desired != planned else "-"])
     return rows

@@ -83,7 +83,9 @@ def test_logs_all_services_several_tail_and_previous(tmp_path: Path) -> None:
 
 def test_ps_cells_have_no_spaces_and_services_at_zero_and_drift_show() -> None:
     answer = {"services": {"web": {"desired": 2, "planned": 2, "ready": 2, "healthy": True},
-                           "orders": {"desired": 0, "planned": 3, "ready": 0, "healthy": False}},
+                           "orders": {"desired": 0, "planned": 3, "ready": 0, "healthy": False},
+                           # just stopped: the engine may not have cleared the health it had; nothing runs, no health
+                           "other": {"desired": 0, "planned": 1, "ready": 0, "healthy": True}},
               "replicas": [{"replica": "web-0", "service": "web", "state": "running", "health": "ok", "restarts": 0,
                             "age_seconds": 125.0, "cpu_seconds": 1.5, "memory_bytes": 4 * 2**20, "pid": 10},
                            {"replica": "web-1", "service": "web", "state": "backoff", "health": "failing",
@@ -91,7 +93,8 @@ def test_ps_cells_have_no_spaces_and_services_at_zero_and_drift_show() -> None:
                             "pid": None}]}
     services = service_rows(answer)
     assert services == [["SERVICE", "READY", "DESIRED", "PLAN", "HEALTH", "DRIFT"],
-                        ["web", "2/2", "2", "2", "ok", "-"], ["orders", "0/0", "0", "3", "-", "scaled"]]
+                        ["web", "2/2", "2", "2", "ok", "-"], ["orders", "0/0", "0", "3", "-", "scaled"],
+                        ["other", "0/0", "0", "1", "-", "scaled"]]
     replicas = ps_rows(answer)
     assert replicas[1] == ["web-0", "1/1", "Running", "0", "2m", "1.50s", "4.0Mi", "10"]
     assert replicas[2] == ["web-1", "0/1", "CrashLoopBackOff", "4", "-", "-", "-", "-"]
