@@ -11,9 +11,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from cleave.errors import CleaveError
+from cleave.formats import FormatError
 from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, Plan
+from cleave.formats.plan_edge import assign_routes
 from splitter import boundaries, routes, units
 
 DATA = "(data)"
@@ -82,21 +83,22 @@ def _route_claims(code_graph: CodeGraph, plan: Plan) -> tuple[tuple[str, ...], t
     the routes no claim names). Each claim is tried alone first, so every stale pattern is named, not only the
     first; then all together, for two services claiming one route alike."""
     claims = [s.route_claims for s in plan.services if s.is_edge]
+    today = routes.routes_of(code_graph)
+    refs = [route.ref for route in today]
     errors: list[str] = []
     for name, texts, line in claims:
         for text in texts:
             try:
-                routes.assign(code_graph, [(name, [text], line)], plan.origin)
-            except CleaveError as error:
+                assign_routes([(name, [text], line)], refs, plan.origin)
+            except FormatError as error:
                 errors.append(error.render())
     owners: dict[str, str] = {}
     if not errors:
         try:
-            owners = routes.assign(code_graph, claims, plan.origin)
-        except CleaveError as error:
+            owners = assign_routes(claims, refs, plan.origin)
+        except FormatError as error:
             errors.append(error.render())
-    unclaimed = tuple(f"{','.join(r.methods) or 'ANY'} {r.path}" for r in routes.routes_of(code_graph)
-                      if r.id not in owners)
+    unclaimed = tuple(f"{','.join(r.methods) or 'ANY'} {r.path}" for r in today if r.id not in owners)
     return tuple(errors), () if errors else unclaimed
 
 
