@@ -95,6 +95,19 @@ def _parser_nodes_unchecked() -> Iterator[None]:
         type.__setattr__(cst.CSTNode, "__post_init__", checked)
 
 
+def _refused(job: Job, text: str, error: cst.ParserSyntaxError) -> FileFailure:
+    """The failure for a file libcst refused: Python's own parser names the line people expect, with its familiar
+    message; a file Python accepts is ``unparsable``, not a syntax error of the file's."""
+    try:
+        ast.parse(text)
+    except SyntaxError as exact:
+        return _failure(job, exact.lineno or error.raw_line, "syntax", f"syntax error: {exact.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        return _failure(job, error.raw_line, "syntax", f"syntax error: {error.message}")
+    return _failure(job, error.raw_line, "unparsable",
+                    f"Python accepts this file but libcst cannot parse it ({error.message}): skipped")
+
+
 def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Handler] = HANDLERS, *,
                    flows: bool = True) -> FileResult:
     """Parse and walk one module's text (``handlers``: what the walker does per node kind).
@@ -105,13 +118,7 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
         with _parser_nodes_unchecked():
             tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        try:  # Python's own parser names the line people expect, with its familiar message
-            ast.parse(text)
-        except SyntaxError as exact:
-            return _failure(job, exact.lineno or error.raw_line, "syntax", f"syntax error: {exact.msg}")
-        except (ValueError, RecursionError, MemoryError):
-            pass
-        return _failure(job, error.raw_line, "syntax", f"syntax error: {error.message}")
+        return _refused(job, text, error)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # the native parser can panic (a BaseException); one file only

@@ -62,25 +62,25 @@ class Program(Semantics):
     def _fact_attr(self, module: str, fact: tuple[Any, ...]) -> None:
         _, dst, base, name, source, line = fact
         where = (module, source, line, name)
-        self.on(base, lambda v: self.attr_load(v, dst, name, where))
+        self.on(base, partial(self.attr_load, dst, name, where))
 
     def _fact_store_attr(self, module: str, fact: tuple[Any, ...]) -> None:
         _, base, name, src = fact
-        self.on(base, lambda v: self.attr_store(v, name, src))
+        self.on(base, partial(self.attr_store, name, src))
 
     def _fact_elem(self, module: str, fact: tuple[Any, ...]) -> None:
         _, dst, base, key = fact
-        self.on(base, lambda v: self.elem_load(v, dst, key))
+        self.on(base, partial(self.elem_load, dst, key))
 
     def _fact_store_elem(self, module: str, fact: tuple[Any, ...]) -> None:
         _, base, key, src = fact
-        self.on(base, lambda v: self.elem_store(v, key, src))
+        self.on(base, partial(self.elem_store, key, src))
 
     def _fact_call(self, module: str, fact: tuple[Any, ...]) -> None:
         _, dst, func, args, kwargs, star, dstar, source, line, name, flags = fact
         site = Site(module, dst, args, kwargs, star, dstar, source, line, name, flags)
         self.sites.append(site)
-        self.on(func, lambda v: self.call(site, v))
+        self.on(func, partial(self.call, site))
 
     def _fact_copy(self, module: str, fact: tuple[Any, ...]) -> None:
         self.link(fact[2], fact[1])
@@ -200,12 +200,12 @@ class Program(Semantics):
 
     def _elements(self, site: Site, dotted: str, data: str) -> None:
         if dotted in _ONE_ELEMENT:
-            self.on(data, lambda v: self.elem_load(v, site.dst, None))
+            self.on(data, partial(self.elem_load, site.dst, None))
             return
         alloc = f"{site.dst}@{dotted}"
         self.add(site.dst, [("L", alloc)])
-        self.on(data, lambda v: self.elem_load(v, f"{alloc}[*]", None))
-        self.on(data, lambda v: self.elem_load(v, f"{alloc}[?]", None))
+        self.on(data, partial(self.elem_load, f"{alloc}[*]", None))
+        self.on(data, partial(self.elem_load, f"{alloc}[?]", None))
 
     def _callbacks(self, site: Site, dotted: str) -> None:
         """map(f, xs), sorted(xs, key=f), reduce(f, xs): f is called here, with elements of the data."""
@@ -217,7 +217,7 @@ class Program(Semantics):
             data = [a for a in site.args if a is not None and a != func]
             element = f"{site.dst}@arg"
             for slot in data[:1]:
-                self.on(slot, partial(self.load_into, element, None))
+                self.on(slot, partial(self.elem_load, element, None))
             result = f"{site.dst}@result" if dotted != "builtins.map" else None
             inner = Site(site.module, result or f"{site.dst}@mapped", (element, element), (), None, None,
                          site.source, site.line, site.name, site.flags & QUIET)
@@ -235,8 +235,8 @@ class Program(Semantics):
             if value is not None:
                 self.store(alloc, None, value)
         elif method in _EXTEND_METHODS and args and args[0] is not None:
-            self.on(args[0], lambda v: self.elem_load(v, f"{alloc}[*]", None))
-            self.on(args[0], lambda v: self.elem_load(v, f"{alloc}[?]", None))
+            self.on(args[0], partial(self.elem_load, f"{alloc}[*]", None))
+            self.on(args[0], partial(self.elem_load, f"{alloc}[?]", None))
         if method in _READ_METHODS:
             self.link(f"{alloc}[*]", site.dst)
         elif method in ("values", "copy"):

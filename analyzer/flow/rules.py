@@ -31,7 +31,7 @@ Where = tuple[str, str, int, str]
 CALLABLE_KINDS: Final = frozenset({"f", "bm", "l", "c", "x", "p"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Site:
     """One call in the source, and what the analysis found it calls."""
 
@@ -121,7 +121,8 @@ class Semantics(Solver):
         self._lookups[key] = found
         return found
 
-    def attr_load(self, value: Value, dst: str, name: str, where: Where | None) -> None:
+    def attr_load(self, dst: str, name: str, where: Where | None, value: Value) -> None:
+        """``dst`` = ``value.name`` (the value last: a watcher's ``partial``)."""
         kind = value[0]
         if kind == "m":
             self.link(self.global_slot(value[1], name), dst)
@@ -177,14 +178,15 @@ class Semantics(Solver):
         else:
             self.add(dst, [("bm", member[1], receiver)])
 
-    def attr_store(self, value: Value, name: str, src: str) -> None:
+    def attr_store(self, name: str, src: str, value: Value) -> None:
         if value[0] in ("c", "i"):
             self.link(src, f"A|{value[1]}|{name}")
         elif value[0] == "m":
             self.link(src, self.global_slot(value[1], name))
 
     # -- elements ------------------------------------------------------------------------------------------------
-    def elem_load(self, value: Value, dst: str, key: str | int | None) -> None:
+    def elem_load(self, dst: str, key: str | int | None, value: Value) -> None:
+        """``dst`` = ``value[key]`` (None: any element; the value last: a watcher's ``partial``)."""
         kind = value[0]
         if kind == "L":
             if key is None:
@@ -199,11 +201,7 @@ class Semantics(Solver):
         elif kind == "T" and key != 0:
             self.link(f"{value[1]}[*]", dst)
 
-    def load_into(self, dst: str, key: str | int | None, value: Value) -> None:
-        """``elem_load`` with the value last (a watcher)."""
-        self.elem_load(value, dst, key)
-
-    def elem_store(self, value: Value, key: str | int | None, src: str) -> None:
+    def elem_store(self, key: str | int | None, src: str, value: Value) -> None:
         if value[0] == "L":
             self.store(value[1], key, src)
 
@@ -241,7 +239,7 @@ class Semantics(Solver):
                 self.store(f"{fid}**", name, slot)
         if site.dstar is not None:
             for name, slot in list(by_name.items())[shift:]:
-                self.on(site.dstar, partial(self.load_into, slot, name))
+                self.on(site.dstar, partial(self.elem_load, slot, name))
             if kwarg is not None:
                 self.link(site.dstar, kwarg)
 
@@ -273,7 +271,7 @@ class Semantics(Solver):
                 self.store(vararg_alloc(vararg), None, slot)
         if site.star is not None:
             for target in positional[len(site.args) + shift:]:
-                self.on(site.star, partial(self.load_into, target, None))
+                self.on(site.star, partial(self.elem_load, target, None))
             if vararg is not None:
                 self.link(site.star, vararg)
 

@@ -14,6 +14,8 @@ from typing import Final
 
 _NESTED: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _OWN_SCOPE: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_BINDS_NOTHING: Final = frozenset({ast.Expr, ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Raise, ast.Assert})
+"""Statements that bind no name when no ``:=`` can be inside them (their expressions are all read)."""
 
 
 @dataclass
@@ -113,8 +115,11 @@ def local_names(body: list[ast.stmt], params: list[str], walrus_lines: list[int]
     declared: set[str] = set()
     stack: list[ast.AST] = list(body)
     deep: list[ast.AST] = []
+    plain = walrus_lines is not None and not walrus_lines  # no ``:=`` anywhere: only targets bind
     while stack:
         node = stack.pop()
+        if plain and _plain_statement(node, out, stack):
+            continue
         if _binds(node, out, declared):
             continue
         for name in node._fields:
@@ -132,6 +137,26 @@ def local_names(body: list[ast.stmt], params: list[str], walrus_lines: list[int]
         if not _binds(node, out, declared):
             deep.extend(ast.iter_child_nodes(node))
     return out - declared - {n.partition(" ")[2] for n in declared}, declared
+
+
+def _plain_statement(node: ast.AST, out: set[str], stack: list[ast.AST]) -> bool:
+    """The commonest statements, in a source without ``:=``, read without visiting their expressions: what each
+    binds into ``out``, the statements it holds onto ``stack``. False for any other node."""
+    kind = type(node)
+    if kind in _BINDS_NOTHING:
+        return True
+    if kind is ast.Assign:
+        for target in node.targets:  # type: ignore[attr-defined]
+            _stores(target, out)
+        return True
+    if kind is ast.AugAssign or kind is ast.AnnAssign:
+        _stores(node.target, out)  # type: ignore[attr-defined]
+        return True
+    if kind is ast.If or kind is ast.While:
+        stack.extend(node.body)  # type: ignore[attr-defined]
+        stack.extend(node.orelse)  # type: ignore[attr-defined]
+        return True
+    return False
 
 
 def walrus_lines(text: str) -> list[int] | None:

@@ -22,24 +22,27 @@ it flows, for calls too imprecise to mean anything."""
 
 
 class _Slot:
-    """One slot: what it holds (in the order it came), where it flows, who watches it, and what it has yet to pass
-    on (None: nothing; the slot is then off the worklist)."""
+    """One slot: what it holds (in the order it came), where it flows, who watches it, and how many of the values
+    it holds it has passed on (those past ``sent`` wait on the worklist)."""
 
-    __slots__ = ("delta", "held", "out", "watchers")
+    __slots__ = ("held", "out", "sent", "watchers")
 
     def __init__(self) -> None:
         self.held: dict[Value, None] | None = None
-        self.out: dict[str, None] | None = None
+        self.out: dict[_Slot, None] | None = None
         self.watchers: list[Action] | None = None
-        self.delta: dict[Value, None] | None = None
+        self.sent = 0
 
 
 class Solver:
-    """Inclusion constraints over string-named slots, solved by a worklist (one record per slot: one lookup)."""
+    """Inclusion constraints over string-named slots, solved by a worklist (one record per slot: one lookup).
+
+    A slot's values are kept in the order they came and never removed, so what it has yet to pass on is the tail
+    of that order past ``sent``: no second set per slot, and a slot is on the worklist at most once."""
 
     def __init__(self) -> None:
         self._slots: dict[str, _Slot] = {}
-        self._pending: dict[str, _Slot] = {}  # slots with a delta, newest last
+        self._pending: list[_Slot] = []  # slots with values not yet passed on, newest last
         self._fresh: list[tuple[Action, list[Value]]] = []  # new watchers and the values they have yet to see
 
     def close(self) -> None:
@@ -67,71 +70,80 @@ class Solver:
         record = self._slots.get(slot)
         if record is None:
             record = self._slots[slot] = _Slot()
+        self._add(record, values)
+
+    def _add(self, record: _Slot, values: Iterable[Value]) -> None:
         held = record.held
         if held is None:
             held = record.held = {}
-        room = CAP - len(held)
-        if room <= 0:
+        count = len(held)
+        if count >= CAP:
             return  # a slot that may hold anything: what it holds already is all it says
-        delta = record.delta
+        was = count
         for value in values:
-            if value in held:
-                continue
-            if delta is None:
-                delta = record.delta = {}
-                self._pending[slot] = record
-            held[value] = None
-            delta[value] = None
-            room -= 1
-            if not room:
-                return
+            if value not in held:
+                held[value] = None
+                count += 1
+                if count == CAP:
+                    break
+        if count != was and was == record.sent:
+            self._pending.append(record)
 
     def link(self, src: str | None, dst: str | None) -> None:
         if src is None or dst is None or src == dst:
             return
-        record = self._record(src)
+        slots = self._slots
+        record = slots.get(src)
+        if record is None:
+            record = slots[src] = _Slot()
+        target = slots.get(dst)
+        if target is None:
+            target = slots[dst] = _Slot()
         out = record.out
         if out is None:
             out = record.out = {}
-        elif dst in out:
+        elif target in out:
             return
-        out[dst] = None
+        out[target] = None
         if record.held:
-            self.add(dst, record.held)
+            self._add(target, record.held)
 
     def on(self, slot: str | None, action: Action) -> None:
         if slot is None:
             return
-        record = self._record(slot)
+        record = self._slots.get(slot)
+        if record is None:
+            record = self._slots[slot] = _Slot()
         if record.watchers is None:
             record.watchers = [action]
         else:
             record.watchers.append(action)
         held = record.held
-        if held:  # what waits in the slot's delta reaches every watcher when its turn comes; the rest, later here
-            waiting = record.delta
-            self._fresh.append((action, [v for v in held if v not in waiting] if waiting else list(held)))
+        if held and record.sent:  # values past ``sent`` reach every watcher when the slot's turn comes
+            self._fresh.append((action, list(held)[:record.sent]))
 
     def run(self) -> None:
         """Propagate until nothing changes."""
         pending = self._pending
         fresh = self._fresh
-        add = self.add
+        add = self._add
         while pending or fresh:
             while fresh:
-                action, held = fresh.pop()
-                for value in held:
+                action, earlier = fresh.pop()
+                for value in earlier:
                     action(value)
             if not pending:
                 break
-            record = pending.popitem()[1]  # the newest first: O(1), and the same order in every process
-            delta = record.delta
-            record.delta = None
-            if delta is None:
+            record = pending.pop()  # the newest first: O(1), and the same order in every process
+            held = record.held
+            sent = record.sent
+            if held is None or len(held) == sent:
                 continue
+            delta = list(held)[sent:] if sent else list(held)
+            record.sent = len(held)
             if record.out:
-                for dst in record.out:
-                    add(dst, delta)
+                for target in record.out:
+                    add(target, delta)
             actions = record.watchers
             if actions:
                 for action in list(actions):

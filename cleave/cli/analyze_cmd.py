@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
                                            "test_*.py, conftest.py), left out by default."),
         project: Path | None = options.project_option(),
         python: Path | None = options.python_option(),
+        flow: bool | None = options.flow_option(),
         dynamic_routes: bool | None = typer.Option(None, "--dynamic-routes/--static-routes",
                                                    help="Also import the app with --python and read its real URL "
                                                    "map (default: when that environment has the framework)."),
@@ -45,7 +46,8 @@ def register(app: typer.Typer) -> None:
         cache_dir = None if no_cache else out.parent / "cache"
         with output.progress("analyzing", "files", enabled=not as_json) as report:
             graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report,
-                        include_tests=include_tests, python=python, dynamic_routes=dynamic_routes)
+                        include_tests=include_tests, python=python, dynamic_routes=dynamic_routes,
+                        flow=flow)
         for diagnostic in graph.diagnostics:
             output.warn(diagnostic.render())
         stamp = None if cache_dir is None else cache_dir / "written"

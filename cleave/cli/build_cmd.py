@@ -13,6 +13,7 @@ import typer
 
 from cleave.cli import options, output
 from cleave.cli.project import source_of, state_dir
+from cleave.errors import UsageError
 from cleave.formats.graph import CodeGraph, load_graph
 from cleave.formats.plan import Plan, load_plan
 from cleave.settings import Settings
@@ -21,19 +22,24 @@ if TYPE_CHECKING:  # the packager loads lazily: `cleave --help` stays fast
     from packager import BuildOutcome
 
 
-def code_graph_for(src: Path, graph: Path | None, out: Path, python: Path | None = None) -> CodeGraph:
+def code_graph_for(src: Path, graph: Path | None, out: Path, python: Path | None = None,
+                   flow: bool | None = None) -> CodeGraph:
     """The given graph.json, or an analysis of SRC (in the app's own environment ``python``: its distributions and
-    real URL map, as `cleave analyze --python` reads them) through the per-file cache `cleave analyze` keeps."""
+    real URL map, as `cleave analyze --python` reads them; ``flow`` as `cleave analyze --flow/--no-flow`) through
+    the per-file cache `cleave analyze` keeps."""
     if graph is not None:
+        if flow is not None:
+            raise UsageError("--flow/--no-flow choose how SRC is analyzed; with --graph nothing is analyzed",
+                             hint="drop one of them (analyze with `cleave analyze --flow` to make the graph)")
         return load_graph(graph)
     from analyzer import analyze
 
-    return analyze(src, cache_dir=state_dir(out) / "cache", python=python)
+    return analyze(src, cache_dir=state_dir(out) / "cache", python=python, flow=flow)
 
 
 def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None, images: bool = True,
               settings: Settings | None = None, registry: str | None = None, show_progress: bool = True,
-              python: Path | None = None) -> BuildOutcome:
+              python: Path | None = None, flow: bool | None = None) -> BuildOutcome:
     """Build ``plan`` into ``out`` (what ``build`` and ``migrate`` call); blockers are refused before analysis."""
     import packager
 
@@ -41,7 +47,7 @@ def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | Non
     deploy = None
     if registry is not None:
         deploy = packager.DeployOptions(image_prefix=packager.registry_reference(registry), pin_digest=True)
-    code_graph = graph if isinstance(graph, CodeGraph) else code_graph_for(src, graph, out, python)
+    code_graph = graph if isinstance(graph, CodeGraph) else code_graph_for(src, graph, out, python, flow)
     with output.step_progress(enabled=show_progress) as report:
         outcome = packager.package(src, plan, out, code_graph, images=images, settings=settings, deploy=deploy,
                                    progress=report, python=python)
@@ -71,6 +77,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
         python: Path | None = options.python_option(),
+        flow: bool | None = options.flow_option(),
     ) -> None:
         """Write one source tree per service (own code, shared code, RPC stubs), images and topology.json.
 
@@ -80,7 +87,7 @@ def register(app: typer.Typer) -> None:
         plan = load_plan(plan_path)
         source = source_of(src, plan)
         outcome = run_build(source, plan, out, graph=graph, images=images, settings=Settings.from_env(),
-                            registry=registry, show_progress=not as_json, python=python)
+                            registry=registry, show_progress=not as_json, python=python, flow=flow)
         result = outcome.result
         if as_json:
             output.print_json({**result.to_json(), "topology": str(out / "topology.json"),

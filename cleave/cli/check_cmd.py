@@ -26,15 +26,18 @@ class CheckUsageError(UsageError):
     """Options of ``check`` that cannot go together."""
 
 
-def _graph(graph: Path | None, plan: Plan, python: Path | None) -> CodeGraph:
+def _graph(graph: Path | None, plan: Plan, python: Path | None, flow: bool | None) -> CodeGraph:
     if graph is not None:
         if python is not None:
             raise CheckUsageError("--python chooses the environment of an analysis; with --graph nothing is "
                                   "analyzed", hint="drop one of them")
+        if flow is not None:
+            raise CheckUsageError("--flow/--no-flow choose how SRC is analyzed; with --graph nothing is analyzed",
+                                  hint="drop one of them")
         return load_graph(graph)
     from analyzer import analyze
 
-    return analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"), python=python)
+    return analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"), python=python, flow=flow)
 
 
 def _line(boundary: Boundary) -> str:
@@ -60,6 +63,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
         python: Path | None = options.python_option(),
+        flow: bool | None = options.flow_option(),
     ) -> None:
         """Hold today's code to the committed plan: exit 1 on a crossing the plan does not record or a blocker
         nobody accepted (one line each, file:line first); exit 0 otherwise."""
@@ -67,7 +71,7 @@ def register(app: typer.Typer) -> None:
 
         options.enter_project(project)
         plan = load_plan(plan_path)
-        result = splitter.check(_graph(graph, plan, python), plan)
+        result = splitter.check(_graph(graph, plan, python, flow), plan)
         for target, render in ((dot, splitter.service_graph_dot), (mermaid, splitter.service_graph_mermaid)):
             if target is not None:
                 text = render(plan, result.edges)

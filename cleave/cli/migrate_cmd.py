@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = options.json_option(),
         project: Path | None = options.project_option(),
         python: Path | None = options.python_option(),
+        flow: bool | None = options.flow_option(),
         seam: str | None = typer.Option(None, "--seam", metavar="edge|interior",
                                         help="Split at the URL routes (default for web apps) or at function calls."),
         database: str | None = typer.Option(None, "--database", metavar="sqlite|postgresql",
@@ -76,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
         _stage(f"analyze {src}")
         with output.progress("analyzing", "files", enabled=not as_json) as report:
-            code_graph = analyze(src, cache_dir=state / "cache", progress=report, python=python)
+            code_graph = analyze(src, cache_dir=state / "cache", progress=report, python=python, flow=flow)
         save_graph(code_graph, state / "graph.json")
         for diagnostic in code_graph.diagnostics:
             output.warn(diagnostic.render())

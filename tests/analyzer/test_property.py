@@ -21,7 +21,7 @@ from analyzer.walker import Walker
 from analyzer.worker import analyze_source, decode
 
 JOB = Job("/dev/null", "pkg/mod.py", "pkg.mod", False)
-_BAD_INPUT = {"syntax", "encoding", "binary", "too-deep"}
+_BAD_INPUT = {"syntax", "unparsable", "encoding", "binary", "too-deep"}
 
 
 def _no_bug(result: FileResult) -> None:
@@ -70,6 +70,16 @@ def test_a_bug_in_the_walker_is_internal_with_its_traceback() -> None:
     assert "_broken_call" in result.traceback
     with pytest.raises(AssertionError, match="a bug in a handler"):
         _no_bug(result)  # the property tests above fail on it
+
+
+def test_valid_python_libcst_cannot_read_is_not_called_a_syntax_error() -> None:
+    """Found by the property test above: a line continuation, then a CRLF at the end of the file. Python compiles
+    it; libcst's tokenizer refuses it."""
+    source = "\n\\\r\n"
+    assert _compiles(source)
+    result = analyze_source(JOB, source)
+    assert isinstance(result, FileFailure) and result.diagnostic.code == "unparsable", result
+    assert "Python accepts this file but libcst cannot parse it" in result.diagnostic.message
 
 
 def test_a_syntax_error_is_not_internal() -> None:
