@@ -14,6 +14,7 @@ from typing import Final
 
 import libcst as cst
 
+from analyzer.cstnodes import build_for_reading
 from analyzer.facts import FileFailure, FileResult, Job
 from analyzer.flow import collect_packed
 from analyzer.handlers import HANDLERS
@@ -73,8 +74,10 @@ _OWN_PROCESSES: Final[set[int]] = set()
 
 def own_process() -> None:
     """Mark this process as one of the analyzer's own workers (a pool initializer): only there may the parse
-    skip libcst's node checks, since only there can nobody else be using libcst at the same time."""
+    skip libcst's node checks, since only there can nobody else be using libcst at the same time; and there the
+    node classes are made cheap to build (:func:`analyzer.cstnodes.build_for_reading`)."""
     _OWN_PROCESSES.add(os.getpid())
+    build_for_reading()
 
 
 @contextlib.contextmanager
