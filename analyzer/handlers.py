@@ -8,7 +8,7 @@ Every handler must visit (or count the newlines of) all of its node's children, 
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import libcst as cst
 
@@ -20,7 +20,6 @@ from analyzer.cstutil import (
     MUTATORS,
     SQL_HINT,
     dotted_name,
-    field_order,
     literal,
 )
 from analyzer.defs import h_class, h_comprehension, h_function, h_lambda
@@ -31,13 +30,13 @@ from cleave.formats.graph import Diagnostic
 def _h_name(w: Walker, node: cst.Name) -> None:
     if node.lpar:
         w.generic(node)
-    if id(node) not in w.claimed:
+    if id(node) not in w.claimed and not w.quiet:
         w.ref(F.READ, ("n", node.value, ""))
 
 
 def _h_attribute(w: Walker, node: cst.Attribute) -> None:
     w.claimed.add(id(node.attr))
-    if id(node) not in w.claimed:
+    if id(node) not in w.claimed and not w.quiet:
         expr = w.expr(node)
         if expr is not None:
             w.ref(F.READ, expr)
@@ -208,20 +207,12 @@ def _h_param(w: Walker, node: cst.Param) -> None:
 
 
 def _quiet(w: Walker, node: cst.CSTNode) -> None:
-    """Walk only to count lines: every Name below is claimed."""
-    stack: list[Any] = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (cst.Name, cst.Attribute)):
-            w.claimed.add(id(item))
-        if isinstance(item, cst.CSTNode):
-            for name in field_order(type(item)):
-                stack.append(getattr(item, name))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
+    """Walk only to count lines: no name below is a reference."""
+    w.quiet += 1
     w.no_sql += 1
     w.generic(node)
     w.no_sql -= 1
+    w.quiet -= 1
 
 
 def _h_import(w: Walker, node: cst.Import) -> None:

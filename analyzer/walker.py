@@ -69,6 +69,7 @@ class Walker:
         self.diagnostics: list[Diagnostic] = []
         self.sites: list[F.Site] = []
         self.settings: list[F.Setting] = []
+        self.quiet = 0  # > 0 inside a statement whose names are no references (an import)
         self.site_depth = 0  # > 0 inside the arguments of a site (nested calls are its values)
         self.assign_target = ""  # the name the statement being walked assigns
         self.annotations: list[F.Annotation] = []
