@@ -23,7 +23,7 @@ from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirem
 from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
-ANALYZER_VERSION: Final = "0.2.0+facts9"
+ANALYZER_VERSION: Final = "0.2.0+facts10"
 """Changes whenever the facts a file produces could change: part of every cache key."""
 BUILD_VERSION: Final = "6"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""

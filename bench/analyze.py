@@ -3,9 +3,10 @@
     .venv/bin/python bench/analyze.py [--only django|homeassistant] [--timeout 300] [--jobs 2]
     .venv/bin/python bench/analyze.py --compare REV [--only django] [--rounds 5]
 
-``--compare REV`` measures only cleave cold and warm (the cache just filled) through ``analyze()``, and warm
-through the CLI (``cli_warm``: ``cleave analyze`` run twice on that cache, the second measured: the process a user
-runs; not with ``--flow``, which the CLI does not force), this tree against git revision REV (checked out under
+``--compare REV`` measures only cleave cold and warm (the cache just filled) through ``analyze()``, and cold and
+warm through the CLI (the process a user runs: ``cli_cold`` on an empty folder, ``cli_warm`` ``cleave analyze`` run
+twice on the cache ``analyze()`` filled, the second measured; with ``--flow``, this tree's CLI gets ``--flow``), this
+tree against git revision REV (checked out under
 bench/.cache/rev-<sha>), alternating A B B A ... in one run so both see the same machine load; it prints the
 medians, their ratio and the median of the per-round ratios, and writes bench/results/analyze-compare.json.
 
@@ -201,7 +202,8 @@ def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict
     per-round ratios (a round's two sides ran back to back, under about the same load)."""
     src = fetch(name, str(TARGETS[name]["spec"]))
     trees = {"this": ROOT, rev: _checkout(rev)}
-    modes = ("cold", "warm") if os.environ.get("BENCH_FLOW") else ("cold", "warm", "cli_warm")
+    modes = ("cold", "warm", "cli_cold", "cli_warm")
+    forced = bool(os.environ.get("BENCH_FLOW"))
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {label: {mode: [] for mode in modes} for label in trees}
     for round_ in range(rounds):
         order = list(trees.items()) if round_ % 2 == 0 else list(trees.items())[::-1]
@@ -210,9 +212,12 @@ def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict
             shutil.rmtree(folder, ignore_errors=True)
             argv = {mode: [PYTHON, "-c", CLEAVE_RUN, str(src), str(folder / "cache"), str(jobs)]
                     for mode in ("cold", "warm")}
-            # the tree's own CLI (cwd first on sys.path), its cache the one analyze() just filled: -o's folder's
-            argv["cli_warm"] = [PYTHON, "-c", "from cleave.cli.app import main; main()", "analyze", str(src), "-o",
-                                str(folder / "graph.json"), "-j", str(jobs)]
+            # the tree's own CLI (cwd first on sys.path): cold on an empty folder; warm on the cache analyze() just
+            # filled (-o's folder's); with --flow, this tree's CLI is asked for the flow (REV's has no such option)
+            cli = [PYTHON, "-c", "from cleave.cli.app import main; main()", "analyze", str(src), "-j", str(jobs),
+                   *(["--flow"] if forced and label == "this" else [])]
+            argv["cli_cold"] = [*cli, "-o", str(folder / "cli-cold" / "graph.json")]
+            argv["cli_warm"] = [*cli, "-o", str(folder / "graph.json")]
             for mode in modes:
                 if mode == "cli_warm":  # its first run writes graph.json and the CLI's stamp; the second is warm
                     measure(argv[mode], timeout, cwd=tree)
@@ -221,7 +226,7 @@ def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict
                 print(f"round {round_ + 1} {label:>10} {mode}: {_cell(result)}", flush=True)
     row: dict[str, Any] = {"rounds": rounds, "runs": runs}
     for mode in modes:
-        for metric, key in (("analyze_s" if mode != "cli_warm" else "wall_s", ""), ("cpu_s", "cpu_")):
+        for metric, key in (("analyze_s" if not mode.startswith("cli") else "wall_s", ""), ("cpu_s", "cpu_")):
             for label in trees:
                 row[f"{mode}_median_{key}{label}_s"] = _median([r.get(metric) for r in runs[label][mode]])
             this, other = row[f"{mode}_median_{key}this_s"], row[f"{mode}_median_{key}{rev}_s"]

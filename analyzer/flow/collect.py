@@ -42,8 +42,10 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
 
 def collect_packed(module: str, is_package: bool, text: str) -> bytes:
     """:func:`collect` as one ``marshal`` blob: it crosses from a worker, sits in the fact cache and waits for the
-    solver as a single bytes object (no tuples for the garbage collector to walk, nothing for pickle to do)."""
-    return marshal.dumps(collect(module, is_package, text))
+    solver as a single bytes object (no tuples for the garbage collector to walk, nothing for pickle to do); empty
+    when the module has no facts (Python's parser refused it), so the solver knows that without unpacking."""
+    facts = collect(module, is_package, text)
+    return marshal.dumps(facts) if facts else b""
 
 
 def unpack(packed: bytes) -> tuple[Fact, ...]:

@@ -267,9 +267,8 @@ def solve(index: Index, flows: Mapping[str, bytes]) -> Program:
     """Every module's flow facts (module -> packed facts, :func:`~analyzer.flow.collect.collect_packed`) solved
     together."""
     program = Program(index)
-    facts = {module: unpack(packed) for module, packed in flows.items()}
-    program.flowed.update(m for m, found in facts.items() if found)
-    for module in list(facts):
-        program.load(module, facts.pop(module))
+    program.flowed.update(module for module, packed in flows.items() if packed)
+    for module, packed in flows.items():  # one module's facts unpacked at a time: they go once loaded
+        program.load(module, unpack(packed))
     program.solve()
     return program
