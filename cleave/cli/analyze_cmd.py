@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from cleave.cli import options, output
+from cleave.cli import lifetime, options, output
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
             graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report,
                         include_tests=include_tests, python=python, dynamic_routes=dynamic_routes,
                         flow=flow)
+        lifetime.built()
         for diagnostic in graph.diagnostics:
             output.warn(diagnostic.render())
         stamp = None if cache_dir is None else cache_dir / "written"

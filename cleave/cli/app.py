@@ -16,7 +16,7 @@ from types import FrameType
 import typer
 
 from cleave import __version__
-from cleave.cli import output
+from cleave.cli import lifetime, output
 from cleave.errors import CleaveError
 from cleave.settings import Settings
 
@@ -113,6 +113,7 @@ def main() -> None:
     does not walk it only to free memory the exit hands back anyway (warm ``cleave analyze`` on Django 5.2: 0.9 ->
     0.7 s CPU). Only here, never in :func:`run` or the library: a caller's process keeps its collector as it was.
     """
+    lifetime.console()
     code = run()
     gc.freeze()
     sys.exit(code)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cleave.cli import options, output
+from cleave.cli import lifetime, options, output
 from cleave.cli.project import source_of, state_dir
 from cleave.errors import UsageError
 from cleave.formats.graph import CodeGraph, load_graph
@@ -34,7 +34,9 @@ def code_graph_for(src: Path, graph: Path | None, out: Path, python: Path | None
         return load_graph(graph)
     from analyzer import analyze
 
-    return analyze(src, cache_dir=state_dir(out) / "cache", python=python, flow=flow)
+    code_graph = analyze(src, cache_dir=state_dir(out) / "cache", python=python, flow=flow)
+    lifetime.built()
+    return code_graph
 
 
 def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None, images: bool = True,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cleave.cli import options, output
+from cleave.cli import lifetime, options, output
 from cleave.cli.project import source_of
 from cleave.errors import CleaveError, UsageError
 from cleave.formats.atomic import write_text_atomic
@@ -37,7 +37,9 @@ def _graph(graph: Path | None, plan: Plan, python: Path | None, flow: bool | Non
         return load_graph(graph)
     from analyzer import analyze
 
-    return analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"), python=python, flow=flow)
+    code_graph = analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"), python=python, flow=flow)
+    lifetime.built()
+    return code_graph
 
 
 def _line(boundary: Boundary) -> str:

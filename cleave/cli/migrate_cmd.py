@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from cleave.cli import options, output
+from cleave.cli import lifetime, options, output
 from cleave.errors import CleaveError, UsageError
 from cleave.formats.plan import Plan, load_plan, save_plan
 from cleave.settings import Settings
@@ -78,6 +78,7 @@ def register(app: typer.Typer) -> None:
         _stage(f"analyze {src}")
         with output.progress("analyzing", "files", enabled=not as_json) as report:
             code_graph = analyze(src, cache_dir=state / "cache", progress=report, python=python, flow=flow)
+        lifetime.built()
         save_graph(code_graph, state / "graph.json")
         for diagnostic in code_graph.diagnostics:
             output.warn(diagnostic.render())

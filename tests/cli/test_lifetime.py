@@ -1,0 +1,37 @@
+"""The analyzed graph leaves the cyclic collector's sight only in the ``cleave`` console process."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleave.cli import lifetime
+from cleave.cli.app import run
+
+
+def test_run_in_a_callers_process_freezes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app.py").write_text("def f():\n    return 1\n")
+    monkeypatch.chdir(tmp_path)
+    before = gc.get_freeze_count()
+    assert run(["analyze", ".", "--json"]) == 0
+    lifetime.built()
+    assert gc.get_freeze_count() == before
+
+
+def test_the_console_process_freezes_what_its_command_built(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def f():\n    return 1\n")
+    script = ("import gc, sys\n"
+              "from cleave.cli import lifetime\n"
+              "from cleave.cli.app import run\n"
+              "lifetime.console()\n"  # what main() does first
+              "assert gc.get_freeze_count() == 0\n"
+              "code = run(['analyze', '.', '--json'])\n"
+              "print(code, gc.get_freeze_count() > 0)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["0", "True"]
