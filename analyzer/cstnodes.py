@@ -80,7 +80,10 @@ def _direct_constructor(klass: type, check: object) -> Callable[..., None] | Non
         body.append(f"    self.{f.name} = {f.name}")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     source = f"def __init__({params}):\n" + ("\n".join(body) or "    pass") + "\n"
-    exec(compile(source, f"<direct constructor of {klass.__qualname__}>", "exec"), names)
+    try:
+        exec(compile(source, f"<direct constructor of {klass.__qualname__}>", "exec"), names)
+    except SyntaxError:  # fields this cannot spell as parameters (a libcst of another shape): left as it is
+        return None
     init: Callable[..., None] = names["__init__"]
     if _shape(init) != _shape(own):  # the parser calls with keywords: the same names, the same kinds
         return None

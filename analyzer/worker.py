@@ -77,7 +77,10 @@ def own_process() -> None:
     skip libcst's node checks, since only there can nobody else be using libcst at the same time; and there the
     node classes are made cheap to build (:func:`analyzer.cstnodes.build_for_reading`)."""
     _OWN_PROCESSES.add(os.getpid())
-    build_for_reading()
+    try:
+        build_for_reading()
+    except Exception:  # only a speed-up: a libcst it cannot change is parsed as it ships
+        return
 
 
 @contextlib.contextmanager

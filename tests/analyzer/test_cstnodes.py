@@ -68,3 +68,29 @@ def test_the_callers_process_keeps_libcst_as_it_ships(tmp_path: Path) -> None:
     assert "__create_fn__" in cst.Name.__dict__["__init__"].__code__.co_qualname
     with pytest.raises(dataclasses.FrozenInstanceError):
         cst.Name("x").value = "y"  # type: ignore[misc]
+
+
+_FAILING_SPEED_UP = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+
+    from analyzer import analyze, worker
+
+    def broken() -> int:
+        raise RuntimeError("a libcst of another shape")
+
+    worker.build_for_reading = broken  # the forked workers inherit it
+    graph = analyze(Path(sys.argv[1]), jobs=2)
+    print(len(graph.nodes_of_kind("module")))
+""")
+
+
+def test_a_speed_up_that_fails_leaves_the_analysis_whole(tmp_path: Path) -> None:
+    """Were the node classes ever unchangeable (another libcst), the workers parse with libcst as it ships: the pool
+    never dies in its initializer (which would restart it forever)."""
+    for number in range(_SERIAL_BELOW + 2):
+        (tmp_path / f"mod{number}.py").write_text(f"def f{number}(x):\\n    return x + {number}\\n")
+    done = subprocess.run([sys.executable, "-c", _FAILING_SPEED_UP, str(tmp_path)], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == str(_SERIAL_BELOW + 2)
