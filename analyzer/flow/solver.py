@@ -67,10 +67,7 @@ class Solver:
         return record
 
     def add(self, slot: str, values: Iterable[Value]) -> None:
-        record = self._slots.get(slot)
-        if record is None:
-            record = self._slots[slot] = _Slot()
-        self._add(record, values)
+        self._add(self._record(slot), values)
 
     def _add(self, record: _Slot, values: Iterable[Value]) -> None:
         held = record.held
@@ -92,13 +89,7 @@ class Solver:
     def link(self, src: str | None, dst: str | None) -> None:
         if src is None or dst is None or src == dst:
             return
-        slots = self._slots
-        record = slots.get(src)
-        if record is None:
-            record = slots[src] = _Slot()
-        target = slots.get(dst)
-        if target is None:
-            target = slots[dst] = _Slot()
+        record, target = self._record(src), self._record(dst)
         out = record.out
         if out is None:
             out = record.out = {}
@@ -111,9 +102,7 @@ class Solver:
     def on(self, slot: str | None, action: Action) -> None:
         if slot is None:
             return
-        record = self._slots.get(slot)
-        if record is None:
-            record = self._slots[slot] = _Slot()
+        record = self._record(slot)
         if record.watchers is None:
             record.watchers = [action]
         else:
