@@ -22,9 +22,10 @@ import libcst as cst
 
 
 def build_for_reading() -> int:
-    """Make every libcst node class this module can vouch for cheap to build (see the module's text); return how
-    many classes got the direct constructor. A class it cannot vouch for (a constructor or ``__post_init__`` of
-    its own, a field left out of the constructor) is left as libcst made it."""
+    """Make every libcst node class this module can vouch for cheap to build (see the module's text), and switch
+    off the node check for the others; return how many classes got the direct constructor. A class it cannot vouch
+    for (a constructor or ``__post_init__`` of its own, a field left out of the constructor) keeps its own
+    constructor (a ``__post_init__`` of its own, its check)."""
     classes = [cst.CSTNode, *_subclasses(cst.CSTNode)]
     for klass in classes:
         for name in ("__setattr__", "__delattr__"):
@@ -37,7 +38,13 @@ def build_for_reading() -> int:
         if init is not None:
             type.__setattr__(klass, "__init__", init)
             changed += 1
+    if check is not None:  # the classes left with their dataclass constructor still call it
+        type.__setattr__(cst.CSTNode, "__post_init__", _unchecked)
     return changed
+
+
+def _unchecked(node: cst.CSTNode) -> None:
+    """``CSTNode.__post_init__`` in the workers: the parser's nodes are valid by construction."""
 
 
 def _subclasses(klass: type) -> Iterator[type]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import dataclasses
 import io
 import os
 import tokenize
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 import libcst as cst
@@ -64,41 +63,13 @@ def decode(job: Job, data: bytes) -> str | FileFailure:
         return _failure(job, line, "encoding", f"cannot decode as {encoding}: {error}")
 
 
-def _skip_node_validation(node: cst.CSTNode) -> None:
-    return None
-
-
-_OWN_PROCESSES: Final[set[int]] = set()
-"""Ids of the worker processes :func:`analyzer.pipeline.analyze` forked for itself (see :func:`own_process`)."""
-
-
 def own_process() -> None:
-    """Mark this process as one of the analyzer's own workers (a pool initializer): only there may the parse
-    skip libcst's node checks, since only there can nobody else be using libcst at the same time; and there the
-    node classes are made cheap to build (:func:`analyzer.cstnodes.build_for_reading`)."""
-    _OWN_PROCESSES.add(os.getpid())
+    """The process pool's initializer: in the analyzer's own worker processes, and only there, libcst's node
+    classes are made cheap to build and skip their checks (:func:`analyzer.cstnodes.build_for_reading`)."""
     try:
         build_for_reading()
     except Exception:  # only a speed-up: a libcst it cannot change is parsed as it ships
         return
-
-
-@contextlib.contextmanager
-def _parser_nodes_unchecked() -> Iterator[None]:
-    """libcst checks every new node in ``CSTNode.__post_init__``, a visible share of the parse in a profile
-    (about 10 % of a cold run). Nodes its own parser makes are valid by construction (libcst's comment there says
-    so too), so the check is off while it parses, and back on after. The switch is a class attribute, seen by
-    every thread, so it is made only in the analyzer's own worker processes, never in the caller's process (the
-    serial path for small trees keeps the check)."""
-    checked = cst.CSTNode.__dict__.get("__post_init__")
-    if checked is None or os.getpid() not in _OWN_PROCESSES:  # a libcst that checks no more, or not our process
-        yield
-        return
-    type.__setattr__(cst.CSTNode, "__post_init__", _skip_node_validation)
-    try:
-        yield
-    finally:
-        type.__setattr__(cst.CSTNode, "__post_init__", checked)
 
 
 def _refused(job: Job, text: str, error: cst.ParserSyntaxError) -> FileFailure:
@@ -121,8 +92,7 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
     A syntax error is a ``syntax`` failure; an exception in the walker is a bug of ours: an ``internal`` failure
     that keeps its traceback, so it costs one file, not the run, and is never mistaken for bad input."""
     try:
-        with _parser_nodes_unchecked():
-            tree = cst.parse_module(text)
+        tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return _refused(job, text, error)
     except (KeyboardInterrupt, SystemExit):

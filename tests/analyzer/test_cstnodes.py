@@ -33,6 +33,7 @@ _SAME_TREES = textwrap.dedent("""
         assert new.code == text, file
     made = cst.Call(func=cst.Name("f"), args=[cst.Arg(cst.Integer("1"))])  # built by hand, defaults filled
     assert made.deep_equals(cst.parse_expression("f(1)")) and made.lpar == () and made.whitespace_after_func
+    cst.Name("")  # unchecked here: the parser's nodes are valid by construction
     print(changed, len(files))
 """)
 
@@ -68,6 +69,8 @@ def test_the_callers_process_keeps_libcst_as_it_ships(tmp_path: Path) -> None:
     assert "__create_fn__" in cst.Name.__dict__["__init__"].__code__.co_qualname
     with pytest.raises(dataclasses.FrozenInstanceError):
         cst.Name("x").value = "y"  # type: ignore[misc]
+    with pytest.raises(cst.CSTValidationError):  # nodes made here are still checked
+        cst.Name("")
 
 
 _FAILING_SPEED_UP = textwrap.dedent("""
