@@ -142,19 +142,18 @@ def local_names(body: list[ast.stmt], params: list[str], walrus_lines: list[int]
 def _plain_statement(node: ast.AST, out: set[str], stack: list[ast.AST]) -> bool:
     """The commonest statements, in a source without ``:=``, read without visiting their expressions: what each
     binds into ``out``, the statements it holds onto ``stack``. False for any other node."""
-    kind = type(node)
-    if kind in _BINDS_NOTHING:
+    if type(node) in _BINDS_NOTHING:
         return True
-    if kind is ast.Assign:
-        for target in node.targets:  # type: ignore[attr-defined]
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
             _stores(target, out)
         return True
-    if kind is ast.AugAssign or kind is ast.AnnAssign:
-        _stores(node.target, out)  # type: ignore[attr-defined]
+    if isinstance(node, ast.AugAssign | ast.AnnAssign):
+        _stores(node.target, out)
         return True
-    if kind is ast.If or kind is ast.While:
-        stack.extend(node.body)  # type: ignore[attr-defined]
-        stack.extend(node.orelse)  # type: ignore[attr-defined]
+    if isinstance(node, ast.If | ast.While):
+        stack.extend(node.body)
+        stack.extend(node.orelse)
         return True
     return False
 
