@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cleave.cli import lifetime, options, output
-from cleave.cli.project import source_of, state_dir
-from cleave.errors import UsageError
-from cleave.formats.graph import CodeGraph, load_graph
+from cleave.cli import options, output
+from cleave.cli.project import graph_or_analysis, source_of, state_dir
+from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Plan, load_plan
 from cleave.settings import Settings
 
@@ -24,19 +23,9 @@ if TYPE_CHECKING:  # the packager loads lazily: `cleave --help` stays fast
 
 def code_graph_for(src: Path, graph: Path | None, out: Path, python: Path | None = None,
                    flow: bool | None = None) -> CodeGraph:
-    """The given graph.json, or an analysis of SRC (in the app's own environment ``python``: its distributions and
-    real URL map, as `cleave analyze --python` reads them; ``flow`` as `cleave analyze --flow/--no-flow`) through
-    the per-file cache `cleave analyze` keeps."""
-    if graph is not None:
-        if flow is not None:
-            raise UsageError("--flow/--no-flow choose how SRC is analyzed; with --graph nothing is analyzed",
-                             hint="drop one of them (analyze with `cleave analyze --flow` to make the graph)")
-        return load_graph(graph)
-    from analyzer import analyze
-
-    code_graph = analyze(src, cache_dir=state_dir(out) / "cache", python=python, flow=flow)
-    lifetime.built()
-    return code_graph
+    """The given graph.json, or an analysis of SRC through the per-file cache `cleave analyze` keeps
+    (:func:`cleave.cli.project.graph_or_analysis`)."""
+    return graph_or_analysis(graph, lambda: src, state_dir(out) / "cache", python=python, flow=flow)
 
 
 def run_build(src: Path, plan: Plan, out: Path, *, graph: Path | CodeGraph | None = None, images: bool = True,

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import typer
 
-from cleave.cli import lifetime, options, output
-from cleave.cli.project import source_of
+from cleave.cli import options, output
+from cleave.cli.project import graph_or_analysis, source_of
 from cleave.errors import CleaveError, UsageError
 from cleave.formats.atomic import write_text_atomic
-from cleave.formats.graph import CodeGraph, load_graph
+from cleave.formats.graph import CodeGraph
 from cleave.formats.plan import Boundary, Plan, load_plan
 
 
@@ -27,19 +27,10 @@ class CheckUsageError(UsageError):
 
 
 def _graph(graph: Path | None, plan: Plan, python: Path | None, flow: bool | None) -> CodeGraph:
-    if graph is not None:
-        if python is not None:
-            raise CheckUsageError("--python chooses the environment of an analysis; with --graph nothing is "
-                                  "analyzed", hint="drop one of them")
-        if flow is not None:
-            raise CheckUsageError("--flow/--no-flow choose how SRC is analyzed; with --graph nothing is analyzed",
-                                  hint="drop one of them")
-        return load_graph(graph)
-    from analyzer import analyze
-
-    code_graph = analyze(source_of(None, plan), cache_dir=Path(".cleave/cache"), python=python, flow=flow)
-    lifetime.built()
-    return code_graph
+    if graph is not None and python is not None:
+        raise CheckUsageError("--python chooses the environment of an analysis; with --graph nothing is analyzed",
+                              hint="drop one of them")
+    return graph_or_analysis(graph, lambda: source_of(None, plan), Path(".cleave/cache"), python=python, flow=flow)
 
 
 def _line(boundary: Boundary) -> str:
