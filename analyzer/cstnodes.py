@@ -14,7 +14,6 @@ parses there (small trees, ``jobs=1``) with libcst as it ships.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -98,5 +97,8 @@ def _direct_constructor(klass: type, check: object) -> Callable[..., None] | Non
     return init
 
 
-def _shape(function: Any) -> list[tuple[str, Any]]:
-    return [(p.name, p.kind) for p in inspect.signature(function).parameters.values()]
+def _shape(function: Any) -> tuple[tuple[str, ...], int]:
+    """A function's parameter names in order, and how many of them are keyword-only (read from its code: cheaper
+    than ``inspect.signature``: the whole change of classes takes 18 ms per worker, 28 ms with it)."""
+    code = function.__code__
+    return code.co_varnames[:code.co_argcount + code.co_kwonlyargcount], code.co_kwonlyargcount
