@@ -75,9 +75,10 @@ NODE_TYPES: Final = frozenset(_subclasses(cst.CSTNode))
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
+    # exact type tests: these classes have no subclasses, and isinstance on libcst's (an ABC) is slow
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         base = dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr.value}"
     return None

@@ -125,15 +125,16 @@ def mutates(w: Walker, target: cst.BaseExpression) -> None:
 
 def argument(w: Walker, value: cst.BaseExpression, passes: set[str], args: list[F.Expr]) -> None:
     """What one argument of a call passes besides data (``passes``), or the reference it names (``args``)."""
-    if isinstance(value, cst.Lambda):
+    # exact type tests: these classes have no subclasses, and isinstance on libcst's (an ABC) is slow
+    if type(value) is cst.Lambda:
         passes.add("callable")
-    elif isinstance(value, cst.GeneratorExp):
+    elif type(value) is cst.GeneratorExp:
         passes.add("generator")
-    elif isinstance(value, cst.Call) and dotted_name(value.func) == "open":
+    elif type(value) is cst.Call and dotted_name(value.func) == "open":
         passes.add("file")
-    elif isinstance(value, cst.Attribute) and value.attr.value in MUTATORS:
+    elif type(value) is cst.Attribute and value.attr.value in MUTATORS:
         passes.add("callable")  # a bound method of a container (``on_done=receipts.append``)
-    elif isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+    elif type(value) in (cst.Name, cst.Attribute, cst.Call):
         arg_expr = w.expr(value)
         if arg_expr is not None:
             args.append(arg_expr)

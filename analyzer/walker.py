@@ -35,6 +35,7 @@ class Scope:
 
 
 _MISSING: Final = object()
+_BREAKLESS_NODE_TYPES: Final = NODE_TYPES - {cst.SimpleWhitespace}
 SESSION_METHODS: Final = frozenset({"add", "add_all", "merge", "delete", "query"})
 LOCAL_HEAD: Final = "<local>"
 """The head of a call on a plain local kept for the ORM reader (it resolves outside the project)."""
@@ -47,8 +48,12 @@ class Walker:
     """Collects :class:`~analyzer.facts.FileFacts` from one module's tree."""
 
     def __init__(self, module: str, file: str, is_package: bool,
-                 handlers: Mapping[type[cst.CSTNode], Handler]) -> None:
+                 handlers: Mapping[type[cst.CSTNode], Handler], *, continued_lines: bool = True) -> None:
+        """``continued_lines``: whether the source may hold a backslash continuation; False (the text has no
+        backslash before a line break) lets the walk pass over the plain whitespace between tokens, the
+        commonest node of every tree, which can hold a line break only after a backslash."""
         self.handlers = handlers
+        self.node_types = NODE_TYPES if continued_lines else _BREAKLESS_NODE_TYPES
         self.module = module
         self.file = file
         self.is_package = is_package
@@ -104,7 +109,7 @@ class Walker:
     def walk_fields(self, node: cst.CSTNode, names: tuple[str, ...]) -> None:
         # The hot loop of the analyzer: exact type tests (CSTNode is an ABC, isinstance on it is slow).
         handlers = self.handlers
-        nodes = NODE_TYPES
+        nodes = self.node_types
         for name in names:
             value = getattr(node, name)
             kind = type(value)
@@ -127,13 +132,14 @@ class Walker:
     # -- expressions -------------------------------------------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> F.Expr | None:
         """The reference expression for a Name/Attribute/Call chain, or None."""
-        if isinstance(node, cst.Name):
+        # exact type tests: these classes have no subclasses, and isinstance on libcst's (an ABC) is slow
+        if type(node) is cst.Name:
             return ("n", node.value, "")
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             base = self.expr(node.value)
             return None if base is None else (base[0], base[1], f"{base[2]}.{node.attr.value}")
-        if isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Name) and node.func.value == "super":
+        if type(node) is cst.Call:
+            if type(node.func) is cst.Name and node.func.value == "super":
                 cls = self.scope.cls
                 return ("p", cls, "") if cls else None
             base = self.expr(node.func)
@@ -155,10 +161,10 @@ class Walker:
         return expr
 
     def claim_chain(self, node: cst.BaseExpression) -> None:
-        while isinstance(node, cst.Attribute):
+        while type(node) is cst.Attribute:
             self.claimed.add(id(node))
             node = node.value
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             self.claimed.add(id(node))
 
     def ref(self, kind: str, expr: F.Expr, extra: tuple[object, ...] = ()) -> None:

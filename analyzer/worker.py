@@ -100,7 +100,8 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
     except BaseException as error:  # the native parser can panic (a BaseException); one file only
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
-        facts = Walker(job.module, job.rel, job.is_package, handlers).run(tree)
+        continued = "\\\n" in text or "\\\r" in text
+        facts = Walker(job.module, job.rel, job.is_package, handlers, continued_lines=continued).run(tree)
         return dataclasses.replace(facts, flows=collect_packed(job.module, job.is_package, text)) if flows else facts
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
