@@ -11,6 +11,7 @@ import networkx as nx
 from analyzer import facts as F
 from analyzer import frameworks
 from analyzer.edges import Edges
+from analyzer.flow.apart import solving
 from analyzer.flow.emit import FlowCalls, flow_calls
 from analyzer.frameworks.orm import USER_MODEL_CALL, ModelTable, model_tables
 from analyzer.kinds import Kinds
@@ -58,13 +59,25 @@ class GraphBuilder:
         self.returned: dict[str, list[Target | None]] = {}  # function -> what its ``return`` statements give
         self.collected: list[str] = []
         self._flow: FlowCalls | None = None
+        self._unsettled: list[tuple[str, str, Target, int, tuple[object, ...], F.Expr]] = []
 
     @property
     def flow(self) -> FlowCalls:
         """The value-flow analysis of the whole program (solved once, on first use)."""
         if self._flow is None:
-            self._flow = flow_calls(self.index, {m: f.flows for m, f in self.files.items()})
+            self._flow = flow_calls(self.index, self._flows())
         return self._flow
+
+    def _flows(self) -> dict[str, bytes]:
+        return {module: file.flows for module, file in self.files.items()}
+
+    def _settle(self) -> None:
+        """The resolver's calls of project functions and classes, made once the flows are known: where the flows
+        answered a call, theirs is the answer, and a resolver's target they do not name is dropped."""
+        for module, source, target, line, extra, expr in self._unsettled:
+            if self.flow.agrees(source, line, expr, target[1]):
+                self._call(module, source, target, line, extra)
+        self._unsettled.clear()
 
     def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
         """The whole graph."""
@@ -73,8 +86,11 @@ class GraphBuilder:
                                           "is_package": failure.is_package, "analyzed": False}
         for name in self.namespaces:
             self.nodes.setdefault(name, {"kind": "module", "is_package": True, "namespace": True})
-        self.set_models(model_tables(self))
-        self._collect(list(self.files))
+        with solving(self.index, self._flows()) as pending:  # the flows are solved apart meanwhile
+            self.set_models(model_tables(self))
+            self._collect(list(self.files))
+            self._flow = pending.result()
+        self._settle()
         self._emit_flow(None)
         frameworks.apply(self, self.model_info, self.root, self.dynamic_routes)
         nodes, edges, diagnostics = self._finish()
@@ -89,14 +105,13 @@ class GraphBuilder:
         """Nodes and edges that start in ``modules`` (:meth:`set_models` first): the changed files' for a patch
         (:mod:`analyzer.incremental`)."""
         self._collect(modules)
+        self._settle()
         self._emit_flow(modules)
         return self._finish()
 
     def _emit_flow(self, modules: list[str] | None) -> None:
-        """The value-flow edges (of ``modules``; None: all), then the solved program let go: nothing reads it
-        after this, and freed now it costs far less than left to the cyclic garbage collector."""
+        """The value-flow edges (of ``modules``; None: all)."""
         self.flow.emit(self.edges, modules)
-        self.flow.close()
         self._flow = None
 
     def set_models(self, models: Mapping[str, ModelTable]) -> None:
@@ -268,8 +283,9 @@ class GraphBuilder:
                 target = self._user_member(target)
             if kind == F.CALL:
                 target = index.follow(target, touched)
-                if target is None or target[0] not in ("function", "class") or self.flow.agrees(
-                        source, line, expr, target[1]):  # where the flows answered, theirs is the answer
+                if target is not None and target[0] in ("function", "class"):
+                    self._unsettled.append((module, source, target, line, extra, expr))  # see _settle
+                else:
                     self._call(module, source, target, line, extra)
             elif kind == F.DECORATOR:
                 self._decorator(module, source, expr, target, touched=touched, line=line, extra=extra)

@@ -1,5 +1,9 @@
 """The solution -> graph edges: ``calls`` found through flows, ``passes_callable`` and ``returns_callable``.
 
+:func:`solution_of` reads what the graph needs out of a solved :class:`~analyzer.flow.program.Program` into a
+:class:`Solution`, plain data that can cross from the process that solved it (:mod:`analyzer.flow.apart`);
+:class:`FlowCalls` answers the graph builder from it.
+
 A call the name resolver also resolved keeps one edge (same source, target and line: not counted twice). Where
 the flows give an answer for a call, the name resolver's answer at the same place gives way (:meth:`covers`):
 ``self.m()`` in a base class reached from a subclass instance calls the subclass's ``m``.
@@ -8,6 +12,7 @@ the flows give an answer for a call, the name resolver's answer at the same plac
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Final
 
 from analyzer.edges import Edges
@@ -19,75 +24,113 @@ from analyzer.resolve import Index, segments
 _PASSED: Final = frozenset({"f", "bm"})  # callbacks: functions and bound methods (a class passed is mostly a type)
 _RETURNED: Final = frozenset({"f", "bm", "c"})
 
+Answers = Mapping[tuple[str, int, str], frozenset[str]]
+"""(calling node, line, callee name as written; ``*`` for the one call answered on its line) -> its callees."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswer:
+    """One call the flows say something about: what it calls, and the callables passed to it."""
+
+    module: str
+    node: str  # the graph node making the call
+    line: int
+    targets: tuple[str, ...]  # the project functions and classes it calls
+    passes: tuple[str, ...]  # what its arguments pass besides data: "callable", "generator"
+    passed: tuple[tuple[str, bool], ...]  # (function passed to it, as a bound method)
+    to: tuple[str, ...]  # everything it calls, outside the project too (where a passed callable goes)
+    decorator: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """What the value flows add to the graph."""
+
+    answers: Answers
+    calls: tuple[CallAnswer, ...]
+    returned: tuple[tuple[str, str, int, bool], ...]  # (function, callable it returns, line, as a bound method)
+
+
+def solution_of(program: Program) -> Solution:
+    """The edges' worth of a solved program."""
+    found: dict[tuple[str, int, str], set[str]] = {}
+    lines: dict[tuple[str, int], set[str]] = {}
+    calls: list[CallAnswer] = []
+    for site in program.sites:
+        node = site.node()
+        if site.targets:
+            found.setdefault((node, site.line, site.name), set()).update(site.targets)
+            lines.setdefault((node, site.line), set()).add(site.name)
+        passed = tuple((value[1], value[0] == "bm") for slot in _arguments(site) for value in program.values(slot)
+                       if value[0] in _PASSED)
+        if site.targets or passed:
+            calls.append(CallAnswer(site.module, node, site.line, tuple(sorted(site.targets)),
+                                    _passes(program, site), passed, tuple(sorted(site.targets | site.external)),
+                                    bool(site.flags & DECORATOR)))
+    answers = {key: frozenset(targets) for key, targets in found.items()}
+    for (node, line), names in lines.items():
+        if len(names) == 1:  # the one call answered on its line, whatever the resolver names it (a local alias)
+            answers[(node, line, "*")] = answers[(node, line, next(iter(names)))]
+    returned = tuple((fid, value[1], line, value[0] == "bm")
+                     for fid, slot, line in program.returns
+                     if fid not in program.passthrough and ":" not in fid  # a passthrough gives back its argument
+                     for value in program.values(slot) if value[0] in _RETURNED)
+    return Solution(answers, tuple(calls), returned)
+
+
+def _arguments(site: Site) -> Iterable[str | None]:
+    return (*site.args, *(slot for _, slot in site.kwargs))
+
+
+def _passes(program: Program, site: Site) -> tuple[str, ...]:
+    out: set[str] = set()
+    for slot in _arguments(site):
+        for value in program.values(slot):
+            if value[0] in CALLABLE_KINDS:
+                out.add("callable")
+            elif value[0] == "g":
+                out.add("generator")
+    return tuple(sorted(out))
+
 
 class FlowCalls:
-    """What the flows say each call calls, by (calling node, line, callee name as written)."""
+    """What the flows say each call calls, and the edges they add."""
 
-    def __init__(self, program: Program) -> None:
-        self.program = program
-        self.answers: dict[tuple[str, int, str], set[str]] = {}
-        lines: dict[tuple[str, int], set[str]] = {}
-        for site in program.sites:
-            if site.targets:
-                self.answers.setdefault((site.node(), site.line, site.name), set()).update(site.targets)
-                lines.setdefault((site.node(), site.line), set()).add(site.name)
-        for (node, line), names in lines.items():
-            if len(names) == 1:  # the one call answered on its line, whatever the resolver names it (a local alias)
-                self.answers[(node, line, "*")] = self.answers[(node, line, next(iter(names)))]
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
 
     def agrees(self, source: str, line: int, expr: tuple[str, str, str], target: str) -> bool:
         """False when the flows answered the call written ``expr`` at ``source``:``line`` without ``target``."""
+        answers = self.solution.answers
         rest = segments(expr[2])
         name = rest[-1] if rest else expr[1]
-        found = self.answers.get((source, line, "" if name == "()" else name))
+        found = answers.get((source, line, "" if name == "()" else name))
         if found is None:
-            found = self.answers.get((source, line, "*"))
+            found = answers.get((source, line, "*"))
         return found is None or target in found
 
     def emit(self, edges: Edges, modules: Iterable[str] | None = None) -> None:
         """Add the flow edges made in ``modules`` (None: all)."""
         wanted = None if modules is None else set(modules)
-        for site in self.program.sites:
-            if wanted is None or site.module in wanted:
-                self._site(edges, site)
-        for fid, slot, line in self.program.returns:
-            if (wanted is not None and not _in(fid, wanted)) or fid in self.program.passthrough:
-                continue  # a function that returns its parameter as it came gives each caller back its own
-            for value in self.program.values(slot):
-                if value[0] in _RETURNED and ":" not in fid:
-                    edges.add(fid, value[1], "returns_callable", line, bound=value[0] == "bm")
+        for call in self.solution.calls:
+            if wanted is None or call.module in wanted:
+                _call_edges(edges, call)
+        for fid, value, line, bound in self.solution.returned:
+            if wanted is None or _in(fid, wanted):
+                edges.add(fid, value, "returns_callable", line, bound=bound)
 
-    def close(self) -> None:
-        """Let the solved program go (see :meth:`~analyzer.flow.solver.Solver.close`); no answers after this."""
-        self.program.close()
-        self.answers.clear()
 
-    def _site(self, edges: Edges, site: Site) -> None:
-        node = site.node()
-        passes = self._passes(site)
-        inferred = len(site.targets) > 1
-        for target in site.targets:
-            entry = edges.data.get((node, target, "calls"))
-            if entry is not None and site.line in entry["lines"]:  # the name resolver's edge: one occurrence
-                entry.setdefault("passes", set()).update(passes)
-                continue
-            edges.add(node, target, "calls", site.line, passes=passes, inferred=inferred)
-        to = site.targets | site.external
-        for slot in (*site.args, *(s for _, s in site.kwargs)):
-            for value in self.program.values(slot):
-                if value[0] in _PASSED:
-                    edges.add(node, value[1], "passes_callable", site.line, bound=value[0] == "bm", to=to,
-                              decorator=bool(site.flags & DECORATOR))
-
-    def _passes(self, site: Site) -> set[str]:
-        out: set[str] = set()
-        for slot in (*site.args, *(s for _, s in site.kwargs)):
-            for value in self.program.values(slot):
-                if value[0] in CALLABLE_KINDS:
-                    out.add("callable")
-                elif value[0] == "g":
-                    out.add("generator")
-        return out
+def _call_edges(edges: Edges, call: CallAnswer) -> None:
+    passes = set(call.passes)
+    inferred = len(call.targets) > 1
+    for target in call.targets:
+        entry = edges.data.get((call.node, target, "calls"))
+        if entry is not None and call.line in entry["lines"]:  # the name resolver's edge: one occurrence
+            entry.setdefault("passes", set()).update(passes)
+            continue
+        edges.add(call.node, target, "calls", call.line, passes=passes, inferred=inferred)
+    for value, bound in call.passed:
+        edges.add(call.node, value, "passes_callable", call.line, bound=bound, to=call.to, decorator=call.decorator)
 
 
 def _in(fid: str, modules: set[str]) -> bool:
@@ -95,5 +138,10 @@ def _in(fid: str, modules: set[str]) -> bool:
 
 
 def flow_calls(index: Index, flows: Mapping[str, bytes]) -> FlowCalls:
-    """Solve the program's flows and index the answers."""
-    return FlowCalls(solve(index, flows))
+    """Solve the program's flows here and keep what the graph needs; the solved program is let go at once (see
+    :meth:`~analyzer.flow.solver.Solver.close`)."""
+    program = solve(index, flows)
+    try:
+        return FlowCalls(solution_of(program))
+    finally:
+        program.close()
