@@ -59,9 +59,9 @@ class Solving:
     def _collect(self) -> Solution | None:
         if not self.pid:
             return None
-        with open(self._pipe, "rb") as pipe:
-            data = pipe.read()
-        self._pipe = -1
+        pipe, self._pipe = self._pipe, -1  # the file object owns it now: closed once, even if the read is interrupted
+        with open(pipe, "rb") as reader:
+            data = reader.read()
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
         if status != 0 or not data:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,32 @@ def test_no_flow_facts_no_child(tmp_path: Path) -> None:
     with solving(index, dict.fromkeys(flows, b"")) as pending:
         assert pending.pid == 0
         assert pending.result().solution.calls == ()
+
+
+def test_an_interrupted_wait_ends_the_child_and_keeps_its_own_error(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (here an alarm) while the parent waits for the child's answer: the error that interrupted it is
+    the one raised, and the child is killed and reaped."""
+    index, flows = _program(tmp_path)
+
+    def slow(*args: object) -> None:
+        time.sleep(30)  # in the child only: the parent never calls it
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    monkeypatch.setattr(apart, "solve", slow)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with pytest.raises(Interrupted), solving(index, flows) as pending:
+            pid = pending.pid
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            pending.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
