@@ -30,9 +30,9 @@ BUILD_VERSION: Final = "6"
 
 FLOW_AUTO_BYTES: Final = 2_500_000
 """Sources up to this size (about 60,000 lines) get the value-flow analysis by default. Its facts need a second
-parse of each file and its global phase is one process: forced on Django (6.5 MB) a cold run takes 1.34x the CPU of
-the analyzer before it (1.5x the wall time on 2 cores), so a tree that large has it only when asked
-(``analyze(..., flow=True)``, ``cleave analyze --flow``)."""
+parse of each file and a whole-program solve: forced on Django (6.5 MB) a cold run takes 1.30x the CPU of the
+analyzer before it (1.39x the wall time on 2 cores; bench/results/analyze-compare-flow.json), so a tree that large
+has it only when asked (``analyze(..., flow=True)``, ``cleave analyze --flow``)."""
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
 _SERIAL_BELOW: Final = 24  # fewer files than this to parse: no process pool (its start-up costs more)
 

@@ -5,8 +5,8 @@
 :class:`FlowCalls` answers the graph builder from it.
 
 A call the name resolver also resolved keeps one edge (same source, target and line: not counted twice). Where
-the flows give an answer for a call, the name resolver's answer at the same place gives way (:meth:`covers`):
-``self.m()`` in a base class reached from a subclass instance calls the subclass's ``m``.
+the flows give an answer for a call, the name resolver's answer at the same place gives way
+(:meth:`FlowCalls.agrees`): ``self.m()`` in a base class reached from a subclass instance calls the subclass's ``m``.
 """
 
 from __future__ import annotations
