@@ -8,7 +8,9 @@ warm through the CLI (the process a user runs: ``cli_cold`` on an empty folder, 
 twice on the cache ``analyze()`` filled, the second measured; with ``--flow``, this tree's CLI gets ``--flow``), this
 tree against git revision REV (checked out under
 bench/.cache/rev-<sha>), alternating A B B A ... in one run so both see the same machine load; it prints the
-medians, their ratio and the median of the per-round ratios, and writes bench/results/analyze-compare.json.
+medians, their ratio and the median of the per-round ratios, and writes bench/results/analyze-compare.json
+(-flow.json with --flow); each target's row names the revisions and load it ran under, and the rows of targets
+a run does not measure are kept from the file's last run.
 
 Downloads Django 5.2 and homeassistant 2024.3 from PyPI (wheels, no dependencies) into bench/.cache/, installs
 pyan3 into its own virtualenv there, then measures in one run, each in a fresh process: cleave cold (empty
@@ -196,6 +198,17 @@ def _checkout(rev: str) -> Path:
     return tree
 
 
+def _earlier_rows(target: Path) -> dict[str, Any]:
+    """The rows of an earlier --compare run for the targets this run does not measure (``--only homeassistant``
+    keeps Django's), each stamped with the revisions and load it was measured under."""
+    try:
+        earlier = json.loads(target.read_text())
+    except (OSError, ValueError):
+        return {}
+    stamp = {key: earlier.get(key) for key in ("this", "against", "loadavg_at_start", "loadavg_at_end")}
+    return {name: {**stamp, **row} for name, row in earlier.get("results", {}).items()}
+
+
 def compare(name: str, rev: str, rounds: int, timeout: float, jobs: int) -> dict[str, Any]:
     """Cold then warm runs of this tree and of ``rev``, ``rounds`` each, alternated (the order flips every round
     so neither side always runs first): medians, the ratio of the medians, and the median and spread of the
@@ -281,11 +294,15 @@ def main() -> None:
         report = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "against": args.compare,
                   "this": _head(), "jobs": args.jobs, "flow_forced": args.flow, "results": {}}
         for name in [args.only] if args.only else ["django"]:
+            start = [round(x, 2) for x in os.getloadavg()]
             row = compare(name, args.compare, args.rounds, args.timeout, args.jobs)
+            row.update(this=report["this"], against=args.compare, loadavg_at_start=start,
+                       loadavg_at_end=[round(x, 2) for x in os.getloadavg()])
             report["results"][name] = row
             print({k: v for k, v in row.items() if k != "runs"}, flush=True)
         report["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         target = RESULTS.with_name("analyze-compare-flow.json" if args.flow else "analyze-compare.json")
+        report["results"] = {**_earlier_rows(target), **report["results"]}
         target.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         print(f"results written to {target.relative_to(ROOT)}")
         return
