@@ -35,6 +35,11 @@ class Call:
         self.request = request
         self._answered = threading.Event()
         self._answer: dict[str, Any] = {}
+        self.sent = threading.Event()  # its connection's thread is done with it (answer written, or given up)
+
+    @property
+    def answered(self) -> bool:
+        return self._answered.is_set()
 
     def answer(self, answer: dict[str, Any]) -> None:
         """Set the answer (from the engine's loop); the connection's thread sends it."""
@@ -57,6 +62,8 @@ class ControlServer:
         self._calls: queue.SimpleQueue[Call] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self._closed = threading.Event()
+        self._in_flight: set[Call] = set()  # calls handed to the engine whose answers are not yet written
+        self._lock = threading.Lock()
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -77,11 +84,22 @@ class ControlServer:
             except queue.Empty:
                 return calls
 
-    def close(self) -> None:
+    def close(self, drain: float = WRITE_TIMEOUT) -> None:
+        """Stop listening. A call the engine has not answered is told it stopped; the answers already given are
+        written before this returns (``drain`` seconds at most in all): the connections' threads are daemons, and
+        the engine's process may exit right after (``cleave down`` was answered so, then lost)."""
         self._closed.set()
         self._sock.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        with self._lock:
+            calls = list(self._in_flight)
+        for call in calls:
+            if not call.answered:
+                call.fail(RuntimeEngineError("the engine stopped before it answered"))
+        deadline = time.monotonic() + drain
+        for call in calls:
+            call.sent.wait(max(0.0, deadline - time.monotonic()))
 
     def _accept(self) -> None:
         while not self._closed.is_set():
@@ -104,10 +122,17 @@ class ControlServer:
                 _send(conn, error_answer(error))
                 return
             call = Call(request)
-            self._calls.put(call)
-            self._wake()
-            answer = call.wait(ANSWER_TIMEOUT)
-            _send(conn, answer if answer is not None else {"error": "the engine did not answer in time"})
+            with self._lock:
+                self._in_flight.add(call)
+            try:
+                self._calls.put(call)
+                self._wake()
+                answer = call.wait(ANSWER_TIMEOUT)
+                _send(conn, answer if answer is not None else {"error": "the engine did not answer in time"})
+            finally:
+                with self._lock:
+                    self._in_flight.discard(call)
+                call.sent.set()
         finally:
             self._slots.release()
 

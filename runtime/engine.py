@@ -213,9 +213,9 @@ class Engine:
         finally:
             self.done.set()
             self.selector.close()
-            self.control.close()
             for call in self.waiting_down:
                 call.answer({"ok": True, "stopped": self.world.phase is m.Phase.STOPPED})
+            self.control.close()  # after the answers: it writes them before the process may exit
 
     def _serve_calls(self) -> None:
         assert self.control is not None

@@ -187,3 +187,26 @@ def test_fuzz_the_control_socket_each_client_gets_one_json_object_and_the_next_i
     if answer:
         assert isinstance(json.loads(answer), dict)
     assert control.request(path, Status(), timeout=10) == {"phase": "ready", "asked": "Status"}
+
+
+def test_a_call_the_engine_never_answered_is_told_it_stopped(tmp_path: Path) -> None:
+    """A request handed to an engine that stops before taking it gets an answer from close(), not a hang until
+    the answer timeout nor a connection closed without a word."""
+    path = tmp_path / "engine.sock"
+    queued = threading.Event()
+    served = ControlServer(path, queued.set)
+    served.start()
+    asked: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            control.request(path, Status())
+        except RuntimeEngineError as error:
+            asked.append(error)
+
+    client = threading.Thread(target=ask)
+    client.start()
+    assert queued.wait(10)  # handed to an engine that never takes it
+    served.close()
+    client.join(10)
+    assert [str(error) for error in asked] == ["the engine stopped before it answered"]
