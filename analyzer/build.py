@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -79,8 +79,9 @@ class GraphBuilder:
                 self._call(module, source, target, line, extra)
         self._unsettled.clear()
 
-    def build(self) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
-        """The whole graph."""
+    def build(self, meanwhile: Callable[[], object] = lambda: None) -> tuple[nx.MultiDiGraph, list[Diagnostic]]:
+        """The whole graph. ``meanwhile`` is the caller's own work, done while the flows are solved apart (the
+        fact cache's write)."""
         for failure in self.failures:
             self.nodes[failure.module] = {"kind": "module", "file": failure.file, "line": 1, "end_line": 1,
                                           "is_package": failure.is_package, "analyzed": False}
@@ -89,6 +90,7 @@ class GraphBuilder:
         with solving(self.index, self._flows()) as pending:  # the flows are solved apart meanwhile
             self.set_models(model_tables(self))
             self._collect(list(self.files))
+            meanwhile()
             self._flow = pending.result()
         self._settle()
         self._emit_flow(None)

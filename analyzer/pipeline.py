@@ -143,8 +143,8 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
             report(len(keys), len(keys))
             return snapshot.code_graph
     known = cache.load_facts()
-    results = _facts(tree, keys, unreadable, known, cache=cache, jobs=jobs or _default_jobs(), report=report,
-                     flows=flows)
+    results, save_facts = _facts(tree, keys, unreadable, known, cache=cache, jobs=jobs or _default_jobs(),
+                                 report=report, flows=flows)
     files, failed, diagnostics = _outcomes(keys, results, tree.diagnostics)
     distributions = DistributionMap(read_requirements(tree.root), env)
 
@@ -159,13 +159,14 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     code_graph, misses = None, frozenset[tuple[str, str]]()
     changed = _patchable(snapshot, results, path_keys) if isinstance(snapshot, Snapshot) else None
     if isinstance(snapshot, Snapshot) and changed is not None:
+        save_facts()
         code_graph = patch(snapshot, builder, changed, environment_key, keys=path_keys, known=known)
         if code_graph is None:  # the patch resolved part of the tree with this builder: start afresh
             builder = new_builder()
         else:
             misses = snapshot.misses
     if code_graph is None:
-        graph, more = builder.build()
+        graph, more = builder.build(meanwhile=save_facts)
         meta = {"files": len(keys), "lines": sum(f.lines - 1 for f in files.values()),
                 "excluded_tests": list(tree.excluded_tests), "python": env.python, "value_flow": flows,
                 **builder.meta}
@@ -197,8 +198,11 @@ def _file_keys(tree: SourceTree, flows: bool) -> tuple[list[bytes], dict[str, Fi
 
 
 def _facts(tree: SourceTree, keys: list[bytes], unreadable: dict[str, FileFailure], known: dict[bytes, FileResult],
-           *, cache: Cache, jobs: int, report: Callable[[int, int], None], flows: bool) -> dict[bytes, FileResult]:
-    """Every file's facts by its key: from the cache when known, else parsed (in parallel); the cache updated."""
+           *, cache: Cache, jobs: int, report: Callable[[int, int], None], flows: bool
+           ) -> tuple[dict[bytes, FileResult], Callable[[], None]]:
+    """Every file's facts by its key: from the cache when known, else parsed (in parallel); and what updates
+    the cache with them (the caller calls it once, when it has a moment: the graph build runs it while the flows
+    are solved apart)."""
     results: dict[bytes, FileResult] = {}
     todo: list[Job] = []
     by_path: dict[str, bytes] = {}
@@ -217,8 +221,8 @@ def _facts(tree: SourceTree, keys: list[bytes], unreadable: dict[str, FileFailur
         done += 1
         report(done, total)
     if todo or len(known) != len(results):
-        cache.save_facts(results, set(by_path.values()))
-    return results
+        return results, functools.partial(cache.save_facts, results, set(by_path.values()))
+    return results, lambda: None
 
 
 def _outcomes(keys: list[bytes], results: dict[bytes, FileResult], found: Sequence[Diagnostic]

@@ -2,7 +2,7 @@
 
 The two are independent until the builder weighs the resolver's calls against the flows' answers, and the parse
 phase's worker processes are gone by then, so the solve takes the idle processor. The child is forked: it
-inherits the facts and the name resolver's index as they are, sends back only the :class:`Solution` (pickled,
+inherits the facts and the name resolver's index as they are, sends back only the :class:`Solution` (packed,
 through a pipe), and ends without freeing what it built. Where there is no ``fork``, where there are no flow
 facts, or if the child fails in any way, the solve runs here (a bug of the solver then raises here, as it would
 have without a child).
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 from collections.abc import Iterator, Mapping
 
-from analyzer.flow.emit import FlowCalls, Solution, flow_calls, solution_of
+from analyzer.flow.emit import FlowCalls, Solution, flow_calls, pack, solution_of, unpack_solution
 from analyzer.flow.program import solve
 from analyzer.resolve import Index
 
@@ -67,10 +66,9 @@ class Solving:
         if status != 0 or not data:
             return None
         try:
-            solution = pickle.loads(data)
-        except Exception:  # a torn message: solve here
+            return unpack_solution(data)
+        except ValueError:  # a torn message: solve here
             return None
-        return solution if isinstance(solution, Solution) else None
 
     def stop(self) -> None:
         """End a child whose answer is no longer wanted (the build failed or was interrupted)."""
@@ -98,12 +96,12 @@ def solving(index: Index, flows: Mapping[str, bytes]) -> Iterator[Solving]:
 
 
 def _child(index: Index, flows: Mapping[str, bytes], read: int, write: int) -> None:  # pragma: no cover
-    """In the forked child: solve, write the pickled solution, and end at once (no cleanup of the parent's
+    """In the forked child: solve, write the packed solution, and end at once (no cleanup of the parent's
     state, no freeing of the solved program, whatever happens)."""
     code = 1
     try:
         os.close(read)
-        data = pickle.dumps(solution_of(solve(index, flows)), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pack(solution_of(solve(index, flows)))
         view = memoryview(data)
         while view:
             view = view[os.write(write, view):]

@@ -11,6 +11,7 @@ the flows give an answer for a call, the name resolver's answer at the same plac
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -18,7 +19,7 @@ from typing import Final
 from analyzer.edges import Edges
 from analyzer.flow.exprs import DECORATOR
 from analyzer.flow.program import Program, solve
-from analyzer.flow.rules import CALLABLE_KINDS, Site
+from analyzer.flow.rules import CALLABLE_KINDS
 from analyzer.resolve import Index, segments
 
 _PASSED: Final = frozenset({"f", "bm"})  # callbacks: functions and bound methods (a class passed is mostly a type)
@@ -56,17 +57,28 @@ def solution_of(program: Program) -> Solution:
     found: dict[tuple[str, int, str], set[str]] = {}
     lines: dict[tuple[str, int], set[str]] = {}
     calls: list[CallAnswer] = []
+    values = program.values
     for site in program.sites:
+        targets = site.targets
+        passed: list[tuple[str, bool]] = []
+        passes: set[str] = set()
+        for slot in (*site.args, *(slot for _, slot in site.kwargs)) if site.kwargs else site.args:
+            for value in values(slot):
+                kind = value[0]
+                if kind in CALLABLE_KINDS:
+                    passes.add("callable")
+                    if kind in _PASSED:
+                        passed.append((value[1], kind == "bm"))
+                elif kind == "g":
+                    passes.add("generator")
+        if not targets and not passed:
+            continue
         node = site.node()
-        if site.targets:
-            found.setdefault((node, site.line, site.name), set()).update(site.targets)
+        if targets:
+            found.setdefault((node, site.line, site.name), set()).update(targets)
             lines.setdefault((node, site.line), set()).add(site.name)
-        passed = tuple((value[1], value[0] == "bm") for slot in _arguments(site) for value in program.values(slot)
-                       if value[0] in _PASSED)
-        if site.targets or passed:
-            calls.append(CallAnswer(site.module, node, site.line, tuple(sorted(site.targets)),
-                                    _passes(program, site), passed, tuple(sorted(site.targets | site.external)),
-                                    bool(site.flags & DECORATOR)))
+        calls.append(CallAnswer(site.module, node, site.line, tuple(sorted(targets)), tuple(sorted(passes)),
+                                tuple(passed), tuple(sorted(targets | site.external)), bool(site.flags & DECORATOR)))
     answers = {key: frozenset(targets) for key, targets in found.items()}
     for (node, line), names in lines.items():
         if len(names) == 1:  # the one call answered on its line, whatever the resolver names it (a local alias)
@@ -74,23 +86,25 @@ def solution_of(program: Program) -> Solution:
     returned = tuple((fid, value[1], line, value[0] == "bm")
                      for fid, slot, line in program.returns
                      if fid not in program.passthrough and ":" not in fid  # a passthrough gives back its argument
-                     for value in program.values(slot) if value[0] in _RETURNED)
+                     for value in values(slot) if value[0] in _RETURNED)
     return Solution(answers, tuple(calls), returned)
 
 
-def _arguments(site: Site) -> Iterable[str | None]:
-    return (*site.args, *(slot for _, slot in site.kwargs))
+def pack(solution: Solution) -> bytes:
+    """``solution`` as one ``marshal`` blob of plain tuples, to cross from the process that solved it: several
+    times cheaper to write and to read than pickling the dataclasses."""
+    calls = tuple((c.module, c.node, c.line, c.targets, c.passes, c.passed, c.to, c.decorator)
+                  for c in solution.calls)
+    return marshal.dumps((dict(solution.answers), calls, solution.returned))
 
 
-def _passes(program: Program, site: Site) -> tuple[str, ...]:
-    out: set[str] = set()
-    for slot in _arguments(site):
-        for value in program.values(slot):
-            if value[0] in CALLABLE_KINDS:
-                out.add("callable")
-            elif value[0] == "g":
-                out.add("generator")
-    return tuple(sorted(out))
+def unpack_solution(data: bytes) -> Solution:
+    """The solution :func:`pack` packed; ValueError when ``data`` is not one (torn, or of another shape)."""
+    try:
+        answers, calls, returned = marshal.loads(data)
+        return Solution(answers, tuple(CallAnswer(*call) for call in calls), returned)
+    except (EOFError, TypeError, ValueError) as error:
+        raise ValueError(f"not a packed solution: {error}") from None
 
 
 class FlowCalls:

@@ -15,7 +15,7 @@ from analyzer.discover import discover
 from analyzer.facts import FileFacts
 from analyzer.flow import apart
 from analyzer.flow.apart import solving
-from analyzer.flow.emit import Solution, flow_calls
+from analyzer.flow.emit import Solution, flow_calls, pack, unpack_solution
 from analyzer.resolve import Index
 from analyzer.worker import analyze_file
 
@@ -62,6 +62,15 @@ def test_the_child_gives_the_answer_a_solve_here_gives(tmp_path: Path) -> None:
     assert got == _here(index, flows)
     assert {(c.node, t) for c in got.calls for t in c.targets} >= {("p.m.run", "p.m.first"),
                                                                    ("p.m.Base.go", "p.m.Child.step")}
+
+
+def test_a_packed_solution_reads_back_the_same_and_a_torn_one_is_refused(tmp_path: Path) -> None:
+    solution = _here(*_program(tmp_path))
+    data = pack(solution)
+    assert unpack_solution(data) == solution
+    for torn in (data[: len(data) // 2], b"", b"not marshal", pack(solution)[:-1]):
+        with pytest.raises(ValueError, match="not a packed solution"):
+            unpack_solution(torn)
 
 
 def test_a_child_killed_midway_is_replaced_by_a_solve_here(tmp_path: Path) -> None:
