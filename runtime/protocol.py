@@ -115,7 +115,7 @@ def check_counts(counts: Mapping[str, object], bound: int) -> tuple[tuple[str, i
     """``counts`` as (service, replicas) pairs; whole numbers from 0 to ``bound`` or a :class:`ProtocolError`."""
     pairs = []
     for name, count in counts.items():
-        if not isinstance(name, str) or not name:
+        if not _service_name(name):
             raise ProtocolError(f"scale: {name!r} is not a service name")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ProtocolError(f"{name}={count}: replicas must be a whole number >= 0")
@@ -126,9 +126,14 @@ def check_counts(counts: Mapping[str, object], bound: int) -> tuple[tuple[str, i
     return tuple(pairs)
 
 
+def _service_name(name: object) -> bool:
+    """A name that can be one (messages quote it as it is: a line break or a control character would break them)."""
+    return isinstance(name, str) and bool(name) and name.isprintable()
+
+
 def _names(message: Mapping[str, Any], op: str) -> tuple[str, ...]:
     names = message.get("services")
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+    if not isinstance(names, list) or not names or not all(_service_name(n) for n in names):
         raise ProtocolError(f"{op}: 'services' must be a non-empty list of service names")
     return tuple(names)
 

@@ -86,6 +86,16 @@ def test_fuzzed_requests_parse_or_raise_a_protocol_error_only(data: bytes) -> No
     assert parse_request(encode_request(request), bound=8) == request
 
 
+@pytest.mark.parametrize("data", [b'{"op":"scale","services":{"\\n":null}}',
+                                  b'{"op":"scale","services":{"a\\u0007":1}}',
+                                  b'{"op":"restart","services":["web\\r\\nx"]}'])
+def test_a_service_name_with_a_control_character_is_refused_on_one_line(data: bytes) -> None:
+    """Found by the fuzz above: a line break in a service name went into the error message as it was."""
+    with pytest.raises(ProtocolError, match="service name") as caught:
+        parse_request(data, bound=8)
+    assert "\n" not in caught.value.message
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[ControlServer, Path]]:
     """A control server with a loop that answers status requests as an engine would; stopped after the test."""
