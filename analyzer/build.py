@@ -12,7 +12,7 @@ from analyzer import facts as F
 from analyzer import frameworks
 from analyzer.edges import Edges
 from analyzer.flow.apart import solving
-from analyzer.flow.emit import FlowCalls, flow_calls
+from analyzer.flow.emit import FLOW_KINDS, FlowCalls, flow_calls
 from analyzer.frameworks.orm import USER_MODEL_CALL, ModelTable, model_tables
 from analyzer.kinds import Kinds
 from analyzer.packages import STDLIB, Distribution, DistributionMap
@@ -90,16 +90,17 @@ class GraphBuilder:
         with solving(self.index, self._flows()) as pending:  # the flows are solved apart meanwhile
             self.set_models(model_tables(self))
             self._collect(list(self.files))
+            frameworks.apply(self, self.model_info, self.root, self.dynamic_routes)
+            self._describe()
+            graph = nx.MultiDiGraph()  # everything but the calls goes in while the flows are still solving
+            graph.add_nodes_from(self.nodes.items())
+            graph.add_edges_from(self.edges.finish(lambda kind: kind not in FLOW_KINDS))
             meanwhile()
             self._flow = pending.result()
         self._settle()
         self._emit_flow(None)
-        frameworks.apply(self, self.model_info, self.root, self.dynamic_routes)
-        nodes, edges, diagnostics = self._finish()
-        graph = nx.MultiDiGraph()
-        graph.add_nodes_from(nodes.items())
-        graph.add_edges_from(edges)
-        return graph, diagnostics
+        graph.add_edges_from(self.edges.finish())
+        return graph, self.diagnostics
 
     def build_modules(self, modules: list[str]) -> tuple[dict[str, dict[str, Any]],
                                                           list[tuple[str, str, str, dict[str, Any]]],
@@ -146,12 +147,16 @@ class GraphBuilder:
 
     def _finish(self) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str, dict[str, Any]]],
                                list[Diagnostic]]:
+        self._describe()
+        return self.nodes, self.edges.finish(), self.diagnostics
+
+    def _describe(self) -> None:
+        """The nodes' last attributes (decorators, value kinds) and the package nodes: nothing the flows change."""
         for node, names in self.decorators.items():
             self.nodes[node]["decorators"] = names
         Kinds(self.index, self.files, self.nodes, self.returned).apply(self.collected, self.decorators)
         for dist in self.dists.describe():
             self.nodes[PACKAGE_PREFIX + dist.name] = self._package(dist)
-        return self.nodes, self.edges.finish(), self.diagnostics
 
     @staticmethod
     def _package(dist: Distribution) -> dict[str, Any]:

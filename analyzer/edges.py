@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -29,9 +30,16 @@ class Edges:
                 entry[name] = value  # default, file: the first occurrence's
         return entry
 
-    def finish(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+    def finish(self, wanted: Callable[[str], bool] | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """The edges with their attributes settled, and gone from here; ``wanted``: only those of the kinds it
+        says yes to (the others stay, to be added to and finished later)."""
         out = []
-        for (u, v, kind), entry in self.data.items():
+        for key, entry in list(self.data.items()) if wanted is not None else self.data.items():
+            u, v, kind = key
+            if wanted is not None:
+                if not wanted(kind):
+                    continue
+                del self.data[key]
             entry["lines"] = sorted(set(entry["lines"]))
             for name in ("passes", "names", "ops", "access", "to"):
                 if name in entry:
@@ -46,4 +54,6 @@ class Edges:
                 if entry.pop("string", False):
                     entry["string"] = True  # named only in framework strings
             out.append((u, v, kind, entry))
+        if wanted is None:
+            self.data = {}
         return out

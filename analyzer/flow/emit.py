@@ -22,6 +22,8 @@ from analyzer.flow.program import Program, solve
 from analyzer.flow.rules import CALLABLE_KINDS
 from analyzer.resolve import Index, segments
 
+FLOW_KINDS: Final = frozenset({"calls", "passes_callable", "returns_callable"})
+"""The edge kinds the flows add to or change (the graph builder's resolver calls wait for them too)."""
 _PASSED: Final = frozenset({"f", "bm"})  # callbacks: functions and bound methods (a class passed is mostly a type)
 _RETURNED: Final = frozenset({"f", "bm", "c"})
 

@@ -89,7 +89,13 @@ class Solver:
     def link(self, src: str | None, dst: str | None) -> None:
         if src is None or dst is None or src == dst:
             return
-        record, target = self._record(src), self._record(dst)
+        slots = self._slots  # _record twice, spelt out: the commonest call of the solve
+        record = slots.get(src)
+        if record is None:
+            record = slots[src] = _Slot()
+        target = slots.get(dst)
+        if target is None:
+            target = slots[dst] = _Slot()
         out = record.out
         if out is None:
             out = record.out = {}
@@ -102,7 +108,9 @@ class Solver:
     def on(self, slot: str | None, action: Action) -> None:
         if slot is None:
             return
-        record = self._record(slot)
+        record = self._slots.get(slot)
+        if record is None:
+            record = self._slots[slot] = _Slot()
         if record.watchers is None:
             record.watchers = [action]
         else:
