@@ -30,6 +30,11 @@ _EXPLICIT: Final[dict[type[cst.CSTNode], tuple[str, ...]]] = {
     cst.DictElement: ("key", "whitespace_before_colon", "whitespace_after_colon", "value", "comma"),
     cst.IfExp: ("lpar", "body", "whitespace_before_if", "whitespace_after_if", "test", "whitespace_before_else",
                 "whitespace_after_else", "orelse", "rpar"),
+    cst.CompFor: ("whitespace_before", "asynchronous", "whitespace_after_for", "target", "whitespace_before_in",
+                  "whitespace_after_in", "iter", "ifs", "inner_for_in"),
+    cst.CompIf: ("whitespace_before", "whitespace_before_test", "test"),
+    cst.ConcatenatedString: ("lpar", "left", "whitespace_between", "right", "rpar"),
+    cst.Assert: ("whitespace_after_assert", "test", "comma", "msg", "semicolon"),
     cst.MatchCase: ("leading_lines", "whitespace_after_case", "pattern", "whitespace_before_if", "whitespace_after_if",
                     "guard", "whitespace_before_colon", "body"),
 }

@@ -137,6 +137,7 @@ def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
 
 
 def h_lambda(w: Walker, node: cst.Lambda) -> None:
+    w.lines[id(node)] = w.line
     w.walk_fields(node, ("lpar", "whitespace_after_lambda", "params"))
     scope = w.push("lambda", w.scope.qual, w.scope.cls)
     params = node.params

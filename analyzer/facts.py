@@ -186,7 +186,7 @@ class FileFacts:
     (``generator``) or ``open(...)`` (``file``)."""
     flows: bytes = b""
     """Value-flow facts (:mod:`analyzer.flow`), from the standard library's parser, packed
-    (:func:`analyzer.flow.collect_packed`; :func:`analyzer.flow.unpack` reads them)."""
+    (:func:`analyzer.flow.pack`; :func:`analyzer.flow.unpack` reads them)."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def _h_name(w: Walker, node: cst.Name) -> None:
 
 
 def _h_attribute(w: Walker, node: cst.Attribute) -> None:
+    w.lines[id(node)] = w.line
     w.claimed.add(id(node.attr))
     if id(node) not in w.claimed and not w.quiet:
         expr = w.expr(node)
@@ -45,6 +46,7 @@ def _h_attribute(w: Walker, node: cst.Attribute) -> None:
 
 
 def _h_call(w: Walker, node: cst.Call) -> None:
+    w.lines[id(node)] = w.line
     func = node.func
     expr = w.expr(func)
     if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
@@ -156,6 +158,7 @@ def _h_for(w: Walker, node: cst.For | cst.CompFor) -> None:
 
 
 def _h_with_item(w: Walker, node: cst.WithItem) -> None:
+    w.lines[id(node)] = w.line
     if node.asname is not None:
         value = node.item
         if isinstance(value, cst.Call) and dotted_name(value.func) == "open":
@@ -175,6 +178,11 @@ def _h_except(w: Walker, node: cst.ExceptHandler) -> None:
 
 
 def _h_named(w: Walker, node: cst.NamedExpr) -> None:
+    binds: Scope | None = w.scope
+    while binds is not None and binds.kind == "comp":  # a := in a comprehension binds in the scope around it
+        binds = binds.parent
+    if binds is not None and binds.kind != "lambda" and type(node.target) is cst.Name:
+        w.walrus_bound.setdefault(binds.qual, set()).add(node.target.value)
     w.bind_target(node.target, None)
     w.generic(node)
 
@@ -281,6 +289,7 @@ def _h_yield(w: Walker, node: cst.CSTNode) -> None:
 
 
 def _h_return(w: Walker, node: cst.Return) -> None:
+    w.lines[id(node)] = w.line
     shapes.record_return(w, node)
     w.generic(node)
 
@@ -345,6 +354,12 @@ def _h_statement_line(w: Walker, node: cst.SimpleStatementLine) -> None:
                 span[1] = end
 
 
+def _h_decorator(w: Walker, node: cst.Decorator) -> None:
+    w.walk_fields(node, ("leading_lines", "whitespace_after_at"))
+    w.lines[id(node)] = w.line
+    w.walk_fields(node, ("decorator", "trailing_whitespace"))
+
+
 def _h_block(w: Walker, node: cst.IndentedBlock) -> None:
     w.walk_fields(node, ("header", "indent", "body"))
     w.block_end = w.line - 1
@@ -362,7 +377,7 @@ HANDLERS: Final[dict[type[cst.CSTNode], Handler]] = {
     cst.Newline: _h_newline, cst.SimpleWhitespace: _h_whitespace, cst.SimpleString: _h_string,
     cst.FormattedStringText: _h_fstring_text, cst.ConcatenatedString: _h_joined_string,
     cst.FormattedString: _h_joined_string, cst.Expr: _h_expr_statement, cst.SimpleStatementLine: _h_statement_line,
-    cst.IndentedBlock: _h_block, cst.Subscript: _h_subscript, cst.Return: _h_return,
+    cst.IndentedBlock: _h_block, cst.Subscript: _h_subscript, cst.Return: _h_return, cst.Decorator: _h_decorator,
 }
 
 

@@ -80,6 +80,8 @@ class Walker:
         self.annotations: list[F.Annotation] = []
         self.var_values: list[F.VarValue] = []
         self.return_shapes: list[tuple[str, str]] = []
+        self.lines: dict[int, int] = {}  # id of a call, attribute, lambda, return, decorator, with item -> its line
+        self.walrus_bound: dict[str, set[str]] = {}  # qual of a function or class ("": module) -> names := binds
 
     # -- entry -------------------------------------------------------------------------------------------------
     def run(self, tree: cst.Module) -> F.FileFacts:

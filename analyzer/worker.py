@@ -15,7 +15,7 @@ import libcst as cst
 
 from analyzer.cstnodes import build_for_reading
 from analyzer.facts import FileFailure, FileResult, Job
-from analyzer.flow import collect_packed
+from analyzer.flow import collect, pack
 from analyzer.handlers import HANDLERS
 from analyzer.walker import Handler, Walker
 from cleave.formats.graph import Diagnostic
@@ -101,8 +101,12 @@ def analyze_source(job: Job, text: str, handlers: Mapping[type[cst.CSTNode], Han
         return _failure(job, 1, "syntax", f"cannot parse: {type(error).__name__}")
     try:
         continued = "\\\n" in text or "\\\r" in text
-        facts = Walker(job.module, job.rel, job.is_package, handlers, continued_lines=continued).run(tree)
-        return dataclasses.replace(facts, flows=collect_packed(job.module, job.is_package, text)) if flows else facts
+        walker = Walker(job.module, job.rel, job.is_package, handlers, continued_lines=continued)
+        facts = walker.run(tree)
+        if not flows:
+            return facts
+        found = collect(job.module, job.is_package, tree, walker.lines, walker.walrus_bound)
+        return dataclasses.replace(facts, flows=pack(found))
     except RecursionError:
         return _failure(job, 1, "too-deep", "expressions nested too deeply to analyze: skipped")
     except Exception as error:  # a bug of ours must cost one file, not the run

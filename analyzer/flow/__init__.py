@@ -4,14 +4,15 @@ A whole-program, flow-insensitive, field-based analysis on top of the name resol
 in the manner of an assignment graph (PyCG) solved as inclusion constraints (Andersen):
 
 - :mod:`analyzer.flow.scopes` tells which names a function binds (Python's scoping rules);
-- :mod:`analyzer.flow.collect` turns one file (stdlib ``ast``, in the parallel phase) into flow facts;
+- :mod:`analyzer.flow.collect` turns one file's libcst tree (the one the walker read, with its line numbers, in the
+  parallel phase) into flow facts;
 - :mod:`analyzer.flow.solver` propagates abstract values through slots to a fixpoint;
 - :mod:`analyzer.flow.rules` says what an attribute, an element and a call of each value are (MRO, ``super()``,
   bound methods, builtins that call what they are given);
 - :mod:`analyzer.flow.emit` turns the solution into ``calls``, ``passes_callable`` and ``returns_callable`` edges.
 
 Flow facts (:data:`Fact`), per file, are plain tuples (a file's facts travel and are cached as one ``marshal`` blob,
-:func:`collect_packed`); a *slot* is a string naming a variable of the program:
+:func:`~analyzer.flow.collect.pack`); a *slot* is a string naming a variable of the program:
 ``"mod:qual:name"`` a local (``qual`` "" for module level: ``"mod::name"`` is a module global), ``"mod:#n"`` a
 temporary, ``"<fid>:<ret>"`` / ``"<fid>:<yield>"`` what a function returns / yields, ``"A|cls|name"`` a class's (and
 its instances') attribute. Facts:
@@ -36,6 +37,6 @@ its instances') attribute. Facts:
     ("n", cls, names)                       the names a class body binds
 """
 
-from analyzer.flow.collect import collect, collect_packed, unpack
+from analyzer.flow.collect import collect, pack, unpack
 
-__all__ = ["collect", "collect_packed", "unpack"]
+__all__ = ["collect", "pack", "unpack"]

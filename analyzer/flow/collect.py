@@ -1,18 +1,19 @@
-"""One module's source -> flow facts (the parallel phase): statements and definitions.
+"""One module's libcst tree -> flow facts (the parallel phase): statements and definitions.
 
-Uses the standard library's ``ast`` (exact line numbers, and several times cheaper than a second libcst visit);
+Reads the tree the walker has just walked, with the walker's line numbers (:mod:`analyzer.flow.exprs`);
 :class:`~analyzer.flow.exprs.ExprCompiler` does the expressions.
 """
 
 from __future__ import annotations
 
-import ast
 import marshal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+import libcst as cst
+
 from analyzer.flow.exprs import DECORATOR, QUIET, ExprCompiler, Fact, Slot, callee_name
-from analyzer.flow.scopes import Frame, local_names, params_of, walrus_lines
+from analyzer.flow.scopes import Frame, local_names, params_of, statements
 
 STATIC: Final = 1
 CLASSMETHOD: Final = 2
@@ -24,13 +25,11 @@ _KIND_OF_DECORATOR: Final = {"staticmethod": STATIC, "classmethod": CLASSMETHOD,
 _IMPLICIT_CLASSMETHODS: Final = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
 
 
-def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
-    """The flow facts of one module's source (empty when Python's own parser refuses it)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return ()
-    collector = Collector(module, is_package, walrus_lines(text))
+def collect(module: str, is_package: bool, tree: cst.Module, lines: Mapping[int, int],
+            walrus: Mapping[str, set[str]]) -> tuple[Fact, ...]:
+    """The flow facts of one module's tree, with what the walker saw of it: the lines of its nodes (by id) and
+    the names each ``:=`` binds (by the qualified name of its function or class)."""
+    collector = Collector(module, is_package, lines, walrus)
     try:
         collector.body(tree.body)
     except RecursionError:
@@ -40,99 +39,139 @@ def collect(module: str, is_package: bool, text: str) -> tuple[Fact, ...]:
     return tuple(collector.facts)
 
 
-def collect_packed(module: str, is_package: bool, text: str) -> bytes:
-    """:func:`collect` as one ``marshal`` blob: it crosses from a worker, sits in the fact cache and waits for the
+def pack(facts: tuple[Fact, ...]) -> bytes:
+    """The facts as one ``marshal`` blob: it crosses from a worker, sits in the fact cache and waits for the
     solver as a single bytes object (no tuples for the garbage collector to walk, nothing for pickle to do); empty
-    when the module has no facts (Python's parser refused it), so the solver knows that without unpacking."""
-    facts = collect(module, is_package, text)
+    when the module has no facts, so the solver knows that without unpacking."""
     return marshal.dumps(facts) if facts else b""
 
 
 def unpack(packed: bytes) -> tuple[Fact, ...]:
-    """The facts :func:`collect_packed` packed (none for an empty blob)."""
+    """The facts :func:`pack` packed (none for an empty blob)."""
     if not packed:
         return ()
     facts: tuple[Fact, ...] = marshal.loads(packed)
     return facts
 
 
-def _decorator_flags(decorators: list[ast.expr]) -> int:
+def _decorator_flags(decorators: Sequence[cst.Decorator]) -> int:
     flags = 0
     for decorator in decorators:
-        name = callee_name(decorator)
-        flags |= _KIND_OF_DECORATOR.get(name, 0)
+        flags |= _KIND_OF_DECORATOR.get(callee_name(decorator.decorator), 0)
     return flags
 
 
 class Collector(ExprCompiler):
     """Compiles one module's statements."""
 
-    def __init__(self, module: str, is_package: bool, walrus: list[int] | None = None) -> None:
-        super().__init__(module)
+    def __init__(self, module: str, is_package: bool, lines: Mapping[int, int],
+                 walrus: Mapping[str, set[str]]) -> None:
+        super().__init__(module, lines)
         self.is_package = is_package
-        self.walrus = walrus  # the lines where ``:=`` is written (None: any), for the scope scan
-        self._stmt: dict[type[ast.AST], Callable[[Any], None]] = {
-            ast.FunctionDef: self._function, ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class,
-            ast.Return: self._return, ast.Assign: self._assign, ast.AnnAssign: self._ann_assign,
-            ast.AugAssign: self._aug_assign, ast.For: self._for, ast.AsyncFor: self._for, ast.With: self._with,
-            ast.AsyncWith: self._with, ast.Try: self._try, ast.TryStar: self._try, ast.Import: self._import,
-            ast.ImportFrom: self._import_from, ast.Global: _nothing, ast.Nonlocal: _nothing, ast.Pass: _nothing,
-            ast.Expr: self._expr_statement, ast.If: self._branch, ast.While: self._branch,
+        self.walrus = walrus
+        self._stmt: dict[type[cst.CSTNode], Callable[[Any], None]] = {
+            cst.SimpleStatementLine: self._line, cst.FunctionDef: self._function, cst.ClassDef: self._class,
+            cst.Return: self._return, cst.Assign: self._assign, cst.AnnAssign: self._ann_assign,
+            cst.AugAssign: self._aug_assign, cst.For: self._for, cst.With: self._with, cst.Try: self._try,
+            cst.TryStar: self._try, cst.Import: self._import, cst.ImportFrom: self._import_from,
+            cst.Global: _nothing, cst.Nonlocal: _nothing, cst.Pass: _nothing, cst.Break: _nothing,
+            cst.Continue: _nothing, cst.Expr: self._expr_statement, cst.If: self._branch, cst.While: self._branch,
+            cst.Del: self._del, cst.Raise: self._raise, cst.Assert: self._assert, cst.Match: self._match,
         }
 
     def close(self) -> None:
         super().close()
         self._stmt.clear()
 
-    def body(self, statements: list[ast.stmt]) -> None:
-        for statement in statements:
+    def body(self, block: Sequence[cst.CSTNode]) -> None:
+        for statement in block:
             self.stmt(statement)
 
-    def stmt(self, node: ast.AST) -> None:
+    def suite(self, suite: cst.BaseSuite | cst.Else | cst.Finally | None) -> None:
+        self.body(statements(suite))
+
+    def stmt(self, node: cst.CSTNode) -> None:
         handler = self._stmt.get(type(node))
         if handler is not None:
             handler(node)
             return
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
-                self.discard(child)  # an `if`/`while` test, an expression statement, an assert
-            elif isinstance(child, (ast.stmt, ast.match_case, ast.excepthandler)):
-                self.stmt(child)
+        for child in node.children:  # a statement of a newer Python: its expressions are read, its blocks run
+            if isinstance(child, cst.BaseExpression):
+                self.discard(child)
+            elif isinstance(child, cst.BaseSuite):
+                self.suite(child)
 
-    def _expr_statement(self, node: ast.Expr) -> None:
+    def _line(self, node: cst.SimpleStatementLine) -> None:
+        self.body(node.body)
+
+    def _expr_statement(self, node: cst.Expr) -> None:
         self.discard(node.value)
 
-    def _branch(self, node: ast.If | ast.While) -> None:
+    def _branch(self, node: cst.If | cst.While) -> None:
         self.discard(node.test)
-        self.body(node.body)
-        self.body(node.orelse)
+        self.suite(node.body)
+        if isinstance(node.orelse, cst.If):  # elif
+            self.stmt(node.orelse)
+        else:
+            self.suite(node.orelse)
+
+    def _del(self, node: cst.Del) -> None:
+        if type(node.target) not in (cst.Tuple, cst.List):  # ``del a, b`` reads nothing
+            self.discard(node.target)
+
+    def _raise(self, node: cst.Raise) -> None:
+        if node.exc is not None:
+            self.discard(node.exc)
+        if node.cause is not None:
+            self.discard(node.cause.item)
+
+    def _assert(self, node: cst.Assert) -> None:
+        self.discard(node.test)
+        if node.msg is not None:
+            self.discard(node.msg)
+
+    def _match(self, node: cst.Match) -> None:
+        self.discard(node.subject)
+        for case in node.cases:
+            if case.guard is not None:
+                self.discard(case.guard)
+            self.suite(case.body)
 
     # -- definitions ---------------------------------------------------------------------------------------------
     def _qual(self, name: str) -> str:
         outer = self.frame.qual
         return f"{outer}.{name}" if outer else name
 
-    def _decorate(self, value: str, decorators: list[tuple[Slot, ast.expr]]) -> str:
+    def _decorate(self, value: str, decorators: list[tuple[Slot, cst.Decorator]]) -> str:
         for slot, node in reversed(decorators):
             if slot is not None:
-                value = self.call(slot, (value,), line=node.lineno, name=callee_name(node), flags=DECORATOR)
+                value = self.call(slot, (value,), line=self.line_of(node), name=callee_name(node.decorator),
+                                  flags=DECORATOR)
         return value
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def _decorators(self, node: cst.FunctionDef | cst.ClassDef) -> list[tuple[Slot, cst.Decorator]]:
+        found = []
+        for decorator in node.decorators:
+            self.line_of(decorator)
+            found.append((self.ex(decorator.decorator), decorator))
+        return found
+
+    def _function(self, node: cst.FunctionDef) -> None:
         outer = self.frame
-        decorators = [(self.ex(d), d) for d in node.decorator_list]
-        for default in (*node.args.defaults, *node.args.kw_defaults):
-            self.ex(default)
-        qual = self._qual(node.name)
+        decorators = self._decorators(node)
+        self.defaults(node.params)
+        name = node.name.value
+        qual = self._qual(name)
         fid = f"{self.module}.{qual}"
-        flags = _decorator_flags(node.decorator_list)
-        if node.name in _IMPLICIT_CLASSMETHODS:
+        flags = _decorator_flags(node.decorators)
+        if name in _IMPLICIT_CLASSMETHODS:
             flags |= CLASSMETHOD
         is_method = outer.kind == "class"
         cls = f"{self.module}.{outer.qual}" if is_method else ""
-        names = params_of(node.args)
-        local, declared = local_names(node.body, names, self.walrus)
-        positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        names = params_of(node.params)
+        body = statements(node.body)
+        local, declared = local_names(body, names, self.walrus.get(qual, ()))
+        positional = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
         self_slot = outer.self_slot
         if is_method:
             flags |= METHOD
@@ -140,108 +179,132 @@ class Collector(ExprCompiler):
         frame = Frame("function", qual, qual, outer, fid=fid, cls=cls or outer.cls, self_slot=self_slot,
                       local=local, declared_global=declared)
         self.frame = frame
-        params = self.params(node.args)
-        self.body(node.body)
+        params = self.params(node.params)
+        self.body(body)
         self.frame = outer
         if frame.generator:
             flags |= GENERATOR
         self.facts.append(("d", fid, params, flags, cls))
         value = self._decorate(self.const(("f", fid)), decorators)
-        self.facts.append(("m", self.store_slot(node.name), value))
+        self.facts.append(("m", self.store_slot(name), value))
 
-    def _class(self, node: ast.ClassDef) -> None:
+    def _class(self, node: cst.ClassDef) -> None:
         outer = self.frame
-        decorators = [(self.ex(d), d) for d in node.decorator_list]
+        decorators = self._decorators(node)
         for base in node.bases:
-            self.ex(base)
+            if base.star == "*":
+                value = self.ex(base.value)
+                if value is not None:
+                    self.element(value, None)
+            else:
+                self.ex(base.value)
         for keyword in node.keywords:
             self.ex(keyword.value)
-        qual = self._qual(node.name)
+        name = node.name.value
+        qual = self._qual(name)
         cls = f"{self.module}.{qual}"
-        names, _ = local_names(node.body, [], self.walrus)
+        body = statements(node.body)
+        names, _ = local_names(body, [], self.walrus.get(qual, ()))
         self.facts.append(("n", cls, tuple(sorted(names))))
         self.frame = Frame("class", qual, qual, outer, cls=outer.cls, self_slot=outer.self_slot, local=names)
-        self.body(node.body)
+        self.body(body)
         self.frame = outer
         value = self._decorate(self.const(("c", cls)), decorators)
-        self.facts.append(("m", self.store_slot(node.name), value))
+        self.facts.append(("m", self.store_slot(name), value))
 
-    def _return(self, node: ast.Return) -> None:
+    def _return(self, node: cst.Return) -> None:
+        line = self.line_of(node)
         value = self.ex(node.value)
         if value is not None and self.frame.fid:
-            self.facts.append(("r", self.frame.fid, value, node.lineno))
+            self.facts.append(("r", self.frame.fid, value, line))
 
     # -- assignments ---------------------------------------------------------------------------------------------
-    def _assign(self, node: ast.Assign) -> None:
+    def _assign(self, node: cst.Assign) -> None:
         value = self.ex(node.value)
         for target in node.targets:
-            self.assign(target, value)
+            self.assign(target.target, value)
 
-    def _ann_assign(self, node: ast.AnnAssign) -> None:
+    def _ann_assign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self.assign(node.target, self.ex(node.value))
 
-    def _aug_assign(self, node: ast.AugAssign) -> None:
+    def _aug_assign(self, node: cst.AugAssign) -> None:
         value = self.ex(node.value)
-        if isinstance(node.target, ast.Name):
-            self.load(node.target.id)
+        if type(node.target) is cst.Name:
+            self.load(node.target.value)
         self.assign(node.target, value)
 
-    def _for(self, node: ast.For | ast.AsyncFor) -> None:
+    def _for(self, node: cst.For) -> None:
         iterated = self.ex(node.iter)
         self.assign(node.target, None if iterated is None else self.element(iterated, None))
-        self.body(node.body)
-        self.body(node.orelse)
+        self.suite(node.body)
+        self.suite(node.orelse)
 
-    def _with(self, node: ast.With | ast.AsyncWith) -> None:
+    def _with(self, node: cst.With) -> None:
+        line = self.line_of(node.items[0]) if node.items else self.line
         for item in node.items:
-            manager = self.ex(item.context_expr)
-            if item.optional_vars is None:
+            manager = self.ex(item.item)
+            if item.asname is None:
                 continue
             entered: Slot = None
             if manager is not None:
                 method = self.tmp()
-                self.facts.append(("a", method, manager, "__enter__", self.frame.source, node.lineno))
-                entered = self.call(method, (), line=node.lineno, flags=QUIET)
-            self.assign(item.optional_vars, entered)
-        self.body(node.body)
+                self.facts.append(("a", method, manager, "__enter__", self.frame.source, line))
+                entered = self.call(method, (), line=line, flags=QUIET)
+            self.assign(item.asname.name, entered)
+        self.suite(node.body)
 
-    def _try(self, node: ast.Try | ast.TryStar) -> None:
-        self.body(node.body)
+    def _try(self, node: cst.Try | cst.TryStar) -> None:
+        self.suite(node.body)
         for handler in node.handlers:
-            classes = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            caught_type = handler.type
+            classes = [e.value for e in caught_type.elements] if type(caught_type) is cst.Tuple else [caught_type]
             caught = [self.ex(c) for c in classes if c is not None]
-            if handler.name:
+            if handler.name is not None and type(handler.name.name) is cst.Name:
                 instance = self.tmp()
                 self.facts.extend(("i", instance, c) for c in caught if c is not None)
-                self.assign(ast.Name(handler.name, ast.Store()), instance)
-            self.body(handler.body)
-        self.body(node.orelse)
-        self.body(node.finalbody)
+                self.assign(handler.name.name, instance)
+            self.suite(handler.body)
+        self.suite(node.orelse)
+        self.suite(node.finalbody)
 
     # -- imports inside functions (module-level ones are the name resolver's) -----------------------------------
-    def _import(self, node: ast.Import) -> None:
+    def _import(self, node: cst.Import) -> None:
         if self.frame.kind not in ("function", "lambda"):
             return
         for alias in node.names:
-            dotted = alias.name if alias.asname else alias.name.split(".")[0]
-            local = alias.asname or dotted
-            self.facts.append(("x", self.store_slot(local), dotted))
+            name = _dotted(alias.name)
+            asname = _as_name(alias)
+            dotted = name if asname else name.split(".")[0]
+            self.facts.append(("x", self.store_slot(asname or dotted), dotted))
 
-    def _import_from(self, node: ast.ImportFrom) -> None:
-        if self.frame.kind not in ("function", "lambda"):
+    def _import_from(self, node: cst.ImportFrom) -> None:
+        if self.frame.kind not in ("function", "lambda") or isinstance(node.names, cst.ImportStar):
             return
-        base = node.module or ""
-        if node.level:
+        base = _dotted(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if level:
             parts = self.module.split(".") if self.is_package else self.module.split(".")[:-1]
-            if node.level - 1 > len(parts):
+            if level - 1 > len(parts):
                 return
-            parts = parts[: len(parts) - (node.level - 1)]
+            parts = parts[: len(parts) - (level - 1)]
             base = ".".join([*parts, base] if base else parts)
         for alias in node.names:
-            if alias.name != "*":
-                self.facts.append(("x", self.store_slot(alias.asname or alias.name), f"{base}.{alias.name}"))
+            name = _dotted(alias.name)
+            self.facts.append(("x", self.store_slot(_as_name(alias) or name), f"{base}.{name}"))
 
 
-def _nothing(node: ast.AST) -> None:
+def _dotted(node: cst.BaseExpression) -> str:
+    if type(node) is cst.Attribute:
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return node.value if type(node) is cst.Name else ""
+
+
+def _as_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and type(alias.asname.name) is cst.Name:
+        return alias.asname.name.value
+    return ""
+
+
+def _nothing(node: cst.CSTNode) -> None:
     return None

@@ -264,7 +264,7 @@ class Program(Semantics):
 
 
 def solve(index: Index, flows: Mapping[str, bytes]) -> Program:
-    """Every module's flow facts (module -> packed facts, :func:`~analyzer.flow.collect.collect_packed`) solved
+    """Every module's flow facts (module -> packed facts, :func:`~analyzer.flow.collect.pack`) solved
     together."""
     program = Program(index)
     program.flowed.update(module for module, packed in flows.items() if packed)

@@ -1,21 +1,21 @@
-"""Which names a function binds: Python's scoping rules, read from the body before the body is compiled.
+"""Which names a function binds: Python's scoping rules, read from the body (a libcst suite) before the body is
+compiled.
 
 A name assigned anywhere in a function (a target, a ``def``/``class``, an import, a ``for``/``with``/``except``
-target, a walrus) is local to it unless declared ``global`` or ``nonlocal``; nested functions, classes, lambdas
-and comprehensions bind their own names, so the scan stops at them (their own names excepted).
+target, a ``del``, a walrus) is local to it unless declared ``global`` or ``nonlocal``; nested functions, classes,
+lambdas and comprehensions bind their own names, so the scan stops at them (their own names excepted).
 """
 
 from __future__ import annotations
 
-import ast
-import bisect
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
-_NESTED: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_OWN_SCOPE: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_BINDS_NOTHING: Final = frozenset({ast.Expr, ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Raise, ast.Assert})
-"""Statements that bind no name when no ``:=`` can be inside them (their expressions are all read)."""
+import libcst as cst
+
+_BINDS_NOTHING: Final = frozenset({cst.Expr, cst.Return, cst.Pass, cst.Break, cst.Continue, cst.Raise, cst.Assert})
+"""Small statements that bind no name when no ``:=`` can be inside them (their expressions are all read)."""
 
 
 @dataclass
@@ -41,136 +41,173 @@ class Frame:
         return frame if frame is not None and frame.kind == "function" else None
 
 
-def params_of(args: ast.arguments) -> list[str]:
+def params_of(params: cst.Parameters) -> list[str]:
     """Every parameter name, in order."""
-    names = [a.arg for a in (*args.posonlyargs, *args.args)]
-    if args.vararg is not None:
-        names.append(args.vararg.arg)
-    names.extend(a.arg for a in args.kwonlyargs)
-    if args.kwarg is not None:
-        names.append(args.kwarg.arg)
+    names = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if type(params.star_arg) is cst.Param:
+        names.append(params.star_arg.name.value)
+    names.extend(p.name.value for p in params.kwonly_params)
+    if params.star_kwarg is not None:
+        names.append(params.star_kwarg.name.value)
     return names
 
 
-def _targets(node: ast.AST, out: set[str]) -> None:
-    if isinstance(node, ast.Name):
-        out.add(node.id)
-    elif isinstance(node, (ast.Tuple, ast.List)):
-        for element in node.elts:
-            _targets(element, out)
-    elif isinstance(node, ast.Starred):
-        _targets(node.value, out)
+def statements(suite: cst.BaseSuite | cst.Else | cst.Finally | None) -> Sequence[cst.CSTNode]:
+    """The statements of a block (``if x: y`` too), or of an ``else``/``finally`` clause."""
+    if suite is None:
+        return ()
+    block: Any = suite.body if type(suite) is cst.Else or type(suite) is cst.Finally else suite
+    found: Sequence[cst.CSTNode] = block.body
+    return found
 
 
-def _binds(node: ast.AST, out: set[str], declared: set[str]) -> bool:
-    """Record what ``node`` itself binds; True when its children are another scope's."""
-    if isinstance(node, _NESTED):
-        out.add(node.name)
-        return True
-    if isinstance(node, ast.Name):
-        if not isinstance(node.ctx, ast.Load):
-            out.add(node.id)
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            if alias.name != "*":
-                out.add(alias.asname or alias.name.split(".")[0])
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        out.add(node.name)
-    elif isinstance(node, ast.Global):
-        declared.update(node.names)
-    elif isinstance(node, ast.Nonlocal):
-        declared.update("nonlocal " + n for n in node.names)
-    elif isinstance(node, ast.NamedExpr):
-        _targets(node.target, out)
-    return isinstance(node, _OWN_SCOPE)
-
-
-def _stores(node: ast.expr, out: set[str]) -> None:
-    """The names an expression that is not a walrus binds: ``a``, ``b`` and ``c`` of ``a, [b, *c] = ...``."""
-    while isinstance(node, ast.Starred):
+def targets(node: Any, out: set[str]) -> None:
+    """The names a target binds: ``a``, ``b`` and ``c`` of ``a, [b, *c] = ...`` (attributes and subscripts bind
+    none)."""
+    while type(node) is cst.StarredElement:
         node = node.value
-    if isinstance(node, ast.Name):
-        if not isinstance(node.ctx, ast.Load):
-            out.add(node.id)
-    elif isinstance(node, (ast.Tuple, ast.List)):
-        for element in node.elts:
-            _stores(element, out)
+    kind = type(node)
+    if kind is cst.Name:
+        out.add(node.value)
+    elif kind is cst.Tuple or kind is cst.List:
+        for element in node.elements:
+            targets(element.value, out)
 
 
-def _may_hold_walrus(node: ast.expr, walrus_lines: list[int]) -> bool:
-    """Whether ``node`` spans a line where ``:=`` is written (``walrus_lines``: those lines, sorted)."""
-    at = bisect.bisect_left(walrus_lines, node.lineno)
-    return at < len(walrus_lines) and walrus_lines[at] <= (node.end_lineno or node.lineno)
-
-
-def local_names(body: list[ast.stmt], params: list[str], walrus_lines: list[int] | None = None
+def local_names(body: Iterable[cst.CSTNode], params: Iterable[str], walrus: Iterable[str] = ()
                 ) -> tuple[set[str], set[str]]:
     """(names local to a function with this body and these parameters, names declared ``global`` and, prefixed
-    ``"nonlocal "``, names declared ``nonlocal``).
-
-    ``walrus_lines``: the sorted lines of the source where ``:=`` is written (None: unknown, any line may). An
-    expression that spans none of them binds only as a target (names nested in tuples, lists and starred), so its
-    insides are not visited; the others are, node by node."""
-    out = set(params)
+    ``"nonlocal "``, names declared ``nonlocal``). ``walrus``: the names a ``:=`` of the body binds (the walker
+    saw them, :attr:`~analyzer.walker.Walker.walrus_bound`); everything else that binds is a statement's
+    target, so the expressions are not visited."""
+    out = {*params, *walrus}
     declared: set[str] = set()
-    stack: list[ast.AST] = list(body)
-    deep: list[ast.AST] = []
-    plain = walrus_lines is not None and not walrus_lines  # no ``:=`` anywhere: only targets bind
+    stack = list(body)
     while stack:
         node = stack.pop()
-        if plain and _plain_statement(node, out, stack):
+        kind = type(node)
+        if kind is cst.SimpleStatementLine or kind is cst.SimpleStatementSuite:
+            stack.extend(node.body)  # type: ignore[attr-defined]
             continue
-        if _binds(node, out, declared):
-            continue
-        for name in node._fields:
-            child = getattr(node, name, None)
-            for item in child if isinstance(child, list) else (child,):
-                if isinstance(item, ast.expr):
-                    if walrus_lines is None or (walrus_lines and _may_hold_walrus(item, walrus_lines)):
-                        deep.append(item)
-                    else:
-                        _stores(item, out)
-                elif isinstance(item, ast.AST):
-                    stack.append(item)
-    while deep:
-        node = deep.pop()
-        if not _binds(node, out, declared):
-            deep.extend(ast.iter_child_nodes(node))
+        if kind in _BINDS_NOTHING:
+            pass
+        elif kind is cst.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                targets(target.target, out)
+        elif kind is cst.AugAssign or kind is cst.AnnAssign:
+            targets(node.target, out)  # type: ignore[attr-defined]
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
+            out.add(node.name.value)  # type: ignore[attr-defined]
+            continue  # its insides are its own (a walrus in a decorator or default is not looked for)
+        elif kind is cst.If or kind is cst.While:
+            stack.extend(statements(node.body))  # type: ignore[attr-defined]
+            orelse = node.orelse  # type: ignore[attr-defined]
+            if type(orelse) is cst.If:
+                stack.append(orelse)
+            else:
+                stack.extend(statements(orelse))
+        else:
+            _compound(node, out, declared, stack)
     return out - declared - {n.partition(" ")[2] for n in declared}, declared
 
 
-def _plain_statement(node: ast.AST, out: set[str], stack: list[ast.AST]) -> bool:
-    """The commonest statements, in a source without ``:=``, read without visiting their expressions: what each
-    binds into ``out``, the statements it holds onto ``stack``. False for any other node."""
-    if type(node) in _BINDS_NOTHING:
-        return True
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
-            _stores(target, out)
-        return True
-    if isinstance(node, ast.AugAssign | ast.AnnAssign):
-        _stores(node.target, out)
-        return True
-    if isinstance(node, ast.If | ast.While):
-        stack.extend(node.body)
-        stack.extend(node.orelse)
-        return True
-    return False
+def _compound(node: cst.CSTNode, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    """What the other statements bind, and the statements they hold onto ``stack``."""
+    reader = _COMPOUND.get(type(node))
+    if reader is not None:
+        reader(node, out, declared, stack)
 
 
-def walrus_lines(text: str) -> list[int] | None:
-    """The lines of ``text`` where ``:=`` is written, for :func:`local_names` (None when its lines cannot be
-    counted as Python's parser counts them: a lone carriage return)."""
-    if "\r" in text:
-        return None
-    if ":=" not in text:
-        return []
-    return [number for number, line in enumerate(text.split("\n"), start=1) if ":=" in line]
+def _for(node: cst.For, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    targets(node.target, out)
+    stack.extend(statements(node.body))
+    stack.extend(statements(node.orelse))
 
 
-def comprehension_names(generators: list[ast.comprehension]) -> set[str]:
+def _with(node: cst.With, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    for item in node.items:
+        if item.asname is not None:
+            targets(item.asname.name, out)
+    stack.extend(statements(node.body))
+
+
+def _try(node: cst.Try | cst.TryStar, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    stack.extend(statements(node.body))
+    for handler in node.handlers:
+        if handler.name is not None and type(handler.name.name) is cst.Name:
+            out.add(handler.name.name.value)
+        stack.extend(statements(handler.body))
+    stack.extend(statements(node.orelse))
+    stack.extend(statements(node.finalbody))
+
+
+def _import(node: cst.Import | cst.ImportFrom, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    if isinstance(node.names, cst.ImportStar):
+        return
+    for alias in node.names:
+        if alias.asname is not None and type(alias.asname.name) is cst.Name:
+            out.add(alias.asname.name.value)
+        else:
+            out.add(_dotted(alias.name).split(".")[0])
+
+
+def _del(node: cst.Del, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    targets(node.target, out)
+
+
+def _global(node: cst.Global | cst.Nonlocal, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    prefix = "nonlocal " if type(node) is cst.Nonlocal else ""
+    declared.update(prefix + item.name.value for item in node.names)
+
+
+def _match(node: cst.Match, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
+    for case in node.cases:
+        _captures(case.pattern, out)
+        stack.extend(statements(case.body))
+
+
+def _captures(pattern: Any, out: set[str]) -> None:
+    """The names a ``case`` pattern captures (``case [x, *rest]``, ``case {"k": v, **others}``, ``case P() as p``)."""
+    kind = type(pattern)
+    name = pattern.name if kind is cst.MatchAs or kind is cst.MatchStar else \
+        pattern.rest if kind is cst.MatchMapping else None
+    if name is not None:
+        out.add(name.value)
+    for inner in _inner_patterns(pattern):
+        _captures(inner, out)
+
+
+def _inner_patterns(pattern: Any) -> list[Any]:
+    kind = type(pattern)
+    if kind is cst.MatchAs:
+        return [] if pattern.pattern is None else [pattern.pattern]
+    if kind is cst.MatchOr or kind is cst.MatchMapping:
+        return [e.pattern for e in (pattern.patterns if kind is cst.MatchOr else pattern.elements)]
+    if kind is cst.MatchList or kind is cst.MatchTuple:
+        return [e if type(e) is cst.MatchStar else e.value for e in pattern.patterns]
+    if kind is cst.MatchClass:
+        return [*(e.value for e in pattern.patterns), *(k.pattern for k in pattern.kwds)]
+    return []
+
+
+_Reader = Callable[[Any, set[str], set[str], list[cst.CSTNode]], None]
+_COMPOUND: Final[dict[type[cst.CSTNode], _Reader]] = {
+    cst.For: _for, cst.With: _with, cst.Try: _try, cst.TryStar: _try, cst.Import: _import, cst.ImportFrom: _import,
+    cst.Del: _del, cst.Global: _global, cst.Nonlocal: _global, cst.Match: _match,
+}
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if type(node) is cst.Attribute:
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return node.value if type(node) is cst.Name else ""
+
+
+def comprehension_names(first: cst.CompFor) -> set[str]:
     """The names a comprehension's ``for`` clauses bind (its own scope)."""
     out: set[str] = set()
-    for generator in generators:
-        _targets(generator.target, out)
+    clause: cst.CompFor | None = first
+    while clause is not None:
+        targets(clause.target, out)
+        clause = clause.inner_for_in
     return out
