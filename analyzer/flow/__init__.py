@@ -3,7 +3,9 @@
 A whole-program, flow-insensitive, field-based analysis on top of the name resolution of :mod:`analyzer.resolve`,
 in the manner of an assignment graph (PyCG) solved as inclusion constraints (Andersen):
 
-- :mod:`analyzer.flow.scopes` tells which names a function binds (Python's scoping rules);
+- :mod:`analyzer.flow.scopes` tells which names a function binds (Python's scoping rules); :mod:`analyzer.flow.slots`
+  which slot a name is; :mod:`analyzer.flow.exprs` compiles expressions (:mod:`analyzer.flow.reading`: what it
+  reads off libcst's nodes);
 - :mod:`analyzer.flow.collect` turns one file's libcst tree (the one the walker read, with its line numbers, in the
   parallel phase) into flow facts;
 - :mod:`analyzer.flow.solver` propagates abstract values through slots to a fixpoint;

@@ -15,60 +15,23 @@ from typing import Any, Final
 
 import libcst as cst
 
+from analyzer.flow.reading import callee_name, literal_key, operands, subscript_key
 from analyzer.flow.scopes import Frame, comprehension_names, params_of
+from analyzer.flow.slots import Fact, Slot, Slots
 
-Fact = tuple[Any, ...]
-Slot = str | None
+__all__ = ["DECORATOR", "QUIET", "ExprCompiler", "Fact", "Slot", "callee_name", "literal_key"]
 
 DECORATOR: Final = 1  # call flag: a decorator applied to a def (an unknown decorator returns what it is given)
 QUIET: Final = 2  # call flag: an implicit call (``__enter__``) that makes no edge
 _CONSTANT_NAMES: Final = frozenset({"True", "False", "None"})
-_LITERALS: Final = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer})
-_COMPREHENSIONS: Final = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
-def literal_key(node: cst.CSTNode | None) -> str | int | None:
-    """The key of a subscript or a dict entry when it is a string or integer literal."""
-    if type(node) not in _LITERALS:
-        return None
-    try:
-        value = node.evaluated_value  # type: ignore[union-attr]
-    except Exception:  # a literal Python itself would refuse: no key
-        return None
-    return value if isinstance(value, str | int) else None
-
-
-def callee_name(func: cst.CSTNode) -> str:
-    """The callee's last name as written (``f`` in ``a.b.f()``), to match the name resolver's references."""
-    if type(func) is cst.Attribute:
-        return func.attr.value
-    if type(func) is cst.Name:
-        return func.value
-    return ""
-
-
-def subscript_key(node: cst.Subscript) -> cst.BaseExpression | None:
-    """The one index of ``x[i]`` (None for a slice, several indexes or a starred one)."""
-    elements = node.slice
-    if len(elements) == 1 and type(elements[0].slice) is cst.Index and elements[0].slice.star is None \
-            and elements[0].comma is cst.MaybeSentinel.DEFAULT:
-        return elements[0].slice.value
-    return None
-
-
-class ExprCompiler:
-    """Compiles expressions of one module into :data:`Fact` tuples (see :mod:`analyzer.flow`)."""
+class ExprCompiler(Slots):
+    """Compiles expressions of one module into :data:`~analyzer.flow.slots.Fact` tuples (see
+    :mod:`analyzer.flow`)."""
 
     def __init__(self, module: str, lines: Mapping[int, int]) -> None:
-        self.module = module
-        self.lines = lines
-        self.line = 1  # the last line met: for a node the walker gave no line of its own
-        self.facts: list[Fact] = []
-        self.frame = Frame("module", "", "", None)
-        self.globals_read: set[str] = set()
-        self._tmp = 0
-        self._made = 0  # containers, lambdas and comprehensions made so far (their ids)
-        self._names: dict[str, str] = {}
+        super().__init__(module, lines)
         self._expr: dict[type[cst.CSTNode], Callable[[Any], Slot]] = {
             cst.Name: self._name, cst.Attribute: self._attribute, cst.Call: self._call,
             cst.Lambda: self._lambda, cst.List: self._sequence, cst.Tuple: self._sequence, cst.Set: self._sequence,
@@ -82,73 +45,11 @@ class ExprCompiler:
             cst.Float: _nothing, cst.Imaginary: _nothing, cst.Ellipsis: _nothing,
         }
 
-    # -- slots ---------------------------------------------------------------------------------------------------
     def close(self) -> None:
         """Drop the dispatch tables: they hold bound methods of this compiler, a cycle that only the cyclic
         garbage collector would free, and the analyzer runs with that collector paused (the whole syntax tree
         the compiler saw would stay alive in the worker until the end)."""
         self._expr.clear()
-
-    def line_of(self, node: cst.CSTNode) -> int:
-        """The walker's line for ``node``, else the last line met."""
-        line = self.lines.get(id(node))
-        if line is None:
-            return self.line
-        self.line = line
-        return line
-
-    def made_here(self, node: cst.CSTNode, what: str = "") -> str:
-        """An id for a container, lambda or comprehension made at ``node``: its line and a count, unique in the
-        module."""
-        self._made += 1
-        return f"{what}{self.line_of(node)}:{self._made}"
-
-    def one(self, slot: str) -> str:
-        """The one string object for this slot name: facts share it, so the packed facts hold it once and the
-        solver hashes it once."""
-        return self._names.setdefault(slot, slot)
-
-    def tmp(self) -> str:
-        self._tmp += 1
-        return f"{self.module}:#{self._tmp}"
-
-    def global_slot(self, name: str) -> str:
-        if name not in self.globals_read:
-            self.globals_read.add(name)
-            self.facts.append(("g", self.module, name))
-        return self.one(f"{self.module}::{name}")
-
-    def class_slot(self, frame: Frame, name: str) -> str:
-        return self.one(f"A|{self.module}.{frame.qual}|{name}")
-
-    def load(self, name: str) -> str:
-        """The slot ``name`` reads in the current scope (Python's LEGB, class bodies seen only from themselves)."""
-        frame: Frame | None = self.frame
-        if frame is not None and frame.kind == "class":
-            if name in frame.local:
-                return self.class_slot(frame, name)
-            frame = frame.parent
-        while frame is not None and frame.kind != "module":
-            if name in frame.declared_global:
-                break
-            if frame.kind != "class" and name in frame.local:
-                return self.one(f"{self.module}:{frame.qual}:{name}")
-            frame = frame.parent
-        return self.global_slot(name)
-
-    def store_slot(self, name: str) -> str:
-        """The slot an assignment to ``name`` writes in the current scope."""
-        frame = self.frame
-        if frame.kind == "class":
-            return self.class_slot(frame, name)
-        if frame.kind == "module" or name not in frame.local:
-            return self.load(name)
-        return self.one(f"{self.module}:{frame.qual}:{name}")
-
-    def const(self, value: tuple[Any, ...]) -> str:
-        slot = self.tmp()
-        self.facts.append(("k", slot, value))
-        return slot
 
     # -- expressions ---------------------------------------------------------------------------------------------
     def ex(self, node: cst.CSTNode | None) -> Slot:
@@ -398,7 +299,7 @@ class ExprCompiler:
         return self.join([self.ex(node.body), self.ex(node.orelse)])
 
     def _bool_op(self, node: cst.BooleanOperation) -> Slot:
-        return self.join([self.ex(value) for value in _operands(node)])
+        return self.join([self.ex(value) for value in operands(node)])
 
     def join(self, slots: list[Slot]) -> Slot:
         found = [s for s in slots if s is not None]
@@ -470,21 +371,6 @@ class ExprCompiler:
                 self.assign(element.value, holder)
             else:
                 self.assign(element.value, self.element(value, None if starred else position))
-
-
-def _operands(node: cst.BooleanOperation) -> list[cst.BaseExpression]:
-    """``a or b or c`` as Python's own parser gives it, one operation of three operands (libcst nests them)."""
-    found: list[cst.BaseExpression] = []
-    operator = type(node.operator)
-    current: cst.BaseExpression = node
-    rights: list[cst.BaseExpression] = []
-    while type(current) is cst.BooleanOperation and type(current.operator) is operator and \
-            (current is node or not current.lpar):
-        rights.append(current.right)
-        current = current.left
-    found.append(current)
-    found.extend(reversed(rights))
-    return found
 
 
 def _nothing(node: cst.CSTNode) -> Slot:
