@@ -44,11 +44,10 @@ def register(app: typer.Typer) -> None:
 
         options.enter_project(project)
         cache_dir = None if no_cache else out.parent / "cache"
-        with output.progress("analyzing", "files", enabled=not as_json) as report:
+        with output.progress("analyzing", "files", enabled=not as_json) as report, lifetime.building():
             graph = run(src, exclude=exclude, cache_dir=cache_dir, jobs=jobs, progress=report,
                         include_tests=include_tests, python=python, dynamic_routes=dynamic_routes,
                         flow=flow)
-        lifetime.built()
         for diagnostic in graph.diagnostics:
             output.warn(diagnostic.render())
         stamp = None if cache_dir is None else cache_dir / "written"

@@ -76,9 +76,8 @@ def register(app: typer.Typer) -> None:
         state = state_dir(out)
 
         _stage(f"analyze {src}")
-        with output.progress("analyzing", "files", enabled=not as_json) as report:
+        with output.progress("analyzing", "files", enabled=not as_json) as report, lifetime.building():
             code_graph = analyze(src, cache_dir=state / "cache", progress=report, python=python, flow=flow)
-        lifetime.built()
         save_graph(code_graph, state / "graph.json")
         for diagnostic in code_graph.diagnostics:
             output.warn(diagnostic.render())

@@ -47,6 +47,5 @@ def graph_or_analysis(graph: Path | None, src: Callable[[], Path], cache_dir: Pa
         return load_graph(graph)
     from analyzer import analyze
 
-    analyzed = analyze(src(), cache_dir=cache_dir, python=python, flow=flow)
-    lifetime.built()
-    return analyzed
+    with lifetime.building():
+        return analyze(src(), cache_dir=cache_dir, python=python, flow=flow)

@@ -17,9 +17,11 @@ def test_run_in_a_callers_process_freezes_nothing(tmp_path: Path, monkeypatch: p
     (tmp_path / "app.py").write_text("def f():\n    return 1\n")
     monkeypatch.chdir(tmp_path)
     before = gc.get_freeze_count()
+    enabled = gc.isenabled()
     assert run(["analyze", ".", "--json"]) == 0
-    lifetime.built()
-    assert gc.get_freeze_count() == before
+    with lifetime.building():
+        assert gc.isenabled() == enabled
+    assert gc.get_freeze_count() == before and gc.isenabled() == enabled
 
 
 def test_the_console_process_freezes_what_its_command_built(tmp_path: Path) -> None:
@@ -29,9 +31,12 @@ def test_the_console_process_freezes_what_its_command_built(tmp_path: Path) -> N
               "from cleave.cli.app import run\n"
               "lifetime.console()\n"  # what main() does first
               "assert gc.get_freeze_count() == 0\n"
+              "with lifetime.building():\n"
+              "    assert not gc.isenabled()\n"  # paused while the result is made
+              "assert gc.isenabled()\n"
               "code = run(['analyze', '.', '--json'])\n"
-              "print(code, gc.get_freeze_count() > 0)\n")
+              "print(code, gc.get_freeze_count() > 0, gc.isenabled())\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-2:] == ["0", "True"]
+    assert done.stdout.split()[-3:] == ["0", "True", "True"]
