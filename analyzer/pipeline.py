@@ -23,16 +23,11 @@ from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirem
 from analyzer.worker import analyze_file, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
-ANALYZER_VERSION: Final = "0.2.0+facts10"
+ANALYZER_VERSION: Final = "0.2.0+facts11"
 """Changes whenever the facts a file produces could change: part of every cache key."""
-BUILD_VERSION: Final = "6"
+BUILD_VERSION: Final = "7"
 """Changes whenever the graph made from the same facts could change: part of the cached graph's key."""
 
-FLOW_AUTO_BYTES: Final = 2_500_000
-"""Sources up to this size (about 60,000 lines) get the value-flow analysis by default. Its facts need a second
-parse of each file and a whole-program solve: forced on Django (6.5 MB) a cold run takes 1.30x the CPU of the
-analyzer before it (1.39x the wall time on 2 cores; bench/results/analyze-compare-flow.json), so a tree that large
-has it only when asked (``analyze(..., flow=True)``, ``cleave analyze --flow``)."""
 _PATCH_AT_MOST: Final = 64  # more changed files than this: a full build is as quick as patching
 _SERIAL_BELOW: Final = 24  # fewer files than this to parse: no process pool (its start-up costs more)
 
@@ -117,8 +112,10 @@ def analyze(src: Path, *, exclude: Sequence[str] = (), cache_dir: Path | None = 
     ``SRC/.venv`` or ``SRC/venv`` when present, else the running one); part of the cache key.
     ``dynamic_routes``: also import the app in that environment and read its real URL map (None: only when that
     environment is the app's own and has the framework installed).
-    ``flow``: follow values across the whole program (:mod:`analyzer.flow`) for the calls names alone miss (None:
-    when the tree's sources total at most :data:`FLOW_AUTO_BYTES`; the graph's meta ``value_flow`` says).
+    ``flow``: follow values across the whole program (:mod:`analyzer.flow`) for the calls names alone miss; on by
+    default (None, what the CLI passes when neither ``--flow`` nor ``--no-flow`` is given); False leaves it out
+    (the graph's meta ``value_flow`` says which). On Django 5.2 a cold analysis takes 1.19x the time and 1.18x the
+    CPU of the analyzer without it (bench/results/analyze-compare-flow.json).
     """
     with _gc_paused():
         return _analyze(src, exclude, cache_dir, jobs, progress, include_tests=include_tests, python=python,
@@ -132,7 +129,7 @@ def _analyze(src: Path, exclude: Sequence[str], cache_dir: Path | None, jobs: in
     tree = discover(src, exclude, include_tests=include_tests)
     env = environment(tree.root, python)
     cache = Cache(cache_dir, ANALYZER_VERSION)
-    flows = flow if flow is not None else sum(_size(job.path) for job in tree.jobs) <= FLOW_AUTO_BYTES
+    flows = flow is not False
     keys, unreadable = _file_keys(tree, flows)
     environment_key = (_environment(src, tree, exclude) + env.fingerprint.encode() + repr(dynamic_routes).encode()
                        + repr(flows).encode())

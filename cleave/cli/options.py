@@ -79,12 +79,11 @@ def python_option() -> Any:
 
 
 def flow_option() -> Any:
-    """``--flow/--no-flow``: follow values across the whole program (None: by the size of the sources)."""
+    """``--flow/--no-flow``: follow values across the whole program (None: neither flag given, the default: on)."""
     return typer.Option(None, "--flow/--no-flow",
                         help="Follow values across the whole program for the calls names alone miss (callbacks, "
-                        "returned functions, methods through subclasses). Default: on for sources up to 2.5 MB; "
-                        "forced on Django it adds about 30 % to a cold analysis's CPU, 40 % to its time on "
-                        "2 cores.")
+                        "returned functions, methods through subclasses). Default: on; on Django it adds about "
+                        "20 % to a cold analysis. --no-flow: names only.")
 
 
 def json_option() -> Any:

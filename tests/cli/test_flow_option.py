@@ -1,5 +1,5 @@
-"""``--flow/--no-flow``: the value-flow analysis asked for, or left out, from the command line whatever the size of
-the sources (by default it runs on trees up to ``FLOW_AUTO_BYTES``)."""
+"""``--flow/--no-flow``: the value-flow analysis asked for, or left out, from the command line (it runs by default,
+on a tree of any size)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import pipeline
 from cleave.cli.app import run
 from cleave.formats.graph import CodeGraph, load_graph
 
@@ -54,12 +53,11 @@ def test_no_flow_leaves_the_analysis_out_of_a_small_tree() -> None:
 
 
 @pytest.mark.usefixtures("tree")
-def test_flow_runs_it_on_a_tree_past_the_size_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "FLOW_AUTO_BYTES", 0)  # every tree is "large"
-    graph = _analyze()
-    assert graph.meta["value_flow"] is False and not _calls_the_callback(graph)
-    graph = _analyze("--flow")
-    assert graph.meta["value_flow"] is True and _calls_the_callback(graph)
+def test_flow_asks_for_what_the_default_does() -> None:
+    default = _analyze()
+    forced = _analyze("--flow")
+    assert forced.meta["value_flow"] is True and _calls_the_callback(forced)
+    assert sorted(forced.graph.edges(keys=True)) == sorted(default.graph.edges(keys=True))
 
 
 @pytest.mark.usefixtures("tree")
