@@ -20,7 +20,7 @@ from analyzer.environment import environment
 from analyzer.facts import FileFacts, FileFailure, FileResult, Job
 from analyzer.incremental import Snapshot, patch
 from analyzer.packages import DistributionMap, fingerprint_inputs, read_requirements
-from analyzer.worker import analyze_file, own_process, read_source
+from analyzer.worker import analyze_file, deep_enough, own_process, read_source
 from cleave.formats.graph import CodeGraph, Diagnostic
 
 ANALYZER_VERSION: Final = "0.2.0+facts11"
@@ -41,8 +41,9 @@ def _default_jobs() -> int:
 
 def _parse_all(todo: list[Job], jobs: int, flows: bool) -> Iterator[FileResult]:
     if jobs <= 1 or len(todo) < _SERIAL_BELOW or "fork" not in multiprocessing.get_all_start_methods():
-        for job in todo:
-            yield analyze_file(job, flows=flows)
+        with deep_enough():
+            for job in todo:
+                yield analyze_file(job, flows=flows)
         return
     # Biggest files first so no worker is left with a large one at the end.
     todo = sorted(todo, key=lambda job: -_size(job.path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,28 @@ def test_source_that_is_a_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     with pytest.raises(SourceError, match="not a folder"):
         analyze(tmp_path / "a.py")
+
+
+def _generated_table(parts: int) -> str:
+    """A module like pydoc's topics: a table of strings each written as one long implicit concatenation."""
+    lines = "\n".join(f"           'line {n} of the text\\n'" for n in range(parts))
+    return f"TOPICS = {{'assert': {lines.lstrip()}}}\n\ndef topic(name):\n    return helper(TOPICS[name])\n\n" \
+           "def helper(text):\n    return text\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_generated_table_of_long_concatenations_is_analyzed(tmp_path: Path, jobs: int) -> None:
+    """libcst nests an implicit concatenation one level per string: 3,000 of them are past Python's default
+    recursion limit, which made the whole file one ``too-deep`` diagnostic (its defs, imports and calls lost).
+    Both ways: in the caller's process (few files) and in the worker processes (enough files for a pool)."""
+    src = tmp_path / "src"
+    (src / "pkg").mkdir(parents=True)
+    (src / "pkg" / "__init__.py").write_text("")
+    (src / "pkg" / "topics.py").write_text(_generated_table(3000))
+    for n in range(30 if jobs > 1 else 0):
+        (src / "pkg" / f"m{n}.py").write_text(f"def f{n}():\n    return {n}\n")
+    limit = sys.getrecursionlimit()
+    graph = analyze(src, jobs=jobs)
+    assert not graph.diagnostics
+    assert graph.graph.has_edge("pkg.topics.topic", "pkg.topics.helper")
+    assert sys.getrecursionlimit() == limit  # the caller's limit is put back
