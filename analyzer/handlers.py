@@ -20,11 +20,17 @@ from analyzer.cstutil import (
     MUTATORS,
     SQL_HINT,
     dotted_name,
+    field_order,
     literal,
 )
 from analyzer.defs import h_class, h_comprehension, h_function, h_lambda
 from analyzer.walker import Handler, Scope, Walker
 from cleave.formats.graph import Diagnostic
+
+_CALL_ALL: Final = field_order(cst.Call)
+_CALL_REST: Final = tuple(name for name in _CALL_ALL if name != "lpar")  # a parenthesized call's, past its "("
+_ATTRIBUTE_ALL: Final = field_order(cst.Attribute)
+_ATTRIBUTE_REST: Final = tuple(name for name in _ATTRIBUTE_ALL if name != "lpar")
 
 
 def _h_name(w: Walker, node: cst.Name) -> None:
@@ -35,6 +41,8 @@ def _h_name(w: Walker, node: cst.Name) -> None:
 
 
 def _h_attribute(w: Walker, node: cst.Attribute) -> None:
+    if node.lpar:  # ``(\n a.b\n)``: its line is past its opening parentheses
+        w.walk_fields(node, ("lpar",))
     w.lines[id(node)] = w.line
     w.claimed.add(id(node.attr))
     if id(node) not in w.claimed and not w.quiet:
@@ -42,11 +50,14 @@ def _h_attribute(w: Walker, node: cst.Attribute) -> None:
         if expr is not None:
             w.ref(F.READ, expr)
             w.claim_chain(node)
-    w.generic(node)
+    w.walk_fields(node, _ATTRIBUTE_REST if node.lpar else _ATTRIBUTE_ALL)
 
 
 def _h_call(w: Walker, node: cst.Call) -> None:
+    if node.lpar:  # ``(\n f()\n)``: its line is past its opening parentheses
+        w.walk_fields(node, ("lpar",))
     w.lines[id(node)] = w.line
+    rest = _CALL_REST if node.lpar else _CALL_ALL
     func = node.func
     expr = w.expr(func)
     if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
@@ -64,10 +75,10 @@ def _h_call(w: Walker, node: cst.Call) -> None:
             if w.site_depth == 0 and sites.wanted(name):
                 sites.record(w, node, name)
                 w.site_depth += 1
-                w.generic(node)
+                w.walk_fields(node, rest)
                 w.site_depth -= 1
                 return
-    w.generic(node)
+    w.walk_fields(node, rest)
 
 
 def _string_arg(node: cst.Call, index: int) -> str | None:
