@@ -98,6 +98,27 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def import_base(module: str, is_package: bool, node: cst.ImportFrom) -> str | None:
+    """The absolute module a ``from ... import`` in ``module`` names, or None when its dots climb above the source
+    root."""
+    base = (dotted_name(node.module) or "") if node.module is not None else ""
+    level = len(node.relative)
+    if not level:
+        return base
+    parts = module.split(".") if is_package else module.split(".")[:-1]
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not base):
+        return None
+    parts = parts[: len(parts) - (level - 1)]
+    return ".".join([*parts, base] if base else parts)
+
+
+def bound_name(alias: cst.ImportAlias) -> str:
+    """The name an import binds: its ``as`` name, else the first segment of what it imports."""
+    if alias.asname is not None and type(alias.asname.name) is cst.Name:
+        return alias.asname.name.value
+    return (dotted_name(alias.name) or "").split(".")[0]
+
+
 _PREFIX: Final = re.compile(r"^[rRuUfF]*")
 
 

@@ -19,8 +19,10 @@ from analyzer.cstutil import (
     FILE_MARK,
     MUTATORS,
     SQL_HINT,
+    bound_name,
     dotted_name,
     field_order,
+    import_base,
     literal,
 )
 from analyzer.defs import h_class, h_comprehension, h_function, h_lambda
@@ -251,19 +253,12 @@ def _h_import(w: Walker, node: cst.Import) -> None:
 
 def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
     lazy = w.scope.kind != "module"
-    base = dotted_name(node.module) if node.module is not None else ""
+    base = import_base(w.module, w.is_package, node)
     if base is None:
-        base = ""
-    level = len(node.relative)
-    if level:
-        parts = w.module.split(".") if w.is_package else w.module.split(".")[:-1]
-        if level - 1 > len(parts) or (level - 1 == len(parts) and not base):
-            w.diagnostics.append(Diagnostic(w.file, w.line, "relative-import",
-                                            "relative import goes above the source root: not followed"))
-            _quiet(w, node)
-            return
-        parts = parts[: len(parts) - (level - 1)]
-        base = ".".join([*parts, base] if base else parts)
+        w.diagnostics.append(Diagnostic(w.file, w.line, "relative-import",
+                                        "relative import goes above the source root: not followed"))
+        _quiet(w, node)
+        return
     if isinstance(node.names, cst.ImportStar):
         w.imports.append(F.Import(w.scope.target, w.line, base, ("*",), w.type_checking > 0, lazy))
     else:
@@ -273,9 +268,7 @@ def _h_import_from(w: Walker, node: cst.ImportFrom) -> None:
             if name is None:
                 continue
             names.append(name)
-            local = alias.asname.name.value if alias.asname is not None and isinstance(
-                alias.asname.name, cst.Name) else name
-            w.bind(local, ("a", f"{base}.{name}", ""), variable=False)
+            w.bind(bound_name(alias), ("a", f"{base}.{name}", ""), variable=False)
         w.imports.append(F.Import(w.scope.target, w.line, base, tuple(names), w.type_checking > 0, lazy))
     _quiet(w, node)
 

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import libcst as cst
 
+from analyzer.cstutil import bound_name, dotted_name, import_base
 from analyzer.flow.exprs import DECORATOR, QUIET, ExprCompiler, Fact, Slot, callee_name
 from analyzer.flow.scopes import Frame, local_names, params_of, statements
 
@@ -273,37 +274,18 @@ class Collector(ExprCompiler):
         if self.frame.kind not in ("function", "lambda"):
             return
         for alias in node.names:
-            name = _dotted(alias.name)
-            asname = _as_name(alias)
-            dotted = name if asname else name.split(".")[0]
-            self.facts.append(("x", self.store_slot(asname or dotted), dotted))
+            local = bound_name(alias)
+            dotted = (dotted_name(alias.name) or "") if alias.asname is not None else local
+            self.facts.append(("x", self.store_slot(local), dotted))
 
     def _import_from(self, node: cst.ImportFrom) -> None:
         if self.frame.kind not in ("function", "lambda") or isinstance(node.names, cst.ImportStar):
             return
-        base = _dotted(node.module) if node.module is not None else ""
-        level = len(node.relative)
-        if level:
-            parts = self.module.split(".") if self.is_package else self.module.split(".")[:-1]
-            if level - 1 > len(parts):
-                return
-            parts = parts[: len(parts) - (level - 1)]
-            base = ".".join([*parts, base] if base else parts)
+        base = import_base(self.module, self.is_package, node)
+        if base is None:
+            return
         for alias in node.names:
-            name = _dotted(alias.name)
-            self.facts.append(("x", self.store_slot(_as_name(alias) or name), f"{base}.{name}"))
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if type(node) is cst.Attribute:
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return node.value if type(node) is cst.Name else ""
-
-
-def _as_name(alias: cst.ImportAlias) -> str:
-    if alias.asname is not None and type(alias.asname.name) is cst.Name:
-        return alias.asname.name.value
-    return ""
+            self.facts.append(("x", self.store_slot(bound_name(alias)), f"{base}.{dotted_name(alias.name)}"))
 
 
 def _nothing(node: cst.CSTNode) -> None:

@@ -14,6 +14,8 @@ from typing import Any, Final
 
 import libcst as cst
 
+from analyzer.cstutil import bound_name
+
 _BINDS_NOTHING: Final = frozenset({cst.Expr, cst.Return, cst.Pass, cst.Break, cst.Continue, cst.Raise, cst.Assert})
 """Small statements that bind no name when no ``:=`` can be inside them (their expressions are all read)."""
 
@@ -144,11 +146,7 @@ def _try(node: cst.Try | cst.TryStar, out: set[str], declared: set[str], stack: 
 def _import(node: cst.Import | cst.ImportFrom, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
     if isinstance(node.names, cst.ImportStar):
         return
-    for alias in node.names:
-        if alias.asname is not None and type(alias.asname.name) is cst.Name:
-            out.add(alias.asname.name.value)
-        else:
-            out.add(_dotted(alias.name).split(".")[0])
+    out.update(bound_name(alias) for alias in node.names)
 
 
 def _del(node: cst.Del, out: set[str], declared: set[str], stack: list[cst.CSTNode]) -> None:
@@ -195,12 +193,6 @@ _COMPOUND: Final[dict[type[cst.CSTNode], _Reader]] = {
     cst.For: _for, cst.With: _with, cst.Try: _try, cst.TryStar: _try, cst.Import: _import, cst.ImportFrom: _import,
     cst.Del: _del, cst.Global: _global, cst.Nonlocal: _global, cst.Match: _match,
 }
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if type(node) is cst.Attribute:
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return node.value if type(node) is cst.Name else ""
 
 
 def comprehension_names(first: cst.CompFor) -> set[str]:
