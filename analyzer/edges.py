@@ -34,12 +34,11 @@ class Edges:
         """The edges with their attributes settled, and gone from here; ``wanted``: only those of the kinds it
         says yes to (the others stay, to be added to and finished later)."""
         out = []
-        for key, entry in list(self.data.items()) if wanted is not None else self.data.items():
+        for key, entry in list(self.data.items()):
             u, v, kind = key
-            if wanted is not None:
-                if not wanted(kind):
-                    continue
-                del self.data[key]
+            if wanted is not None and not wanted(kind):
+                continue
+            del self.data[key]
             entry["lines"] = sorted(set(entry["lines"]))
             for name in ("passes", "names", "ops", "access", "to"):
                 if name in entry:
@@ -54,6 +53,4 @@ class Edges:
                 if entry.pop("string", False):
                     entry["string"] = True  # named only in framework strings
             out.append((u, v, kind, entry))
-        if wanted is None:
-            self.data = {}
         return out

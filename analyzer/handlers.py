@@ -29,10 +29,17 @@ from analyzer.defs import h_class, h_comprehension, h_function, h_lambda
 from analyzer.walker import Handler, Scope, Walker
 from cleave.formats.graph import Diagnostic
 
-_CALL_ALL: Final = field_order(cst.Call)
-_CALL_REST: Final = tuple(name for name in _CALL_ALL if name != "lpar")  # a parenthesized call's, past its "("
-_ATTRIBUTE_ALL: Final = field_order(cst.Attribute)
-_ATTRIBUTE_REST: Final = tuple(name for name in _ATTRIBUTE_ALL if name != "lpar")
+_PAST_LPAR: Final = {kind: tuple(name for name in field_order(kind) if name != "lpar")
+                     for kind in (cst.Call, cst.Attribute)}
+
+
+def _past_parentheses(w: Walker, node: cst.Call | cst.Attribute) -> tuple[str, ...]:
+    """Walk the opening parentheses of ``node`` first (``(\n f()\n)``: its own line is past them); the fields
+    left to walk."""
+    if not node.lpar:
+        return field_order(type(node))
+    w.walk_fields(node, ("lpar",))
+    return _PAST_LPAR[type(node)]
 
 
 def _h_name(w: Walker, node: cst.Name) -> None:
@@ -43,8 +50,7 @@ def _h_name(w: Walker, node: cst.Name) -> None:
 
 
 def _h_attribute(w: Walker, node: cst.Attribute) -> None:
-    if node.lpar:  # ``(\n a.b\n)``: its line is past its opening parentheses
-        w.walk_fields(node, ("lpar",))
+    rest = _past_parentheses(w, node)
     w.lines[id(node)] = w.line
     w.claimed.add(id(node.attr))
     if id(node) not in w.claimed and not w.quiet:
@@ -52,14 +58,12 @@ def _h_attribute(w: Walker, node: cst.Attribute) -> None:
         if expr is not None:
             w.ref(F.READ, expr)
             w.claim_chain(node)
-    w.walk_fields(node, _ATTRIBUTE_REST if node.lpar else _ATTRIBUTE_ALL)
+    w.walk_fields(node, rest)
 
 
 def _h_call(w: Walker, node: cst.Call) -> None:
-    if node.lpar:  # ``(\n f()\n)``: its line is past its opening parentheses
-        w.walk_fields(node, ("lpar",))
+    rest = _past_parentheses(w, node)
     w.lines[id(node)] = w.line
-    rest = _CALL_REST if node.lpar else _CALL_ALL
     func = node.func
     expr = w.expr(func)
     if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
