@@ -137,8 +137,9 @@ def _model_hints(w: Walker, node: cst.ClassDef, qual: str) -> None:
 
 
 def h_lambda(w: Walker, node: cst.Lambda) -> None:
-    w.lines[id(node)] = w.line
-    w.walk_fields(node, ("lpar", "whitespace_after_lambda", "params"))
+    w.walk_fields(node, ("lpar",))
+    w.lines[id(node)] = w.line  # past its opening parentheses, as a call's
+    w.walk_fields(node, ("whitespace_after_lambda", "params"))
     scope = w.push("lambda", w.scope.qual, w.scope.cls)
     params = node.params
     for param in (*params.posonly_params, *params.params, *params.kwonly_params):
